@@ -1,0 +1,1 @@
+"""LwM2M layer: paths, object model, content formats, Server and Bootstrap-Server roles."""
