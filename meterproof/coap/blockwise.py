@@ -1,0 +1,201 @@
+"""Block-wise transfer (RFC 7959), both on the answering side and as a requester.
+
+Answering side (used by :class:`~meterproof.coap.endpoint.Endpoint` for every
+incoming request): :class:`Block1Assembler` collects Block1 request bodies,
+answering 2.31 Continue, 4.08 on a gap and 4.13 (with Size1) when the body
+would exceed the limit; :func:`slice_block2` serves a large response in blocks
+(Size2 on request).
+
+Requesting side: :func:`request` sends a body in Block1 blocks (shrinking the
+block size on 4.13 as §2.9.3 allows) and reassembles a Block2 response,
+checking that the ETag does not change between blocks.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Hashable
+
+from aiocoap import Message
+from aiocoap.numbers import codes
+from aiocoap.optiontypes import BlockOption
+
+from ..errors import ProtocolError
+from . import wire
+
+if TYPE_CHECKING:
+    from .endpoint import Endpoint
+
+Block = BlockOption.BlockwiseTuple
+
+
+def block_size(szx: int) -> int:
+    return 1 << (szx + 4)
+
+
+@dataclass(slots=True)
+class _Partial:
+    szx: int
+    body: bytearray = field(default_factory=bytearray)
+
+
+class Block1Assembler:
+    """Reassembles Block1 request bodies per (remote, method, URI)."""
+
+    def __init__(self, max_body: int) -> None:
+        self.max_body = max_body
+        self._partial: dict[tuple[Hashable, int, tuple[str, ...]], _Partial] = {}
+
+    def feed(self, req: Message, remote: Hashable, our_szx: int) -> tuple[Message | None, Message | None]:
+        """Returns ``(complete_request, None)`` or ``(None, early_answer)``."""
+        b1 = req.opt.block1
+        if b1 is None:
+            return req, None
+        key = (remote, int(req.code), tuple(req.opt.uri_path))
+        if b1.size_exponent == 7:
+            return None, wire.new(codes.BAD_REQUEST, payload=b"SZX 7 is reserved")
+        size = block_size(b1.size_exponent)
+        if req.opt.size1 is not None and req.opt.size1 > self.max_body:
+            self._partial.pop(key, None)
+            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE, size1=self.max_body)
+        if b1.block_number == 0:
+            part = self._partial[key] = _Partial(b1.size_exponent)
+        else:
+            part = self._partial.get(key)
+            if part is None or len(part.body) != b1.block_number * size or (b1.more and len(req.payload) != size):
+                self._partial.pop(key, None)
+                return None, wire.new(codes.REQUEST_ENTITY_INCOMPLETE)
+        if b1.more and len(req.payload) != size:
+            self._partial.pop(key, None)
+            return None, wire.new(codes.BAD_REQUEST, payload=b"block payload does not match SZX")
+        part.body += req.payload
+        if len(part.body) > self.max_body:
+            self._partial.pop(key, None)
+            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE, size1=self.max_body)
+        if b1.more:
+            szx = min(b1.size_exponent, our_szx)
+            return None, wire.new(codes.CONTINUE, block1=Block(b1.block_number, True, szx))
+        del self._partial[key]
+        full = copy.copy(req)
+        full.payload = bytes(part.body)
+        return full, None
+
+
+def slice_block2(req: Message, resp: Message, our_szx: int) -> Message:
+    """Cut ``resp`` to the block ``req`` asked for (or the first block if it is too large)."""
+    b2 = req.opt.block2
+    szx = our_szx if b2 is None else min(b2.size_exponent, our_szx)
+    size = block_size(szx)
+    body = resp.payload
+    if b2 is None and len(body) <= size:
+        if req.opt.size2 == 0:
+            resp.opt.size2 = len(body)
+        return resp
+    num = 0 if b2 is None else b2.block_number
+    if b2 is not None and b2.size_exponent > szx:
+        # client asked with a larger block than we serve: renumber into our block size
+        num = num * block_size(b2.size_exponent) // size
+    start = num * size
+    if start >= len(body) and not (start == 0 and not body):
+        return wire.new(codes.BAD_OPTION, payload=b"Block2 number beyond the resource")
+    chunk = body[start:start + size]
+    more = start + size < len(body)
+    resp.payload = chunk
+    resp.opt.block2 = Block(num, more, szx)
+    if req.opt.size2 is not None or num == 0:
+        resp.opt.size2 = len(body)
+    return resp
+
+
+async def request(ep: "Endpoint", msg: Message, remote: Hashable, *, szx: int = 6,
+                  timeout: float | None = None, exchanges: list[tuple[Message, Message]] | None = None) -> Message:
+    """Send ``msg`` (any size) and return the complete response, doing Block1/Block2 as needed.
+
+    ``exchanges`` collects every (request, response) pair on the wire."""
+    log = exchanges if exchanges is not None else []
+    body = msg.payload
+    resp: Message
+    if len(body) > block_size(szx):
+        num, offset = 0, 0
+        while True:
+            size = block_size(szx)
+            part = _clone(msg)
+            part.payload = body[offset:offset + size]
+            more = offset + size < len(body)
+            part.opt.block1 = Block(num, more, szx)
+            if num == 0:
+                part.opt.size1 = len(body)
+            resp = await ep.request(part, remote, timeout=timeout)
+            log.append((part, resp))
+            if resp.code == codes.REQUEST_ENTITY_TOO_LARGE and resp.opt.block1 is not None and num == 0 \
+                    and resp.opt.block1.size_exponent < szx:
+                szx = resp.opt.block1.size_exponent  # §2.9.3: retry with the size the server wants
+                continue
+            if more and resp.code != codes.CONTINUE:
+                return resp  # an error (or an early final answer) ends the transfer
+            if resp.opt.block1 is not None and resp.opt.block1.size_exponent < szx and more:
+                # the server asked for smaller blocks: continue at the same offset with that size
+                szx = resp.opt.block1.size_exponent
+                offset += size
+                num = offset // block_size(szx)
+                continue
+            offset += size
+            num += 1
+            if not more:
+                break
+    else:
+        resp = await ep.request(msg, remote, timeout=timeout)
+        log.append((msg, resp))
+    return await _collect_block2(ep, msg, resp, remote, timeout, log)
+
+
+async def _collect_block2(ep: "Endpoint", msg: Message, first: Message, remote: Hashable,
+                          timeout: float | None, log: list[tuple[Message, Message]]) -> Message:
+    b2 = first.opt.block2
+    if b2 is None or not b2.more:
+        return first
+    body = bytearray(first.payload)
+    etag = first.opt.etag
+    szx = b2.size_exponent
+    num = b2.block_number
+    if len(first.payload) != block_size(szx):
+        raise ProtocolError(f"Block2 block {num} has {len(first.payload)} bytes, SZX {szx} says "
+                            f"{block_size(szx)} (RFC 7959 §2.2)")
+    last = first
+    while True:
+        num += 1
+        nxt = _clone(msg)
+        nxt.payload = b""
+        nxt.opt.block1 = None
+        nxt.opt.observe = None
+        nxt.opt.block2 = Block(num, False, szx)
+        resp = await ep.request(nxt, remote, timeout=timeout)
+        log.append((nxt, resp))
+        if not resp.code.is_successful():
+            return resp
+        rb = resp.opt.block2
+        if rb is None or rb.block_number != num:
+            raise ProtocolError(f"asked for Block2 number {num}, got {rb} (RFC 7959 §2.4)")
+        if resp.opt.etag != etag:
+            raise ProtocolError("ETag changed between blocks of one representation (RFC 7959 §2.4)")
+        body += resp.payload
+        last = resp
+        if not rb.more:
+            break
+        if len(resp.payload) != block_size(rb.size_exponent):
+            raise ProtocolError(f"Block2 block {num} is short but More is set (RFC 7959 §2.2)")
+        if len(body) > ep.max_body:
+            raise ProtocolError(f"Block2 representation exceeds {ep.max_body} bytes")
+    whole = _clone(last)
+    whole.payload = bytes(body)
+    whole.opt.block2 = None
+    whole.opt.observe = first.opt.observe
+    return whole
+
+
+def _clone(msg: Message) -> Message:
+    out = wire.new(msg.code, payload=msg.payload)
+    for opt in msg.opt.option_list():
+        out.opt.add_option(opt)
+    return out

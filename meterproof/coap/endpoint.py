@@ -1,0 +1,451 @@
+"""The CoAP message layer (RFC 7252 §4-5) over any datagram transport, for both roles.
+
+One :class:`Endpoint` owns one transport (one socket, later one DTLS listener)
+and does, for the harness *and* for the simulated meter:
+
+* outgoing requests: message IDs, tokens, CON retransmission with exponential
+  back-off from :class:`TransmissionParams`, piggybacked and separate
+  responses, RST;
+* incoming requests: deduplication within EXCHANGE_LIFETIME (duplicates get the
+  cached answer), piggybacked answers, a separate response when the handler is
+  slow, block-wise transfer on the answering side (:mod:`.blockwise`);
+* Observe bookkeeping on both sides (:mod:`.observe` holds the observer);
+* a raw path that puts arbitrary bytes on the same transport (negative tests,
+  fuzzing) and a listener hook that sees every datagram in both directions with
+  its strict wire check (transcripts, captures, liveness oracles).
+
+Malformed input from the peer never raises out of the receive path: it is
+recorded as a :class:`WireEvent` with its problems and, where RFC 7252 says so,
+rejected with RST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import logging
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from aiocoap import Message
+from aiocoap.numbers import codes
+
+from ..errors import ProtocolError, TimeoutError_
+from . import blockwise, wire
+from .params import DEFAULT, TransmissionParams
+from .transport import DatagramTransport, Remote
+
+if TYPE_CHECKING:
+    from .observe import Observation
+
+log = logging.getLogger(__name__)
+
+RequestHandler = Callable[[Message, Remote], Awaitable["Message | None"]]
+
+
+@dataclass(slots=True)
+class WireEvent:
+    """One datagram seen by the endpoint, as it went over the wire."""
+
+    direction: str            # "in" or "out"
+    remote: Remote
+    raw: bytes
+    message: Message | None   # None when the bytes did not decode
+    wall_time: float          # time.time()
+    mono_time: float          # loop.time()
+    problems: list[str] = field(default_factory=list)
+    label: str = ""           # "retransmission", "raw", "duplicate", "rejected", ...
+
+    @property
+    def summary(self) -> str:
+        if self.message is None:
+            return f"<{len(self.raw)} undecodable bytes: {self.raw[:16].hex()}>"
+        return wire.summary(self.message)
+
+
+Listener = Callable[[WireEvent], None]
+
+
+class ResetError(ProtocolError):
+    """The peer answered our message with RST."""
+
+
+class RequestTimeout(TimeoutError_):
+    """No ACK / response within the time the transmission parameters allow."""
+
+
+@dataclass(slots=True)
+class _DedupEntry:
+    expiry: float
+    response: bytes | None = None   # cached answer to resend on a duplicate
+
+
+class Endpoint:
+    """A CoAP endpoint on one transport; see the module docstring."""
+
+    def __init__(self, transport: DatagramTransport, params: TransmissionParams = DEFAULT, *,
+                 handler: RequestHandler | None = None, rng: random.Random | None = None,
+                 block_szx: int = 6, max_body: int = 4 * 1024 * 1024,
+                 separate_after: float | None = None, name: str = "") -> None:
+        self.transport = transport
+        self.params = params
+        self.handler = handler
+        self.name = name
+        self.block_szx = block_szx
+        self.max_body = max_body
+        #: Handler time after which a CON request gets an empty ACK and a separate response.
+        self.separate_after = separate_after if separate_after is not None else params.ack_timeout / 2
+        self.listeners: list[Listener] = []
+        #: Incoming datagrams that broke a message-format rule (findings when the peer is the DUT).
+        self.violations: list[WireEvent] = []
+        #: Called on RST or ACK for a NON/CON notification we sent: (remote, token, reset?).
+        self.on_notification_reply: Callable[[Remote, bytes, bool], None] | None = None
+        self._rng = rng or random.Random(int.from_bytes(os.urandom(8), "big"))
+        self._mid = itertools.count(self._rng.randrange(0, 65536))
+        self._pending_con: dict[tuple[Remote, int], tuple[asyncio.Future[Message], bytes]] = {}
+        self._pending_resp: dict[tuple[Remote, bytes], asyncio.Future[Message]] = {}
+        self._observations: dict[tuple[Remote, bytes], "Observation"] = {}
+        self._sent_notifications: collections.OrderedDict[tuple[Remote, int], tuple[bytes, float]] = \
+            collections.OrderedDict()
+        self._dedup: collections.OrderedDict[tuple[Remote, int], _DedupEntry] = collections.OrderedDict()
+        self._raw_claims: dict[tuple[Remote, int], float] = {}
+        self._block1 = blockwise.Block1Assembler(max_body)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+        transport.on_datagram = self._on_datagram
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> "Endpoint":
+        self._loop = asyncio.get_running_loop()
+        await self.transport.open()
+        return self
+
+    def close(self) -> None:
+        self.closed = True
+        for t in list(self._tasks):
+            t.cancel()
+        for fut, _ in self._pending_con.values():
+            if not fut.done():
+                fut.cancel()
+        for fut2 in self._pending_resp.values():
+            if not fut2.done():
+                fut2.cancel()
+        self.transport.close()
+
+    @property
+    def local_address(self) -> tuple[str, int]:
+        return self.transport.local_address
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    # ------------------------------------------------------------------ ids
+    def next_mid(self) -> int:
+        return next(self._mid) & 0xFFFF
+
+    def new_token(self, length: int = 4) -> bytes:
+        while True:
+            tok = self._rng.getrandbits(8 * length).to_bytes(length, "big")
+            if not any(k[1] == tok for k in self._pending_resp) and \
+                    not any(k[1] == tok for k in self._observations):
+                return tok
+
+    # ------------------------------------------------------------------ sending
+    def _emit(self, ev: WireEvent) -> None:
+        for cb in self.listeners:
+            try:
+                cb(ev)
+            except Exception:  # a broken listener must not break the protocol
+                log.exception("wire listener failed")
+
+    def _send(self, raw: bytes, remote: Remote, msg: Message | None, label: str = "") -> None:
+        if self.closed:
+            return
+        self._emit(WireEvent("out", remote, raw, msg, time.time(), self.loop.time(), [], label))
+        self.transport.send(raw, remote)
+
+    def send_message(self, msg: Message, remote: Remote, label: str = "") -> None:
+        """Send one message as it is (mid/type/token must be set): no retransmission."""
+        self._send(wire.encode(msg), remote, msg, label)
+
+    def send_raw(self, data: bytes, remote: Remote, *, claim: bool = True, label: str = "raw") -> None:
+        """Put arbitrary bytes on the transport; replies show up to listeners.
+
+        With ``claim`` the replies that match the message ID are consumed
+        quietly instead of being treated as unexpected (and RST)."""
+        if claim and len(data) >= 4:
+            self._raw_claims[(remote, int.from_bytes(data[2:4], "big"))] = self.loop.time() + \
+                self.params.exchange_lifetime
+        self._emit(WireEvent("out", remote, bytes(data), None, time.time(), self.loop.time(),
+                             wire.check(bytes(data)), label))
+        if not self.closed:
+            self.transport.send(bytes(data), remote)
+
+    async def exchange_raw(self, data: bytes, remote: Remote, timeout: float) -> list[WireEvent]:
+        """Send raw bytes and collect every datagram from ``remote`` until the first one or ``timeout``."""
+        got: list[WireEvent] = []
+        first = self.loop.create_future()
+
+        def listen(ev: WireEvent) -> None:
+            if ev.direction == "in" and ev.remote == remote:
+                got.append(ev)
+                if not first.done():
+                    first.set_result(None)
+
+        self.listeners.append(listen)
+        try:
+            self.send_raw(data, remote)
+            try:
+                await asyncio.wait_for(first, timeout)
+            except asyncio.TimeoutError:
+                pass
+        finally:
+            self.listeners.remove(listen)
+        return got
+
+    async def _transmit_con(self, msg: Message, remote: Remote) -> Message:
+        """Send a CON message, retransmitting until ACK or RST; returns that ACK/RST."""
+        key = (remote, msg.mid)
+        fut: asyncio.Future[Message] = self.loop.create_future()
+        self._pending_con[key] = (fut, msg.token)
+        raw = wire.encode(msg)
+        timeout = self.params.initial_timeout(self._rng)
+        try:
+            for attempt in range(self.params.max_retransmit + 1):
+                self._send(raw, remote, msg, "retransmission" if attempt else "")
+                try:
+                    return await asyncio.wait_for(asyncio.shield(fut), timeout)
+                except asyncio.TimeoutError:
+                    timeout *= 2
+            raise RequestTimeout(
+                f"no ACK from {remote} for {wire.summary(msg)} after {self.params.max_retransmit} "
+                f"retransmissions (MAX_TRANSMIT_WAIT {self.params.max_transmit_wait:.1f}s)")
+        finally:
+            self._pending_con.pop(key, None)
+
+    async def request(self, msg: Message, remote: Remote, *, confirmable: bool = True,
+                      timeout: float | None = None) -> Message:
+        """Send a request and return its response (piggybacked or separate).
+
+        Raises :class:`RequestTimeout`, :class:`ResetError` or
+        :class:`ProtocolError` (e.g. a piggybacked response with the wrong token)."""
+        msg.mtype = wire.CON if confirmable else wire.NON
+        msg.mid = self.next_mid()
+        if not msg.token:
+            msg.token = self.new_token()
+        key = (remote, msg.token)
+        fut: asyncio.Future[Message] = self.loop.create_future()
+        self._pending_resp[key] = fut
+        wait = timeout if timeout is not None else self.params.exchange_lifetime
+        try:
+            if confirmable:
+                reply = await self._transmit_con(msg, remote)
+                if reply.mtype == wire.RST:
+                    raise ResetError(f"{remote} answered {wire.summary(msg)} with RST")
+                if reply.code != codes.EMPTY:
+                    return reply
+            else:
+                self.send_message(msg, remote)
+            try:
+                return await asyncio.wait_for(fut, wait)
+            except asyncio.TimeoutError:
+                raise RequestTimeout(f"no response from {remote} to {wire.summary(msg)} within {wait:.1f}s") \
+                    from None
+        finally:
+            self._pending_resp.pop(key, None)
+
+    async def notify(self, msg: Message, remote: Remote, token: bytes, *, confirmable: bool) -> str:
+        """Send a notification (an Observe response) to an observer.
+
+        Returns ``"acked"``, ``"reset"`` (the observer cancelled), ``"sent"``
+        (NON) or ``"timeout"``."""
+        msg.mtype = wire.CON if confirmable else wire.NON
+        msg.mid = self.next_mid()
+        msg.token = token
+        if not confirmable:
+            self._remember_notification(remote, msg.mid, token)
+            self.send_message(msg, remote)
+            return "sent"
+        try:
+            reply = await self._transmit_con(msg, remote)
+        except RequestTimeout:
+            return "timeout"
+        return "reset" if reply.mtype == wire.RST else "acked"
+
+    def _remember_notification(self, remote: Remote, mid: int, token: bytes) -> None:
+        now = self.loop.time()
+        self._sent_notifications[(remote, mid)] = (token, now + self.params.non_lifetime)
+        while self._sent_notifications:
+            k, (_, exp) = next(iter(self._sent_notifications.items()))
+            if exp > now and len(self._sent_notifications) < 4096:
+                break
+            self._sent_notifications.popitem(last=False)
+
+    # ------------------------------------------------------------------ observation registry
+    def register_observation(self, obs: "Observation") -> None:
+        self._observations[(obs.remote, obs.token)] = obs
+
+    def forget_observation(self, obs: "Observation") -> None:
+        self._observations.pop((obs.remote, obs.token), None)
+
+    # ------------------------------------------------------------------ receiving
+    def _on_datagram(self, raw: bytes, remote: Remote) -> None:
+        now = self.loop.time()
+        problems = wire.check(raw)
+        msg: Message | None
+        try:
+            msg = wire.decode(raw, remote)
+        except ProtocolError as exc:
+            msg = None
+            if not problems:
+                problems = [str(exc)]
+        ev = WireEvent("in", remote, raw, msg, time.time(), now, problems)
+        if problems:
+            self.violations.append(ev)
+        self._emit(ev)
+        if msg is None:
+            # RFC 7252 §4.2/§4.3: reject an unparsable CON/NON with RST when the header is readable.
+            if len(raw) >= 4 and (raw[0] >> 6) == 1 and ((raw[0] >> 4) & 3) in (0, 1):
+                self.send_message(wire.empty(wire.RST, int.from_bytes(raw[2:4], "big")), remote, "rejected")
+            return
+        try:
+            self._dispatch(msg, remote, now)
+        except Exception:  # never let peer input crash the receive path
+            log.exception("error while handling %s from %s", wire.summary(msg), remote)
+
+    def _dispatch(self, msg: Message, remote: Remote, now: float) -> None:
+        claim = self._raw_claims.pop((remote, msg.mid), None)
+        if msg.mtype in (wire.ACK, wire.RST):
+            pending = self._pending_con.get((remote, msg.mid))
+            if pending is not None:
+                fut, token = pending
+                if msg.mtype == wire.ACK and msg.code != codes.EMPTY and msg.token != token:
+                    if not fut.done():
+                        fut.set_exception(ProtocolError(
+                            f"piggybacked response token {msg.token.hex()} does not match request token "
+                            f"{token.hex()} (RFC 7252 §5.3.2)"))
+                    return
+                if not fut.done():
+                    fut.set_result(msg)
+                return
+            sent = self._sent_notifications.pop((remote, msg.mid), None)
+            if sent is not None and self.on_notification_reply is not None:
+                self.on_notification_reply(remote, sent[0], msg.mtype == wire.RST)
+            # otherwise: an unexpected ACK/RST; listeners have seen it, nothing to answer (§4.2)
+            return
+        if msg.code == codes.EMPTY:
+            if msg.mtype == wire.CON:  # CoAP ping (§4.3)
+                self.send_message(wire.empty(wire.RST, msg.mid), remote, "pong")
+            return
+        if msg.code.is_request():
+            self._on_request(msg, remote, now)
+        elif msg.code.is_response():
+            self._on_response(msg, remote, claimed=claim is not None)
+
+    def _on_response(self, msg: Message, remote: Remote, claimed: bool) -> None:
+        key = (remote, msg.token)
+        fut = self._pending_resp.get(key)
+        obs = self._observations.get(key)
+        if msg.mtype == wire.CON:
+            dup = self._dedup.get((remote, msg.mid))
+            if dup is not None and dup.response is not None:
+                self._send(dup.response, remote, None, "duplicate")
+                return
+        accepted = False
+        if fut is not None and not fut.done():
+            fut.set_result(msg)
+            accepted = True
+        elif obs is not None:
+            accepted = obs.deliver(msg, self.loop.time())
+        if msg.mtype == wire.CON:
+            reply = wire.empty(wire.ACK if accepted or claimed else wire.RST, msg.mid)
+            raw = wire.encode(reply)
+            self._remember_dedup(remote, msg.mid, raw)
+            self._send(raw, remote, reply)
+        elif not accepted and not claimed:
+            # RFC 7641 §3.6: a notification nobody wants is rejected with RST, NON included.
+            self.send_message(wire.empty(wire.RST, msg.mid), remote)
+
+    def _remember_dedup(self, remote: Remote, mid: int, response: bytes | None) -> _DedupEntry:
+        now = self.loop.time()
+        entry = _DedupEntry(now + self.params.exchange_lifetime, response)
+        self._dedup[(remote, mid)] = entry
+        self._dedup.move_to_end((remote, mid))
+        while self._dedup:
+            k, e = next(iter(self._dedup.items()))
+            if e.expiry > now and len(self._dedup) < 65536:
+                break
+            self._dedup.popitem(last=False)
+        return entry
+
+    def _on_request(self, msg: Message, remote: Remote, now: float) -> None:
+        entry = self._dedup.get((remote, msg.mid))
+        if entry is not None and entry.expiry > now:
+            if entry.response is not None:
+                self._send(entry.response, remote, None, "duplicate")
+            return  # still being processed: the answer will go out once
+        entry = self._remember_dedup(remote, msg.mid, None)
+        task = self.loop.create_task(self._serve(msg, remote, entry))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, req: Message, remote: Remote, entry: _DedupEntry) -> None:
+        work = asyncio.ensure_future(self._answer(req, remote))
+        separate = False
+        if req.mtype == wire.CON:
+            done, _ = await asyncio.wait({work}, timeout=self.separate_after)
+            if not done:
+                ack = wire.empty(wire.ACK, req.mid)
+                entry.response = wire.encode(ack)
+                self._send(entry.response, remote, ack)
+                separate = True
+        try:
+            resp = await work
+        except Exception:
+            log.exception("request handler failed for %s", wire.summary(req))
+            resp = wire.new(codes.INTERNAL_SERVER_ERROR)
+        if resp is None:
+            if req.mtype == wire.CON and not separate:
+                ack = wire.empty(wire.ACK, req.mid)
+                entry.response = wire.encode(ack)
+                self._send(entry.response, remote, ack)
+            return
+        resp.token = req.token
+        if req.mtype == wire.CON and not separate:
+            resp.mtype, resp.mid = wire.ACK, req.mid
+            entry.response = wire.encode(resp)
+            self._send(entry.response, remote, resp)
+        elif req.mtype == wire.CON:
+            resp.mtype, resp.mid = wire.CON, self.next_mid()
+            try:
+                await self._transmit_con(resp, remote)
+            except RequestTimeout:
+                log.info("separate response to %s was never acknowledged", remote)
+        else:
+            resp.mtype, resp.mid = wire.NON, self.next_mid()
+            entry.response = wire.encode(resp)
+            self._send(entry.response, remote, resp)
+
+    async def _answer(self, req: Message, remote: Remote) -> Message | None:
+        """Block1 reassembly, the handler, Block2 slicing."""
+        if self.handler is None:
+            return wire.new(codes.NOT_FOUND)
+        full, early = self._block1.feed(req, remote, self.block_szx)
+        if early is not None:
+            return early
+        assert full is not None
+        resp = await self.handler(full, remote)
+        if resp is None:
+            return None
+        if req.opt.block1 is not None:
+            b1 = req.opt.block1
+            resp.opt.block1 = type(b1)(b1.block_number, False, b1.size_exponent)
+        return blockwise.slice_block2(req, resp, self.block_szx)
