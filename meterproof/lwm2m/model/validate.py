@@ -254,6 +254,10 @@ def _check_constraint(c: Constraint, value: object, path: Path | None) -> Issue 
 
 # -- instances ----------------------------------------------------------------
 
+def _is_id(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 65535
+
+
 def _entries(objdef: ObjectDef, values: Mapping[object, object], iid: int | None
              ) -> tuple[list[tuple[Path | None, int, int | None, object]], list[Issue]]:
     """Normalise a ValueTree or ``{rid: value | {riid: value}}`` into (path, rid, riid, value)."""
@@ -263,22 +267,24 @@ def _entries(objdef: ObjectDef, values: Mapping[object, object], iid: int | None
         if isinstance(key, Path):
             if len(key) < 3:
                 issues.append(Issue(key, "not-a-resource", "a resource or resource-instance path", str(key)))
-                continue
-            if key.ids[0] != objdef.id or (iid is not None and key.ids[1] != iid):
+            elif key.ids[0] != objdef.id or (iid is not None and key.ids[1] != iid):
                 where = f"/{objdef.id}/{iid}" if iid is not None else f"/{objdef.id}"
                 issues.append(Issue(key, "wrong-instance", f"a path under {where}", str(key)))
-                continue
-            out.append((key, key.ids[2], key.ids[3] if len(key) == 4 else None, value))
-        elif isinstance(key, int) and not isinstance(key, bool):
-            base = Path((objdef.id, iid, key)) if iid is not None and 0 <= key <= 65535 else None
-            if isinstance(value, Mapping):
-                for riid, v in value.items():
-                    p = base.child(riid) if base is not None and isinstance(riid, int) and 0 <= riid <= 65535 else None
-                    out.append((p, key, riid if isinstance(riid, int) else -1, v))
             else:
-                out.append((base, key, None, value))
+                out.append((key, key.ids[2], key.ids[3] if len(key) == 4 else None, value))
+        elif _is_id(key):
+            rid: int = key  # type: ignore[assignment]
+            base = Path((objdef.id, iid, rid)) if iid is not None else None
+            if not isinstance(value, Mapping):
+                out.append((base, rid, None, value))
+                continue
+            for riid, v in value.items():
+                if _is_id(riid):
+                    out.append((base.child(riid) if base is not None else None, rid, riid, v))
+                else:
+                    issues.append(Issue(base, "not-a-resource", "a resource instance id 0..65535", _show(riid)))
         else:
-            issues.append(Issue(None, "not-a-resource", "a Path or resource id", _show(key)))
+            issues.append(Issue(None, "not-a-resource", "a Path or a resource id 0..65535", _show(key)))
     return out, issues
 
 
