@@ -1,0 +1,35 @@
+"""The driver interface every kind of device under test implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+
+class TriggerUnavailable(Exception):
+    """The driver cannot do this to the device (the case becomes not applicable)."""
+
+
+class Driver(ABC):
+    """Starts and controls one device under test.
+
+    ``triggers`` names what the driver can make the device do besides running:
+    reboot, factory-reset, trigger-update, trigger-send, set-value, ...
+    """
+
+    kind: str = "abstract"
+    triggers: frozenset[str] = frozenset()
+
+    @abstractmethod
+    def start(self, server_uri: str, endpoint: str) -> None:
+        """Make the device start talking to ``server_uri`` as ``endpoint``."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop the device (or leave it idle) and release its resources."""
+
+    def trigger(self, name: str, **kwargs: Any) -> None:
+        raise TriggerUnavailable(f"the {self.kind} driver cannot {name}")
+
+    def describe(self) -> dict[str, str]:
+        return {"driver": self.kind}

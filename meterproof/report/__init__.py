@@ -1,0 +1,1 @@
+"""Reporting helpers: exchange transcripts, secret redaction, Allure environment and categories."""
