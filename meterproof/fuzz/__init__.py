@@ -1,0 +1,1 @@
+"""Fuzzing: hypothesis strategies, mutators, the liveness oracle and reproducers."""
