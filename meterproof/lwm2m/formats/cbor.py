@@ -14,6 +14,7 @@ some clients do (e.g. Zephyr writes tag 0); we always write a plain integer.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 import cbor2
@@ -32,11 +33,19 @@ MAX_DEPTH = 16
 
 
 def loads(payload: bytes) -> Any:
-    """``cbor2.loads`` that raises only FormatError, rejecting deep nesting and duplicate keys."""
+    """Exactly one CBOR data item (RFC 8949 §5.1: a well-formed item, nothing after it).
+
+    Raises only FormatError; rejects deep nesting, duplicate map keys and trailing bytes.
+    """
     try:
-        return cbor2.loads(payload, max_depth=MAX_DEPTH, allow_duplicate_keys=False)
+        fp = io.BytesIO(payload)
+        item = cbor2.CBORDecoder(fp, max_depth=MAX_DEPTH, allow_duplicate_keys=False).decode()
+        end = fp.tell()
     except Exception as e:  # cbor2 raises CBORDecodeError, but tags can raise almost anything
         raise FormatError(f"not CBOR: {type(e).__name__}: {e}"[:200]) from None
+    if end != len(payload):
+        raise FormatError(f"{len(payload) - end} bytes after the CBOR data item")
+    return item
 
 
 def dumps(obj: Any) -> bytes:
