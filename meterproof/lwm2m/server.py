@@ -114,7 +114,8 @@ class Lwm2mServer:
         self._expiry_tasks: dict[str, asyncio.TimerHandle] = {}
         self.lifetime_grace = lifetime_grace
         self.bootstrap_handler: BootstrapHandler | None = None
-        #: Answer code override for the next Update of an endpoint (int-105: "forget" the client).
+        #: Endpoints whose next Update finds their registration gone (int-105).
+        self._forget_at_update: set[str] = set()
         self._model = model
         self.reject_register: Callable[[Query], RegistrationRejected | None] | None = None
 
@@ -204,6 +205,10 @@ class Lwm2mServer:
 
     def _update(self, req: Message, remote: Hashable, location: str) -> Message:
         reg = self._by_location.get(location)
+        if reg is not None and reg.endpoint in self._forget_at_update:
+            self._forget_at_update.discard(reg.endpoint)
+            self.forget(reg.endpoint)
+            reg = None
         if reg is None:
             self.events.emit("update-unknown", None, location=location, request=req, remote=remote)
             return wire.new(codes.NOT_FOUND)
@@ -294,6 +299,11 @@ class Lwm2mServer:
             self._cancel_expiry(endpoint)
             self.events.emit("forgotten", endpoint, registration=reg)
         return reg
+
+    def forget_at_next_update(self, endpoint: str) -> None:
+        """Keep the registration for now, but drop it when the client next Updates, which then
+        gets 4.04 (int-105: the server 'forgot' the client between two Updates)."""
+        self._forget_at_update.add(endpoint)
 
     # ------------------------------------------------------------------ outgoing operations
     def registration(self, endpoint: str) -> Registration:
