@@ -150,13 +150,13 @@ def test_rfc8428_resolution_and_cbor_labels() -> None:
             '{"n":"current","u":"A","v":1.2}]')
     expect = [("urn:dev:ow:10e2073a01080063:voltage", 120.1), ("urn:dev:ow:10e2073a01080063:current", 1.2)]
     resolved = senml.resolve(json.loads(text), senml.JSON_LABELS, b64url_decode)
-    assert [(r.name, r.value) for r in resolved] == expect
+    assert [(name, value) for name, value, _ in resolved] == expect
     cbor_pack = cbor2.loads(bytes.fromhex(
         "82 a4 21 78 1c 75726e3a6465763a6f773a313065323037336130313038303036333a"
         " 00 67 766f6c74616765 01 61 56 02 fb 405e066666666666"
         " a3 00 67 63757272656e74 01 61 41 02 fb 3ff3333333333333".replace(" ", "")))
     resolved_cbor = senml.resolve(cbor_pack, senml.CBOR_LABELS, bytes)
-    assert [(r.name, r.value) for r in resolved_cbor] == expect
+    assert [(name, value) for name, value, _ in resolved_cbor] == expect
 
 
 BAD = [

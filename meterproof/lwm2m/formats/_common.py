@@ -34,6 +34,39 @@ _B64_STD = re.compile(r"[A-Za-z0-9+/]*={0,2}\Z")
 _B64_URL = re.compile(r"[A-Za-z0-9_-]*\Z")
 
 
+def make_path(ids: tuple[int, ...]) -> Path:
+    """A Path from ids the caller has already range-checked (skips re-validation; hot paths)."""
+    p = object.__new__(Path)
+    object.__setattr__(p, "ids", ids)
+    return p
+
+
+class MemoResolver:
+    """A TypeResolver that remembers another's answers per (object id, resource id).
+
+    Resolving through a catalog (versions, pins) costs microseconds per call; a server that
+    has fixed a device's object versions wraps its resolver once per registration and
+    decodes through this.  It assumes the wrapped model does not change meanwhile.
+    """
+
+    __slots__ = ("_model", "_memo")
+
+    def __init__(self, model: "TypeResolver") -> None:
+        self._model = model
+        self._memo: dict[tuple[int, int], "ResourceDef | None"] = {}
+
+    def resource_def(self, path: Path) -> "ResourceDef | None":
+        ids = path.ids
+        if len(ids) < 3:
+            return self._model.resource_def(path)
+        key = (ids[0], ids[2])
+        try:
+            return self._memo[key]
+        except KeyError:
+            r = self._memo[key] = self._model.resource_def(path)
+            return r
+
+
 def resource_def(model: "TypeResolver | None", path: Path) -> "ResourceDef | None":
     """The model's definition of the resource at ``path`` (None without a model or if unknown)."""
     if model is None:

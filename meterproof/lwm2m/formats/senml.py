@@ -74,15 +74,14 @@ JSON_LABELS = Labels("bn", "bt", "n", "v", "vs", "vb", "vd", "t", "vlo")
 CBOR_LABELS = Labels(-2, -3, 0, 2, 3, 4, 8, 6, "vlo")
 
 _NUMBER = (int, float)
+#: data types whose decoded Python type needs no further check or conversion
+_EXACT: dict[DataType, type] = {
+    DataType.STRING: str, DataType.CORELNK: str, DataType.FLOAT: float, DataType.BOOLEAN: bool,
+    DataType.OPAQUE: bytes, DataType.OBJLNK: ObjLnk,
+}
 
 
-class _Resolved(NamedTuple):
-    name: str
-    value: Value | None
-    time: float | int | None
-
-
-def resolve(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes]) -> list[_Resolved]:
+def resolve(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes]) -> list[tuple[str, Any, Any]]:
     """Resolve base name and base time over a decoded pack; type each value field."""
     if type(pack) is not list:
         raise FormatError("a SenML pack is an array of records")
@@ -90,7 +89,7 @@ def resolve(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes]) -> lis
     known = set(labels)
     bn = ""
     bt: float | int = 0
-    out: list[_Resolved] = []
+    out: list[tuple[str, Any, Any]] = []
     append = out.append
     for rec in pack:
         if type(rec) is not dict:
@@ -126,39 +125,45 @@ def resolve(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes]) -> lis
             t = bt
         value: Value | None = None
         nvals = 0
-        x = rec.get(L_v)
-        if x is not None:
-            if type(x) not in _NUMBER or (type(x) is float and not math.isfinite(x)):
-                raise FormatError(f"SenML v must be a finite number, got {x!r:.40}")
-            value = x
-            nvals += 1
-        x = rec.get(L_vs)
-        if x is not None:
-            if type(x) is not str:
-                raise FormatError("SenML vs must be a string")
-            value = x
-            nvals += 1
-        x = rec.get(L_vb)
-        if x is not None:
-            if type(x) is not bool:
-                raise FormatError("SenML vb must be a boolean")
-            value = x
-            nvals += 1
-        x = rec.get(L_vd)
-        if x is not None:
-            value = vd_decode(x)
-            nvals += 1
-        x = rec.get(L_vlo)
-        if x is not None:
-            value = objlnk_from_text(x)
-            nvals += 1
+        rest = len(rec) - seen  # keys left: value fields (or unknown fields)
+        if rest:
+            x = rec.get(L_v)
+            if x is not None:
+                if type(x) not in _NUMBER or (type(x) is float and not math.isfinite(x)):
+                    raise FormatError(f"SenML v must be a finite number, got {x!r:.40}")
+                value = x
+                nvals = 1
+            if nvals < rest:
+                x = rec.get(L_vs)
+                if x is not None:
+                    if type(x) is not str:
+                        raise FormatError("SenML vs must be a string")
+                    value = x
+                    nvals += 1
+            if nvals < rest:
+                x = rec.get(L_vb)
+                if x is not None:
+                    if type(x) is not bool:
+                        raise FormatError("SenML vb must be a boolean")
+                    value = x
+                    nvals += 1
+            if nvals < rest:
+                x = rec.get(L_vd)
+                if x is not None:
+                    value = vd_decode(x)
+                    nvals += 1
+            if nvals < rest:
+                x = rec.get(L_vlo)
+                if x is not None:
+                    value = objlnk_from_text(x)
+                    nvals += 1
         if nvals > 1:
             raise FormatError(f"SenML record {name!r:.60} has {nvals} value fields")
-        if len(rec) > seen + nvals:
+        if rest > nvals:
             for k in rec:
                 if k not in known and type(k) is str and k.endswith("_"):
                     raise FormatError(f"SenML must-understand field {k!r:.40} is not supported (RFC 8428 §4.4)")
-        append(_Resolved(name, value, t))
+        append((name, value, t))
     return out
 
 
@@ -181,6 +186,7 @@ def tree_from_pack(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes],
     tree: ValueTree = {}
     base_ids = base.ids
     nb = len(base_ids)
+    n = 0
     for name, value, _ in resolve(pack, labels, vd_decode):
         path = parse_name(name)
         ids = path.ids
@@ -188,9 +194,20 @@ def tree_from_pack(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes],
             check_value_path(path, base)
         if value is None:
             raise FormatError(f"SenML record {path} has no value")
-        if path in tree:
+        if model is not None:
+            rdef = model.resource_def(path)
+            if rdef is not None:
+                if (len(ids) == 4) is not rdef.multiple:
+                    check_shape(path, rdef)
+                t = rdef.type
+                if _EXACT.get(t) is not type(value):
+                    if t is DataType.OBJLNK:
+                        raise FormatError(f"{path} is an Objlnk and needs vlo")
+                    value = to_type(value, t, path)
+        tree[path] = value
+        n += 1
+        if len(tree) != n:
             raise FormatError(f"{path} appears twice in the pack")
-        tree[path] = _typed(value, path, model) if model is not None else value
     return tree
 
 

@@ -33,7 +33,9 @@ from ...errors import FormatError
 from ..model.types import DataType
 from ..path import Path
 from ..values import ObjLnk, Value, ValueTree
-from ._common import INT64_MAX, INT64_MIN, UINT64_MAX, check_value_path, kind_of, resource_def, to_type
+from ._common import (
+    INT64_MAX, INT64_MIN, UINT64_MAX, check_value_path, kind_of, make_path, resource_def, to_type,
+)
 
 if TYPE_CHECKING:
     from ..model.types import ResourceDef, TypeResolver
@@ -330,23 +332,25 @@ def value_from_bytes(b: bytes, dtype: DataType | None, path: Path) -> Value:
 def _resource_into(tree: ValueTree, oid: int, iid: int, rec: tuple[int, int, object],
                    model: "TypeResolver | None") -> None:
     kind, rid, value = rec
-    rpath = Path((oid, iid, rid))
-    rdef = resource_def(model, rpath)
+    rpath = make_path((oid, iid, rid))  # ids come from the base path and 8/16-bit TLV fields
+    rdef = model.resource_def(rpath) if model is not None else None
     dec = _DECODERS[rdef.type] if rdef is not None else _dec_opaque
+    n = len(tree)
     if kind == _RES:
         if rdef is not None and rdef.multiple:
             raise FormatError(f"{rpath} is a multiple resource but came as a single Resource TLV")
-        if rpath in tree:
-            raise FormatError(f"{rpath} appears twice")
         tree[rpath] = dec(value, rpath)  # type: ignore[arg-type]
+        if len(tree) == n:
+            raise FormatError(f"{rpath} appears twice")
         return
     if rdef is not None and not rdef.multiple:
         raise FormatError(f"{rpath} is a single resource but came as a Multiple Resource TLV")
     for _, riid, v in value:  # type: ignore[union-attr]
-        p = Path((oid, iid, rid, riid))
-        if p in tree:
-            raise FormatError(f"{p} appears twice")
+        p = make_path((oid, iid, rid, riid))
         tree[p] = dec(v, p)
+        n += 1
+        if len(tree) != n:
+            raise FormatError(f"{p} appears twice")
 
 
 def decode(payload: bytes, base: Path, model: "TypeResolver | None" = None) -> ValueTree:

@@ -1,0 +1,189 @@
+"""Property tests: every codec round-trips every value tree it can express; every decoder,
+fed anything at all, returns a value or raises FormatError, never anything else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import cbor2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from meterproof.errors import FormatError
+from meterproof.fuzz.strategies_values import composite_trees, single_values, value_trees
+from meterproof.lwm2m.formats import (
+    cbor, link, lwm2m_cbor, oma_json, opaque, senml_cbor, senml_json, text, tlv,
+)
+from meterproof.lwm2m.formats.senml import Record
+from meterproof.lwm2m.model.types import DataType
+from meterproof.lwm2m.path import Path
+from meterproof.lwm2m.values import ValueTree
+
+from formats_model import MODEL, OBJECTS
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TREE_CODECS = [tlv, senml_json, senml_cbor, oma_json, lwm2m_cbor]
+SINGLE_CODECS = [text, cbor]
+ALL_DECODERS = [text, opaque, cbor, tlv, senml_json, senml_cbor, oma_json, lwm2m_cbor]
+
+
+def typed(t: ValueTree) -> dict[Path, tuple[type, Any]]:
+    """Compare types too: True == 1 and 1.0 == 1 in Python, not in LwM2M."""
+    return {k: (type(v), v) for k, v in t.items()}
+
+
+@FAST
+@given(value_trees(OBJECTS))
+def test_tree_codecs_round_trip(case: tuple[Path, ValueTree]) -> None:
+    base, values = case
+    for codec in TREE_CODECS:
+        if codec is tlv and not values and len(base) == 3:
+            continue  # TLV needs a value (or an empty multiple resource) at a resource path
+        payload = codec.encode(values, base, MODEL)
+        assert typed(codec.decode(payload, base, MODEL)) == typed(values), codec.__name__
+
+
+@FAST
+@given(composite_trees(OBJECTS))
+def test_composite_round_trip(case: tuple[Path, ValueTree]) -> None:
+    base, values = case
+    for codec in (senml_json, senml_cbor, oma_json, lwm2m_cbor):
+        assert typed(codec.decode(codec.encode(values, base, MODEL), base, MODEL)) == typed(values)
+
+
+@FAST
+@given(single_values(OBJECTS))
+def test_single_value_codecs_round_trip(case: tuple[Path, ValueTree]) -> None:
+    base, values = case
+    for codec in SINGLE_CODECS + TREE_CODECS:
+        payload = codec.encode(values, base, MODEL)
+        assert typed(codec.decode(payload, base, MODEL)) == typed(values), codec.__name__
+    (value,) = values.values()
+    if type(value) is bytes:
+        assert opaque.decode(opaque.encode(values, base, MODEL), base, MODEL) == values
+
+
+@FAST
+@given(value_trees(OBJECTS))
+def test_self_describing_formats_without_model(case: tuple[Path, ValueTree]) -> None:
+    # without a model, CBOR-based formats keep every type except Objlnk (a text string)
+    base, values = case
+    for codec in (senml_cbor, senml_json):
+        got = codec.decode(codec.encode(values, base, MODEL), base)
+        assert typed(got) == typed(values)
+
+
+@FAST
+@given(st.lists(single_values(OBJECTS), max_size=5), st.lists(st.integers(0, 1 << 40), max_size=5))
+def test_records_round_trip(cases: list, times: list) -> None:
+    records = [Record(base, v[base], times[i] if i < len(times) else None) for i, (base, v) in enumerate(cases)]
+    for codec in (senml_json, senml_cbor):
+        got = codec.decode_records(codec.encode_records(records, MODEL), MODEL)
+        assert [(r.path, type(r.value), r.value, r.time) for r in got] == \
+            [(r.path, type(r.value), r.value, r.time) for r in records]
+        paths = [r.path for r in records]
+        assert codec.decode_paths(codec.encode_paths(paths)) == paths
+
+
+# ---------------------------------------------------------------- decoders never crash
+
+BASES = st.sampled_from([Path(), Path((3,)), Path((3, 0)), Path((3, 0, 7)), Path((3, 0, 7, 1)),
+                         Path((9999, 0, 3)), Path((65, 0)), Path((9999, 0, 12, 0))])
+MODELS = st.sampled_from([None, MODEL])
+
+
+def only_format_errors(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except FormatError:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64), BASES, MODELS)
+def test_decoders_on_arbitrary_bytes(payload: bytes, base: Path, model: Any) -> None:
+    for codec in ALL_DECODERS:
+        only_format_errors(lambda: codec.decode(payload, base, model))
+    for codec in (senml_json, senml_cbor):
+        only_format_errors(lambda: codec.decode_records(payload, model))
+        only_format_errors(lambda: codec.decode_paths(payload))
+    only_format_errors(lambda: tlv.decode_tlv_records(payload))
+    only_format_errors(lambda: link.parse(payload))
+
+
+def tlv_like() -> st.SearchStrategy[bytes]:
+    """Concatenations of plausible TLV headers and short values, nested at random."""
+    leaf = st.builds(lambda k, i, v: tlv.encode_tlv_records([(k, i, v)]),
+                     st.integers(0, 3), st.sampled_from([0, 1, 6, 7, 9, 13, 300]), st.binary(max_size=9))
+    return st.recursive(
+        st.lists(leaf, max_size=4).map(b"".join),
+        lambda inner: st.builds(lambda k, i, body: tlv.encode_tlv_records([(k, i, body)]),
+                                st.integers(0, 3), st.sampled_from([0, 6, 7]), inner),
+        max_leaves=8,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(tlv_like(), BASES, MODELS, st.integers(0, 40), st.integers(0, 255))
+def test_tlv_on_plausible_bytes(payload: bytes, base: Path, model: Any, pos: int, byte: int) -> None:
+    mutated = payload[:pos] + bytes([byte]) + payload[pos + 1:] if payload else payload
+    for p in (payload, mutated, payload[:-1]):
+        only_format_errors(lambda: tlv.decode(p, base, model))
+        only_format_errors(lambda: tlv.decode_tlv_records(p))
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(1 << 70), 1 << 70), st.floats(),
+                    st.text(max_size=12), st.sampled_from(["/3/0/", "/3/0/7", "0", "7/1", "1:2", "/", ""]))
+KEYS_JSON = st.sampled_from(["bn", "bt", "n", "v", "vs", "vb", "vd", "vlo", "t", "e", "sv", "bv", "ov", "u", "x_"])
+KEYS_CBOR = st.one_of(st.sampled_from([-2, -3, 0, 2, 3, 4, 6, 8, "vlo", 1, -1]), st.integers(0, 20))
+
+
+def docs(keys: st.SearchStrategy[Any], leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=5)), max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(docs(KEYS_JSON, SCALARS), BASES, MODELS)
+def test_json_decoders_on_plausible_documents(doc: Any, base: Path, model: Any) -> None:
+    payload = json.dumps(doc).encode()
+    for codec in (senml_json, oma_json):
+        only_format_errors(lambda: codec.decode(payload, base, model))
+    only_format_errors(lambda: senml_json.decode_records(payload, model))
+    only_format_errors(lambda: senml_json.decode_paths(payload))
+
+
+CBOR_LEAVES = st.one_of(SCALARS, st.binary(max_size=8),
+                        st.builds(cbor2.CBORTag, st.sampled_from([0, 1, 2, 28, 29, 30, 258, 55799, 9999]),
+                                  st.one_of(st.integers(), st.text(max_size=5), st.binary(max_size=4))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(docs(st.one_of(KEYS_CBOR, st.tuples(st.integers(-2, 70000), st.integers(0, 9))), CBOR_LEAVES),
+       BASES, MODELS)
+def test_cbor_decoders_on_plausible_documents(doc: Any, base: Path, model: Any) -> None:
+    try:
+        payload = cbor2.dumps(doc)
+    except Exception:
+        return
+    for codec in (cbor, senml_cbor, lwm2m_cbor):
+        only_format_errors(lambda: codec.decode(payload, base, model))
+    only_format_errors(lambda: senml_cbor.decode_records(payload, model))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet='</>;=,"\\ 0123abc:.', max_size=40))
+def test_link_parser_on_plausible_text(s: str) -> None:
+    only_format_errors(lambda: link.parse(s))
+    try:
+        links = link.parse(s)
+    except FormatError:
+        return
+    assert link.parse(link.format(links)) == links
+
+
+def test_every_data_type_is_exercised() -> None:
+    # the all-types object has a single and a multiple resource of every valued type
+    types = {r.type for o in OBJECTS if o.id == 9999 for r in o.resources.values()}
+    assert types == set(DataType)
