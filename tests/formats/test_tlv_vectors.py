@@ -210,7 +210,7 @@ BAD = [
     ("object instance inside object instance", "/3", "08 00 03 00 01 00"),
     ("resource instance at instance level", "/3/0", "41 00 01"),
     ("resource inside multiple resource", "/3/0", "86 06 C1 00 01 C1 01 05"),
-    ("object instance where resources are expected", "/3/0", "08 00 03 C1 09 64"),
+    ("object instance wrapper naming another instance", "/3/0", "08 01 03 C1 09 64"),
     ("resource where object instances are expected", "/3", "C1 09 64"),
     ("duplicate resource", "/3/0", "C1 09 64 C1 09 64"),
     ("duplicate object instance", "/3", "00 00 00 00"),
@@ -241,3 +241,13 @@ def test_empty_multiple_resource() -> None:
     # TS Core 1.0 §6.4.3: "the Multiple Resource TLV MUST be used whatever the number of Instances (0, 1 or more)"
     assert tlv.encode({}, P("/3/0/11"), MODEL) == h("80 0B")
     assert tlv.decode(h("80 0B"), P("/3/0/11"), MODEL) == {}
+
+
+def test_instance_read_wrapped_in_object_instance_decodes() -> None:
+    """ETS int-203 pass criteria describe a Read of /3/0 answered as one Object Instance TLV (bits 7-6 = 00)
+    wrapping the Resource TLVs; TS Core 1.0 §6.4.3.1 sends the resources bare. Both decode to the same tree."""
+    from meterproof.lwm2m.formats import tlv
+    from meterproof.lwm2m.path import Path
+    bare = tlv.decode(bytes.fromhex("C10964"), Path.parse("/3/0"), None)
+    wrapped = tlv.decode(bytes.fromhex("080003C10964"), Path.parse("/3/0"), None)
+    assert bare == wrapped == {Path.parse("/3/0/9"): b"\x64"}

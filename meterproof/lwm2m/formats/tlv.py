@@ -372,6 +372,17 @@ def decode(payload: bytes, base: Path, model: "TypeResolver | None" = None) -> V
                 _resource_into(tree, oid, iid, rec, model)
     elif depth == 2:
         oid, iid = ids
+        if buf and buf[0] >> 6 == _OI:
+            # The ETS (int-203 pass criteria) shows a Read of /o/i answered as one Object Instance
+            # TLV wrapping the resources; TS Core's own example sends the resources bare.  Both are
+            # in the field, so both decode, as long as the wrapper names the requested instance.
+            wrapped = _parse(buf, 0, len(buf), frozenset((_OI,)))
+            if len(wrapped) != 1 or wrapped[0][1] != iid:
+                raise FormatError(f"a TLV for {base} may wrap its resources in one Object Instance {iid}, "
+                                  f"got {[w[1] for w in wrapped]}")
+            for rec in wrapped[0][2]:  # type: ignore[union-attr]
+                _resource_into(tree, oid, iid, rec, model)
+            return tree
         for rec in _parse(buf, 0, len(buf), frozenset((_RES, _MR))):
             _resource_into(tree, oid, iid, rec, model)
     elif depth == 3:
