@@ -59,6 +59,8 @@ class Catalog:
     def __init__(self, defs: Iterable[ObjectDef] = (), pins: Mapping[int, str] | None = None) -> None:
         self._defs: dict[int, dict[str, ObjectDef]] = {}
         self._pins: dict[int, str] = {}
+        #: object_def() answers per object id; codecs ask once per value, so this is the hot path.
+        self._resolved: dict[int, ObjectDef | None] = {}
         for d in defs:
             self.add(d)
         for oid, ver in (pins or {}).items():
@@ -69,6 +71,7 @@ class Catalog:
         """Add (or replace) the definition of ``objdef.id`` at ``objdef.version``."""
         version_key(objdef.version)  # reject nonsense early
         self._defs.setdefault(objdef.id, {})[objdef.version] = objdef
+        self._resolved.clear()
 
     def load_dir(self, folder: str | os.PathLike[str]) -> "Catalog":
         """Add every object of the DDF files in ``folder``; a same (id, version) replaces ours."""
@@ -81,6 +84,7 @@ class Catalog:
         new = Catalog()
         new._defs = {oid: dict(vers) for oid, vers in self._defs.items()}
         new._pins = dict(self._pins)
+        new._resolved = dict(self._resolved)
         return new
 
     @classmethod
@@ -96,6 +100,7 @@ class Catalog:
         """Record that the device registered object ``oid`` in ``version``."""
         version_key(version)
         self._pins[oid] = version
+        self._resolved.pop(oid, None)
 
     def for_versions(self, versions: Mapping[int, str]) -> "Catalog":
         """A per-device view: these definitions, with ``versions`` pinned."""
@@ -162,7 +167,11 @@ class Catalog:
         oid = path if isinstance(path, int) else path.object_id
         if oid is None:
             return None
-        return self.best(oid, self._pins.get(oid))
+        try:
+            return self._resolved[oid]
+        except KeyError:
+            found = self._resolved[oid] = self.best(oid, self._pins.get(oid))
+            return found
 
     def resource_def(self, path: Path) -> ResourceDef | None:
         """TypeResolver: the resource at (or containing) ``path``; None if unknown or too short."""
