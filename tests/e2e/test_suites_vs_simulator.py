@@ -1,0 +1,116 @@
+"""End to end: the conformance suites against the built-in simulator, conformant and with every seeded defect.
+
+These tests are what "every suite case can fail" rests on:
+
+* against the conformant simulator every applicable case passes (per LwM2M version);
+* the mutation matrix: each seeded defect makes at least one of the cases it
+  targets fail, and each case that passes against the conformant simulator is
+  failed by at least one defect (mutation score 100 %).  The matrix is printed.
+
+Each run is a real ``pytest suites`` subprocess, exactly as a user runs it, with
+``--meterproof-results`` giving the verdicts as JSON.  A defect's run is limited
+to the cases its catalog entry targets (``--case``), which keeps the matrix to
+a couple of minutes; the claim "fails at least one case" is proven by those
+runs, and the per-case claim by the union over all defects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from meterproof.sim.defects import DEFECTS
+
+REPO = Path(__file__).resolve().parents[2]
+OK = ("passed", "passed with warnings", "not applicable")
+
+
+def run_suites(tmp: Path, name: str, *args: str, timeout: float = 900) -> tuple[dict[str, dict[str, str]], str]:
+    results = tmp / f"{name}.json"
+    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+           f"--meterproof-results={results}", *args]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
+    out = proc.stdout[-6000:] + proc.stderr[-2000:]
+    if not results.exists():
+        raise AssertionError(f"suite run {name} wrote no results (exit {proc.returncode}):\n{out}")
+    return json.loads(results.read_text())["cases"], out
+
+
+@pytest.fixture(scope="module")
+def conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("conformant")
+    t0 = time.monotonic()
+    cases, out = run_suites(tmp, "conformant-1.1", "-n", "2", "--alluredir", str(tmp / "allure"))
+    wall = time.monotonic() - t0
+    print(f"\nwhole suite against the conformant simulator (LwM2M 1.1): {len(cases)} cases in {wall:.1f}s")
+    bad = {n: v["verdict"] for n, v in cases.items() if v["verdict"] not in OK}
+    assert not bad, f"cases not passing against the conformant simulator: {bad}\n{out}"
+    allure_dir = tmp / "allure"
+    assert (allure_dir / "environment.properties").is_file()
+    assert (allure_dir / "categories.json").is_file()
+    env = (allure_dir / "environment.properties").read_text()
+    assert "device.manufacturer=" in env and "profile.digest=" in env and "seed=" in env
+    return cases
+
+
+def test_conformant_simulator_passes_every_applicable_case(conformant_11: dict[str, dict[str, str]]) -> None:
+    passed = [n for n, v in conformant_11.items() if v["verdict"] in ("passed", "passed with warnings")]
+    assert len(passed) >= 30
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.2"])
+def test_conformant_simulator_other_versions(tmp_path: Path, version: str) -> None:
+    cases, out = run_suites(tmp_path, f"conformant-{version}", "-n", "2", "--sim-lwm2m", version)
+    bad = {n: v["verdict"] for n, v in cases.items() if v["verdict"] not in OK}
+    assert not bad, f"LwM2M {version}: cases not passing against the conformant simulator: {bad}\n{out}"
+
+
+def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]]) -> None:
+    passing = {v["case"] for v in conformant_11.values() if v["verdict"] in ("passed", "passed with warnings")}
+
+    def one(name: str) -> tuple[str, dict[str, str], str]:
+        d = DEFECTS[name]
+        args = ["--sim-defect", name]
+        for t in d.targets:
+            args += ["--case", t]
+        cases, out = run_suites(tmp_path, f"defect-{name}", *args)
+        return name, {v["case"]: v["verdict"] for v in cases.values()}, out
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(one, sorted(DEFECTS)))
+    wall = time.monotonic() - t0
+
+    failed_by: dict[str, list[str]] = {c: [] for c in passing}
+    lines = [f"defect-by-case matrix ({len(runs)} defects, {wall:.1f}s); F = case failed, . = passed, "
+             f"- = not applicable/other"]
+    undetected = []
+    for name, verdicts, out in runs:
+        row = []
+        caught = False
+        for case in DEFECTS[name].targets:
+            v = verdicts.get(case, "not run")
+            mark = "F" if v == "failed" else "." if v.startswith("passed") else "-"
+            if v == "failed":
+                caught = True
+                failed_by.setdefault(case, []).append(name)
+            row.append(f"{case}:{mark}")
+        lines.append(f"  {name:<36} {' '.join(row)}")
+        if not caught:
+            undetected.append((name, verdicts, out[-1500:]))
+    uncovered = sorted(c for c, ds in failed_by.items() if not ds and c in passing)
+    score = 100.0 * (len(passing) - len(uncovered)) / max(1, len(passing))
+    lines.append(f"mutation score: {score:.0f}% of {len(passing)} passing cases fail against at least one defect; "
+                 f"{len(runs) - len(undetected)}/{len(runs)} defects detected")
+    print("\n" + "\n".join(lines))
+    assert not undetected, "defects no targeted case detects:\n" + "\n".join(
+        f"{n}: {v}\n{o}" for n, v, o in undetected)
+    assert not uncovered, f"cases that no seeded defect makes fail: {uncovered}"
