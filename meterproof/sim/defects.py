@@ -1,0 +1,173 @@
+"""The catalog of seeded defects: named, realistic vendor bugs the simulator can be started with.
+
+A suite that cannot fail is worthless (DESIGN.md, "Principles"), so every suite
+case must fail against at least one of these.  Each :class:`Defect` says where
+the bug lives (``area``), what it is (``summary``), what a tester sees on the
+network (``symptom``) and which suite case IDs are expected to catch it
+(``targets``: OMA ETS IDs such as ``int-101`` or our own ``MP-...`` IDs).
+
+Defects are off by default and enabled by name; the simulator implements each
+as one explicit ``if self.has("name")`` branch at the place the bug would live,
+so the conformant path is what runs normally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    area: str
+    summary: str
+    symptom: str
+    targets: tuple[str, ...]
+
+
+def _d(name: str, area: str, summary: str, symptom: str, *targets: str) -> Defect:
+    return Defect(name, area, summary, symptom, tuple(targets))
+
+
+_ALL = [
+    # ---------------------------------------------------------------- registration
+    _d("register-lists-security-object", "registration",
+       "the Register object list includes the Security object",
+       "Register payload contains </0/0>", "int-101"),
+    _d("register-wrong-version", "registration",
+       "the Register request always says lwm2m=1.0",
+       "Register query has lwm2m=1.0 although the client implements 1.1/1.2", "int-101"),
+    _d("update-ignores-new-lifetime", "registration",
+       "a write of /1/0/1 is not reflected in the Update",
+       "after PUT /1/0/1 the Update carries no lt (or the old one)", "int-102", "int-227"),
+    _d("update-trigger-ignored", "registration",
+       "Registration Update Trigger /1/0/8 is acknowledged but does nothing",
+       "Execute /1/0/8 -> 2.04, then no Update arrives", "int-104"),
+    _d("update-trigger-sends-params", "registration",
+       "the triggered Update repeats lt and b",
+       "the Update after /1/0/8 carries lt= and b= instead of no parameters", "int-104"),
+    _d("no-reregister-after-404", "registration",
+       "an Update answered 4.04 is not followed by a new Register",
+       "after 4.04 to an Update the client stays silent instead of POST /rd", "int-105"),
+    _d("disable-without-deregister", "registration",
+       "Disable /1/0/4 does not de-register",
+       "Execute /1/0/4 -> 2.04, then no DELETE /rd/...", "int-103"),
+    _d("queue-mode-not-declared", "registration",
+       "a client configured for queue mode registers without saying so",
+       "Register has neither Q (1.1+) nor b=UQ (1.0) although the client sleeps", "int-108"),
+    # ---------------------------------------------------------------- device management
+    _d("tlv-length-off-by-one", "dm",
+       "Resource TLV length fields in reads are one too large",
+       "TLV reads (e.g. GET /3/0 Accept 11542) do not decode", "int-203"),
+    _d("write-readonly-accepted", "dm",
+       "writes to read-only resources are accepted",
+       "PUT /1/0/0 -> 2.04 and the SSID changes", "int-256"),
+    _d("missing-instance-wrong-code", "dm",
+       "a read of a missing object instance answers 4.00",
+       "GET of a non-existent instance -> 4.00 instead of 4.04", "MP-DM-404"),
+    _d("discover-omits-instances", "dm",
+       "Discover on an object lists no instance links",
+       "Discover /3 has no </3/0>", "int-260"),
+    _d("security-object-readable", "dm",
+       "the Security object is readable by a DM server",
+       "GET /0 -> 2.05 with the PSK", "int-221"),
+    _d("unsupported-accept-not-406", "dm",
+       "an Accept the client does not serve is ignored",
+       "GET with an unserved Accept -> 2.05 in another format instead of 4.06", "MP-DM-406"),
+    _d("create-device-instance-allowed", "dm",
+       "Create on the single-instance Device object succeeds",
+       "POST /3 -> 2.01 instead of 4.05", "int-680"),
+    _d("partial-update-replaces", "dm",
+       "a partial update (POST on an instance) behaves like a replace",
+       "POST /1/0 wipes the writable resources not in the payload", "int-226"),
+    _d("read-composite-fails-on-missing", "dm",
+       "Read-Composite fails as a whole when one path is missing",
+       "FETCH with one non-existent path -> 4.04 instead of 2.05 without it", "int-236"),
+    _d("text-boolean-words", "formats",
+       "plain-text booleans are written as words",
+       "GET /1/0/6 Accept 0 -> 'false' instead of '0'", "MP-FMT-TEXT-BOOL"),
+    # ---------------------------------------------------------------- information reporting
+    _d("pmin-ignored", "reporting",
+       "the minimum period is not honoured",
+       "notifications arrive sooner than pmin after the previous one", "int-301"),
+    _d("pmax-ignored", "reporting",
+       "the maximum period is not honoured",
+       "no notification at pmax when the value does not change", "MP-IR-PMAX"),
+    _d("notify-after-cancel-reset", "reporting",
+       "an observation answered with RST is not cancelled",
+       "notifications keep coming after RST", "int-302"),
+    _d("notify-after-cancel-get", "reporting",
+       "GET with Observe=1 does not cancel the observation",
+       "notifications keep coming after the cancelling GET", "int-303"),
+    _d("observe-seq-not-increasing", "reporting",
+       "Observe sequence numbers repeat",
+       "successive notifications carry the same Observe value", "MP-IR-SEQ"),
+    _d("step-ignored", "reporting",
+       "the step attribute st is ignored",
+       "a notification on every change, however small", "MP-IR-STEP"),
+    _d("send-unregistered-object", "reporting",
+       "Send reports an object that was not registered",
+       "POST /dp contains /10/0/... which is not in the object list", "int-306"),
+    _d("mute-send-ignored", "reporting",
+       "Mute Send /1/0/23 is not honoured",
+       "POST /dp arrives although /1/0/23 is true", "int-307"),
+    # ---------------------------------------------------------------- formats
+    _d("senml-basename-wrong", "formats",
+       "SenML base names lack the trailing slash",
+       "bn '/3/0' with n '0' resolves to /3/00", "int-231", "int-232"),
+    _d("cbor-float-truncated", "formats",
+       "SenML CBOR floats are truncated to integers",
+       "v is an integer where the resource is a Float (230 instead of 230.4)", "MP-FMT-FLOAT"),
+    # ---------------------------------------------------------------- security
+    _d("security-object-writable", "security",
+       "the Security object is writable by a DM server",
+       "PUT /0/0/0 -> 2.04", "int-221"),
+    # ---------------------------------------------------------------- firmware updates
+    _d("fw-corrupt-image-accepted", "updates",
+       "the image integrity check is skipped",
+       "a corrupt image reaches State 2 / installs instead of Result 5", "int-776"),
+    _d("fw-skips-downloaded", "updates",
+       "the client installs right after the package write",
+       "State goes to Updating/Idle without passing Downloaded (2)", "int-755"),
+    _d("fw-update-without-package", "updates",
+       "Update /5/0/2 is accepted without a downloaded package",
+       "Execute /5/0/2 in Idle -> 2.04 instead of 4.05", "int-772"),
+    _d("fw-rollback-allowed", "updates",
+       "no anti-rollback check",
+       "an older firmware version is installed (Result 1, /3/0/3 goes down)", "MP-FW-ROLLBACK"),
+    # ---------------------------------------------------------------- object model
+    _d("battery-level-out-of-range", "objects",
+       "Battery Level is reported outside 0..100",
+       "/3/0/9 reads 150", "MP-OBJ-3"),
+    _d("device-omits-mandatory", "objects",
+       "the Device instance lacks the mandatory Error Code",
+       "GET /3/0 has no /3/0/11", "MP-OBJ-3"),
+    # ---------------------------------------------------------------- robustness
+    _d("crash-on-reserved-option-nibble", "robustness",
+       "a CoAP option nibble of 15 kills the CoAP stack",
+       "after such a message the meter answers nothing at all", "MP-ROB-OPT"),
+    _d("hang-on-lying-tlv-length", "robustness",
+       "a TLV write whose length exceeds the payload hangs the parser",
+       "the meter stops answering for 10 x ACK_TIMEOUT", "MP-ROB-TLV"),
+    _d("crash-on-unexpected-ack", "robustness",
+       "an ACK/RST with an unknown message ID kills the CoAP stack",
+       "after such a message the meter answers nothing at all", "MP-ROB-ACK"),
+]
+
+DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
+
+
+def check_defects(names: Iterable[str]) -> frozenset[str]:
+    """Validate defect names; ConfigError (one line) on the first unknown one."""
+    out = []
+    for n in names:
+        if n not in DEFECTS:
+            raise ConfigError(f"unknown defect {n!r}; see meterproof simulate --list-defects")
+        out.append(n)
+    return frozenset(out)
+
+
+__all__ = ["DEFECTS", "Defect", "check_defects"]

@@ -1,0 +1,429 @@
+"""Device Management & Service Enablement and Information Reporting requests, as the client answers them.
+
+TS Transport 1.1 §6 / oma-ets-cases.md §3.1 map the operations onto CoAP:
+
+=======================  ==========================================================
+GET                      Read; Discover with Accept 40; Observe=0 / Observe=1
+PUT                      Write (replace); Write-Attributes when it has a query and no payload
+POST /o                  Create (2.01, Location-Path when the client picks the id)
+POST /o/i                Write (partial update)
+POST /o/i/r              Execute; a partial write of a writable resource (1.1+)
+DELETE /o/i              Delete
+FETCH / iPATCH on /      Read-Composite (+Observe) / Write-Composite (1.1+)
+=======================  ==========================================================
+
+Codes: /0 (and /21) from a DM server 4.01; a missing path 4.04; a method the
+target does not allow 4.05 (write on read-only, execute on non-executable,
+Create/Delete on a single-instance object); an undecodable payload 4.00; see
+:mod:`.representation` for 4.06 / 4.15.  Every value check is the object model's.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Hashable
+
+from aiocoap import Message
+from aiocoap.numbers import codes
+
+from ..coap import wire
+from ..errors import FormatError
+from ..lwm2m import formats
+from ..lwm2m.contentformat import CF
+from ..lwm2m.formats import link as linkformat
+from ..lwm2m.model.types import DataType
+from ..lwm2m.path import Path
+from ..lwm2m.values import ValueTree
+from . import representation
+from .attributes import AttributeError_, fmt, merge, parse_query
+from .store import StoreError
+
+if TYPE_CHECKING:
+    from .meter import SimulatedMeter
+
+log = logging.getLogger(__name__)
+
+PROTECTED = (0, 21)                 # never accessible to a DM server
+NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
+
+
+class DeviceManagement:
+    def __init__(self, meter: "SimulatedMeter") -> None:
+        self.meter = meter
+
+    @property
+    def store(self):  # type: ignore[no-untyped-def]
+        return self.meter.store
+
+    def has(self, defect: str) -> bool:
+        return self.meter.has(defect)
+
+    # ------------------------------------------------------------------ entry point
+    async def handle(self, req: Message, remote: Hashable) -> Message | None:
+        try:
+            try:
+                path = Path.from_uri_path(req.opt.uri_path)
+            except FormatError:
+                raise StoreError(codes.NOT_FOUND, "not an LwM2M path") from None
+            return self._dispatch(req, remote, path)
+        except StoreError as err:
+            return wire.new(err.code, payload=str(err).encode()[:120])
+
+    def _dispatch(self, req: Message, remote: Hashable, path: Path) -> Message:
+        code = req.code
+        if code == codes.FETCH and path.is_root:
+            return self._composite_read(req, remote)
+        if code == codes.iPATCH and path.is_root:
+            return self._composite_write(req)
+        if path.is_root:
+            raise StoreError(codes.METHOD_NOT_ALLOWED, "no such operation on /")
+        if path.object_id in PROTECTED:
+            self._guard_security(code, path)
+        if code == codes.GET:
+            if req.opt.accept == CF.LINK:
+                return self._discover(path)
+            if req.opt.observe == 0:
+                return self._observe(req, remote, path)
+            if req.opt.observe == 1:
+                self.meter.reporter.cancel_request(remote, req.token, (path,))
+            return self._read(path, req.opt.accept)
+        if code == codes.PUT:
+            if req.opt.uri_query and not req.payload:
+                return self._write_attributes(path, req.opt.uri_query)
+            return self._write(path, req, replace=True)
+        if code == codes.POST:
+            if path.is_object:
+                return self._create(path, req)
+            if path.is_resource:
+                rdef = self.store.resource_def(path)
+                if rdef is not None and rdef.operations.executable:
+                    return self._execute(path, req.payload)
+                if not req.payload or self.meter.lwm2m == "1.0":
+                    self._check_exists(path)
+                    raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path} is not executable")
+            return self._write(path, req, replace=False)
+        if code == codes.DELETE:
+            return self._delete(path)
+        raise StoreError(codes.METHOD_NOT_ALLOWED, f"{code} is not an LwM2M operation")
+
+    def _guard_security(self, code: codes.Code, path: Path) -> None:
+        if code == codes.GET and path.object_id == 0 and self.has("security-object-readable"):
+            return
+        if code == codes.PUT and path.object_id == 0 and self.has("security-object-writable"):
+            return
+        raise StoreError(codes.UNAUTHORIZED, "the Security object is not accessible to a server")
+
+    # ------------------------------------------------------------------ read
+    def _check_exists(self, path: Path) -> None:
+        store = self.store
+        oid = path.object_id
+        assert oid is not None
+        if not store.has_object(oid):
+            raise StoreError(codes.NOT_FOUND, f"object {oid} is not supported")
+        if len(path) >= 2 and not store.has_instance(oid, path.ids[1]):
+            if self.has("missing-instance-wrong-code"):
+                raise StoreError(codes.BAD_REQUEST, f"{path.truncate(2)}?")
+            raise StoreError(codes.NOT_FOUND, f"{path.truncate(2)} does not exist")
+        if len(path) >= 3:
+            if store.resource_def(path) is None or not store.exists(path.truncate(3)):
+                raise StoreError(codes.NOT_FOUND, f"{path.truncate(3)} does not exist")
+        if len(path) == 4 and not store.exists(path):
+            raise StoreError(codes.NOT_FOUND, f"{path} does not exist")
+
+    def read_values(self, path: Path) -> ValueTree:
+        """The values a Read of ``path`` returns; StoreError for every refusal."""
+        self._check_exists(path)
+        if len(path) >= 3:
+            rdef = self.store.resource_def(path)
+            assert rdef is not None
+            if not rdef.operations.readable:
+                raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path.truncate(3)} is not readable")
+            if len(path) == 4:
+                if self.meter.lwm2m == "1.0":
+                    raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance operations")
+                if not rdef.multiple:
+                    raise StoreError(codes.NOT_FOUND, f"{path.truncate(3)} is a single resource")
+        return self.store.tree(path)
+
+    def encode(self, cf: int, values: ValueTree, base: Path) -> bytes:
+        return representation.encode(cf, values, base, self.store.model, self.meter.defects)
+
+    def _read(self, path: Path, accept: int | None) -> Message:
+        values = self.read_values(path)
+        cf = representation.choose(accept, path, self.store.model, self.meter.lwm2m, self.meter.defects)
+        return wire.new(codes.CONTENT, payload=self.encode(cf, values, path), content_format=cf)
+
+    def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
+        values = self.read_values(path)
+        cf = representation.choose(req.opt.accept, path, self.store.model, self.meter.lwm2m, self.meter.defects)
+        payload = self.encode(cf, values, path)
+        seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values)
+        return wire.new(codes.CONTENT, payload=payload, content_format=cf, observe=seq)
+
+    # ------------------------------------------------------------------ composite
+    def _composite_cf(self, req: Message) -> tuple[int, int]:
+        if self.meter.lwm2m == "1.0":
+            raise StoreError(codes.METHOD_NOT_ALLOWED, "composite operations need LwM2M 1.1")
+        cf = req.opt.content_format
+        if cf not in representation.SENML:
+            raise StoreError(codes.UNSUPPORTED_CONTENT_FORMAT, "composite bodies are SenML JSON or CBOR")
+        accept = req.opt.accept if req.opt.accept is not None else cf
+        if accept not in representation.SENML:
+            raise StoreError(codes.NOT_ACCEPTABLE, f"composite results are SenML, not {accept}")
+        return int(cf), int(accept)
+
+    def composite_values(self, paths: tuple[Path, ...]) -> ValueTree:
+        """Best effort (int-236): paths that do not exist or are not readable are left out."""
+        out: ValueTree = {}
+        for p in paths:
+            try:
+                if p.is_root:
+                    out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
+                elif p.object_id not in PROTECTED:
+                    out.update(self.read_values(p))
+            except StoreError:
+                if self.has("read-composite-fails-on-missing"):
+                    raise
+        return dict(sorted(out.items()))
+
+    def _composite_read(self, req: Message, remote: Hashable) -> Message:
+        cf, accept = self._composite_cf(req)
+        try:
+            paths = tuple(formats.codec(cf).decode_paths(req.payload))
+        except FormatError as exc:
+            raise StoreError(codes.BAD_REQUEST, f"composite path list does not decode: {exc}") from None
+        if req.opt.observe == 1:
+            self.meter.reporter.cancel_request(remote, req.token, paths)
+        values = self.composite_values(paths)
+        payload = self.encode(accept, values, Path())
+        if req.opt.observe == 0:
+            seq = self.meter.reporter.establish(remote, req.token, paths, True, accept, values)
+            return wire.new(codes.CONTENT, payload=payload, content_format=accept, observe=seq)
+        return wire.new(codes.CONTENT, payload=payload, content_format=accept)
+
+    def _composite_write(self, req: Message) -> Message:
+        cf, _ = self._composite_cf(req)
+        values = representation.decode(cf, req.payload, Path(), self.store.model, self.meter.lwm2m)
+        for p in values:
+            if p.object_id in PROTECTED:
+                raise StoreError(codes.UNAUTHORIZED, "the Security object is not accessible to a server")
+            if len(p) < 3:
+                raise StoreError(codes.BAD_REQUEST, f"{p} is not a resource")
+            self._check_exists(p.truncate(2))
+        plan = self._plan(values, replace=False)
+        self._commit(plan)
+        return wire.new(codes.CHANGED)
+
+    # ------------------------------------------------------------------ write
+    def _write(self, path: Path, req: Message, *, replace: bool) -> Message:
+        if path.is_object:
+            raise StoreError(codes.METHOD_NOT_ALLOWED, "Write on an object is a Bootstrap operation")
+        if len(path) == 4 and self.meter.lwm2m == "1.0":
+            raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance operations")
+        self._check_exists(path.truncate(min(len(path), 2)))
+        if len(path) >= 3 and self.store.resource_def(path) is None:
+            raise StoreError(codes.NOT_FOUND, f"{path.truncate(3)} is not defined")
+        values = representation.decode(req.opt.content_format, req.payload, path, self.store.model, self.meter.lwm2m)
+        for p in values:
+            if not p.startswith(path) and not (len(path) == 4 and p == path.parent):
+                raise StoreError(codes.BAD_REQUEST, f"{p} is not under {path}")
+        plan = self._plan(values, replace=replace, base=path)
+        if path.is_instance:
+            self._plan_instance_rest(path, plan, replace)
+        self._commit(plan)
+        return wire.new(codes.CHANGED)
+
+    def _plan(self, values: ValueTree, *, replace: bool, base: Path | None = None) -> dict[Path, Any]:
+        """Group and check values per resource; returns resource path -> new value (None: remove)."""
+        store = self.store
+        plan: dict[Path, Any] = {}
+        for p, v in values.items():
+            rp = p.truncate(3)
+            rdef = store.resource_def(rp)
+            if rdef is None:
+                raise StoreError(codes.NOT_FOUND, f"{rp} is not defined by the object model")
+            if rdef.type is DataType.NONE:
+                raise StoreError(codes.METHOD_NOT_ALLOWED, f"{rp} is executable")
+            if not rdef.operations.writable and not self.has("write-readonly-accepted"):
+                raise StoreError(codes.METHOD_NOT_ALLOWED, f"{rp} is not writable")
+            if len(p) == 4:
+                if not rdef.multiple:
+                    raise StoreError(codes.BAD_REQUEST, f"{rp} is a single resource")
+                if rp not in plan:
+                    whole_replace = replace and base is not None and len(base) <= 3
+                    cur = {} if whole_replace else store.get_path(rp, {})
+                    plan[rp] = dict(cur) if isinstance(cur, dict) else {}
+                plan[rp][p.ids[3]] = v
+            else:
+                if rdef.multiple:
+                    raise StoreError(codes.BAD_REQUEST, f"{rp} is a multiple resource")
+                plan[rp] = v
+        for rp, v in plan.items():
+            store.check_value(rp, v)
+        return plan
+
+    def _plan_instance_rest(self, path: Path, plan: dict[Path, Any], replace: bool) -> None:
+        """Replace removes the optional writable resources the payload leaves out (partial keeps them)."""
+        wipe_all = not replace and self.has("partial-update-replaces")
+        if not replace and not wipe_all:
+            return
+        store = self.store
+        for rid in store.resource_ids(*path.ids):
+            rp = path.child(rid)
+            rdef = store.resource_def(rp)
+            if rp in plan or rdef is None or rdef.type is DataType.NONE or not rdef.operations.writable:
+                continue
+            if wipe_all or not rdef.mandatory:
+                plan[rp] = None
+
+    def _commit(self, plan: dict[Path, Any]) -> None:
+        m = self.meter
+        for rp, v in plan.items():
+            if v is None:
+                self.store.remove(rp)
+            elif m.is_sink(rp):
+                pass
+            else:
+                self.store.set(rp, v)
+        for rp, v in plan.items():
+            m.after_write(rp, v)
+
+    # ------------------------------------------------------------------ write-attributes, discover
+    def _write_attributes(self, path: Path, query: tuple[str, ...]) -> Message:
+        self._check_exists(path)
+        if len(path) == 4 and self.meter.lwm2m == "1.0":
+            raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance attributes")
+        attrs = self.meter.attributes
+        try:
+            update = parse_query(query, self.meter.lwm2m)
+            merged = merge(attrs.get(path), update, path, self.store.resource_def(path) if len(path) >= 3 else None)
+        except AttributeError_ as exc:
+            raise StoreError(codes.BAD_REQUEST, str(exc)) from None
+        attrs.set(path, merged)
+        self.meter.reporter.changed(path)
+        return wire.new(codes.CHANGED)
+
+    def _discover(self, path: Path) -> Message:
+        self._check_exists(path)
+        store, attrs = self.store, self.meter.attributes
+        links: list[linkformat.Link] = []
+        oid = path.ids[0]
+
+        def attr_params(p: Path, inherited: bool = False) -> dict[str, str | None]:
+            a = attrs.inherited(p) if inherited else attrs.get(p)
+            return {k: fmt(v) for k, v in a.items()}
+
+        def resource_links(ip: Path, inherited: bool) -> None:
+            for rid in store.resource_ids(*ip.ids):
+                rp = ip.child(rid)
+                rdef = store.resource_def(rp)
+                if rdef is None:
+                    continue
+                params: dict[str, str | None] = {}
+                if inherited:
+                    params.update(attr_params(rp.parent, inherited=True))
+                if rdef.multiple:
+                    v = store.get_path(rp, {})
+                    params["dim"] = str(len(v) if isinstance(v, dict) else 0)
+                params.update(attr_params(rp))
+                links.append(linkformat.Link(str(rp), params))
+                if inherited and rdef.multiple and self.meter.lwm2m != "1.0":
+                    v = store.get_path(rp, {})
+                    for riid in sorted(v) if isinstance(v, dict) else ():
+                        links.append(linkformat.Link(str(rp.child(riid)), attr_params(rp.child(riid))))
+
+        if path.is_object:
+            ver = self.meter.profile.objects[oid].version
+            params = {"ver": ver} if ver != "1.0" else {}
+            params.update(attr_params(path))
+            links.append(linkformat.Link(str(path), params))
+            for iid in store.instance_ids(oid):
+                ip = Path((oid, iid))
+                if not self.has("discover-omits-instances"):
+                    links.append(linkformat.Link(str(ip), attr_params(ip)))
+                resource_links(ip, inherited=False)
+        elif path.is_instance:
+            links.append(linkformat.Link(str(path), attr_params(path)))
+            resource_links(path, inherited=False)
+        elif path.is_resource:
+            before = len(links)
+            resource_links(path.parent, inherited=True)
+            links[before:] = [lk for lk in links[before:] if Path.parse(lk.target).startswith(path)]
+        else:
+            links.append(linkformat.Link(str(path), attrs_with_parent(attrs, path)))
+        return wire.new(codes.CONTENT, payload=linkformat.format(links).encode(), content_format=CF.LINK)
+
+    # ------------------------------------------------------------------ execute, create, delete
+    def _execute(self, path: Path, args: bytes) -> Message:
+        self._check_exists(path)
+        return wire.new(self.meter.execute(path, args))
+
+    def _create(self, path: Path, req: Message) -> Message:
+        store = self.store
+        oid = path.ids[0]
+        odef = store.object_def(oid)
+        if not store.has_object(oid) or odef is None:
+            raise StoreError(codes.NOT_FOUND, f"object {oid} is not supported")
+        if oid in NOT_CREATABLE or (not odef.multiple and not (oid == 3 and self.has("create-device-instance-allowed"))):
+            raise StoreError(codes.METHOD_NOT_ALLOWED, f"object {oid} does not allow Create")
+        cf, model, lwm2m = req.opt.content_format, store.model, self.meter.lwm2m
+        chosen = False
+        try:
+            values = representation.decode(cf, req.payload, path, model, lwm2m)
+        except StoreError as first:
+            if first.code != codes.BAD_REQUEST:
+                raise
+            values = {}
+        if not values:
+            iid = store.free_instance_id(oid)
+            values = representation.decode(cf, req.payload, path.child(iid), model, lwm2m)
+            chosen = True
+        groups: dict[int, ValueTree] = {}
+        for p, v in values.items():
+            if len(p) < 3 or p.object_id != oid:
+                raise StoreError(codes.BAD_REQUEST, f"{p} is not a resource of object {oid}")
+            groups.setdefault(p.ids[1], {})[p] = v
+        if len(groups) != 1:
+            raise StoreError(codes.BAD_REQUEST, "Create takes exactly one object instance")
+        ((iid, tree),) = groups.items()
+        if store.has_instance(oid, iid):
+            raise StoreError(codes.BAD_REQUEST, f"/{oid}/{iid} already exists")
+        resources: dict[int, Any] = {rid: None for rid, rdef in odef.resources.items() if rdef.type is DataType.NONE}
+        for p, v in tree.items():
+            rid = p.ids[2]
+            if store.resource_def(p) is None:
+                raise StoreError(codes.NOT_FOUND, f"{p.truncate(3)} is not defined by the object model")
+            if len(p) == 4:
+                resources.setdefault(rid, {})[p.ids[3]] = v
+            else:
+                resources[rid] = v
+        for rid, v in resources.items():
+            if v is not None:
+                store.check_value(Path((oid, iid, rid)), v)
+        store.create_instance(oid, iid, resources)
+        self.meter.instances_changed()
+        resp = wire.new(codes.CREATED)
+        if chosen:
+            resp.opt.location_path = (str(oid), str(iid))
+        return resp
+
+    def _delete(self, path: Path) -> Message:
+        if not path.is_instance:
+            raise StoreError(codes.METHOD_NOT_ALLOWED, "Delete works on object instances")
+        oid, iid = path.ids
+        odef = self.store.object_def(oid)
+        if odef is None or not self.store.has_object(oid):
+            raise StoreError(codes.NOT_FOUND, f"object {oid} is not supported")
+        if not odef.multiple or oid in NOT_CREATABLE:
+            raise StoreError(codes.METHOD_NOT_ALLOWED, f"object {oid} does not allow Delete")
+        self.store.delete_instance(oid, iid)
+        self.meter.attributes.drop_under(path)
+        self.meter.instances_changed()
+        return wire.new(codes.DELETED)
+
+
+def attrs_with_parent(attrs: Any, path: Path) -> dict[str, str | None]:
+    return {k: fmt(v) for k, v in attrs.get(path).items()}
+
+
+__all__ = ["DeviceManagement"]

@@ -1,0 +1,89 @@
+"""The firmware image format the reference meter accepts (Firmware Update object /5).
+
+A real meter checks what it downloads before it installs it; so does ours, and
+suites build images (good, corrupt, older) with :func:`build_image`.  Layout,
+all integers big-endian::
+
+    b"MPFW"                  magic (4 bytes)        wrong magic   -> Update Result 6
+    format version = 1       1 byte                 other value   -> Update Result 6
+    version length n         1 byte
+    version                  n bytes, UTF-8, e.g. "1.2.0"
+    body length m            4 bytes
+    body                     m bytes
+    SHA-256                  32 bytes over everything before it  mismatch -> Result 5
+
+Versions compare as dotted numbers ("1.10.0" > "1.9.3"); the meter refuses an
+image older than what it runs (anti-rollback, Update Result 8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass
+
+MAGIC = b"MPFW"
+FORMAT_VERSION = 1
+RESULT_INTEGRITY = 5
+RESULT_UNSUPPORTED_TYPE = 6
+
+
+class ImageError(Exception):
+    """An image the meter refuses; ``result`` is the /5/0/5 Update Result to report."""
+
+    def __init__(self, result: int, reason: str) -> None:
+        super().__init__(reason)
+        self.result = result
+
+
+@dataclass(frozen=True)
+class FirmwareImage:
+    version: str
+    body: bytes
+
+
+def build_image(version: str, body: bytes = b"meterproof firmware", corrupt: bool = False) -> bytes:
+    """An image for ``version``; ``corrupt`` flips one body byte after hashing."""
+    v = version.encode()
+    if len(v) > 255:
+        raise ValueError("version string longer than 255 bytes")
+    head = MAGIC + bytes((FORMAT_VERSION, len(v))) + v + struct.pack(">I", len(body))
+    digest = hashlib.sha256(head + body).digest()
+    if corrupt:
+        body = (body[:-1] + bytes((body[-1] ^ 0xFF,))) if body else b"\xff"
+        head = head[:-4] + struct.pack(">I", len(body))
+    return head + body + digest
+
+
+def parse_image(data: bytes, *, verify: bool = True) -> FirmwareImage:
+    """Parse and (unless ``verify`` is False) integrity-check an image; ImageError if refused."""
+    if len(data) < 4 + 2 + 4 + 32 or data[:4] != MAGIC or data[4] != FORMAT_VERSION:
+        raise ImageError(RESULT_UNSUPPORTED_TYPE, "not a meterproof firmware image")
+    n = data[5]
+    pos = 6 + n
+    try:
+        version = data[6:pos].decode()
+    except UnicodeDecodeError:
+        raise ImageError(RESULT_UNSUPPORTED_TYPE, "version is not UTF-8") from None
+    if len(data) < pos + 4 + 32:
+        raise ImageError(RESULT_INTEGRITY, "image truncated")
+    (m,) = struct.unpack(">I", data[pos:pos + 4])
+    body = data[pos + 4:pos + 4 + m]
+    digest = data[pos + 4 + m:]
+    if len(body) != m or len(digest) != 32:
+        raise ImageError(RESULT_INTEGRITY, "body length does not match the image size")
+    if verify and hashlib.sha256(data[:pos + 4 + m]).digest() != digest:
+        raise ImageError(RESULT_INTEGRITY, "SHA-256 mismatch")
+    return FirmwareImage(version, body)
+
+
+def version_key(version: str) -> tuple:
+    """Sort key for dotted versions: numbers numerically, other parts as text."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in version.split("."))
+
+
+def is_older(candidate: str, running: str) -> bool:
+    return version_key(candidate) < version_key(running)
+
+
+__all__ = ["FirmwareImage", "ImageError", "build_image", "is_older", "parse_image", "version_key"]

@@ -1,0 +1,430 @@
+"""The reference smart meter: a complete LwM2M client on meterproof's own CoAP engine.
+
+:class:`SimulatedMeter` ties the parts together — the object store
+(:mod:`.store`, contents from :mod:`.profiles`), the request handler
+(:mod:`.dm`), notifications (:mod:`.reporting`), the registration client
+(:mod:`.registration_client`), firmware and software updates
+(:mod:`.firmware`, :mod:`.software`) and persistence (:mod:`.persistence`) —
+and owns what is per meter: one UDP socket, the clock, the seeded defects and
+the side effects of writes and executes (an Update after a lifetime write, a
+reboot after /3/0/4, ...).
+
+Everything runs on the caller's event loop; a meter has no thread and builds
+its instances lazily, so a thousand of them fit in one process.  Incoming
+datagrams pass a *gate* first: a queue-mode meter that sleeps does not
+receive, and the robustness defects "crash" there by going silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+import socket
+import time
+import zlib
+from typing import Any, Callable, Hashable, Iterable
+from urllib.parse import urlsplit
+
+from aiocoap.numbers import codes
+
+from ..coap import blockwise, wire
+from ..coap.endpoint import Endpoint
+from ..coap.params import LOOPBACK, TransmissionParams
+from ..coap.transport import UdpTransport
+from ..errors import ConfigError, ProtocolError
+from ..lwm2m.contentformat import CF
+from ..lwm2m.formats import senml_cbor
+from ..lwm2m.formats.senml import Record
+from ..lwm2m.model.catalog import Catalog, default_catalog
+from ..lwm2m.path import Path
+from . import persistence
+from .attributes import AttributeStore
+from .defects import check_defects
+from .dm import DeviceManagement
+from .firmware import FirmwareUpdater
+from .profiles import LWM2M_VERSIONS, METER_KINDS, METER_OBJECT, MeterContext, profile_for
+from .registration_client import RegistrationClient
+from .reporting import Reporter
+from .representation import tlv_overruns
+from .software import SoftwareManager
+from .store import ObjectStore, StoreError
+
+log = logging.getLogger(__name__)
+
+ACTION_DELAY = 0.02          # an action caused by a request starts after its response went out
+DEFAULT_SEND_PATHS = ("/3/0/9",)
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_catalog() -> Catalog:
+    return default_catalog()
+
+
+_VIEWS: dict[tuple[int, str, str], Catalog] = {}
+
+
+def _model_view(catalog: Catalog, versions: dict[int, str], kind: str, lwm2m: str) -> Catalog:
+    key = (id(catalog), kind, lwm2m)
+    view = _VIEWS.get(key)
+    if view is None:
+        view = _VIEWS[key] = catalog.for_versions(versions)
+    return view
+
+
+class SimulatedMeter:
+    def __init__(self, server_uri: str, endpoint: str, *, meter: str = "electricity", lwm2m: str = "1.1",
+                 defects: Iterable[str] = (), state_file: str | None = None,
+                 params: TransmissionParams = LOOPBACK, lifetime: int = 86400, binding: str = "U",
+                 queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
+                 catalog: Catalog | None = None) -> None:
+        if meter not in METER_KINDS:
+            raise ConfigError(f"unknown meter kind {meter!r}; choose one of {', '.join(METER_KINDS)}")
+        if lwm2m not in LWM2M_VERSIONS:
+            raise ConfigError(f"unsupported LwM2M version {lwm2m!r}; choose one of {', '.join(LWM2M_VERSIONS)}")
+        if not endpoint:
+            raise ConfigError("the endpoint name must not be empty")
+        if not isinstance(lifetime, int) or lifetime < 0:
+            raise ConfigError(f"lifetime must be a non-negative integer, got {lifetime!r}")
+        if binding != "U":
+            raise ConfigError(f"binding {binding!r} is not supported by the simulator (only U)")
+        try:
+            parts = urlsplit(server_uri)
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"not a server URI: {server_uri!r}") from None
+        if parts.scheme != "coap" or not parts.hostname:
+            raise ConfigError(f"server URI must be coap://host[:port] (DTLS is not supported yet), got {server_uri!r}")
+        self.server_uri = server_uri
+        self._server_host, self._server_port = parts.hostname, port or 5683
+        self.endpoint_name = endpoint
+        self.kind = meter
+        self.lwm2m = lwm2m
+        self.defects: frozenset[str] = check_defects(defects)
+        self.state_file = state_file
+        self.params = params
+        self.queue_mode = queue_mode
+        self.seed = seed
+        self.catalog = catalog if catalog is not None else _shared_catalog()
+        self.profile = profile_for(meter, lwm2m, self.catalog)
+        self.ctx = MeterContext(endpoint, meter, lwm2m, server_uri, lifetime, binding, queue_mode, seed,
+                                self.defects)
+        self._t0: float | None = None
+        self.store = ObjectStore(_model_view(self.catalog, self.profile.versions, meter, lwm2m), self.profile,
+                                 self.ctx, self.elapsed)
+        self.store.on_change = self._on_change
+        self.attributes = AttributeStore()
+        self.reporter = Reporter(self)
+        self.reg = RegistrationClient(self)
+        self.dm = DeviceManagement(self)
+        self.firmware = FirmwareUpdater(self)
+        self.software = SoftwareManager(self)
+        rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
+        self.endpoint = Endpoint(UdpTransport(bind_host, 0), params, handler=self.dm.handle, rng=rng,
+                                 name=endpoint)
+        self.endpoint.on_notification_reply = self.reporter.on_reply
+        inner = self.endpoint.transport.on_datagram
+        assert inner is not None
+        self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
+        self.server_remote: Hashable = (self._server_host, self._server_port)
+        self.running = False
+        self.dead = False                 # a robustness defect "crashed" the stack
+        self._silent_until = 0.0
+        self._awake_until = float("inf")
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.bootstrap_requests = 0       # /1/0/9 executions (Bootstrap-Request Trigger stub)
+        self.last_send_code: codes.Code | None = None
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def registered(self) -> asyncio.Event:
+        return self.reg.registered
+
+    @property
+    def location(self) -> str | None:
+        return self.reg.location
+
+    def has(self, defect: str) -> bool:
+        return defect in self.defects
+
+    async def start(self) -> None:
+        """Open the socket and Register; returns once 2.01 arrived (raises on failure)."""
+        loop = asyncio.get_running_loop()
+        self._t0 = loop.time()
+        self._load_state()
+        try:
+            info = await loop.getaddrinfo(self._server_host, self._server_port, type=socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise ConfigError(f"cannot resolve server host {self._server_host!r}: {exc}") from None
+        self.server_remote = (info[0][4][0], info[0][4][1])
+        await self.endpoint.start()
+        self.running = True
+        try:
+            await self.reg.register()
+        except BaseException:
+            self.running = False
+            self.endpoint.close()
+            raise
+
+    async def stop(self, deregister: bool = True) -> None:
+        if not self.running and self.endpoint.closed:
+            return
+        self.running = False
+        self.reporter.clear()
+        self.reporter.stop()
+        self.reg.close()
+        if deregister and self.reg.location is not None and not self.dead:
+            await self.reg.deregister()
+        else:
+            self.reg.forget()
+        for t in list(self._tasks):
+            if t is not asyncio.current_task():
+                t.cancel()
+        self.endpoint.close()
+
+    async def reboot(self) -> None:
+        """As if /3/0/4 executed: observations and attributes go, persisted state reloads, fresh Register."""
+        self.reporter.clear()
+        self.attributes.clear()
+        self._load_state()
+        self.reg.forget()
+        if self.running:
+            await self.reg.register()
+
+    def set_value(self, path: str, value: Any) -> None:
+        """Change a resource locally, as a sensor would (observers are notified per their attributes)."""
+        p = Path.parse(path)
+        if len(p) < 3 or not self.store.exists(p.truncate(2)):
+            raise ConfigError(f"{path} is not a resource of an existing instance")
+        try:
+            self.store.check_value(p.truncate(3), value if len(p) == 3 else {p.ids[3]: value})
+        except StoreError as exc:
+            raise ConfigError(f"cannot set {path}: {exc}") from None
+        self.store.set(p, value)
+
+    async def trigger_send(self, paths: list[str] | None = None) -> None:
+        """Send (1.1+): POST /dp in SenML CBOR, unless Mute Send /1/0/23 is true."""
+        if self.lwm2m == "1.0":
+            raise ProtocolError("Send needs LwM2M 1.1 or later")
+        if self.store.get_path(Path((1, 0, 23)), False) and not self.has("mute-send-ignored"):
+            return
+        wanted = paths or [f"/{METER_OBJECT[self.kind]}/0", *DEFAULT_SEND_PATHS]
+        now = time.time()
+        records: list[Record] = []
+        for text in wanted:
+            try:
+                tree = self.dm.read_values(Path.parse(text))
+            except StoreError:
+                continue
+            records.extend(Record(p, v, now) for p, v in tree.items())
+        if self.has("send-unregistered-object"):
+            records.append(Record(Path((10, 0, 0)), 7, now))   # Cellular Connectivity: never registered
+        msg = wire.new(codes.POST, uri_path=("dp",), payload=senml_cbor.encode_records(records, self.store.model),
+                       content_format=CF.SENML_CBOR)
+        self.wake()
+        resp = await blockwise.request(self.endpoint, msg, self.server_remote, timeout=self.params.exchange_lifetime)
+        self.last_send_code = resp.code
+
+    async def trigger_update(self) -> None:
+        await self.reg.update()
+
+    # ------------------------------------------------------------------ clock, tasks, liveness
+    def loop_time(self) -> float:
+        return self.endpoint.loop.time()
+
+    def elapsed(self) -> float:
+        return 0.0 if self._t0 is None else self.loop_time() - self._t0
+
+    def track(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def later(self, fn: Callable[[], Any], delay: float = ACTION_DELAY) -> None:
+        """Run ``fn`` (a plain function or one returning a coroutine) after the current response."""
+        def go() -> None:
+            if not self.running:
+                return
+            res = fn()
+            if asyncio.iscoroutine(res):
+                self.track(asyncio.get_running_loop().create_task(res))
+        asyncio.get_running_loop().call_later(delay, go)
+
+    @property
+    def alive(self) -> bool:
+        return not self.dead and self.loop_time() >= self._silent_until
+
+    def wake(self) -> None:
+        """Queue mode: stay reachable for MAX_TRANSMIT_WAIT after our own message."""
+        if self.queue_mode:
+            self._awake_until = self.loop_time() + self.params.max_transmit_wait
+
+    def on_registered(self) -> None:
+        self.wake()
+
+    def _die(self, why: str) -> None:
+        log.warning("%s: seeded defect: %s; the meter goes silent", self.endpoint_name, why)
+        self.dead = True
+        self.reg.close()
+        self.reporter.stop()
+
+    def _gate(self, inner: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:
+        """Every incoming datagram passes here before the CoAP layer sees it."""
+        if self.dead or not self.running:
+            return
+        now = self.loop_time()
+        if now < self._silent_until:
+            return
+        if self.queue_mode:
+            if now > self._awake_until:
+                return            # asleep: the radio is off
+            self._awake_until = now + self.params.max_transmit_wait
+        if self.has("crash-on-reserved-option-nibble") and any("nibble 15" in p for p in wire.check(raw)):
+            self._die("option nibble 15")
+            return
+        if self.has("crash-on-unexpected-ack") and len(raw) >= 4 and (raw[0] >> 4) & 3 in (2, 3):
+            key = (remote, int.from_bytes(raw[2:4], "big"))
+            if key not in self.endpoint._pending_con and key not in self.endpoint._sent_notifications:
+                self._die("ACK/RST with an unknown message ID")
+                return
+        if self.has("hang-on-lying-tlv-length") and self._lying_tlv_write(raw):
+            self._silent_until = now + 10 * self.params.ack_timeout
+            return
+        inner(raw, remote)
+
+    @staticmethod
+    def _lying_tlv_write(raw: bytes) -> bool:
+        try:
+            msg = wire.decode(raw)
+        except ProtocolError:
+            return False
+        return (msg.code in (codes.PUT, codes.POST) and msg.opt.content_format == CF.TLV
+                and bool(msg.payload) and tlv_overruns(msg.payload))
+
+    # ------------------------------------------------------------------ server settings
+    def default_pmin(self) -> float:
+        return float(self.store.get_path(Path((1, 0, 2)), 0) or 0)
+
+    def default_pmax(self) -> float | None:
+        v = self.store.get_path(Path((1, 0, 3)), None)
+        return float(v) if v else None
+
+    def notification_mode(self) -> int:
+        return int(self.store.get_path(Path((1, 0, 26)), 0) or 0)
+
+    # ------------------------------------------------------------------ side effects of writes
+    def is_sink(self, rp: Path) -> bool:
+        """Resources whose written value is consumed, not stored (packages)."""
+        return rp.ids[:3] == (5, 0, 0) or (rp.object_id == 9 and rp.resource_id == 2)
+
+    def after_write(self, rp: Path, value: Any) -> None:
+        ids = rp.ids
+        if ids[0] in persistence.PERSISTED_OBJECTS:
+            self._save_state()
+        if ids == (1, 0, 1):
+            if self.has("update-ignores-new-lifetime"):
+                self.reg.spawn_update(delay=ACTION_DELAY)
+            else:
+                self.reg.spawn_update((f"lt={value}",), delay=ACTION_DELAY)
+        elif ids == (1, 0, 7):
+            self.reg.spawn_update((f"b={value}",), delay=ACTION_DELAY)
+        elif ids == (3, 0, 13):
+            self.ctx.time_offset = float(value) - time.time()
+            self.store._pinned.discard((3, 0, 13))
+        elif ids == (5, 0, 0):
+            self.firmware.package_written(bytes(value))
+        elif ids == (5, 0, 1):
+            self.firmware.uri_written(str(value))
+        elif ids[0] == 9 and ids[2] == 2:
+            self.software.package_written(ids[1], bytes(value))
+
+    def instances_changed(self) -> None:
+        """Create/Delete: the server learns the new object list from an Update."""
+        self.reg.spawn_update(with_objects=True, delay=ACTION_DELAY)
+        if 2 in persistence.PERSISTED_OBJECTS:
+            self._save_state()
+
+    def _on_change(self, path: Path) -> None:
+        self.reporter.changed(path)
+
+    # ------------------------------------------------------------------ executes
+    def execute(self, path: Path, args: bytes) -> codes.Code:
+        ids = path.ids
+        if ids == (1, 0, 4):
+            self.later(self._disable)
+        elif ids == (1, 0, 8):
+            if not self.has("update-trigger-ignored"):
+                params: tuple[str, ...] = ()
+                if self.has("update-trigger-sends-params"):
+                    params = (f"lt={self.reg.lifetime()}", f"b={self.reg.binding()}")
+                self.reg.spawn_update(params, delay=ACTION_DELAY)
+        elif ids == (1, 0, 9):
+            self.bootstrap_requests += 1      # stub until the bootstrap client exists
+        elif ids == (3, 0, 4):
+            self.later(self.reboot, 0.05)
+        elif ids == (3, 0, 5):
+            self.later(self._factory_reset, 0.05)
+        elif ids == (3, 0, 12):
+            self.store.set(Path((3, 0, 11)), {0: 0})
+        elif ids == (5, 0, 2):
+            return self.firmware.execute_update()
+        elif ids == (5, 0, 10):
+            return self.firmware.cancel()
+        elif ids[0] == 9:
+            return self.software.execute(ids[1], ids[2])
+        return codes.CHANGED
+
+    async def _disable(self) -> None:
+        timeout = float(self.store.get_path(Path((1, 0, 5)), 86400) or 0)
+        self.reporter.clear()
+        if self.has("disable-without-deregister"):
+            self.reg.forget()
+        else:
+            await self.reg.deregister()
+        self.reg.reregister(delay=timeout)
+
+    async def _factory_reset(self) -> None:
+        self.reporter.clear()
+        self.attributes.clear()
+        self.store.reset()
+        self.ctx.time_offset = 0.0
+        self._save_state()
+        self.reg.forget()
+        await self.reg.register()
+
+    def install_firmware(self, version: str) -> None:
+        self.ctx.firmware_version = version
+        self.store.set(Path((3, 0, 3)), version)
+        if self.store.resource_def(Path((3, 0, 19))) is not None:
+            self.store.set(Path((3, 0, 19)), "SW-" + version)
+        self._save_state()
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self) -> None:
+        if self.state_file is None:
+            return
+        objects = {oid: self.store.export_object(oid) for oid in persistence.PERSISTED_OBJECTS
+                   if self.store.has_object(oid)}
+        persistence.save(self.state_file, objects, self.ctx.firmware_version)
+
+    def _load_state(self) -> None:
+        if self.state_file is None:
+            return
+        loaded = persistence.load(self.state_file)
+        if loaded is None:
+            return
+        objects, fw = loaded
+        for oid, insts in objects.items():
+            if oid in persistence.PERSISTED_OBJECTS and self.store.has_object(oid):
+                self.store.replace_object(oid, insts)
+        if fw and fw != self.ctx.firmware_version:
+            self.ctx.firmware_version = fw
+            if self.store.has_instance(3, 0):
+                self.store.set(Path((3, 0, 3)), fw, notify=False)
+
+    def __repr__(self) -> str:
+        return f"<SimulatedMeter {self.endpoint_name} {self.kind} LwM2M {self.lwm2m} defects={sorted(self.defects)}>"
+
+
+__all__ = ["SimulatedMeter"]

@@ -1,0 +1,80 @@
+"""What the meter keeps across reboots and restarts: the ``state_file`` (JSON).
+
+Only what a bootstrap or a server provisions survives, as on a real meter's
+flash: the Security, Server and Access Control objects (/0, /1, /2) and the
+running firmware version.  Values are JSON with three tagged forms:
+``{"$b64": "..."}`` for Opaque, ``{"$objlnk": "3:0"}`` for Objlnk and
+``{"$multi": {"0": v, ...}}`` for a multiple resource.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from typing import Any
+
+from ..errors import ConfigError
+from ..lwm2m.values import ObjLnk
+
+PERSISTED_OBJECTS = (0, 1, 2)
+
+
+def _enc(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        return {"$b64": base64.b64encode(bytes(v)).decode()}
+    if isinstance(v, ObjLnk):
+        return {"$objlnk": str(v)}
+    if isinstance(v, dict):
+        return {"$multi": {str(k): _enc(x) for k, x in v.items()}}
+    return v
+
+
+def _dec(v: Any) -> Any:
+    if isinstance(v, dict):
+        if "$b64" in v:
+            return base64.b64decode(v["$b64"])
+        if "$objlnk" in v:
+            return ObjLnk.parse(v["$objlnk"])
+        if "$multi" in v:
+            return {int(k): _dec(x) for k, x in v["$multi"].items()}
+    return v
+
+
+def dump(objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str) -> dict[str, Any]:
+    return {
+        "firmware_version": firmware_version,
+        "objects": {str(oid): {str(iid): {str(rid): _enc(v) for rid, v in res.items()}
+                               for iid, res in insts.items()} for oid, insts in objects.items()},
+    }
+
+
+def save(path: str, objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str) -> None:
+    """Write atomically (a meter that loses power mid-write must not lose its accounts)."""
+    data = json.dumps(dump(objects, firmware_version), indent=1, sort_keys=True)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".meterstate-", dir=folder)
+    with os.fdopen(fd, "w") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def load(path: str) -> tuple[dict[int, dict[int, dict[int, Any]]], str | None] | None:
+    """The saved objects and firmware version, or None when there is no file yet."""
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read meter state file {path}: {exc}") from None
+    try:
+        objects = {int(oid): {int(iid): {int(rid): _dec(v) for rid, v in res.items()}
+                              for iid, res in insts.items()} for oid, insts in raw.get("objects", {}).items()}
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ConfigError(f"meter state file {path} is malformed: {exc}") from None
+    return objects, raw.get("firmware_version")
+
+
+__all__ = ["PERSISTED_OBJECTS", "dump", "load", "save"]

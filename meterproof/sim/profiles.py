@@ -1,0 +1,347 @@
+"""What each kind of simulated meter holds: objects, object versions, factory values, sensor behaviour.
+
+A :class:`Profile` is shared by every meter of one kind and LwM2M version (a
+fleet of a thousand meters holds one), and a :class:`MeterContext` carries the
+few things that differ per meter (endpoint name, seed, firmware version, ...).
+Instance defaults are built on first use; sensor values are *providers*, pure
+functions of the seconds since start:
+
+* Device ``/3/0/7`` (voltage, mV) and ``/3/0/8`` (current, mA) step every
+  :data:`STEP` = 0.2 s along a triangle wave, so pmin/pmax/gt/lt/st can be
+  tested on them with second-scale attributes;
+* cumulative readings (active energy, gas and water volume) grow linearly with
+  time since start, instantaneous ones (mains voltage, power, flow) fluctuate
+  deterministically (a seeded phase, never ``random``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..lwm2m.values import ObjLnk
+
+if TYPE_CHECKING:
+    from ..lwm2m.model.catalog import Catalog
+
+STEP = 0.2          # seconds between sensor value changes
+METER_KINDS = ("electricity", "gas", "water")
+LWM2M_VERSIONS = ("1.0", "1.1", "1.2")
+METER_OBJECT = {"electricity": 3421, "gas": 3423, "water": 3424}
+MODEL_NUMBER = {"electricity": "MP-E100", "gas": "MP-G200", "water": "MP-W300"}
+DEFAULT_FIRMWARE = "1.0.0"
+
+#: Object versions of the core objects per LwM2M version (what the meter registers with ``ver=``).
+CORE_VERSIONS: dict[str, dict[int, str]] = {
+    "1.0": {0: "1.0", 1: "1.0", 2: "1.0", 3: "1.0", 4: "1.0", 5: "1.0"},
+    "1.1": {0: "1.1", 1: "1.1", 2: "1.0", 3: "1.1", 4: "1.2", 5: "1.0"},
+    "1.2": {0: "1.2", 1: "1.2", 2: "1.1", 3: "1.2", 4: "1.3", 5: "1.2"},
+}
+
+
+@dataclass
+class MeterContext:
+    """Per-meter facts the profile's functions need."""
+
+    endpoint: str
+    kind: str
+    lwm2m: str
+    server_uri: str
+    lifetime: int
+    binding: str
+    queue_mode: bool
+    seed: int
+    defects: frozenset[str]
+    firmware_version: str = DEFAULT_FIRMWARE
+    time_offset: float = 0.0               # written /3/0/13 minus wall clock
+    started_wall: float = field(default_factory=time.time)
+
+    def has(self, defect: str) -> bool:
+        return defect in self.defects
+
+    @property
+    def phase(self) -> float:
+        return (self.seed * 0.61803398875) % 1.0 * 2 * math.pi
+
+    @property
+    def serial(self) -> str:
+        return "MP" + hashlib.sha256(self.endpoint.encode()).hexdigest()[:10].upper()
+
+    @property
+    def psk(self) -> bytes:
+        return hashlib.sha256(b"meterproof-factory-psk:" + self.endpoint.encode()).digest()[:16]
+
+    @property
+    def binding_resource(self) -> str:
+        """/1/0/7 and /3/0/16: 1.0 spells queue mode inside the binding."""
+        if self.lwm2m == "1.0" and self.queue_mode and "Q" not in self.binding:
+            return self.binding + "Q"
+        return self.binding
+
+
+Defaults = Callable[[MeterContext, int], dict[int, Any]]
+Provider = Callable[[MeterContext, int, float], Any]
+
+
+@dataclass(frozen=True)
+class ObjectProfile:
+    version: str
+    instances: tuple[int, ...]
+    defaults: Defaults
+    providers: dict[int, Provider] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    kind: str
+    lwm2m: str
+    objects: dict[int, ObjectProfile]
+
+    @property
+    def versions(self) -> dict[int, str]:
+        return {oid: op.version for oid, op in self.objects.items()}
+
+
+# --------------------------------------------------------------------------- sensor shapes
+
+def triangle(t: float, period_steps: int, lo: int, hi: int, offset: int = 0) -> int:
+    """Integer triangle wave that changes every STEP seconds."""
+    n = int(t / STEP) + offset
+    half = period_steps // 2
+    k = n % period_steps
+    pos = k if k <= half else period_steps - k
+    return lo + (hi - lo) * pos // half
+
+
+def wobble(ctx: MeterContext, t: float, centre: float, amp: float, period: float, digits: int = 2) -> float:
+    q = int(t / STEP) * STEP
+    return round(centre + amp * math.sin(2 * math.pi * q / period + ctx.phase), digits)
+
+
+def now_s(ctx: MeterContext) -> int:
+    return int(time.time() + ctx.time_offset)
+
+
+# --------------------------------------------------------------------------- core objects
+
+def _security(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    secure = ctx.server_uri.startswith("coaps")
+    return {0: ctx.server_uri, 1: False, 2: 0 if secure else 3, 3: ctx.endpoint.encode(), 4: b"",
+            5: ctx.psk, 10: 1, 11: 0}
+
+
+def _server(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    res: dict[int, Any] = {0: 1, 1: ctx.lifetime, 2: 0, 3: 300, 4: None, 5: 86400, 6: False,
+                           7: ctx.binding_resource, 8: None}
+    if ctx.lwm2m != "1.0":
+        res.update({9: None, 23: False})
+    if ctx.lwm2m == "1.2":
+        res[26] = 0
+    return res
+
+
+_ACL_TARGETS = ((3, 0), (4, 0), (5, 0), (19, 0), (19, 1))
+
+
+def _acl(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    oid, oiid = _ACL_TARGETS[iid]
+    return {0: oid, 1: oiid, 2: {1: 31 if oid == 19 else 15}, 3: 1}
+
+
+def _device(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    res: dict[int, Any] = {
+        0: "meterproof", 1: MODEL_NUMBER[ctx.kind], 2: ctx.serial, 3: ctx.firmware_version,
+        4: None, 5: None, 6: {0: 1, 1: 5}, 7: {0: 0, 1: 0}, 8: {0: 0, 1: 0}, 9: 0, 10: 0, 11: {0: 0},
+        12: None, 13: 0, 14: "+01:00", 15: "Europe/Paris", 16: ctx.binding_resource,
+        17: f"{ctx.kind} meter", 18: "HW-1.0", 19: "SW-" + ctx.firmware_version, 20: 0, 21: 1024,
+    }
+    if ctx.has("device-omits-mandatory"):
+        del res[11]   # the vendor forgot the mandatory Error Code
+    return res
+
+
+def _battery(ctx: MeterContext, iid: int, t: float) -> int:
+    if ctx.has("battery-level-out-of-range"):
+        return 150    # raw ADC percentage, never clamped
+    return max(5, 95 - int(t // 600))
+
+
+_DEVICE_PROVIDERS: dict[int, Provider] = {
+    7: lambda ctx, iid, t: {0: triangle(t, 20, 3600, 3800), 1: triangle(t, 20, 5000, 5100, 5)},
+    8: lambda ctx, iid, t: {0: triangle(t, 16, 100, 180, 3), 1: triangle(t, 16, 900, 940, 11)},
+    9: _battery,
+    10: lambda ctx, iid, t: 512 - triangle(t, 40, 0, 20),
+    13: lambda ctx, iid, t: now_s(ctx),
+}
+
+
+def _connectivity(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {0: 7, 1: {0: 6, 1: 7}, 2: -90, 3: 60, 4: {0: "127.0.0.1"}, 7: {0: "iot.meterproof"},
+            8: 12345 + ctx.seed % 1000, 9: 1, 10: 262}
+
+
+def _firmware(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    res: dict[int, Any] = {0: b"", 1: "", 2: None, 3: 0, 5: 0, 6: "", 7: "", 8: {0: 0}, 9: 2}
+    if ctx.lwm2m == "1.2":
+        res.update({10: None, 12: 0})
+    return res
+
+
+def _software(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {0: "meter-app", 1: "1.0.0", 2: b"", 3: "", 4: None, 6: None, 7: 4, 9: 0, 10: None, 11: None,
+            12: True}
+
+
+def _bin_data(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    if iid == 0:
+        return {0: {0: b""}, 1: 0, 2: int(ctx.started_wall), 3: "meter reading", 4: "meterproof/v1"}
+    return {0: {0: b""}, 1: 1, 2: int(ctx.started_wall), 3: "downlink", 4: "opaque"}
+
+
+def _lte_band(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {1: 6300, 2: 806.0, 3: 847.0, 4: {0: 6300, 1: 6400}, 5: 30.0, 6: None}
+
+
+def _rsp(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    iccid = "8949" + str(int(hashlib.sha256(ctx.endpoint.encode()).hexdigest(), 16))[:15]
+    return {0: 2, 1: {0: 1, 1: 2}, 2: "meterproof-mno", 5: 0, 6: 0, 7: "operational",
+            9: 64, 10: 512, 11: {0: iccid}, 12: "89049032" + iccid[4:], 13: 1}
+
+
+# --------------------------------------------------------------------------- metering objects
+
+def _reading(ctx: MeterContext, t: float) -> float:
+    """The meter's cumulative register: Wh for electricity, m3 for gas and water."""
+    if ctx.kind == "electricity":
+        return round(125000.0 + 1092.5 * t / 3600.0, 3)
+    rate = 0.0005 if ctx.kind == "gas" else 0.0002   # m3/s
+    return round(1234.5 + rate * t, 4)
+
+
+def _meter_blob(ctx: MeterContext, iid: int, t: float) -> dict[int, bytes]:
+    return {0: struct.pack(">4sIQd", b"MPMD", METER_OBJECT[ctx.kind], now_s(ctx), _reading(ctx, t))}
+
+
+def _electricity(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {1: 230.0, 6: 5.0, 11: 50.0, 13: 0.95, 16: 1092.5, 25: 125000.0, 26: 0.0, 5518: 0}
+
+
+_ELECTRICITY_PROVIDERS: dict[int, Provider] = {
+    1: lambda ctx, iid, t: wobble(ctx, t, 230.0, 2.4, 7.0, 1),
+    6: lambda ctx, iid, t: wobble(ctx, t, 5.0, 0.8, 11.0, 2),
+    11: lambda ctx, iid, t: wobble(ctx, t, 50.0, 0.02, 13.0, 3),
+    16: lambda ctx, iid, t: round(wobble(ctx, t, 230.0, 2.4, 7.0, 1) * wobble(ctx, t, 5.0, 0.8, 11.0, 2) * 0.95, 1),
+    25: lambda ctx, iid, t: _reading(ctx, t),
+    5518: lambda ctx, iid, t: now_s(ctx),
+}
+
+
+def _fluid(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    res: dict[int, Any] = {1: 0.0, 3: "G4 diaphragm" if ctx.kind == "gas" else "DN20 ultrasonic", 4: 0,
+                           6: 100, 7: 0.0, 8: 0.0016, 9: False, 10: False, 5518: 0}
+    if ctx.kind == "gas":
+        res[11] = False
+    else:
+        res.update({11: False, 12: False, 13: False})
+    return res
+
+
+_FLUID_PROVIDERS: dict[int, Provider] = {
+    1: lambda ctx, iid, t: _reading(ctx, t),
+    4: lambda ctx, iid, t: int(_reading(ctx, t) * 100),
+    7: lambda ctx, iid, t: max(0.0, wobble(ctx, t, 0.0003, 0.0002, 9.0, 6)),
+    5518: lambda ctx, iid, t: now_s(ctx),
+}
+
+
+def _interval_delivery(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {0: "daily-interval", 1: {0: ObjLnk(METER_OBJECT[ctx.kind], 0)}, 2: {0: b""}, 3: ObjLnk(10264, 0)}
+
+
+def _event_delivery(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {0: "alarms", 1: {0: ObjLnk(10281, 0)}, 2: {0: b""}, 3: ObjLnk(10264, 0)}
+
+
+def _schedule(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {0: 0, 1: "+00:00", 2: 86400, 3: 3600, 4: 3, 5: 600}
+
+
+def _water_flow(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    start = int(ctx.started_wall)
+    return {6000: 3600, 6001: 0, 6002: "+00:00", 6003: start, 6004: start, 6006: start, 6007: True,
+            6028: 1, 6029: b""}
+
+
+def _low_battery(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {6011: 3, 6012: False, 6013: False, 6014: 10.0, 6015: 1, 6021: 0, 6022: None, 6024: 100,
+            6025: b""}
+
+
+# --------------------------------------------------------------------------- assembling
+
+_PROFILES: dict[tuple[str, str, int], Profile] = {}
+
+
+def profile_for(kind: str, lwm2m: str, catalog: "Catalog") -> Profile:
+    """The shared profile of one meter kind at one LwM2M version (built once per catalog)."""
+    key = (kind, lwm2m, id(catalog))
+    prof = _PROFILES.get(key)
+    if prof is None:
+        prof = _PROFILES[key] = _build(kind, lwm2m, catalog)
+    return prof
+
+
+def _newest(catalog: "Catalog", oid: int) -> str:
+    d = catalog.get(oid)
+    return d.version if d is not None else "1.0"
+
+
+def _build(kind: str, lwm2m: str, catalog: "Catalog") -> Profile:
+    core = CORE_VERSIONS[lwm2m]
+    objs: dict[int, ObjectProfile] = {
+        0: ObjectProfile(core[0], (0,), _security),
+        1: ObjectProfile(core[1], (0,), _server),
+        2: ObjectProfile(core[2], tuple(range(len(_ACL_TARGETS))), _acl),
+        3: ObjectProfile(core[3], (0,), _device, _DEVICE_PROVIDERS),
+        4: ObjectProfile(core[4], (0,), _connectivity, {2: lambda c, i, t: -90 - triangle(t, 30, 0, 6)}),
+        5: ObjectProfile(core[5], (0,), _firmware),
+        9: ObjectProfile("1.0", (0,), _software),
+        19: ObjectProfile("1.0", (0, 1), _bin_data, {0: lambda c, i, t: _meter_blob(c, i, t) if i == 0 else None}),
+        501: ObjectProfile("1.0", (0,), _lte_band),
+        504: ObjectProfile("1.0", (0,), _rsp),
+    }
+    moid = METER_OBJECT[kind]
+    if kind == "electricity":
+        objs[moid] = ObjectProfile(_newest(catalog, moid), (0,), _electricity, _ELECTRICITY_PROVIDERS)
+    else:
+        objs[moid] = ObjectProfile(_newest(catalog, moid), (0,), _fluid, _FLUID_PROVIDERS)
+    objs[10262] = ObjectProfile(_newest(catalog, 10262), (0,), _interval_delivery)
+    objs[10263] = ObjectProfile(_newest(catalog, 10263), (0,), _event_delivery)
+    objs[10264] = ObjectProfile(_newest(catalog, 10264), (0,), _schedule)
+    objs[10281] = ObjectProfile(_newest(catalog, 10281), (0,), _low_battery)
+    if kind == "water":
+        objs[10266] = ObjectProfile(_newest(catalog, 10266), (0,), _water_flow)
+    # keep only objects the catalog defines, and only the resources their definition has
+    model = catalog.for_versions({oid: op.version for oid, op in objs.items()})
+    out: dict[int, ObjectProfile] = {}
+    for oid, op in objs.items():
+        odef = model.object_def(oid)
+        if odef is None:
+            continue
+        out[oid] = ObjectProfile(op.version, op.instances, _filtered(op.defaults, frozenset(odef.resources)),
+                                 {r: p for r, p in op.providers.items() if r in odef.resources})
+    return Profile(kind, lwm2m, out)
+
+
+def _filtered(defaults: Defaults, allowed: frozenset[int]) -> Defaults:
+    def build(ctx: MeterContext, iid: int) -> dict[int, Any]:
+        return {rid: v for rid, v in defaults(ctx, iid).items() if rid in allowed}
+    return build
+
+
+__all__ = ["CORE_VERSIONS", "LWM2M_VERSIONS", "METER_KINDS", "METER_OBJECT", "MeterContext", "ObjectProfile",
+           "Profile", "STEP", "profile_for", "triangle"]

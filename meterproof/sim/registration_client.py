@@ -1,0 +1,223 @@
+"""The Registration interface as the client: Register, Update, De-register, lifetime and queue mode.
+
+TS Core 1.1 §6.2 / Transport §6.2 and oma-ets-cases.md §3.2:
+
+* Register ``POST /rd?ep=&lt=&lwm2m=&b=`` (+ valueless ``Q`` for a 1.1+ queue-mode
+  client; 1.0 says ``b=UQ``), payload the CoRE link-format object list
+  (:func:`object_list`): ``</>;rt="oma.lwm2m";ct="..."`` for 1.1+, then objects with
+  ``ver`` where it is not 1.0 and their instances, never ``/0``;
+* Update ``POST /rd/{loc}`` with only what changed: ``lt`` after a /1/x/1 write,
+  ``b`` after a binding write, the object list after Create/Delete, nothing at all
+  for the Registration Update Trigger; one before the lifetime runs out (at 0.9 of it);
+* an Update answered 4.04 means the server forgot us: Register again (int-105);
+* De-register ``DELETE /rd/{loc}`` on stop and on Disable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from aiocoap.numbers import codes
+
+from ..coap import blockwise, wire
+from ..coap.endpoint import RequestTimeout, ResetError
+from ..errors import ProtocolError
+from ..lwm2m.contentformat import CF
+from ..lwm2m.formats import link as linkformat
+from ..lwm2m.formats.link import Link
+from ..lwm2m.path import Path
+from .representation import served
+
+if TYPE_CHECKING:
+    from .meter import SimulatedMeter
+
+log = logging.getLogger(__name__)
+
+UPDATE_AT = 0.9          # fraction of the lifetime after which the meter sends its Update
+NEVER_LISTED = (0, 21)   # Security, OSCORE: never in the object list (TS Core §6.2.1)
+
+
+class RegistrationFailed(ProtocolError):
+    """The server did not accept our Register."""
+
+
+def object_list(meter: "SimulatedMeter") -> bytes:
+    """The CoRE link-format object list of the Register / Update payload."""
+    links: list[Link] = []
+    if meter.lwm2m != "1.0":
+        cts = " ".join(str(int(cf)) for cf in served(meter.lwm2m))
+        links.append(Link("/", {"rt": "oma.lwm2m", "ct": cts}))
+    store = meter.store
+    for oid in store.object_ids():
+        if oid in NEVER_LISTED and not (oid == 0 and meter.has("register-lists-security-object")):
+            continue
+        ver = meter.profile.objects[oid].version
+        iids = store.instance_ids(oid)
+        if ver != "1.0" or not iids:
+            links.append(Link(f"/{oid}", {"ver": ver} if ver != "1.0" else {}))
+        links.extend(Link(f"/{oid}/{iid}") for iid in iids)
+    return linkformat.format(links).encode()
+
+
+class RegistrationClient:
+    def __init__(self, meter: "SimulatedMeter") -> None:
+        self.meter = meter
+        self.location: str | None = None
+        self.registered = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+        self._retry: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ current settings
+    def lifetime(self) -> int:
+        return int(self.meter.store.get_path(Path((1, 0, 1)), self.meter.ctx.lifetime))
+
+    def binding(self) -> str:
+        return str(self.meter.store.get_path(Path((1, 0, 7)), self.meter.ctx.binding_resource) or "U")
+
+    def register_query(self) -> tuple[str, ...]:
+        m = self.meter
+        version = "1.0" if m.has("register-wrong-version") else m.lwm2m
+        binding = self.binding()
+        q = [f"ep={m.endpoint_name}", f"lt={self.lifetime()}", f"lwm2m={version}"]
+        queue = m.queue_mode and not m.has("queue-mode-not-declared")
+        if m.lwm2m == "1.0":
+            if not queue:
+                binding = binding.replace("Q", "")
+        q.append(f"b={binding}")
+        if queue and m.lwm2m != "1.0":
+            q.append("Q")
+        return tuple(q)
+
+    # ------------------------------------------------------------------ operations
+    async def register(self) -> None:
+        """Register; raises RegistrationFailed / RequestTimeout when the server does not accept."""
+        async with self._lock:
+            await self._register()
+
+    async def _register(self) -> None:
+        m = self.meter
+        self._cancel_timer()
+        msg = wire.new(codes.POST, uri_path=("rd",), payload=object_list(m), content_format=CF.LINK)
+        msg.opt.uri_query = self.register_query()
+        m.wake()
+        resp = await blockwise.request(m.endpoint, msg, m.server_remote, timeout=m.params.exchange_lifetime)
+        if resp.code != codes.CREATED or not resp.opt.location_path:
+            raise RegistrationFailed(f"Register answered {resp.code} "
+                                     f"{resp.payload[:100].decode(errors='replace')}".strip())
+        self.location = "/" + "/".join(resp.opt.location_path)
+        self.registered.set()
+        m.on_registered()
+        self._schedule()
+
+    async def update(self, params: tuple[str, ...] = (), with_objects: bool = False) -> None:
+        async with self._lock:
+            if self.location is None:
+                return
+            m = self.meter
+            self._cancel_timer()
+            msg = wire.new(codes.POST, uri_path=tuple(s for s in self.location.split("/") if s))
+            if params:
+                msg.opt.uri_query = params
+            if with_objects:
+                msg.payload = object_list(m)
+                msg.opt.content_format = CF.LINK
+            m.wake()
+            try:
+                resp = await blockwise.request(m.endpoint, msg, m.server_remote, timeout=m.params.exchange_lifetime)
+            except (RequestTimeout, ResetError, ProtocolError) as exc:
+                log.info("%s: Update failed (%s); registering again", m.endpoint_name, exc)
+                self._forget()
+                self._retry_register()
+                return
+            if resp.code == codes.NOT_FOUND:
+                self._forget()
+                if m.has("no-reregister-after-404"):
+                    return      # stays silent: the server never hears from it again
+                self._retry_register()
+                return
+            if not resp.code.is_successful():
+                log.info("%s: Update answered %s", m.endpoint_name, resp.code)
+            self._schedule()
+
+    async def deregister(self) -> None:
+        async with self._lock:
+            self._cancel_timer()
+            loc, self.location = self.location, None
+            self.registered.clear()
+            if loc is None:
+                return
+            m = self.meter
+            msg = wire.new(codes.DELETE, uri_path=tuple(s for s in loc.split("/") if s))
+            m.wake()
+            try:
+                await m.endpoint.request(msg, m.server_remote, timeout=m.params.max_transmit_wait)
+            except (RequestTimeout, ResetError, ProtocolError) as exc:
+                log.info("%s: De-register failed: %s", m.endpoint_name, exc)
+
+    def forget(self) -> None:
+        """Drop the registration locally without telling the server (Disable defect, shutdown)."""
+        self._forget()
+        if self._retry is not None:
+            self._retry.cancel()
+
+    def _forget(self) -> None:
+        self._cancel_timer()
+        self.location = None
+        self.registered.clear()
+
+    # ------------------------------------------------------------------ background
+    def _retry_register(self, delay: float = 0.0) -> None:
+        if self._retry is not None and not self._retry.done():
+            return
+        self._retry = self.meter.track(asyncio.get_running_loop().create_task(self._retry_loop(delay)))
+
+    async def _retry_loop(self, delay: float) -> None:
+        while self.meter.running and self.location is None:
+            if delay:
+                await asyncio.sleep(delay)
+            try:
+                await self.register()
+                return
+            except Exception as exc:   # keep trying, as a meter in the field would
+                log.info("%s: Register failed: %s", self.meter.endpoint_name, exc)
+                delay = min(max(1.0, delay * 2), 60.0)
+
+    def reregister(self, delay: float = 0.0) -> None:
+        """Fresh Register in the background (after a reboot, Disable timeout, 4.04)."""
+        self._forget()
+        self._retry_register(delay)
+
+    def _schedule(self) -> None:
+        self._cancel_timer()
+        lt = self.lifetime()
+        if lt > 0:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(lt * UPDATE_AT, self.spawn_update)
+
+    def spawn_update(self, params: tuple[str, ...] = (), with_objects: bool = False, delay: float = 0.0) -> None:
+        """Send an Update soon (after the response that caused it has gone out)."""
+        loop = asyncio.get_running_loop()
+
+        def go() -> None:
+            if self.meter.running and self.meter.alive:
+                self.meter.track(loop.create_task(self.update(params, with_objects)))
+        if delay:
+            loop.call_later(delay, go)
+        else:
+            go()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def close(self) -> None:
+        self._cancel_timer()
+        if self._retry is not None:
+            self._retry.cancel()
+
+
+__all__ = ["RegistrationClient", "RegistrationFailed", "object_list"]

@@ -1,0 +1,263 @@
+"""Information Reporting on the client side: observations, attribute-driven notifications, cancelling.
+
+Each :class:`Observation` remembers the last values it notified and the last
+values it sampled.  One ticker per meter (running only while something is
+observed) samples every :data:`TICK` seconds — sensor values change on their
+own, so waiting for writes is not enough — and on every local change:
+
+* a *condition* arises when the value changes; with gt/lt set, only when a
+  threshold is crossed; with st set, only when the value moved by at least st
+  from the last notified value (TS Core 1.1 §5.1.2);
+* a notification goes out when a condition is pending and pmin has passed
+  since the last notification, or when pmax has passed without one (pmax is
+  ignored when it is smaller than pmin);
+* epmin throttles sampling;
+* Observe sequence numbers strictly increase; notifications are NON unless
+  /1/x/26 says CON, and every 10th one is CON (RFC 7641 §4.5 wants one now
+  and then);
+* an RST to a notification (CON or NON) or a GET/FETCH with Observe=1 cancels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Hashable
+
+from aiocoap import Message
+from aiocoap.numbers import codes
+
+from ..coap import wire
+from ..lwm2m.path import Path
+from ..lwm2m.values import ValueTree
+from .attributes import NUMERIC_TYPES
+from .store import StoreError
+
+if TYPE_CHECKING:
+    from .meter import SimulatedMeter
+
+log = logging.getLogger(__name__)
+
+TICK = 0.05
+SEQ_MOD = 1 << 24
+CON_EVERY = 10
+
+
+@dataclass(eq=False)
+class Observation:
+    remote: Hashable
+    token: bytes
+    paths: tuple[Path, ...]
+    composite: bool
+    cf: int
+    last_values: ValueTree = field(default_factory=dict)
+    last_sample: ValueTree = field(default_factory=dict)
+    last_time: float = 0.0
+    last_eval: float = 0.0
+    pending: bool = False
+    seq: int = 0
+    count: int = 0
+    cancelled: bool = False
+
+    @property
+    def base(self) -> Path:
+        return Path() if self.composite else self.paths[0]
+
+
+class Reporter:
+    """All observations of one meter."""
+
+    def __init__(self, meter: "SimulatedMeter") -> None:
+        self.meter = meter
+        self.observations: list[Observation] = []
+        self._seq = 0
+        self._ticker: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+
+    # ------------------------------------------------------------------ establishing / cancelling
+    def establish(self, remote: Hashable, token: bytes, paths: tuple[Path, ...], composite: bool, cf: int,
+                  values: ValueTree) -> int:
+        """Register an observation whose first response carries ``values``; returns its Observe value."""
+        self.cancel(remote, token)
+        now = self.meter.loop_time()
+        obs = Observation(remote, token, paths, composite, cf, dict(values), dict(values), now, now)
+        obs.seq = self._next_seq()
+        self.observations.append(obs)
+        self._ensure_ticker()
+        return obs.seq
+
+    def cancel(self, remote: Hashable, token: bytes) -> bool:
+        found = False
+        for obs in list(self.observations):
+            if obs.remote == remote and obs.token == token:
+                self._drop(obs)
+                found = True
+        return found
+
+    def cancel_request(self, remote: Hashable, token: bytes, paths: tuple[Path, ...]) -> None:
+        """GET/FETCH with Observe=1: by token (RFC 7641 §3.6), else by the same path(s)."""
+        if self.meter.has("notify-after-cancel-get"):
+            return    # answers the GET but keeps notifying
+        if not self.cancel(remote, token):
+            for obs in list(self.observations):
+                if obs.remote == remote and obs.paths == paths:
+                    self._drop(obs)
+
+    def on_reply(self, remote: Hashable, token: bytes, reset: bool) -> None:
+        """Endpoint hook: RST (or ACK) to a NON notification we sent."""
+        if reset and not self.meter.has("notify-after-cancel-reset"):
+            self.cancel(remote, token)
+
+    def clear(self) -> None:
+        for obs in list(self.observations):
+            self._drop(obs)
+
+    def _drop(self, obs: Observation) -> None:
+        obs.cancelled = True
+        if obs in self.observations:
+            self.observations.remove(obs)
+
+    # ------------------------------------------------------------------ change detection
+    def changed(self, path: Path) -> None:
+        """A local change (write, set_value, instance create/delete): evaluate soon."""
+        if self.observations and self._wake is not None:
+            self._wake.set()
+
+    def _next_seq(self) -> int:
+        self._seq = (self._seq + 1) % SEQ_MOD
+        return self._seq
+
+    def _ensure_ticker(self) -> None:
+        if self._ticker is None or self._ticker.done():
+            self._wake = asyncio.Event()
+            self._ticker = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while self.observations:
+            try:
+                await asyncio.wait_for(self._wake.wait(), TICK)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            if not self.meter.alive:
+                continue
+            for obs in list(self.observations):
+                try:
+                    self._evaluate(obs)
+                except Exception:   # never let one observation stop the others
+                    log.exception("evaluating observation %s failed", obs.paths)
+
+    def _sample(self, obs: Observation) -> ValueTree | None:
+        if obs.composite:
+            return self.meter.dm.composite_values(obs.paths)
+        try:
+            return self.meter.dm.read_values(obs.paths[0])
+        except StoreError:
+            return None
+
+    def _evaluate(self, obs: Observation) -> None:
+        m = self.meter
+        now = m.loop_time()
+        epmin = self._attr(obs, "epmin")
+        if epmin is not None and now - obs.last_eval < epmin:
+            return
+        obs.last_eval = now
+        values = self._sample(obs)
+        if values is None:
+            self._send_gone(obs)
+            return
+        if values != obs.last_sample:
+            if self._condition(obs, values):
+                obs.pending = True
+            obs.last_sample = values
+        pmin = self._attr(obs, "pmin", m.default_pmin()) or 0
+        pmax = self._attr(obs, "pmax", m.default_pmax())
+        since = now - obs.last_time
+        if m.has("pmin-ignored"):
+            pmin = 0
+        due = obs.pending and since >= pmin
+        if not due and pmax and pmax >= pmin and since >= pmax and not m.has("pmax-ignored"):
+            due = True
+        if due:
+            self._notify(obs, values)
+
+    def _attr(self, obs: Observation, name: str, default: float | None = None) -> float | None:
+        attrs = self.meter.attributes
+        if not obs.composite:
+            return attrs.effective(obs.paths[0], name, default)
+        found = [v for p in obs.paths if len(p) and (v := attrs.effective(p, name)) is not None]
+        if not found:
+            return default
+        return max(found) if name in ("pmin", "epmin") else min(found)
+
+    def _condition(self, obs: Observation, values: ValueTree) -> bool:
+        if obs.composite or len(obs.paths[0]) < 3:
+            return True
+        path = obs.paths[0]
+        rdef = self.meter.store.resource_def(path)
+        if rdef is None or rdef.type not in NUMERIC_TYPES:
+            return True
+        attrs = self.meter.attributes
+        gt, lt, st = (attrs.effective(path, n) for n in ("gt", "lt", "st"))
+        if gt is None and lt is None and st is None:
+            return True
+        if st is not None and self.meter.has("step-ignored"):
+            return True
+        for p, cur in values.items():
+            prev = obs.last_sample.get(p)
+            if not isinstance(cur, (int, float)) or isinstance(cur, bool):
+                continue
+            for threshold in (gt, lt):
+                if threshold is not None and isinstance(prev, (int, float)) and (prev > threshold) != (cur > threshold):
+                    return True
+            last = obs.last_values.get(p)
+            if st is not None and (not isinstance(last, (int, float)) or abs(cur - last) >= st):
+                return True
+        return False
+
+    # ------------------------------------------------------------------ sending
+    def _notify(self, obs: Observation, values: ValueTree) -> None:
+        m = self.meter
+        obs.pending = False
+        obs.last_time = m.loop_time()
+        obs.last_values = dict(values)
+        obs.count += 1
+        if m.has("observe-seq-not-increasing") and obs.count % 2 == 0:
+            seq = obs.seq                     # repeats the previous value
+        else:
+            seq = obs.seq = self._next_seq()
+        try:
+            payload = m.dm.encode(obs.cf, values, obs.base)
+        except StoreError:
+            return
+        msg = wire.new(codes.CONTENT, payload=payload, content_format=obs.cf, observe=seq)
+        self._send(obs, msg)
+
+    def _send_gone(self, obs: Observation) -> None:
+        """The observed path disappeared: a final 4.04 notification without Observe ends it."""
+        self._drop(obs)
+        self._send(obs, wire.new(codes.NOT_FOUND))
+
+    def _send(self, obs: Observation, msg: Message) -> None:
+        m = self.meter
+        con = m.notification_mode() == 1 or obs.count % CON_EVERY == 0
+        m.wake()
+        task = asyncio.get_running_loop().create_task(m.endpoint.notify(msg, obs.remote, obs.token, confirmable=con))
+        if con:
+            def done(t: asyncio.Task[str]) -> None:
+                if t.cancelled() or t.exception() is not None:
+                    return
+                if t.result() == "timeout" or (t.result() == "reset" and not m.has("notify-after-cancel-reset")):
+                    self._drop(obs)
+            task.add_done_callback(done)
+        m.track(task)
+
+
+__all__ = ["Observation", "Reporter", "TICK"]

@@ -1,0 +1,158 @@
+"""Content negotiation and (de)serialisation of the meter's values, with the format defects.
+
+Which Content-Formats a meter serves depends on its LwM2M version (TS Core
+1.0 §6.4, 1.1 §7.4, 1.2 §7.5): text 0, opaque 42, TLV 11542 and OMA JSON 11543
+always; CBOR 60, SenML JSON 110 and SenML CBOR 112 from 1.1; LwM2M CBOR 11544
+from 1.2.  Without Accept a single resource of a simple type is text (opaque
+resources: 42), anything else TLV for 1.0 and SenML CBOR for 1.1+.  An Accept
+we do not serve, or cannot use for that shape (text for an instance), is 4.06;
+a write in a format we do not read is 4.15; a payload that does not decode 4.00.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import cbor2
+from aiocoap.numbers import codes
+
+from ..errors import FormatError
+from ..lwm2m import formats
+from ..lwm2m.contentformat import CF
+from ..lwm2m.formats import tlv
+from ..lwm2m.model.types import DataType, ResourceDef
+from ..lwm2m.path import Path
+from ..lwm2m.values import ValueTree
+from .store import StoreError
+
+if TYPE_CHECKING:
+    from ..lwm2m.model.types import TypeResolver
+
+SINGLE_VALUE = (CF.TEXT, CF.OPAQUE, CF.CBOR)
+SENML = (CF.SENML_JSON, CF.SENML_CBOR)
+
+
+def served(lwm2m: str) -> tuple[int, ...]:
+    out = [CF.TEXT, CF.OPAQUE, CF.TLV, CF.OMA_JSON]
+    if lwm2m != "1.0":
+        out += [CF.CBOR, CF.SENML_JSON, CF.SENML_CBOR]
+    if lwm2m == "1.2":
+        out.append(CF.LWM2M_CBOR)
+    return tuple(out)
+
+
+def _usable(cf: int, single: ResourceDef | None) -> bool:
+    """Can ``cf`` carry this shape? ``single``: the definition when the target is one value."""
+    if cf == CF.OPAQUE:
+        return single is not None and single.type is DataType.OPAQUE
+    if cf in (CF.TEXT, CF.CBOR):
+        return single is not None and single.type is not DataType.NONE
+    return True
+
+
+def single_value_def(base: Path, model: "TypeResolver") -> ResourceDef | None:
+    """The resource definition when ``base`` names exactly one value, else None."""
+    if len(base) < 3:
+        return None
+    rdef = model.resource_def(base)
+    if rdef is None:
+        return None
+    if len(base) == 3 and rdef.multiple:
+        return None
+    return rdef
+
+
+def choose(accept: int | None, base: Path, model: "TypeResolver", lwm2m: str, defects: frozenset[str]) -> int:
+    """The Content-Format to answer a read of ``base`` with; StoreError 4.06 if none fits."""
+    single = single_value_def(base, model)
+    if accept is None:
+        return _default(single, lwm2m)
+    if accept in served(lwm2m) and _usable(accept, single):
+        return int(accept)
+    if "unsupported-accept-not-406" in defects:
+        return _default(single, lwm2m)     # ignores Accept and answers anyway
+    raise StoreError(codes.NOT_ACCEPTABLE, f"cannot answer {base} in content format {accept}")
+
+
+def _default(single: ResourceDef | None, lwm2m: str) -> int:
+    if single is not None:
+        return CF.OPAQUE if single.type is DataType.OPAQUE else CF.TEXT
+    return CF.TLV if lwm2m == "1.0" else CF.SENML_CBOR
+
+
+def encode(cf: int, values: ValueTree, base: Path, model: "TypeResolver", defects: frozenset[str]) -> bytes:
+    """Encode a read / notification payload; defects shape the bytes as the vendor bug would."""
+    try:
+        if cf == CF.TEXT and "text-boolean-words" in defects and len(values) == 1:
+            (value,) = values.values()
+            if isinstance(value, bool):
+                return b"true" if value else b"false"
+        if cf == CF.SENML_CBOR and "cbor-float-truncated" in defects:
+            values = {p: int(v) if isinstance(v, float) else v for p, v in values.items()}
+            payload = formats.encode(cf, values, base, None)
+        else:
+            payload = formats.encode(cf, values, base, model)
+        if cf in SENML and len(base) and "senml-basename-wrong" in defects:
+            payload = _strip_basename_slash(cf, payload)
+        if cf == CF.TLV and "tlv-length-off-by-one" in defects:
+            payload = _tlv_lengths_plus_one(payload)
+        return payload
+    except FormatError as exc:
+        raise StoreError(codes.INTERNAL_SERVER_ERROR, f"cannot encode {base}: {exc}") from None
+
+
+def decode(cf: int | None, payload: bytes, base: Path, model: "TypeResolver", lwm2m: str) -> ValueTree:
+    """Decode a write payload; StoreError 4.15 for a format we do not read, 4.00 if it does not decode."""
+    if cf is None:
+        raise StoreError(codes.BAD_REQUEST, "a Write needs a Content-Format")
+    if cf not in served(lwm2m):
+        raise StoreError(codes.UNSUPPORTED_CONTENT_FORMAT, f"content format {cf} is not supported")
+    if cf in SINGLE_VALUE and single_value_def(base, model) is None:
+        raise StoreError(codes.BAD_REQUEST, f"content format {cf} carries one value; {base} is not one")
+    try:
+        return formats.decode(cf, payload, base, model)
+    except FormatError as exc:
+        raise StoreError(codes.BAD_REQUEST, f"payload does not decode: {exc}") from None
+
+
+def _strip_basename_slash(cf: int, payload: bytes) -> bytes:
+    if cf == CF.SENML_CBOR:
+        pack = cbor2.loads(payload)
+        for rec in pack:
+            if isinstance(rec.get(-2), str):
+                rec[-2] = rec[-2].rstrip("/")
+        return cbor2.dumps(pack)
+    pack = json.loads(payload)
+    for rec in pack:
+        if isinstance(rec.get("bn"), str):
+            rec["bn"] = rec["bn"].rstrip("/")
+    return json.dumps(pack, separators=(",", ":")).encode()
+
+
+def _tlv_lengths_plus_one(payload: bytes) -> bytes:
+    def emit(records: tuple) -> bytes:
+        out = bytearray()
+        for kind, ident, value in records:
+            if isinstance(value, (bytes, bytearray)):
+                body = bytes(value)
+                length = len(body) + (1 if kind == tlv.TlvType.RESOURCE else 0)
+            else:
+                body = emit(value)
+                length = len(body)
+            out += tlv.tlv_header(int(kind), ident, length) + body
+        return bytes(out)
+    return emit(tuple(tlv.decode_tlv_records(payload)))
+
+
+def tlv_overruns(payload: bytes) -> bool:
+    """True when a TLV's length field claims more bytes than the payload holds."""
+    try:
+        tlv.decode_tlv_records(payload)
+    except FormatError as exc:
+        text = str(exc)
+        return "claims" in text or "truncated" in text
+    return False
+
+
+__all__ = ["choose", "decode", "encode", "served", "single_value_def", "tlv_overruns"]
