@@ -166,7 +166,8 @@ async def _collect_block2(ep: "Endpoint", msg: Message, first: Message, remote: 
     while True:
         num += 1
         nxt = _clone(msg)
-        nxt.payload = b""
+        # FETCH (RFC 8132 §2) names what it asks for in its body, so every block request repeats it.
+        nxt.payload = msg.payload if msg.code == codes.FETCH else b""
         nxt.opt.block1 = None
         nxt.opt.observe = None
         nxt.opt.block2 = Block(num, False, szx)
