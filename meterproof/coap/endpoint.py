@@ -311,8 +311,11 @@ class Endpoint:
         if problems:
             self.violations.append(ev)
         self._emit(ev)
-        if msg is None:
-            # RFC 7252 §4.2/§4.3: reject an unparsable CON/NON with RST when the header is readable.
+        if msg is None or problems:
+            # RFC 7252 §4.2/§4.3: a CON (MUST) or NON (MAY) with a message format error -- including
+            # the ones aiocoap's lenient decoder accepts (TKL 9-15, short token, marker without
+            # payload, reserved code class) -- is rejected with RST when the header is readable;
+            # a malformed ACK/RST is silently ignored.  Never handed to the layers above.
             if len(raw) >= 4 and (raw[0] >> 6) == 1 and ((raw[0] >> 4) & 3) in (0, 1):
                 self.send_message(wire.empty(wire.RST, int.from_bytes(raw[2:4], "big")), remote, "rejected")
             return
