@@ -108,6 +108,8 @@ class Endpoint:
         self._mid = itertools.count(self._rng.randrange(0, 65536))
         self._pending_con: dict[tuple[Remote, int], tuple[asyncio.Future[Message], bytes]] = {}
         self._pending_resp: dict[tuple[Remote, bytes], asyncio.Future[Message]] = {}
+        #: (remote, token) -> message ID of a CON request still being retransmitted.
+        self._con_request_mid: dict[tuple[Remote, bytes], int] = {}
         self._observations: dict[tuple[Remote, bytes], "Observation"] = {}
         self._sent_notifications: collections.OrderedDict[tuple[Remote, int], tuple[bytes, float]] = \
             collections.OrderedDict()
@@ -247,7 +249,11 @@ class Endpoint:
         wait = timeout if timeout is not None else self.params.exchange_lifetime
         try:
             if confirmable:
-                reply = await self._transmit_con(msg, remote)
+                self._con_request_mid[key] = msg.mid
+                try:
+                    reply = await self._transmit_con(msg, remote)
+                finally:
+                    self._con_request_mid.pop(key, None)
                 if reply.mtype == wire.RST:
                     raise ResetError(f"{remote} answered {wire.summary(msg)} with RST")
                 if reply.code != codes.EMPTY:
@@ -366,6 +372,13 @@ class Endpoint:
         if fut is not None and not fut.done():
             fut.set_result(msg)
             accepted = True
+            # The empty ACK of our CON request was lost (or is late): the separate response
+            # matched by token completes the exchange, so stop retransmitting (RFC 7252 §5.2.2).
+            mid = self._con_request_mid.get(key)
+            if mid is not None:
+                pending = self._pending_con.get((remote, mid))
+                if pending is not None and not pending[0].done():
+                    pending[0].set_result(msg)
         elif obs is not None:
             accepted = obs.deliver(msg, self.loop.time())
         if msg.mtype == wire.CON:
