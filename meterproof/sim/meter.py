@@ -271,7 +271,7 @@ class SimulatedMeter:
 
     def _gate(self, inner: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:
         """Every incoming datagram passes here before the CoAP layer sees it."""
-        if self.dead or not self.running:
+        if self.dead:
             return
         now = self.loop_time()
         if now < self._silent_until:
