@@ -32,6 +32,7 @@ from . import formats
 from .contentformat import CF
 from .events import EventLog
 from .formats import link as linkformat
+from .formats import senml, senml_cbor, senml_json
 from .model.types import TypeResolver
 from .path import Path
 from .registration import (ObjectList, Query, Registration, RegistrationRejected, check_register,
@@ -254,12 +255,12 @@ class Lwm2mServer:
         error = None
         try:
             if cf == CF.SENML_JSON:
-                records = formats.senml_json.decode_records(req.payload)
+                records = senml_json.decode_records(req.payload)
             elif cf == CF.SENML_CBOR:
-                records = formats.senml_cbor.decode_records(req.payload)
+                records = senml_cbor.decode_records(req.payload)
             elif cf == CF.LWM2M_CBOR and reg.lwm2m_version == "1.2":
                 tree = formats.decode(cf, req.payload, Path(), self.model_for(reg))
-                records = [formats.senml.Record(p, v, None) for p, v in tree.items()]
+                records = [senml.Record(p, v, None) for p, v in tree.items()]
             else:
                 error = f"Send with content format {cf}, which is not SenML JSON/CBOR"
         except FormatError as exc:
@@ -431,9 +432,9 @@ class Lwm2mServer:
     # composite (1.1) -------------------------------------------------------
     def _senml(self, cf: int):  # type: ignore[no-untyped-def]
         if cf == CF.SENML_JSON:
-            return formats.senml_json
+            return senml_json
         if cf == CF.SENML_CBOR:
-            return formats.senml_cbor
+            return senml_cbor
         raise FormatError(f"composite operations need SenML JSON (110) or CBOR (112), not {cf}")
 
     async def read_composite(self, endpoint: str, paths: Iterable[str | Path], *, content_format: int = CF.SENML_CBOR,
@@ -488,8 +489,8 @@ class Lwm2mServer:
         wait = timeout if timeout is not None else self.params.max_transmit_wait
         obs = handle.observation
         if mode == "reset":
+            # the record stays registered (cancelled): later notifications land in after_cancel and get RST
             await obs.cancel_by_reset(wait)
-            self.endpoint.forget_observation(obs)
             return None
         resp = await obs.cancel_by_get(wait)
         self.endpoint.forget_observation(obs)
