@@ -136,14 +136,16 @@ class DeviceManagement:
         if len(path) >= 3:
             rdef = self.store.resource_def(path)
             assert rdef is not None
-            if not rdef.operations.readable:
+            if not rdef.operations.readable and path.object_id not in PROTECTED:
                 raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path.truncate(3)} is not readable")
             if len(path) == 4:
                 if self.meter.lwm2m == "1.0":
                     raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance operations")
                 if not rdef.multiple:
                     raise StoreError(codes.NOT_FOUND, f"{path.truncate(3)} is a single resource")
-        return self.store.tree(path)
+        # only reachable for /0 through the security-object-readable defect: the vendor's read
+        # path ignores that Security resources have no server operations at all
+        return self.store.tree(path, readable_only=path.object_id not in PROTECTED)
 
     def encode(self, cf: int, values: ValueTree, base: Path) -> bytes:
         return representation.encode(cf, values, base, self.store.model, self.meter.defects)
@@ -244,7 +246,8 @@ class DeviceManagement:
                 raise StoreError(codes.NOT_FOUND, f"{rp} is not defined by the object model")
             if rdef.type is DataType.NONE:
                 raise StoreError(codes.METHOD_NOT_ALLOWED, f"{rp} is executable")
-            if not rdef.operations.writable and not self.has("write-readonly-accepted"):
+            if not rdef.operations.writable and not self.has("write-readonly-accepted") \
+                    and not (rp.object_id == 0 and self.has("security-object-writable")):
                 raise StoreError(codes.METHOD_NOT_ALLOWED, f"{rp} is not writable")
             if len(p) == 4:
                 if not rdef.multiple:

@@ -1,0 +1,366 @@
+"""Every seeded defect shows its symptom on the network (and the catalog is complete)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiocoap.numbers import codes
+
+from meterproof.coap import wire
+from meterproof.errors import ConfigError
+from meterproof.lwm2m.contentformat import CF
+from meterproof.lwm2m.formats import link, tlv
+from meterproof.lwm2m.path import P
+from meterproof.sim.defects import DEFECTS, check_defects
+from meterproof.sim.firmware_image import build_image
+from simrig import FAST
+
+SYMPTOMS = {}
+OPTIONS = {}
+
+
+def symptom(name, **options):
+    def deco(fn):
+        SYMPTOMS[name] = fn
+        OPTIONS[name] = options
+        return fn
+    return deco
+
+
+def sleep(rig, s):
+    rig.run(asyncio.sleep(s))
+
+
+def fw_state(rig):
+    v = rig.server.read(rig.ep, "/5/0", accept=CF.TLV).values
+    return v[P("/5/0/3")], v[P("/5/0/5")]
+
+
+def answers(rig, timeout=0.6):
+    """Does the meter answer a plain GET at all?"""
+    async def probe():
+        reg = rig.aio.registrations.get(rig.ep)
+        remote = reg.remote if reg else rig.meter.endpoint.local_address
+        try:
+            await rig.aio.endpoint.request(wire.new(codes.GET, uri_path=("3", "0", "0")), remote,
+                                           confirmable=False, timeout=timeout)
+            return True
+        except Exception:
+            return False
+    return rig.run(probe())
+
+
+# ---------------------------------------------------------------- registration
+@symptom("register-lists-security-object")
+def _(rig):
+    assert rig.server.registration(rig.ep).objects.has("/0/0")
+
+
+@symptom("register-wrong-version", lwm2m="1.2")
+def _(rig):
+    assert rig.server.registration(rig.ep).lwm2m_version == "1.0"
+
+
+@symptom("update-ignores-new-lifetime")
+def _(rig):
+    mark = rig.server.mark()
+    rig.server.write(rig.ep, "/1/0/1", 20, content_format=CF.TEXT)
+    assert "lt" not in rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"]
+
+
+@symptom("update-trigger-ignored")
+def _(rig):
+    mark = rig.server.mark()
+    assert rig.server.execute(rig.ep, "/1/0/8").code_text == "2.04"
+    assert rig.server.no_event("updated", rig.ep, since=mark, within=0.5)
+
+
+@symptom("update-trigger-sends-params")
+def _(rig):
+    mark = rig.server.mark()
+    rig.server.execute(rig.ep, "/1/0/8")
+    assert set(rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"]) == {"lt", "b"}
+
+
+@symptom("no-reregister-after-404")
+def _(rig):
+    rig.call(rig.aio.forget, rig.ep)
+    mark = rig.server.mark()
+    rig.run(rig.meter.trigger_update())
+    assert rig.server.no_event("registered", rig.ep, since=mark, within=0.5)
+
+
+@symptom("disable-without-deregister")
+def _(rig):
+    mark = rig.server.mark()
+    assert rig.server.execute(rig.ep, "/1/0/4").code_text == "2.04"
+    assert rig.server.no_event("deregistered", rig.ep, since=mark, within=0.5)
+
+
+@symptom("queue-mode-not-declared", queue_mode=True)
+def _(rig):
+    reg = rig.server.registration(rig.ep)
+    assert not reg.queue_mode and "Q" not in reg.query.params
+
+
+# ---------------------------------------------------------------- DM
+@symptom("tlv-length-off-by-one")
+def _(rig):
+    res = rig.server.read(rig.ep, "/3/0", accept=CF.TLV)
+    assert res.code_text == "2.05" and res.decode_error is not None
+
+
+@symptom("write-readonly-accepted")
+def _(rig):
+    assert rig.server.write(rig.ep, "/1/0/0", 123, content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/0").values == {P("/1/0/0"): 123}
+
+
+@symptom("missing-instance-wrong-code")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/7").code_text == "4.00"
+
+
+@symptom("discover-omits-instances")
+def _(rig):
+    targets = [lk.target for lk in link.parse(rig.server.discover(rig.ep, "/3").payload)]
+    assert "/3/0" not in targets and "/3/0/0" in targets
+
+
+@symptom("security-object-readable")
+def _(rig):
+    res = rig.server.read(rig.ep, "/0", accept=CF.TLV)
+    assert res.code_text == "2.05" and rig.meter.ctx.psk in res.payload
+
+
+@symptom("unsupported-accept-not-406")
+def _(rig):
+    res = rig.server.read(rig.ep, "/3/0", accept=CF.TEXT)
+    assert res.code_text == "2.05" and res.content_format != CF.TEXT
+
+
+@symptom("create-device-instance-allowed")
+def _(rig):
+    assert rig.server.create(rig.ep, "/3", {"/3/1/0": "x"}).code_text == "2.01"
+
+
+@symptom("partial-update-replaces")
+def _(rig):
+    rig.server.write(rig.ep, "/1/0", {"/1/0/1": 61, "/1/0/6": True}, partial=True)
+    assert P("/1/0/7") not in rig.server.read(rig.ep, "/1/0").values
+
+
+@symptom("read-composite-fails-on-missing")
+def _(rig):
+    assert rig.server.read_composite(rig.ep, ["/1/0/1", "/3339/0/5522"]).code_text == "4.04"
+
+
+@symptom("text-boolean-words")
+def _(rig):
+    assert rig.server.read(rig.ep, "/1/0/6", accept=CF.TEXT).payload == b"false"
+
+
+# ---------------------------------------------------------------- reporting
+@symptom("pmin-ignored")
+def _(rig):
+    rig.server.write_attributes(rig.ep, "/3/0/7/0", pmin=2, pmax=10)
+    obs = rig.server.observe(rig.ep, "/3/0/7/0")
+    obs.next(timeout=1.5)          # a conformant meter waits 2 s
+
+
+@symptom("pmax-ignored")
+def _(rig):
+    rig.server.write_attributes(rig.ep, "/3/0/0", pmax=1)
+    obs = rig.server.observe(rig.ep, "/3/0/0")
+    with pytest.raises(Exception):
+        obs.next(timeout=1.6)
+
+
+def _cancel_symptom(rig, mode):
+    rig.server.write_attributes(rig.ep, "/3/0/7", pmax=1)
+    obs = rig.server.observe(rig.ep, "/3/0/7")
+    obs.next(timeout=2)
+    rig.server.cancel_observation(obs, mode=mode, timeout=3)
+    sleep(rig, 1.5)
+    assert len(obs.after_cancel) >= (2 if mode == "reset" else 1)
+
+
+@symptom("notify-after-cancel-reset")
+def _(rig):
+    _cancel_symptom(rig, "reset")
+
+
+@symptom("notify-after-cancel-get")
+def _(rig):
+    _cancel_symptom(rig, "get")
+
+
+@symptom("observe-seq-not-increasing")
+def _(rig):
+    rig.server.write_attributes(rig.ep, "/3/0/7/0", pmin=0.0, pmax=10)
+    obs = rig.server.observe(rig.ep, "/3/0/7/0")
+    seqs = [obs.next(timeout=2).seq for _ in range(3)]
+    assert len(set(seqs)) < len(seqs) and obs.stale
+
+
+@symptom("step-ignored")
+def _(rig):
+    rig.server.write_attributes(rig.ep, "/3/0/7/0", st=1000, pmax=30)
+    obs = rig.server.observe(rig.ep, "/3/0/7/0")
+    obs.next(timeout=1)
+
+
+@symptom("send-unregistered-object")
+def _(rig):
+    mark = rig.server.mark()
+    rig.run(rig.meter.trigger_send())
+    ev = rig.server.wait_event("send", rig.ep, since=mark, timeout=3)
+    registered = set(rig.server.registration(rig.ep).objects.objects)
+    assert {r.path.object_id for r in ev["records"]} - registered
+
+
+@symptom("mute-send-ignored")
+def _(rig):
+    rig.server.write(rig.ep, "/1/0/23", True, content_format=CF.TEXT, payload=b"1")
+    mark = rig.server.mark()
+    rig.run(rig.meter.trigger_send())
+    rig.server.wait_event("send", rig.ep, since=mark, timeout=3)
+
+
+# ---------------------------------------------------------------- formats, security
+@symptom("senml-basename-wrong")
+def _(rig):
+    res = rig.server.read(rig.ep, "/3/0", accept=CF.SENML_JSON)
+    assert res.code_text == "2.05" and b'"/3/0"' in res.payload
+    assert res.decode_error is not None or P("/3/0/0") not in (res.values or {})
+
+
+@symptom("cbor-float-truncated")
+def _(rig):
+    res = rig.server.read(rig.ep, "/3421/0", accept=CF.SENML_CBOR)
+    import cbor2
+    pack = cbor2.loads(res.payload)
+    assert not any(isinstance(r.get(2), float) for r in pack)
+
+
+@symptom("security-object-writable")
+def _(rig):
+    assert rig.server.write(rig.ep, "/0/0/0", "coap://evil", content_format=CF.TEXT).code_text == "2.04"
+
+
+# ---------------------------------------------------------------- updates
+@symptom("fw-corrupt-image-accepted")
+def _(rig):
+    rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0", corrupt=True), content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    assert fw_state(rig) == (2, 0)
+
+
+@symptom("fw-skips-downloaded")
+def _(rig):
+    mark = rig.server.mark()
+    rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0"), content_format=CF.OPAQUE)
+    rig.server.wait_event("registered", rig.ep, since=mark, timeout=3)     # installed and rebooted
+    assert fw_state(rig) == (0, 1)
+
+
+@symptom("fw-update-without-package")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/5/0/2").code_text == "2.04"
+
+
+@symptom("fw-rollback-allowed")
+def _(rig):
+    rig.server.write(rig.ep, "/5/0/0", build_image("0.1.0"), content_format=CF.OPAQUE)
+    sleep(rig, 0.15)
+    mark = rig.server.mark()
+    rig.server.execute(rig.ep, "/5/0/2")
+    rig.server.wait_event("registered", rig.ep, since=mark, timeout=3)
+    assert rig.server.read(rig.ep, "/3/0/3").values == {P("/3/0/3"): "0.1.0"}
+
+
+# ---------------------------------------------------------------- object model
+@symptom("battery-level-out-of-range")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/9").values == {P("/3/0/9"): 150}
+
+
+@symptom("device-omits-mandatory")
+def _(rig):
+    assert not any(p.resource_id == 11 for p in rig.server.read(rig.ep, "/3/0").values)
+
+
+# ---------------------------------------------------------------- robustness
+@symptom("crash-on-reserved-option-nibble")
+def _(rig):
+    bad = bytes([0x50, 0x01, 0x12, 0x34]) + b"\xf1\x00"      # NON GET, option delta nibble 15
+    rig.run(rig.aio.raw_send(rig.ep, bad, timeout=0.3))
+    assert not answers(rig)
+
+
+@symptom("hang-on-lying-tlv-length")
+def _(rig):
+    msg = wire.new(codes.PUT, uri_path=("1", "0"), payload=b"\xc8\x01\x10\x00", content_format=CF.TLV)
+    msg.mtype, msg.mid, msg.token = wire.NON, 0x4242, b"\x01"
+    rig.run(rig.aio.raw_send(rig.ep, wire.encode(msg), timeout=0.3))
+    assert not answers(rig)
+
+
+@symptom("crash-on-unexpected-ack")
+def _(rig):
+    rig.run(rig.aio.raw_send(rig.ep, bytes([0x60, 0x00, 0xBE, 0xEF]), timeout=0.3))
+    assert not answers(rig)
+
+
+def test_catalog_is_complete():
+    assert len(DEFECTS) >= 30
+    for d in DEFECTS.values():
+        assert d.symptom and d.summary and d.targets and d.area
+        assert all(isinstance(t, str) and t for t in d.targets)
+    assert set(SYMPTOMS) == set(DEFECTS)
+
+
+def test_unknown_defect_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown defect 'x'; see meterproof simulate --list-defects"):
+        check_defects(["x"])
+
+
+@pytest.mark.parametrize("name", sorted(DEFECTS))
+def test_defect_shows_its_symptom(make_rig, name):
+    rig = make_rig(defects=[name], **OPTIONS.get(name, {}))
+    SYMPTOMS[name](rig)
+
+
+@pytest.mark.parametrize("name", ["crash-on-reserved-option-nibble", "hang-on-lying-tlv-length",
+                                  "crash-on-unexpected-ack"])
+def test_conformant_meter_survives_robustness_inputs(rig, name):
+    """The same inputs against the conformant meter: it keeps answering."""
+    inputs = {
+        "crash-on-reserved-option-nibble": bytes([0x50, 0x01, 0x12, 0x34]) + b"\xf1\x00",
+        "hang-on-lying-tlv-length": wire.encode(_lying_put()),
+        "crash-on-unexpected-ack": bytes([0x60, 0x00, 0xBE, 0xEF]),
+    }
+    rig.run(rig.aio.raw_send(rig.ep, inputs[name], timeout=0.3))
+    assert answers(rig)
+
+
+def _lying_put():
+    msg = wire.new(codes.PUT, uri_path=("1", "0"), payload=b"\xc8\x01\x10\x00", content_format=CF.TLV)
+    msg.mtype, msg.mid, msg.token = wire.NON, 0x4243, b"\x02"
+    return msg
+
+
+def test_defects_are_off_by_default(rig):
+    assert rig.meter.defects == frozenset()
+    assert tlv.decode(rig.server.read(rig.ep, "/3/0", accept=CF.TLV).payload, P("/3/0"),
+                      rig.aio.model_for(rig.server.registration(rig.ep)))
+    assert FAST.max_transmit_wait < 5
+
+
+@pytest.mark.parametrize("name", sorted(DEFECTS))
+def test_symptom_absent_without_the_defect(make_rig, name):
+    """Each symptom check fails against the conformant meter, so it really detects the defect."""
+    rig = make_rig(**OPTIONS.get(name, {}))
+    with pytest.raises((AssertionError, Exception)):
+        SYMPTOMS[name](rig)
