@@ -111,6 +111,8 @@ class Endpoint:
         #: (remote, token) -> message ID of a CON request still being retransmitted.
         self._con_request_mid: dict[tuple[Remote, bytes], int] = {}
         self._observations: dict[tuple[Remote, bytes], "Observation"] = {}
+        #: token -> number of keys in _pending_resp and _observations that use it (O(1) new_token).
+        self._token_use: dict[bytes, int] = {}
         self._sent_notifications: collections.OrderedDict[tuple[Remote, int], tuple[bytes, float]] = \
             collections.OrderedDict()
         self._dedup: collections.OrderedDict[tuple[Remote, int], _DedupEntry] = collections.OrderedDict()
@@ -154,11 +156,21 @@ class Endpoint:
         return next(self._mid) & 0xFFFF
 
     def new_token(self, length: int = 4) -> bytes:
+        """A random token not used by any pending request or observation (to any remote)."""
         while True:
             tok = self._rng.getrandbits(8 * length).to_bytes(length, "big")
-            if not any(k[1] == tok for k in self._pending_resp) and \
-                    not any(k[1] == tok for k in self._observations):
+            if tok not in self._token_use:
                 return tok
+
+    def _hold_token(self, tok: bytes) -> None:
+        self._token_use[tok] = self._token_use.get(tok, 0) + 1
+
+    def _release_token(self, tok: bytes) -> None:
+        n = self._token_use.get(tok, 0) - 1
+        if n > 0:
+            self._token_use[tok] = n
+        else:
+            self._token_use.pop(tok, None)
 
     # ------------------------------------------------------------------ sending
     def _emit(self, ev: WireEvent) -> None:
@@ -171,7 +183,8 @@ class Endpoint:
     def _send(self, raw: bytes, remote: Remote, msg: Message | None, label: str = "") -> None:
         if self.closed:
             return
-        self._emit(WireEvent("out", remote, raw, msg, time.time(), self.loop.time(), [], label))
+        if self.listeners:
+            self._emit(WireEvent("out", remote, raw, msg, time.time(), self.loop.time(), [], label))
         self.transport.send(raw, remote)
 
     def send_message(self, msg: Message, remote: Remote, label: str = "") -> None:
@@ -219,18 +232,34 @@ class Endpoint:
         fut: asyncio.Future[Message] = self.loop.create_future()
         self._pending_con[key] = (fut, msg.token)
         raw = wire.encode(msg)
+        # One timer per exchange re-armed with the doubled timeout (no task per attempt):
+        # attempt k goes out at the sum of the k previous timeouts; after the last one
+        # (MAX_RETRANSMIT) its own, doubled, timeout runs out before RequestTimeout.
         timeout = self.params.initial_timeout(self._rng)
+        attempt = 0
+        timer: asyncio.TimerHandle | None = None
+
+        def expired() -> None:
+            nonlocal attempt, timeout, timer
+            if fut.done():
+                return
+            attempt += 1
+            if attempt > self.params.max_retransmit:
+                fut.set_exception(RequestTimeout(
+                    f"no ACK from {remote} for {wire.summary(msg)} after {self.params.max_retransmit} "
+                    f"retransmissions (MAX_TRANSMIT_WAIT {self.params.max_transmit_wait:.1f}s)"))
+                return
+            self._send(raw, remote, msg, "retransmission")
+            timeout *= 2
+            timer = self.loop.call_later(timeout, expired)
+
         try:
-            for attempt in range(self.params.max_retransmit + 1):
-                self._send(raw, remote, msg, "retransmission" if attempt else "")
-                try:
-                    return await asyncio.wait_for(asyncio.shield(fut), timeout)
-                except asyncio.TimeoutError:
-                    timeout *= 2
-            raise RequestTimeout(
-                f"no ACK from {remote} for {wire.summary(msg)} after {self.params.max_retransmit} "
-                f"retransmissions (MAX_TRANSMIT_WAIT {self.params.max_transmit_wait:.1f}s)")
+            self._send(raw, remote, msg, "")
+            timer = self.loop.call_later(timeout, expired)
+            return await fut
         finally:
+            if timer is not None:
+                timer.cancel()
             self._pending_con.pop(key, None)
 
     async def request(self, msg: Message, remote: Remote, *, confirmable: bool = True,
@@ -245,6 +274,8 @@ class Endpoint:
             msg.token = self.new_token()
         key = (remote, msg.token)
         fut: asyncio.Future[Message] = self.loop.create_future()
+        if key not in self._pending_resp:
+            self._hold_token(msg.token)
         self._pending_resp[key] = fut
         wait = timeout if timeout is not None else self.params.exchange_lifetime
         try:
@@ -266,7 +297,8 @@ class Endpoint:
                 raise RequestTimeout(f"no response from {remote} to {wire.summary(msg)} within {wait:.1f}s") \
                     from None
         finally:
-            self._pending_resp.pop(key, None)
+            if self._pending_resp.pop(key, None) is not None:
+                self._release_token(msg.token)
 
     async def notify(self, msg: Message, remote: Remote, token: bytes, *, confirmable: bool) -> str:
         """Send a notification (an Observe response) to an observer.
@@ -297,10 +329,14 @@ class Endpoint:
 
     # ------------------------------------------------------------------ observation registry
     def register_observation(self, obs: "Observation") -> None:
-        self._observations[(obs.remote, obs.token)] = obs
+        key = (obs.remote, obs.token)
+        if key not in self._observations:
+            self._hold_token(obs.token)
+        self._observations[key] = obs
 
     def forget_observation(self, obs: "Observation") -> None:
-        self._observations.pop((obs.remote, obs.token), None)
+        if self._observations.pop((obs.remote, obs.token), None) is not None:
+            self._release_token(obs.token)
 
     # ------------------------------------------------------------------ receiving
     def _on_datagram(self, raw: bytes, remote: Remote) -> None:
@@ -313,10 +349,11 @@ class Endpoint:
             msg = None
             if not problems:
                 problems = [str(exc)]
-        ev = WireEvent("in", remote, raw, msg, time.time(), now, problems)
-        if problems:
-            self.violations.append(ev)
-        self._emit(ev)
+        if problems or self.listeners:
+            ev = WireEvent("in", remote, raw, msg, time.time(), now, problems)
+            if problems:
+                self.violations.append(ev)
+            self._emit(ev)
         if msg is None or problems:
             # RFC 7252 §4.2/§4.3: a CON (MUST) or NON (MAY) with a message format error -- including
             # the ones aiocoap's lenient decoder accepts (TKL 9-15, short token, marker without
@@ -414,20 +451,26 @@ class Endpoint:
         task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, req: Message, remote: Remote, entry: _DedupEntry) -> None:
-        work = asyncio.ensure_future(self._answer(req, remote))
+        # A CON request whose handler is still busy after separate_after gets an empty ACK
+        # and, later, a separate response (RFC 7252 §5.2.2).
         separate = False
+        timer: asyncio.TimerHandle | None = None
         if req.mtype == wire.CON:
-            done, _ = await asyncio.wait({work}, timeout=self.separate_after)
-            if not done:
+            def empty_ack() -> None:
+                nonlocal separate
                 ack = wire.empty(wire.ACK, req.mid)
                 entry.response = wire.encode(ack)
                 self._send(entry.response, remote, ack)
                 separate = True
+            timer = self.loop.call_later(self.separate_after, empty_ack)
         try:
-            resp = await work
+            resp = await self._answer(req, remote)
         except Exception:
             log.exception("request handler failed for %s", wire.summary(req))
             resp = wire.new(codes.INTERNAL_SERVER_ERROR)
+        finally:
+            if timer is not None:
+                timer.cancel()
         if resp is None:
             if req.mtype == wire.CON and not separate:
                 ack = wire.empty(wire.ACK, req.mid)
