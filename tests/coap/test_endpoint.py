@@ -525,3 +525,46 @@ async def test_listeners_see_both_directions_and_a_broken_listener_is_harmless()
         await client.request(get("l"), server.local_address)
         assert [e.direction for e in evs] == ["out", "in"]
         assert evs[0].summary.startswith("CON GET /l")
+
+
+# --------------------------------------------------------------------------- tokens
+@aio
+async def test_new_token_skips_tokens_in_use_and_reuses_released_ones() -> None:
+    import random
+    from meterproof.coap.observe import Observation
+
+    first = random.Random(7)
+    first.randrange(0, 65536)                               # the endpoint draws its first MID first
+    predicted = first.getrandbits(32).to_bytes(4, "big")
+    ep = Endpoint(UdpTransport(), FAST, rng=random.Random(7))
+    await ep.start()
+    try:
+        obs = Observation(ep, get("o", token=predicted), ("127.0.0.1", 9))
+        ep.register_observation(obs)
+        ep.register_observation(obs)                        # idempotent
+        rng_state = ep._rng.getstate()
+        assert ep.new_token() != predicted                  # in use by an observation (any remote)
+        ep.forget_observation(obs)
+        ep.forget_observation(obs)
+        assert ep._token_use == {}
+        ep._rng.setstate(rng_state)
+        assert ep.new_token() == predicted                  # released: the same draw is now free
+    finally:
+        ep.close()
+
+
+@aio
+async def test_tokens_are_released_after_requests_and_timeouts() -> None:
+    params = TransmissionParams(ack_timeout=0.01, ack_random_factor=1.0, max_retransmit=0, max_latency=0.1)
+    async with endpoint_pair(echo) as (server, client), raw_peer() as peer:
+        for _ in range(5):
+            await client.request(get("a"), server.local_address)
+        silent = Endpoint(UdpTransport(), params)
+        await silent.start()
+        try:
+            with pytest.raises(RequestTimeout):
+                await silent.request(get("x"), peer.address)
+            assert silent._token_use == {} and silent._pending_resp == {} and silent._pending_con == {}
+        finally:
+            silent.close()
+        assert client._token_use == {} and client._pending_resp == {}
