@@ -68,6 +68,15 @@ def test_format_round_trip() -> None:
     assert parse(text) == links
 
 
+def test_format_quotes_resource_type() -> None:
+    # TS Core 1.1 §6.2.1 Register payload writes rt="oma.lwm2m" quoted; RFC 6690 allows the bare
+    # token too, but Wakaama's lwm2mserver (interop run, docs/INTEROP.md) answers 4.00 to it
+    text = link.format([Link("/", {"rt": "oma.lwm2m", "ct": "110"}), Link("/1/0")])
+    assert text == '</>;rt="oma.lwm2m";ct=110,</1/0>'
+    assert link.format([Link("/sensors", {"if": "sensor"})]) == '</sensors>;if="sensor"'
+    assert parse(text) == [Link("/", {"rt": "oma.lwm2m", "ct": "110"}), Link("/1/0")]
+
+
 @pytest.mark.parametrize("text", [
     "</1/1>,</1/2>,</2/0></2/1>,</3/0>",  # TS Transport 1.2.2 Figure 6.4.3.-1 erratum: missing comma
     "lwm2m=1.0,</0/0>;ssid=101",           # TS Core 1.2.2 §6.1.7.3 Note: pre-1.2 form, not RFC 6690

@@ -113,14 +113,21 @@ def parse(text: str | bytes) -> list[Link]:
             raise FormatError("trailing ',' after the last link")
 
 
-def _format_value(v: str) -> str:
-    if _PTOKEN.fullmatch(v):
+# RFC 6690 §2 relation-types (rt, if) may be a bare token, but TS Core 1.1 §6.2.1 writes
+# ``</>;rt="oma.lwm2m"`` and servers compare that literally (Wakaama's registration parser
+# rejects ``rt=oma.lwm2m`` with 4.00), so these two are always sent as a quoted-string.
+_ALWAYS_QUOTED = frozenset(("rt", "if"))
+
+
+def _format_value(v: str, quote: bool = False) -> str:
+    if not quote and _PTOKEN.fullmatch(v):
         return v
     return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def format(links: Iterable[Link]) -> str:  # noqa: A001 - the module's verb, mirrors parse
-    """Serialise links: ``</3/0>;ver=1.1,</1/0>``; values quoted only when they must be."""
+    """Serialise links: ``</3/0>;ver=1.1,</1/0>``; values quoted only when they must be, and
+    ``rt`` / ``if`` always (``</>;rt="oma.lwm2m"``, as TS Core 1.1 §6.2.1 writes it)."""
     out = []
     for link in links:
         if not _TARGET.fullmatch(f"<{link.target}>"):
@@ -129,7 +136,7 @@ def format(links: Iterable[Link]) -> str:  # noqa: A001 - the module's verb, mir
         for name, value in link.params.items():
             if not _PARMNAME.fullmatch(name):
                 raise FormatError(f"not a link parameter name: {name!r}")
-            parts.append(name if value is None else f"{name}={_format_value(value)}")
+            parts.append(name if value is None else f"{name}={_format_value(value, name in _ALWAYS_QUOTED)}")
         out.append(";".join(parts))
     return ",".join(out)
 
