@@ -153,14 +153,16 @@ class DeviceManagement:
     def _read(self, path: Path, accept: int | None) -> Message:
         values = self.read_values(path)
         cf = representation.choose(accept, path, self.store.model, self.meter.lwm2m, self.meter.defects)
-        return wire.new(codes.CONTENT, payload=self.encode(cf, values, path), content_format=cf)
+        return wire.new(codes.CONTENT, payload=self.encode(cf, values, path),
+                        content_format=representation.wire_format(cf, self.meter.defects))
 
     def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
         values = self.read_values(path)
         cf = representation.choose(req.opt.accept, path, self.store.model, self.meter.lwm2m, self.meter.defects)
         payload = self.encode(cf, values, path)
         seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values)
-        return wire.new(codes.CONTENT, payload=payload, content_format=cf, observe=seq)
+        return wire.new(codes.CONTENT, payload=payload, content_format=representation.wire_format(cf, self.meter.defects),
+                        observe=seq)
 
     # ------------------------------------------------------------------ composite
     def _composite_cf(self, req: Message) -> tuple[int, int]:
@@ -180,7 +182,11 @@ class DeviceManagement:
         for p in paths:
             try:
                 if p.is_root:
-                    out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
+                    if self.has("root-composite-includes-security"):
+                        # the vendor's walk takes every object and ignores the resources' operations
+                        out.update(self.store.tree(p, readable_only=False, skip=lambda rp: rp.object_id == 23))
+                    else:
+                        out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
                 elif p.object_id not in PROTECTED:
                     out.update(self.read_values(p))
             except StoreError:
@@ -206,6 +212,9 @@ class DeviceManagement:
     def _composite_write(self, req: Message) -> Message:
         cf, _ = self._composite_cf(req)
         values = representation.decode(cf, req.payload, Path(), self.store.model, self.meter.lwm2m)
+        if self.has("write-composite-first-only") and values:
+            first = next(iter(values))
+            values = {first: values[first]}
         for p in values:
             if p.object_id in PROTECTED:
                 raise StoreError(codes.UNAUTHORIZED, "the Security object is not accessible to a server")
@@ -229,6 +238,8 @@ class DeviceManagement:
         for p in values:
             if not p.startswith(path) and not (len(path) == 4 and p == path.parent):
                 raise StoreError(codes.BAD_REQUEST, f"{p} is not under {path}")
+        if req.opt.content_format == CF.TEXT and self.has("text-write-ignored"):
+            return wire.new(codes.CHANGED)
         plan = self._plan(values, replace=replace, base=path)
         if path.is_instance:
             self._plan_instance_rest(path, plan, replace)
@@ -417,7 +428,8 @@ class DeviceManagement:
         odef = self.store.object_def(oid)
         if odef is None or not self.store.has_object(oid):
             raise StoreError(codes.NOT_FOUND, f"object {oid} is not supported")
-        if not odef.multiple or oid in NOT_CREATABLE:
+        device_bug = oid == 3 and self.has("delete-device-instance-allowed")
+        if (not odef.multiple and not device_bug) or (oid in NOT_CREATABLE and not device_bug):
             raise StoreError(codes.METHOD_NOT_ALLOWED, f"object {oid} does not allow Delete")
         self.store.delete_instance(oid, iid)
         self.meter.attributes.drop_under(path)

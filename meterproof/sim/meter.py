@@ -189,7 +189,7 @@ class SimulatedMeter:
         self.attributes.clear()
         self._load_state()
         self.reg.forget()
-        if self.running:
+        if self.running and not self.has("reboot-without-reregister"):
             await self.reg.register()
 
     def set_value(self, path: str, value: Any) -> None:

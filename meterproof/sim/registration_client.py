@@ -195,7 +195,8 @@ class RegistrationClient:
         lt = self.lifetime()
         if lt > 0:
             loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(lt * UPDATE_AT, self.spawn_update)
+            at = 1.5 if self.meter.has("no-update-before-expiry") else UPDATE_AT
+            self._timer = loop.call_later(lt * at, self.spawn_update)
 
     def spawn_update(self, params: tuple[str, ...] = (), with_objects: bool = False, delay: float = 0.0) -> None:
         """Send an Update soon (after the response that caused it has gone out)."""

@@ -88,6 +88,9 @@ def encode(cf: int, values: ValueTree, base: Path, model: "TypeResolver", defect
             (value,) = values.values()
             if isinstance(value, bool):
                 return b"true" if value else b"false"
+        if cf == CF.CBOR and "cbor-boolean-as-int" in defects:
+            values = {p: int(v) if isinstance(v, bool) else v for p, v in values.items()}
+            return formats.encode(cf, values, base, None)
         if cf == CF.SENML_CBOR and "cbor-float-truncated" in defects:
             values = {p: int(v) if isinstance(v, float) else v for p, v in values.items()}
             payload = formats.encode(cf, values, base, None)
@@ -100,6 +103,13 @@ def encode(cf: int, values: ValueTree, base: Path, model: "TypeResolver", defect
         return payload
     except FormatError as exc:
         raise StoreError(codes.INTERNAL_SERVER_ERROR, f"cannot encode {base}: {exc}") from None
+
+
+def wire_format(cf: int, defects: frozenset[str]) -> int:
+    """The Content-Format number put on the answer (the vendor bug: pre-IANA 1541 for text)."""
+    if cf == CF.TEXT and "legacy-text-content-format" in defects:
+        return CF.LEGACY_TEXT
+    return cf
 
 
 def decode(cf: int | None, payload: bytes, base: Path, model: "TypeResolver", lwm2m: str) -> ValueTree:

@@ -313,6 +313,55 @@ def _(rig):
     assert not answers(rig)
 
 
+# ---------------------------------------------------------------- added with the suites' coverage
+@symptom("no-update-before-expiry")
+def _(rig):
+    mark = rig.server.mark()
+    rig.server.write(rig.ep, "/1/0/1", 1, content_format=CF.TEXT)
+    first = rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+    assert rig.server.wait_event(("updated", "expired"), rig.ep, since=first.index + 1, timeout=3).kind == "expired"
+
+
+@symptom("reboot-without-reregister")
+def _(rig):
+    mark = rig.server.mark()
+    assert rig.server.execute(rig.ep, "/3/0/4").code_text == "2.04"
+    assert rig.server.no_event("registered", rig.ep, since=mark, within=0.6)
+
+
+@symptom("delete-device-instance-allowed")
+def _(rig):
+    assert rig.server.delete(rig.ep, "/3/0").code_text == "2.02"
+
+
+@symptom("text-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/1/0/3", 1234, content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/3").values[P("/1/0/3")] != 1234
+
+
+@symptom("write-composite-first-only")
+def _(rig):
+    assert rig.server.write_composite(rig.ep, {"/1/0/2": 7, "/1/0/3": 1234}).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/3").values[P("/1/0/3")] != 1234
+
+
+@symptom("root-composite-includes-security")
+def _(rig):
+    values = rig.server.read_composite(rig.ep, ["/"]).values
+    assert any(p.object_id == 0 for p in values)
+
+
+@symptom("legacy-text-content-format")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/0", accept=CF.TEXT).content_format == 1541
+
+
+@symptom("cbor-boolean-as-int")
+def _(rig):
+    assert rig.server.read(rig.ep, "/1/0/6", accept=CF.CBOR).payload == b"\x00"
+
+
 def test_catalog_is_complete():
     assert len(DEFECTS) >= 30
     for d in DEFECTS.values():
