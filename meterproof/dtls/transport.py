@@ -1,0 +1,622 @@
+"""DTLS 1.2 transports for the engine: python-mbedtls used sans-IO, driven from asyncio.
+
+:class:`DtlsServerTransport` (the harness) serves many concurrent sessions on one
+UDP socket, keyed by peer address; the remote it hands to the
+:class:`~meterproof.coap.endpoint.Endpoint` is the :class:`DtlsSession` itself
+(hashable by identity), so the message layer and the LwM2M roles above do not
+change.  :class:`DtlsClientTransport` (the simulator) opens a session toward a
+server address on the first ``send`` to it and hands the address back up as the
+remote, so a client written for UDP works unchanged.
+
+Sans-IO: each session owns one ``TLSWrappedBuffer``.  Datagrams go in with
+``receive_from_network``; ``do_handshake``/``read``/``write`` run; whatever Mbed
+TLS wants to send is taken with ``peek_outgoing`` and cut into datagrams of at
+most the MTU along record boundaries.  Mbed TLS keeps its own retransmission
+timer (RFC 6347 §4.2.4) but cannot wake us, so a session pokes the buffer when
+that timer should have fired (initial ``handshake_timeout_min``, doubling to
+``handshake_timeout_max``), which makes Mbed TLS resend the lost flight.  The
+server answers a ClientHello without a cookie with a HelloVerifyRequest and
+keeps no state for it (RFC 6347 §4.2.1).
+
+Every handshake has a :class:`~meterproof.dtls.diagnostics.HandshakeReport`;
+``send`` inside a session encrypts whatever bytes it is given, so the CoAP raw
+path (``Endpoint.send_raw``) works inside DTLS; :meth:`send_record` puts bytes on
+the socket unencrypted (DTLS-level negative tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import logging
+import socket
+from typing import Any, Callable, Hashable
+
+from mbedtls import tls
+from mbedtls.exceptions import TLSError
+
+from ..coap.transport import DatagramTransport, Remote
+from ..errors import ProtocolError
+from ..report.redact import Redactor
+from . import records as rec
+from .config import DtlsSettings, PskStore
+from .diagnostics import HandshakeReport, mbedtls_error_name
+
+log = logging.getLogger(__name__)
+
+HS = tls.HandshakeStep
+_READ_CHUNK = 16384
+_ids = itertools.count(1)
+
+
+class DtlsHandshakeError(ProtocolError):
+    """A handshake failed; ``report`` says how (``str(exc)`` is its one-line summary)."""
+
+    def __init__(self, report: HandshakeReport, redactor: Redactor | None = None) -> None:
+        super().__init__(report.line(redactor))
+        self.report = report
+
+
+class DtlsSession:
+    """One DTLS association with one peer.  Hashable by identity: it is the Endpoint's remote."""
+
+    __slots__ = ("id", "peer", "role", "report", "state", "remote_key", "_t", "_buf", "_rto", "_timer",
+                 "_deadline", "_pending", "_waiters", "_poked", "__weakref__")
+
+    def __init__(self, transport: "_DtlsBase", peer: tuple[str, int], buf: tls.TLSWrappedBuffer,
+                 report: HandshakeReport, remote_key: Hashable | None = None) -> None:
+        self.id = next(_ids)
+        self.peer = peer
+        self.role = report.role
+        self.report = report
+        self.state = "handshake"           # "handshake", "open", "failed", "closed"
+        self.remote_key: Hashable = self if remote_key is None else remote_key
+        self._t = transport
+        self._buf = buf
+        self._rto = transport.settings.handshake_timeout_min
+        self._timer: asyncio.TimerHandle | None = None
+        self._deadline = transport.loop.time() + transport.settings.deadline()
+        self._pending: list[bytes] = []    # application data written before the handshake finished
+        self._waiters: list[asyncio.Future[None]] = []
+        self._poked = False
+
+    def __repr__(self) -> str:
+        host, port = self.peer[0], self.peer[1]
+        return f"<dtls #{self.id} {self.role}-side {host}:{port} {self.state}>"
+
+    # ------------------------------------------------------------------ public
+    @property
+    def established(self) -> bool:
+        return self.state == "open"
+
+    @property
+    def cipher(self) -> str | None:
+        return self.report.negotiated
+
+    @property
+    def psk_identity(self) -> str | None:
+        return self.report.psk_identity
+
+    def peer_certificate(self) -> bytes | None:
+        """DER of the peer's certificate (certificate mode), None otherwise."""
+        try:
+            der = self._buf.getpeercert(True)
+        except Exception:
+            return None
+        return bytes(der) if der else None
+
+    async def wait_established(self, timeout: float | None = None) -> "DtlsSession":
+        if self.state == "open":
+            return self
+        if self.state in ("failed", "closed"):
+            raise DtlsHandshakeError(self.report, self._t.redactor)
+        fut: asyncio.Future[None] = self._t.loop.create_future()
+        self._waiters.append(fut)
+        await asyncio.wait_for(fut, timeout)
+        return self
+
+    # ------------------------------------------------------------------ input
+    def feed(self, datagram: bytes) -> None:
+        if self.state == "handshake":
+            self.report.observe(datagram, "in")
+        try:
+            self._buf.receive_from_network(datagram)
+        except Exception as exc:  # ring buffer full: drop, as the network would
+            log.debug("%r: dropped a datagram (%s)", self, exc)
+            return
+        if self.state == "handshake":
+            self._handshake(poke=False)
+        elif self.state == "open":
+            self._read()
+
+    # ------------------------------------------------------------------ output
+    def write(self, data: bytes) -> None:
+        if self.state == "handshake":
+            if len(self._pending) < 64:
+                self._pending.append(bytes(data))
+            return
+        if self.state != "open":
+            return
+        try:
+            self._buf.write(bytes(data))
+        except (tls.WantReadError, tls.WantWriteError):
+            pass
+        except TLSError as exc:
+            log.info("%r: write failed: %s", self, exc)
+        self._flush()
+
+    def close(self, notify: bool = True) -> None:
+        if self.state in ("closed", "failed"):
+            return
+        was_open = self.state == "open"
+        self.state = "closed"
+        self._cancel_timer()
+        if was_open and notify:
+            try:
+                self._buf.shutdown()
+            except Exception:
+                pass
+            self._flush()
+        if self.report.outcome == "in-progress":
+            self.report.fail(None, "closed by us", self._step(), outcome="closed")
+        self._wake(DtlsHandshakeError(self.report, self._t.redactor))
+        self._t._forget(self)
+
+    # ------------------------------------------------------------------ engine
+    def _step(self) -> str:
+        try:
+            return self._buf._handshake_state.name
+        except Exception:
+            return "?"
+
+    def _flush(self) -> bool:
+        sent = False
+        while True:
+            try:
+                data = self._buf.peek_outgoing(_READ_CHUNK)
+            except Exception:
+                return sent
+            if not data:
+                return sent
+            self._buf.consume_outgoing(len(data))
+            for dg in rec.pack_datagrams(rec.record_bounds(bytes(data)), self._t.mtu):
+                if self.state == "handshake" or self.report.outcome != "ok":
+                    self.report.observe(dg, "out")
+                self._t._sendto(dg, self.peer)
+                sent = True
+
+    def _handshake(self, poke: bool) -> None:
+        store = self._t._store
+        if store is not None:
+            store.observer = self._on_psk_lookup
+        sent = False
+        try:
+            for _ in range(256):
+                step = self._buf._handshake_state
+                if step is HS.HANDSHAKE_OVER:
+                    break
+                try:
+                    self._buf.do_handshake()
+                except tls.WantReadError:
+                    sent |= self._flush()
+                    break
+                except tls.WantWriteError:
+                    sent |= self._flush()
+                    continue
+                except tls.HelloVerifyRequest:
+                    self._flush()
+                    self._t._hello_verify(self)
+                    return
+                except TLSError as exc:
+                    self._flush()
+                    self._failed(exc, step.name)
+                    return
+                sent |= self._flush()
+        finally:
+            if store is not None:
+                store.observer = None
+        if self._buf._handshake_state is HS.HANDSHAKE_OVER:
+            self._established()
+            return
+        if poke and sent:
+            self.report.retransmissions += 1
+            self._rto = min(self._rto * 2, self._t.settings.handshake_timeout_max)
+        elif sent:
+            self._rto = self._t.settings.handshake_timeout_min
+        self._arm(sent)
+
+    def _arm(self, fresh: bool) -> None:
+        loop = self._t.loop
+        now = loop.time()
+        if now >= self._deadline:
+            self.report.fail(0x6800, f"no complete handshake within {self._t.settings.deadline():.1f}s",
+                             self._step(), outcome="timeout")
+            self._give_up()
+            return
+        if self._timer is not None and not fresh:
+            return
+        self._cancel_timer()
+        # Mbed TLS resends once its own timer (set when the flight went out) expires; poke just after.
+        delay = self._rto + 0.005 if fresh else max(0.02, self._rto / 8)
+        self._timer = loop.call_at(min(now + delay, self._deadline + 0.001), self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self.state != "handshake":
+            return
+        self._handshake(poke=True)
+        if self.state == "handshake" and self._timer is None:
+            self._arm(False)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _on_psk_lookup(self, identity: str, key: bytes | None) -> None:
+        self.report.psk_identity = identity
+        self.report.psk_identity_known = key is not None
+        if key is not None and self._t.redactor is not None:
+            self._t.redactor.add(key)
+
+    def _established(self) -> None:
+        self._cancel_timer()
+        self.state = "open"
+        try:
+            c = self._buf.cipher()
+            if c:
+                name = c[0] if isinstance(c, tuple) else c
+                self.report.negotiated = str(name).replace("-", "_")
+        except Exception:
+            pass
+        der = self.peer_certificate()
+        if der:
+            try:
+                from mbedtls import x509
+                crt = x509.CRT.from_DER(der)
+                self.report.peer_certificate_subject = str(crt.subject)
+                self.report.peer_certificate_issuer = str(crt.issuer)
+            except Exception:
+                pass
+            try:
+                self.report.peer_verified = bool(self._buf._verified)
+            except Exception:
+                pass
+        self.report.succeed()
+        self._wake(None)
+        self._t._on_established(self)
+        pending, self._pending = self._pending, []
+        for data in pending:
+            self.write(data)
+        self._read()   # application data that came with the last flight
+
+    def _failed(self, exc: TLSError, step: str) -> None:
+        code = getattr(exc, "err", None)
+        text = getattr(exc, "msg", None) or str(exc)
+        timeout = mbedtls_error_name(code) == "TIMEOUT"
+        self.report.fail(code, text, step, outcome="timeout" if timeout else "failed")
+        self._give_up()
+
+    def _give_up(self) -> None:
+        self._cancel_timer()
+        self.state = "failed"
+        self._wake(DtlsHandshakeError(self.report, self._t.redactor))
+        self._t._on_failed(self)
+
+    def _wake(self, exc: Exception | None) -> None:
+        waiters, self._waiters = self._waiters, []
+        for f in waiters:
+            if not f.done():
+                if exc is None:
+                    f.set_result(None)
+                else:
+                    f.set_exception(exc)
+
+    def _read(self) -> None:
+        for _ in range(1024):
+            try:
+                data = self._buf.read(_READ_CHUNK)
+            except tls.WantReadError:
+                break
+            except tls.WantWriteError:
+                self._flush()
+                continue
+            except TLSError as exc:
+                name = mbedtls_error_name(getattr(exc, "err", None))
+                self._flush()
+                if name in ("PEER_CLOSE_NOTIFY", "CONN_EOF"):
+                    self.state = "closed"
+                    self._t._forget(self)
+                    self._t._peer_gone(self, ProtocolError(f"{self!r}: peer closed the session (close_notify)"))
+                    return
+                log.info("%r: read failed: %s", self, exc)
+                if name == "FATAL_ALERT_MESSAGE":
+                    self.state = "closed"
+                    self._t._forget(self)
+                    self._t._peer_gone(self, ProtocolError(f"{self!r}: peer sent a fatal alert"))
+                    return
+                break
+            if not data:
+                break
+            self._t._deliver(bytes(data), self)
+        self._flush()
+
+
+class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
+    """What both roles share: the socket, the context, report keeping."""
+
+    role = "?"
+
+    def __init__(self, host: str, port: int, settings: DtlsSettings, *, redactor: Redactor | None = None,
+                 keep_reports: int = 1000) -> None:
+        self._host = host
+        self._port = port
+        self.settings = settings
+        self.redactor = redactor if redactor is not None else Redactor()
+        self._transport: asyncio.DatagramTransport | None = None
+        self._local: tuple[str, int] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._store: PskStore | None = None
+        self._ctx: Any = None
+        #: Every handshake's report, newest last (bounded).
+        self.reports: collections.deque[HandshakeReport] = collections.deque(maxlen=keep_reports)
+        #: Called with each report when its handshake ends (either way).
+        self.on_handshake: Callable[[HandshakeReport], None] | None = None
+        self._register_secrets(settings)
+        self._build()
+
+    def _register_secrets(self, settings: DtlsSettings) -> None:
+        if settings.psk is not None:
+            self.redactor.add(settings.psk.key)
+        if settings.psk_lookup is not None and hasattr(settings.psk_lookup, "values"):
+            for k in settings.psk_lookup.values():   # type: ignore[union-attr]
+                self.redactor.add(k)
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
+    def configure(self, settings: DtlsSettings | None = None, **changes: Any) -> None:
+        """New settings for handshakes that start from now on (running sessions keep theirs)."""
+        self.settings = (settings or self.settings).with_(**changes) if changes else (settings or self.settings)
+        self._register_secrets(self.settings)
+        self._build()
+
+    @property
+    def mtu(self) -> int:
+        return self.settings.mtu
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    @property
+    def scheme(self) -> str:
+        return "coaps"
+
+    async def open(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        self._transport, _ = await self._loop.create_datagram_endpoint(
+            lambda: self, local_addr=(self._host, self._port), family=family)
+        sockname = self._transport.get_extra_info("sockname")
+        self._local = (sockname[0], sockname[1])
+
+    @property
+    def local_address(self) -> tuple[str, int]:
+        if self._local is None:
+            raise RuntimeError("transport not open")
+        return self._local
+
+    def error_received(self, exc: Exception) -> None:
+        if self.on_error is not None:
+            self.on_error(None, exc)
+
+    def _sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.sendto(data, addr)
+
+    def send_record(self, data: bytes, remote: Remote) -> None:
+        """Put bytes on the socket toward a session's peer (or an address) *without* encryption."""
+        addr = remote.peer if isinstance(remote, DtlsSession) else remote
+        self._sendto(bytes(data), addr)  # type: ignore[arg-type]
+
+    def send_alert(self, remote: Remote, level: int, description: int) -> None:
+        """A plaintext epoch-0 alert (valid before ChangeCipherSpec; dtls-modes.md §3 workaround a)."""
+        self.send_record(rec.plaintext_alert(level, description, seq=0x7FFF), remote)
+
+    def _deliver(self, data: bytes, session: DtlsSession) -> None:
+        if self.on_datagram is not None:
+            self.on_datagram(data, session.remote_key)
+
+    def _peer_gone(self, session: DtlsSession, exc: Exception) -> None:
+        if self.on_error is not None:
+            self.on_error(session.remote_key, exc)
+
+    def _finish_report(self, session: DtlsSession) -> None:
+        r = session.report
+        self.reports.append(r)
+        log.info("%s", r.line(self.redactor))
+        if self.on_handshake is not None:
+            try:
+                self.on_handshake(r)
+            except Exception:
+                log.exception("on_handshake callback failed")
+
+    def _on_established(self, session: DtlsSession) -> None:
+        self._finish_report(session)
+
+    def _on_failed(self, session: DtlsSession) -> None:
+        self._finish_report(session)
+        self._forget(session)
+        self._peer_gone(session, DtlsHandshakeError(session.report, self.redactor))
+
+    def _hello_verify(self, session: DtlsSession) -> None:
+        raise NotImplementedError
+
+    def _forget(self, session: DtlsSession) -> None:
+        raise NotImplementedError
+
+
+class DtlsServerTransport(_DtlsBase):
+    """The harness side: one socket, many sessions, cookies, per-identity PSKs, certificates."""
+
+    role = "server"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: DtlsSettings | None = None, *,
+                 max_sessions: int = 4096, redactor: Redactor | None = None, **kw: Any) -> None:
+        self.sessions: dict[tuple[str, int], DtlsSession] = {}
+        self.max_sessions = max_sessions
+        #: Reports of ClientHellos answered with a HelloVerifyRequest, joined to the retry that follows.
+        self._hvr: collections.OrderedDict[tuple[str, int], HandshakeReport] = collections.OrderedDict()
+        super().__init__(host, port, settings or DtlsSettings(**kw), redactor=redactor)
+
+    def _build(self) -> None:
+        if self.settings.psk_lookup is not None:
+            self._store = PskStore(self.settings.psk_lookup)
+        else:
+            self._store = None
+        self._ctx = self.settings.server_context(self._store)
+
+    def session_for(self, peer: tuple[str, int]) -> DtlsSession | None:
+        return self.sessions.get(peer)
+
+    def _new_session(self, addr: tuple[str, int]) -> DtlsSession:
+        buf = self._ctx.wrap_buffers()
+        buf.setcookieparam(f"{addr[0]}:{addr[1]}".encode())
+        try:
+            buf.setmtu(self.mtu)
+        except Exception:
+            pass
+        report = self._hvr.pop(addr, None) or HandshakeReport("server", addr, self.settings.policy(),
+                                                             self.settings.mode)
+        return DtlsSession(self, addr, buf, report)
+
+    # asyncio.DatagramProtocol
+    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
+        addr = (addr[0], addr[1])
+        sess = self.sessions.get(addr)
+        if sess is not None and not (sess.state == "open" and _is_client_hello(data)):
+            sess.feed(data)
+            return
+        if not _is_client_hello(data):
+            return   # a stray record for no session: DTLS drops it silently (RFC 6347 §4.1.2.7)
+        if sess is None and len(self.sessions) >= self.max_sessions:
+            log.warning("DTLS server: %d sessions, refusing a new one from %s", len(self.sessions), addr)
+            return
+        cand = self._new_session(addr)
+        cand.feed(data)
+        if cand.state == "handshake" or cand.state == "open":
+            # passed the cookie check: this is the peer's new association (a rebooted client, RFC 6347 §4.2.8)
+            old = self.sessions.get(addr)
+            self.sessions[addr] = cand
+            if old is not None and old is not cand:
+                old.state = "closed"
+                old._cancel_timer()
+                self._peer_gone(old, ProtocolError(f"{old!r} replaced: the peer started a new handshake"))
+
+    def _hello_verify(self, session: DtlsSession) -> None:
+        # stateless: keep only the report, for the diagnostics of the retry
+        session.state = "closed"
+        session._cancel_timer()
+        self._hvr[session.peer] = session.report
+        while len(self._hvr) > 1024:
+            self._hvr.popitem(last=False)
+
+    def _forget(self, session: DtlsSession) -> None:
+        if self.sessions.get(session.peer) is session:
+            del self.sessions[session.peer]
+
+    def send(self, data: bytes, remote: Remote) -> None:
+        if isinstance(remote, DtlsSession):
+            remote.write(data)
+            return
+        sess = self.sessions.get(remote)  # type: ignore[arg-type]
+        if sess is not None:
+            sess.write(data)
+
+    def close(self) -> None:
+        for s in list(self.sessions.values()):
+            s.close()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+
+class DtlsClientTransport(_DtlsBase):
+    """The device side: a session per server address, opened on the first send to it.
+
+    The remote handed up is the server address, as on UDP.  A failed or closed
+    session is replaced by a fresh handshake on the next send (a device retries)."""
+
+    role = "client"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: DtlsSettings | None = None, *,
+                 redactor: Redactor | None = None, **kw: Any) -> None:
+        self.sessions: dict[tuple[str, int], DtlsSession] = {}
+        super().__init__(host, port, settings or DtlsSettings(**kw), redactor=redactor)
+
+    def _build(self) -> None:
+        self._ctx = self.settings.client_context()
+
+    def _start(self, addr: tuple[str, int]) -> DtlsSession:
+        c = self.settings.certificates
+        buf = self._ctx.wrap_buffers(c.server_name if c is not None else None)
+        try:
+            buf.setmtu(self.mtu)
+        except Exception:
+            pass
+        report = HandshakeReport("client", addr, self.settings.policy(), self.settings.mode)
+        if self.settings.psk is not None:
+            report.psk_identity = self.settings.psk.identity
+        sess = DtlsSession(self, addr, buf, report, remote_key=addr)
+        self.sessions[addr] = sess
+        sess._handshake(poke=False)
+        return sess
+
+    def session_for(self, addr: tuple[str, int]) -> DtlsSession | None:
+        return self.sessions.get((addr[0], addr[1]))
+
+    async def connect(self, addr: tuple[str, int], timeout: float | None = None) -> DtlsSession:
+        """Handshake with ``addr`` now (or reuse the open session); raises :class:`DtlsHandshakeError`."""
+        addr = (addr[0], addr[1])
+        sess = self.sessions.get(addr)
+        if sess is None or sess.state in ("failed", "closed"):
+            sess = self._start(addr)
+        return await sess.wait_established(timeout if timeout is not None else self.settings.deadline() + 1)
+
+    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
+        sess = self.sessions.get((addr[0], addr[1]))
+        if sess is not None:
+            sess.feed(data)
+
+    def send(self, data: bytes, remote: Remote) -> None:
+        if isinstance(remote, DtlsSession):
+            remote.write(data)
+            return
+        addr = (remote[0], remote[1])  # type: ignore[index]
+        sess = self.sessions.get(addr)
+        if sess is None or sess.state in ("failed", "closed"):
+            sess = self._start(addr)
+        sess.write(data)
+
+    def _hello_verify(self, session: DtlsSession) -> None:  # pragma: no cover - only servers send HVR
+        pass
+
+    def _forget(self, session: DtlsSession) -> None:
+        if self.sessions.get(session.peer) is session:
+            del self.sessions[session.peer]
+
+    def close(self) -> None:
+        for s in list(self.sessions.values()):
+            s.close()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+
+def _is_client_hello(data: bytes) -> bool:
+    """A plaintext (epoch 0) handshake record carrying a ClientHello (RFC 6347 §4.2.8)."""
+    return len(data) >= 26 and data[0] == rec.HANDSHAKE and data[3:5] == b"\0\0" and data[13] == 1
