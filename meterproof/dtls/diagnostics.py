@@ -137,10 +137,26 @@ class HandshakeReport:
             if sh is not None:
                 self.version = rec.VERSIONS.get(sh[0], f"0x{sh[0]:04X}")
                 self.negotiated = suite_name(sh[1])
+        elif m.msg_type == 11 and d == "in" and m.complete and self.peer_certificate_subject is None:
+            self._peer_certificate(m.body)
         elif m.msg_type == 16 and m.fragment_offset == 0 and self.negotiated and "PSK" in self.negotiated:
             ident = rec.psk_identity_from_cke(m.body)
             if ident is not None and self.psk_identity is None:
                 self.psk_identity = ident.decode("utf-8", "backslashreplace")
+
+    def _peer_certificate(self, body: bytes) -> None:
+        """Subject and issuer of the first certificate of a Certificate message (RFC 5246 §7.4.2)."""
+        if len(body) < 6:
+            return
+        n = int.from_bytes(body[3:6], "big")
+        der = body[6:6 + n]
+        try:
+            from mbedtls import x509
+            crt = x509.CRT.from_DER(der)
+            self.peer_certificate_subject = str(crt.subject)
+            self.peer_certificate_issuer = str(crt.issuer)
+        except Exception:
+            self.notes.append("peer certificate does not parse")
 
     def fail(self, code: int | None, text: str | None, step: str | None, outcome: str = "failed") -> None:
         if self.outcome in ("ok", "failed", "timeout"):
