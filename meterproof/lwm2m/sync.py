@@ -46,6 +46,8 @@ class LoopThread:
         try:
             return fut.result(timeout)
         except TimeoutError:
+            if fut.done():
+                raise   # the coroutine's own TimeoutError (e.g. RequestTimeout), not our wait running out
             fut.cancel()
             raise TimeoutError_(f"operation did not finish within {timeout}s") from None
 
