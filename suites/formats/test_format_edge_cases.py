@@ -1,0 +1,49 @@
+"""Content-format edge cases the OMA ETS does not pin down: the spelling of a plain-text Boolean,
+and a Float that must survive every format the device serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fixtures import CF, P, codes, expect, mp, requires
+
+FMT = dict(epic="Content formats", feature="Value encoding")
+METER_FLOATS = {3421: 1, 3423: 1, 3424: 1}   # Voltage / Cumulated gas volume / Cumulated water volume: Float, M
+
+
+@mp("MP-FMT-TEXT-BOOL", "Plain-text Boolean is 0 or 1", **FMT,
+    clause="OMA TS Core 1.1 Appendix C (Data Types): Boolean in plain text is the character 0 or 1")
+@requires(content_format=CF.TEXT)
+def test_text_boolean(server, dut, transcript):
+    """GET /1/0/6 (Notification Storing, Boolean) with Accept text/plain: 2.05 text/plain.
+    Pass: the payload is exactly b"0" or b"1"."""
+    r = server.read(dut.endpoint, "/1/0/6", accept=CF.TEXT)
+    expect.code(r, codes.CONTENT)
+    expect.content_format(r, CF.TEXT)
+    expect.true(r.payload in (b"0", b"1"), "/1/0/6 in text/plain", "b'0' or b'1'", repr(r.payload))
+
+
+def _read(server: Any, dut: Any, path: str, cf: int) -> Any:
+    r = server.read(dut.endpoint, path, accept=cf)
+    expect.code(r, codes.CONTENT)
+    expect.content_format(r, cf)
+    return expect.decodes(r)[P(path)]
+
+
+@mp("MP-FMT-FLOAT", "A Float reads the same in TLV and SenML CBOR", **FMT,
+    clause="OMA TS Core 1.1 §7.4 (SenML CBOR: v is the numeric value) and Appendix C (Float)")
+@requires(lwm2m="1.1", content_format=[CF.TLV, CF.SENML_CBOR])
+def test_float_tlv_vs_senml_cbor(server, dut, transcript):
+    """Pick the meter object's mandatory Float (/3421/0/1, /3423/0/1 or /3424/0/1).
+    Read it in TLV, in SenML CBOR, and in TLV again (the value is a live reading; retry until the TLV reads agree).
+    Pass: the SenML CBOR value equals the TLV value (no truncation or rounding)."""
+    oid = next((o for o in METER_FLOATS if o in dut.registration.objects.objects), None)
+    if oid is None:
+        expect.not_applicable("the device registers none of the meter objects 3421, 3423, 3424")
+    path = f"/{oid}/0/{METER_FLOATS[oid]}"
+    for _ in range(5):
+        before, cbor, after = (_read(server, dut, path, cf) for cf in (CF.TLV, CF.SENML_CBOR, CF.TLV))
+        if before == after:
+            expect.equal(cbor, before, f"{path} in SenML CBOR against TLV")
+            return
+    expect.not_applicable(f"{path} changed between every pair of reads; no stable value to compare")

@@ -1,0 +1,72 @@
+"""Object model conformance: every object instance the device registers, read and checked against
+its object definition (DDF in objects/).
+
+One case per object, ``MP-OBJ-<oid>``: the list below covers the core objects a meter
+registers, the metering objects and the SEW delivery set; an object the device did not
+register is "not applicable".  The definition used is the one the device declared
+(``ver=`` in its Register), else 1.0 for a LwM2M 1.0 client, else the newest we have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fixtures import CF, codes, expect, mp
+from meterproof.lwm2m.model.catalog import default_catalog
+
+OBJECTS = {1: "LwM2M Server", 2: "Access Control", 3: "Device", 4: "Connectivity Monitoring",
+           5: "Firmware Update", 9: "Software Management", 19: "BinaryAppDataContainer", 20: "Event Log",
+           501: "LTE-M/NB-IoT band", 504: "Remote SIM Provisioning", 3421: "Single-phase electrical meter",
+           3423: "Gas meter", 3424: "Water meter", 10262: "Interval Data Delivery", 10263: "Event Data Delivery",
+           10264: "Delivery Schedule", 10266: "Water Flow Readings", 10281: "Low Battery Alarm"}
+
+
+def _case(oid: int, name: str) -> Any:
+    return pytest.param(oid, id=f"MP-OBJ-{oid}", marks=mp(
+        f"MP-OBJ-{oid}", f"{name} (/{oid}): mandatory resources, types and ranges", epic="Core objects",
+        feature="Object model", clause=f"OMA TS Core 1.1 §6.3.1 Read; object definition {oid} (OMNA registry)"))
+
+
+def _accept(dut: Any) -> int | None:
+    """TLV when claimed (the 1.0 default), else SenML CBOR or JSON; None lets the device choose."""
+    for cf in (CF.TLV, CF.SENML_CBOR, CF.SENML_JSON):
+        if dut.profile.claims_format(cf):
+            return cf
+    return None
+
+
+def _definition(reg: Any, oid: int) -> Any:
+    declared = reg.objects.objects.get(oid)
+    version = declared or ("1.0" if reg.lwm2m_version == "1.0" else None)
+    odef = default_catalog().best(oid, version)
+    if odef is None:
+        expect.not_applicable(f"meterproof has no definition of object {oid} version {version}")
+    return odef
+
+
+def _instances(reg: Any, oid: int) -> list[str]:
+    listed = [str(p) for p in reg.objects.instances if p.object_id == oid]
+    return listed or [f"/{oid}"]
+
+
+@pytest.mark.parametrize("oid", [_case(oid, name) for oid, name in OBJECTS.items()])
+def test_object_instances_conform(server, dut, transcript, oid):
+    """The device registered object <oid> (else not applicable).
+    Read each registered instance (TLV, else SenML): 2.05, and the payload decodes.
+    Pass: every mandatory readable resource is present; each value has its definition's type and range.
+    Pass: no resource that is not readable (W-only or E) appears in the payload."""
+    reg = dut.registration
+    if oid not in reg.objects.objects:
+        expect.not_applicable(f"the device did not register object /{oid}")
+    odef = _definition(reg, oid)
+    for path in _instances(reg, oid):
+        r = server.read(dut.endpoint, path, accept=_accept(dut))
+        expect.code(r, codes.CONTENT)
+        values = expect.decodes(r)
+        expect.has_mandatory_resources(values, obj=oid, version=odef.version)
+        for p in values:
+            rdef = odef.resource(p.ids[2]) if len(p) >= 3 else None
+            expect.true(rdef is None or rdef.operations.readable, f"{p} in the Read of {path}",
+                        "only readable resources", f"{rdef.name!r} ({rdef.operations.name})" if rdef else "")
