@@ -76,6 +76,7 @@ class DtlsSettings:
     handshake_timeout_min: float = 1.0          # RFC 6347 §4.2.4.1 initial timer
     handshake_timeout_max: float = 60.0
     handshake_deadline: float | None = None     # give up a handshake after this long (None: from the timer bounds)
+    resumption: bool = True                     # server: keep a session cache; client: offer the last session
 
     def with_(self, **changes: Any) -> "DtlsSettings":
         return replace(self, **changes)

@@ -137,6 +137,8 @@ class HandshakeReport:
             if sh is not None:
                 self.version = rec.VERSIONS.get(sh[0], f"0x{sh[0]:04X}")
                 self.negotiated = suite_name(sh[1])
+                ch = self.client_hello
+                self.resumed = bool(ch is not None and ch.session_id and ch.session_id == sh[2])
         elif m.msg_type == 11 and d == "in" and m.complete and self.peer_certificate_subject is None:
             self._peer_certificate(m.body)
         elif m.msg_type == 16 and m.fragment_offset == 0 and self.negotiated and "PSK" in self.negotiated:

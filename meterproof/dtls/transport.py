@@ -40,6 +40,7 @@ from ..coap.transport import DatagramTransport, Remote
 from ..errors import ProtocolError
 from ..report.redact import Redactor
 from . import records as rec
+from . import resumption
 from .config import DtlsSettings, PskStore
 from .diagnostics import HandshakeReport, mbedtls_error_name
 
@@ -479,6 +480,7 @@ class DtlsServerTransport(_DtlsBase):
         else:
             self._store = None
         self._ctx = self.settings.server_context(self._store)
+        self._cache = resumption.ServerCache() if self.settings.resumption else None
 
     def session_for(self, peer: tuple[str, int]) -> DtlsSession | None:
         return self.sessions.get(peer)
@@ -486,6 +488,9 @@ class DtlsServerTransport(_DtlsBase):
     def _new_session(self, addr: tuple[str, int]) -> DtlsSession:
         buf = self._ctx.wrap_buffers()
         buf.setcookieparam(f"{addr[0]}:{addr[1]}".encode())
+        if self._cache is not None and not self._cache.install(buf):
+            log.info("DTLS server: session resumption unavailable with this python-mbedtls build")
+            self._cache = None
         try:
             buf.setmtu(self.mtu)
         except Exception:
@@ -556,10 +561,26 @@ class DtlsClientTransport(_DtlsBase):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: DtlsSettings | None = None, *,
                  redactor: Redactor | None = None, **kw: Any) -> None:
         self.sessions: dict[tuple[str, int], DtlsSession] = {}
+        self._saved: dict[tuple[str, int], resumption.SavedSession] = {}
         super().__init__(host, port, settings or DtlsSettings(**kw), redactor=redactor)
 
     def _build(self) -> None:
         self._ctx = self.settings.client_context()
+        self._saved = {}
+
+    def forget_session(self, addr: tuple[str, int] | None = None) -> None:
+        """Drop the saved session(s): the next handshake is a full one."""
+        if addr is None:
+            self._saved.clear()
+        else:
+            self._saved.pop((addr[0], addr[1]), None)
+
+    def _on_established(self, session: DtlsSession) -> None:
+        if self.settings.resumption:
+            saved = resumption.save(session._buf)
+            if saved is not None:
+                self._saved[session.peer] = saved
+        super()._on_established(session)
 
     def _start(self, addr: tuple[str, int]) -> DtlsSession:
         c = self.settings.certificates
@@ -568,6 +589,9 @@ class DtlsClientTransport(_DtlsBase):
             buf.setmtu(self.mtu)
         except Exception:
             pass
+        saved = self._saved.get(addr) if self.settings.resumption else None
+        if saved is not None:
+            resumption.offer(buf, saved)
         report = HandshakeReport("client", addr, self.settings.policy(), self.settings.mode)
         if self.settings.psk is not None:
             report.psk_identity = self.settings.psk.identity

@@ -328,3 +328,35 @@ def test_suite_names_outside_mbedtls_are_a_config_error() -> None:
     with pytest.raises(ConfigError):
         Psk("a", bytes(65))
     Certificates  # re-exported
+
+
+@aio
+async def test_session_resumption_uses_an_abbreviated_handshake() -> None:
+    server, client = await psk_server(), await psk_client()
+    try:
+        first = await client.connect(server.local_address)
+        assert not server.reports[-1].resumed
+        first.close()
+        second = await client.connect(server.local_address)
+        assert second is not first and second.established
+        r = server.reports[-1]
+        assert r.resumed and "resumed session" in r.line()
+        names = [m for _, m in r.messages]
+        assert "ClientKeyExchange" not in names          # no key exchange: the cached master secret was used
+        second.close()
+        client.forget_session()
+        third = await client.connect(server.local_address)
+        assert third.established and not server.reports[-1].resumed
+    finally:
+        client.close(); server.close()
+
+
+@aio
+async def test_resumption_can_be_switched_off() -> None:
+    server, client = await psk_server(resumption=False), await psk_client()
+    try:
+        (await client.connect(server.local_address)).close()
+        await client.connect(server.local_address)
+        assert not server.reports[-1].resumed
+    finally:
+        client.close(); server.close()
