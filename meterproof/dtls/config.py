@@ -120,7 +120,8 @@ class DtlsSettings:
         )
         c = self.certificates
         if c is not None:
-            kw["certificate_chain"] = (tuple(c.chain), c.key)
+            if c.chain:
+                kw["certificate_chain"] = (tuple(c.chain), c.key)
             if c.trusted:
                 kw["trust_store"] = tls.TrustStore(list(c.trusted))
             kw["validate_certificates"] = c.verify_peer

@@ -224,6 +224,11 @@ class HandshakeReport:
         err = mbedtls_error_name(self.error_code)
         sent, received = self._alert("sent"), self._alert("received")
         policy = ", ".join(self.policy) if self.policy else "(default)"
+        ch = self.client_hello
+        if ch is not None and self.negotiated is None and any(
+                t is not None and 0 not in t for t in (ch.client_cert_types, ch.server_cert_types)):
+            return (f"{peer} offered only Raw Public Keys (RFC 7250 certificate types "
+                    f"{ch.client_cert_types}/{ch.server_cert_types}): not applicable, harness has no RPK support")
         # 1. no common cipher suite
         if err == "NO_CIPHER_CHOSEN" or (
                 (sent or received) and (sent or received).description == 40 and self.negotiated is None):  # type: ignore[union-attr]
