@@ -501,7 +501,12 @@ class DtlsServerTransport(_DtlsBase):
 
     # asyncio.DatagramProtocol
     def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
-        addr = (addr[0], addr[1])
+        try:
+            self._datagram((addr[0], addr[1]), data)
+        except Exception:   # bad input from a device is a finding, never a crash of the harness
+            log.exception("DTLS server: datagram from %s could not be handled", addr)
+
+    def _datagram(self, addr: tuple[str, int], data: bytes) -> None:
         sess = self.sessions.get(addr)
         if sess is not None and not (sess.state == "open" and _is_client_hello(data)):
             sess.feed(data)

@@ -360,3 +360,22 @@ async def test_resumption_can_be_switched_off() -> None:
         assert not server.reports[-1].resumed
     finally:
         client.close(); server.close()
+
+
+@aio
+async def test_garbage_and_mangled_client_hellos_never_break_the_server() -> None:
+    import random
+    server, client = await psk_server(), await psk_client()
+    rng = random.Random(5)
+    try:
+        hello = bytes.fromhex("16fefd0000000000000000") + bytes([0, 60, 1]) + bytes(59)
+        for _ in range(200):
+            junk = bytearray(hello + rng.randbytes(rng.randrange(0, 80)))
+            for _ in range(rng.randrange(1, 6)):
+                junk[rng.randrange(14, len(junk))] = rng.randrange(256)
+            server.send_record(bytes(junk), server.local_address)   # to itself: lands in datagram_received
+            client.send_record(bytes(junk), server.local_address)
+        await asyncio.sleep(0.05)
+        assert (await client.connect(server.local_address)).established
+    finally:
+        client.close(); server.close()
