@@ -33,3 +33,7 @@ class Driver(ABC):
 
     def describe(self) -> dict[str, str]:
         return {"driver": self.kind}
+
+    def logs(self) -> str:
+        """What the device and the driver said (console output, AT exchanges), secrets masked; for the report."""
+        return ""
