@@ -78,7 +78,8 @@ class SimulatedMeter:
                  defects: Iterable[str] = (), state_file: str | None = None,
                  params: TransmissionParams = LOOPBACK, lifetime: int = 86400, binding: str = "U",
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
-                 catalog: Catalog | None = None) -> None:
+                 catalog: Catalog | None = None, dtls: Any = None) -> None:
+        # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
         if meter not in METER_KINDS:
             raise ConfigError(f"unknown meter kind {meter!r}; choose one of {', '.join(METER_KINDS)}")
         if lwm2m not in LWM2M_VERSIONS:
@@ -94,10 +95,11 @@ class SimulatedMeter:
             port = parts.port
         except ValueError:
             raise ConfigError(f"not a server URI: {server_uri!r}") from None
-        if parts.scheme != "coap" or not parts.hostname:
-            raise ConfigError(f"server URI must be coap://host[:port] (DTLS is not supported yet), got {server_uri!r}")
+        if parts.scheme != ("coaps" if dtls is not None else "coap") or not parts.hostname:
+            raise ConfigError(f"server URI must be {'coaps' if dtls is not None else 'coap'}://host[:port] "
+                              f"(coaps needs dtls= settings), got {server_uri!r}")
         self.server_uri = server_uri
-        self._server_host, self._server_port = parts.hostname, port or 5683
+        self._server_host, self._server_port = parts.hostname, port or (5684 if dtls is not None else 5683)
         self.endpoint_name = endpoint
         self.kind = meter
         self.lwm2m = lwm2m
@@ -121,7 +123,12 @@ class SimulatedMeter:
         self.firmware = FirmwareUpdater(self)
         self.software = SoftwareManager(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
-        self.endpoint = Endpoint(UdpTransport(bind_host, 0), params, handler=self.dm.handle, rng=rng,
+        if dtls is not None:
+            from ..dtls import DtlsClientTransport
+            transport: Any = DtlsClientTransport(bind_host, 0, dtls)
+        else:
+            transport = UdpTransport(bind_host, 0)
+        self.endpoint = Endpoint(transport, params, handler=self.dm.handle, rng=rng,
                                  name=endpoint)
         self.endpoint.on_notification_reply = self.reporter.on_reply
         inner = self.endpoint.transport.on_datagram
