@@ -350,7 +350,16 @@ class Lwm2mServer:
         if q:
             msg.opt.uri_query = q
         exchanges: list[tuple[Message, Message]] = []
-        resp = await blockwise.request(self.endpoint, msg, reg.remote, timeout=wait, exchanges=exchanges)
+        transfer = blockwise.request(self.endpoint, msg, reg.remote, timeout=wait, exchanges=exchanges)
+        if timeout is None:
+            resp = await transfer
+        else:
+            # An explicit timeout bounds the whole operation, retransmissions and blocks included.
+            try:
+                resp = await asyncio.wait_for(transfer, timeout)
+            except asyncio.TimeoutError:
+                raise RequestTimeout(f"{operation} {path}: no complete answer from {endpoint} within "
+                                     f"{timeout:.1f}s") from None
         return self._result(operation, path, msg, resp, exchanges, reg, decode)
 
     def _result(self, operation: str, path: Path, msg: Message, resp: Message,
