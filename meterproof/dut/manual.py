@@ -109,16 +109,26 @@ class ManualDriver(Driver):
 
     @staticmethod
     def _readline(stream: TextIO, timeout: float) -> str | None:
+        """One line from the operator, or None after ``timeout`` (unbuffered, so no answer is read ahead)."""
         try:
             fd = stream.fileno()
         except (AttributeError, OSError, ValueError):
-            fd = None
-        if fd is not None:
-            r, _, _ = select.select([fd], [], [], timeout)
+            line = stream.readline()
+            return line if line else None
+        deadline = time.monotonic() + timeout
+        got = b""
+        while not got.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([fd], [], [], left)
             if not r:
                 return None
-        line = stream.readline()
-        return line if line else None
+            ch = os.read(fd, 1)
+            if not ch:
+                return got.decode("utf-8", "replace") if got else None
+            got += ch
+        return got.decode("utf-8", "replace")
 
     def start(self, server_uri: str, endpoint: str) -> None:
         self._values = placeholder_values(server_uri, endpoint, self.security, self.bootstrap_uri,
