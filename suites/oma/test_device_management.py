@@ -29,6 +29,14 @@ def _under(values, path: str) -> None:  # type: ignore[no-untyped-def]
     expect.true(not stray, f"paths in the answer to {path}", f"all under {path}", ", ".join(stray[:5]))
 
 
+def _read_complete(server, dut, *paths: str) -> None:  # type: ignore[no-untyped-def]
+    """Each path reads (format of the device's choice), stays under itself, and is complete per its object."""
+    for path in paths:
+        values = _read_values(server, dut, path)
+        _under(values, path)
+        expect.has_mandatory_resources(values)
+
+
 # ----------------------------------------------------------------------------------------- reads
 @ets("LightweightM2M-1.1-int-201", "Querying basic information in Plain Text format")
 @requires(content_format=CF.TEXT)
@@ -130,10 +138,7 @@ def test_int_222_read_object(server, dut, transcript):
 @ets("LightweightM2M-1.1-int-223", "Read on Object Instance")
 def test_int_223_read_object_instance(server, dut, transcript):
     """GET /1/0 and GET /3/0: 2.05 with all (readable, mandatory at least) resources."""
-    for path in ("/1/0", "/3/0"):
-        values = _read_values(server, dut, path)
-        _under(values, path)
-        expect.has_mandatory_resources(values)
+    _read_complete(server, dut, "/1/0", "/3/0")
 
 
 @ets("LightweightM2M-1.1-int-224", "Read on Resource")
@@ -234,10 +239,7 @@ def test_int_236_read_composite_partial_presence(server, dut, transcript):
 @requires(lwm2m="1.1")
 def test_int_237_read_without_accept(server, dut, transcript):
     """GET /1 and /3 without Accept: 2.05 in a format of the client's choice that the server decodes."""
-    for path in ("/1", "/3"):
-        values = _read_values(server, dut, path)
-        _under(values, path)
-        expect.has_mandatory_resources(values)
+    _read_complete(server, dut, "/1", "/3")
 
 
 @ets("LightweightM2M-1.1-int-241", "Executable Resource: Rebooting the device")
