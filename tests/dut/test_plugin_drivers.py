@@ -88,3 +88,12 @@ def test_uniqueness_findings() -> None:
     assert "2 devices share the serial number (/3/0/2) 'A1': #0 m0, #2 m2" in found
     assert "2 devices share the pre-shared key (same key): #0 m0, #1 m1" in found
     assert all("k1" not in f for f in found), "a finding never shows the key (nor its fingerprint)"
+
+
+def test_device_of_nodeid() -> None:
+    from fixtures.plugin import _device_of_nodeid
+    slugs = ["sim-gas-1_1", "sim-gas-1_1-2", "modem"]
+    assert _device_of_nodeid("s.py::test_x[sim-gas-1_1]", slugs) == 0
+    assert _device_of_nodeid("s.py::test_x[sim-gas-1_1-2]", slugs) == 1
+    assert _device_of_nodeid("s.py::test_x[tlv-modem]@device-2", slugs) == 2
+    assert _device_of_nodeid("s.py::test_x", slugs) is None
