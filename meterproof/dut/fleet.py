@@ -108,3 +108,25 @@ def allure_result(records: list[dict[str, str]], findings: list[str], started: f
 
 def dumps(records: Iterable[dict[str, str]]) -> str:
     return json.dumps(list(records))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m meterproof.dut.fleet results-*.json``: the batch check over separate runs (one CI job per
+    device), from the ``devices`` entries of their ``--meterproof-results`` files.  Exit status 1 on a finding."""
+    import sys
+    paths = sys.argv[1:] if argv is None else argv
+    if not paths:
+        print("usage: python -m meterproof.dut.fleet RESULTS.json ...", file=sys.stderr)
+        return 2
+    records: list[dict[str, str]] = []
+    for p in paths:
+        with open(p, encoding="utf-8") as fh:
+            for r in json.load(fh).get("devices", []):
+                records.append({**r, "index": str(len(records)), "worker": r.get("worker") or p})
+    findings = uniqueness_findings(records)
+    print("\n".join(summary_lines(records, findings)))
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
