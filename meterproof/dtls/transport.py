@@ -472,6 +472,10 @@ class DtlsServerTransport(_DtlsBase):
         self.max_sessions = max_sessions
         #: Reports of ClientHellos answered with a HelloVerifyRequest, joined to the retry that follows.
         self._hvr: collections.OrderedDict[tuple[str, int], HandshakeReport] = collections.OrderedDict()
+        #: Datagrams that are no DTLS record at all -- plaintext CoAP on the DTLS port, a NoSec fallback
+        #: (regulatory-checks.md REG-TLS-05) -- as (peer, first 512 bytes), newest last.
+        self.plaintext: collections.deque[tuple[tuple[str, int], bytes]] = collections.deque(maxlen=256)
+        self.on_plaintext: Callable[[tuple[str, int], bytes], None] | None = None
         super().__init__(host, port, settings or DtlsSettings(**kw), redactor=redactor)
 
     def _build(self) -> None:
@@ -507,6 +511,13 @@ class DtlsServerTransport(_DtlsBase):
             log.exception("DTLS server: datagram from %s could not be handled", addr)
 
     def _datagram(self, addr: tuple[str, int], data: bytes) -> None:
+        if data and not rec.CHANGE_CIPHER_SPEC <= data[0] <= 25:   # not a DTLS content type (RFC 6347 §4.1)
+            self.plaintext.append((addr, bytes(data[:512])))
+            log.warning("DTLS server: %d bytes that are no DTLS record from %s:%d (plaintext CoAP?)",
+                        len(data), addr[0], addr[1])
+            if self.on_plaintext is not None:
+                self.on_plaintext(addr, bytes(data))
+            return
         sess = self.sessions.get(addr)
         if sess is not None and not (sess.state == "open" and _is_client_hello(data)):
             sess.feed(data)

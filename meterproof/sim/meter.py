@@ -40,7 +40,9 @@ from ..lwm2m.formats.senml import Record
 from ..lwm2m.model.catalog import Catalog, default_catalog
 from ..lwm2m.path import Path
 from . import persistence
+from . import security as sec
 from .attributes import AttributeStore
+from .bootstrap_client import BootstrapClient
 from .defects import check_defects
 from .dm import DeviceManagement
 from .firmware import FirmwareUpdater
@@ -78,8 +80,11 @@ class SimulatedMeter:
                  defects: Iterable[str] = (), state_file: str | None = None,
                  params: TransmissionParams = LOOPBACK, lifetime: int = 86400, binding: str = "U",
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
-                 catalog: Catalog | None = None, dtls: Any = None) -> None:
+                 catalog: Catalog | None = None, dtls: Any = None, security: Any = None) -> None:
         # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
+        # security: a sim.security.MeterSecurity -- the factory accounts in /0 (server, Bootstrap-Server, both)
+        self.security = sec.MeterSecurity.build(dtls, security)
+        secure = self.security.secure
         if meter not in METER_KINDS:
             raise ConfigError(f"unknown meter kind {meter!r}; choose one of {', '.join(METER_KINDS)}")
         if lwm2m not in LWM2M_VERSIONS:
@@ -95,11 +100,12 @@ class SimulatedMeter:
             port = parts.port
         except ValueError:
             raise ConfigError(f"not a server URI: {server_uri!r}") from None
-        if parts.scheme != ("coaps" if dtls is not None else "coap") or not parts.hostname:
-            raise ConfigError(f"server URI must be {'coaps' if dtls is not None else 'coap'}://host[:port] "
+        want = self.security.server.scheme if self.security.server is not None else parts.scheme
+        if parts.scheme != want or not parts.hostname:
+            raise ConfigError(f"server URI must be {want}://host[:port] "
                               f"(coaps needs dtls= settings), got {server_uri!r}")
         self.server_uri = server_uri
-        self._server_host, self._server_port = parts.hostname, port or (5684 if dtls is not None else 5683)
+        self._server_host, self._server_port = parts.hostname, port or (5684 if parts.scheme == "coaps" else 5683)
         self.endpoint_name = endpoint
         self.kind = meter
         self.lwm2m = lwm2m
@@ -122,13 +128,16 @@ class SimulatedMeter:
         self.dm = DeviceManagement(self)
         self.firmware = FirmwareUpdater(self)
         self.software = SoftwareManager(self)
+        self.bootstrap = BootstrapClient(self)
+        self._account_in_use: Any = None
+        sec.install_factory(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
-        if dtls is not None:
+        if secure:
             from ..dtls import DtlsClientTransport
-            transport: Any = DtlsClientTransport(bind_host, 0, dtls)
+            transport: Any = DtlsClientTransport(bind_host, 0, sec.initial_settings(self))
         else:
             transport = UdpTransport(bind_host, 0)
-        self.endpoint = Endpoint(transport, params, handler=self.dm.handle, rng=rng,
+        self.endpoint = Endpoint(transport, params, handler=self.bootstrap.route, rng=rng,
                                  name=endpoint)
         self.endpoint.on_notification_reply = self.reporter.on_reply
         inner = self.endpoint.transport.on_datagram
@@ -155,6 +164,11 @@ class SimulatedMeter:
     def has(self, defect: str) -> bool:
         return defect in self.defects
 
+    @property
+    def secure(self) -> bool:
+        """The meter speaks DTLS (coaps); credentials per server come from /0 (sim/security.py)."""
+        return self.security.secure
+
     async def start(self) -> None:
         """Open the socket and Register; returns once 2.01 arrived (raises on failure)."""
         loop = asyncio.get_running_loop()
@@ -167,9 +181,14 @@ class SimulatedMeter:
         self.server_remote = (info[0][4][0], info[0][4][1])
         await self.endpoint.start()
         self.running = True
+        if not sec.accounts(self) and self.bootstrap.start() is not None:
+            return                        # factory state C.13: bootstrap first, register when it finishes
         try:
             await self.reg.register()
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, Exception) and self.bootstrap.fallback() is not None:
+                log.info("%s: registration failed (%s); falling back to bootstrap", self.endpoint_name, exc)
+                return                    # int-7: fall back to the Bootstrap-Server
             self.running = False
             self.endpoint.close()
             raise
@@ -367,7 +386,8 @@ class SimulatedMeter:
                     params = (f"lt={self.reg.lifetime()}", f"b={self.reg.binding()}")
                 self.reg.spawn_update(params, delay=ACTION_DELAY)
         elif ids == (1, 0, 9):
-            self.bootstrap_requests += 1      # stub until the bootstrap client exists
+            self.bootstrap_requests += 1      # Bootstrap-Request Trigger: server-initiated bootstrap (int-5)
+            self.bootstrap.trigger()
         elif ids == (3, 0, 4):
             self.later(self.reboot, 0.05)
         elif ids == (3, 0, 5):
@@ -395,6 +415,7 @@ class SimulatedMeter:
         self.reporter.clear()
         self.attributes.clear()
         self.store.reset()
+        sec.install_factory(self)
         self.ctx.time_offset = 0.0
         self._save_state()
         self.reg.forget()

@@ -28,6 +28,7 @@ from ..lwm2m.contentformat import CF
 from ..lwm2m.formats import link as linkformat
 from ..lwm2m.formats.link import Link
 from ..lwm2m.path import Path
+from . import security
 from .representation import served
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class RegistrationClient:
     async def _register(self) -> None:
         m = self.meter
         self._cancel_timer()
+        await security.prepare_register(m, self.register_query())   # the /0 account; DTLS handshake first
         msg = wire.new(codes.POST, uri_path=("rd",), payload=object_list(m), content_format=CF.LINK)
         msg.opt.uri_query = self.register_query()
         m.wake()

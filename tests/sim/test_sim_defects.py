@@ -131,7 +131,7 @@ def _(rig):
 @symptom("security-object-readable")
 def _(rig):
     res = rig.server.read(rig.ep, "/0", accept=CF.TLV)
-    assert res.code_text == "2.05" and rig.meter.ctx.psk in res.payload
+    assert res.code_text == "2.05" and rig.meter.server_uri.encode() in res.payload
 
 
 @symptom("unsupported-accept-not-406")
@@ -360,6 +360,157 @@ def _(rig):
 @symptom("cbor-boolean-as-int")
 def _(rig):
     assert rig.server.read(rig.ep, "/1/0/6", accept=CF.CBOR).payload == b"\x00"
+
+
+# ---------------------------------------------------------------- security and bootstrap (sim/security.py,
+# sim/bootstrap_client.py): each scenario starts its own secure meter with the rig meter's defects
+def _secure(rig, scenario):
+    import secrig
+    return rig.run(scenario(secrig, sorted(rig.meter.defects)), timeout=30)
+
+
+@symptom("default-psk")
+def _(rig):
+    async def go(sr, defects):
+        creds = sr.psk("d1")
+        srv = await sr.dtls_server({creds.identity.decode(): b"password"})   # the public demo key
+        m = sr.meter(srv.uri, "d1", server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "d1" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("accepts-server-without-verification")
+def _(rig):
+    async def go(sr, defects):
+        srv = await sr.dtls_server(certs=sr.server_certs("rogue_server"))
+        m = sr.meter(srv.uri, "d2", server=sr.client_cert("d2"), defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "d2" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("nosec-fallback")
+def _(rig):
+    async def go(sr, defects):
+        creds = sr.psk("d3")
+        srv = await sr.dtls_server({})                        # the server knows no key for it
+        m = sr.meter(srv.uri, "d3", server=creds, defects=defects)
+        try:
+            await sr.start_quietly(m)
+            return [bytes(d[:1]) for _, d in srv.endpoint.transport.plaintext]
+        finally:
+            await sr.stop(m, srv)
+    seen = _secure(rig, go)
+    assert seen and seen[0][0] >> 6 == 1                     # CoAP version 1 in clear
+
+
+@symptom("sni-resource-ignored")
+def _(rig):
+    async def go(sr, defects):
+        srv = await sr.dtls_server(certs=sr.server_certs())   # CN=localhost; the URI says 127.0.0.1
+        m = sr.meter(srv.uri, "d4", server=sr.client_cert("d4", sni="localhost"), defects=defects)
+        try:
+            return await sr.start_quietly(m)
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go) is not None
+
+
+def _bootstrap_rig(sr, defects, ep):
+    async def make():
+        bs, srv = await sr.bs_server(), await sr.udp_server()
+        m = sr.meter(srv.uri, ep, server=None, bootstrap_uri=bs.uri, defects=defects)
+        await m.start()
+        await bs.wait_request(ep, timeout=3)
+        return bs, srv, m
+    return make()
+
+
+@symptom("bootstrap-finish-without-server-account")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "d5")
+        try:
+            await bs.write("d5", "/1/0/5", 86400)
+            return (await bs.finish("d5")).code_text
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) == "2.04"
+
+
+@symptom("bootstrap-delete-removes-bs-account")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "d6")
+        try:
+            await bs.delete("d6", "/0")
+            return (await bs.discover("d6", "/0")).payload.decode()
+        finally:
+            await sr.stop(m, bs, srv)
+    assert "</0/1>" not in _secure(rig, go)
+
+
+@symptom("bootstrap-discover-no-version")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "d7")
+        try:
+            return (await bs.discover("d7", "/")).payload.decode()
+        finally:
+            await sr.stop(m, bs, srv)
+    assert not _secure(rig, go).startswith("lwm2m=")
+
+
+@symptom("bootstrap-read-refused")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "d8")
+        try:
+            return (await bs.read("d8", "/1")).code_text
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) == "4.05"
+
+
+@symptom("bootstrap-trigger-ignored")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv = await sr.bs_server(), await sr.udp_server()
+        m = sr.meter(srv.uri, "d9", bootstrap_uri=bs.uri, defects=defects)
+        try:
+            await m.start()
+            mark = bs.events.mark()
+            code = (await bs.trigger(srv, "d9")).code_text
+            try:
+                await bs.wait_request("d9", since=mark, timeout=1.0)
+                return code, True
+            except Exception:
+                return code, False
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) == ("2.04", False)
+
+
+@symptom("no-bootstrap-fallback")
+def _(rig):
+    async def go(sr, defects):
+        bs, bad = await sr.bs_server(), await sr.udp_server(reject="refused")
+        m = sr.meter(bad.uri, "d10", bootstrap_uri=bs.uri, defects=defects)
+        try:
+            await sr.start_quietly(m)
+            try:
+                await bs.wait_request("d10", timeout=1.5)
+                return True
+            except Exception:
+                return False
+        finally:
+            await sr.stop(m, bs, bad)
+    assert _secure(rig, go) is False
 
 
 def test_catalog_is_complete():

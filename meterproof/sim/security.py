@@ -1,0 +1,338 @@
+"""How the simulated meter secures its channels: the Security object (/0) is the one source of truth.
+
+A meter's accounts live in /0 (TS Core Appendix E.1): the server URI (``coap://``
+or ``coaps://``), the Bootstrap-Server flag, the Security Mode (0 PSK, 2
+Certificate, 3 NoSec), the PSK identity or client certificate (/0/x/3), the
+server's trust anchor (/0/x/4), the key (/0/x/5), the Short Server ID (/0/x/10)
+and, for certificates, the SNI the server certificate must match (/0/x/14, 1.1+)
+and the Certificate Usage (/0/x/15).  Whatever a factory configuration, a
+Bootstrap-Write or a persisted state file put there is what the meter uses:
+:func:`settings_for` turns one /0 instance into the DTLS client settings of the
+handshake toward that server, so /0 always reflects the credentials on the wire.
+
+:class:`Credentials` is the factory side (what a lab or the harness provisions);
+:class:`MeterSecurity` says which factory accounts a meter has (a server account,
+a Bootstrap-Server account, or both, as ETS configurations C.1 and C.13).
+
+Seeded defects that live here (``meterproof.sim.defects``): ``default-psk`` (one
+universal key, whatever was provisioned), ``accepts-server-without-verification``
+(the server certificate is not checked) and ``nosec-fallback`` (a failed
+handshake is followed by the Register in clear on the same port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aiocoap.numbers import codes
+
+from ..coap import wire
+from ..errors import ConfigError, ProtocolError
+from ..lwm2m.bootstrap import (MODE_CERT, MODE_NOSEC, MODE_PSK, SEC_BOOTSTRAP, SEC_IDENTITY, SEC_MODE,
+                               SEC_SECRET, SEC_SERVER_KEY, SEC_SSID, SEC_URI)
+from ..lwm2m.contentformat import CF
+from ..lwm2m.path import Path
+
+if TYPE_CHECKING:
+    from ..dtls import DtlsSettings
+    from .meter import SimulatedMeter
+
+log = logging.getLogger(__name__)
+
+SEC_SNI, SEC_CERT_USAGE = 14, 15
+MODES = {"psk": MODE_PSK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
+MODE_NAMES = {v: k for k, v in MODES.items()}
+#: The "universal factory key" of the ``default-psk`` defect: the Anjay demo key ("password"), first entry
+#: of the public-default dictionary (regulatory-checks.md §4, REG-PW-01).
+UNIVERSAL_DEMO_KEY = b"password"
+#: Loopback-fast DTLS timers for the simulator (first retransmission 0.2 s, give up after ~3 s).
+FAST_HANDSHAKE = dict(handshake_timeout_min=0.2, handshake_timeout_max=1.6)
+BOOTSTRAP_IID, SERVER_IID = 1, 0      # C.13: the Bootstrap-Server account is /0/1; the first server account /0/0
+
+
+class HandshakeFailed(ProtocolError):
+    """The DTLS handshake toward a server failed; the message is the diagnosis line."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One account's credentials as /0 holds them (``identity``/``secret`` are bytes, as in /0/x/3 and /0/x/5)."""
+
+    mode: str = "nosec"                 # "nosec", "psk", "cert"
+    identity: bytes = b""               # PSK identity, or the client certificate (DER)
+    secret: bytes = field(default=b"", repr=False)   # PSK key, or the client private key (DER)
+    server_key: bytes = b""             # certificate mode: the trust anchor (CA certificate, DER)
+    sni: str | None = None              # certificate mode: the name the server certificate must carry
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"security mode {self.mode!r}: choose nosec, psk or cert (RPK: the harness has none)")
+        if self.mode == "psk" and not (self.identity and self.secret):
+            raise ConfigError("a PSK account needs an identity and a key")
+        if self.mode == "cert" and not (self.identity and self.secret and self.server_key):
+            raise ConfigError("a certificate account needs a client certificate, its key and a trust anchor")
+
+    @classmethod
+    def psk(cls, identity: str | bytes, key: bytes) -> "Credentials":
+        return cls("psk", identity.encode() if isinstance(identity, str) else bytes(identity), bytes(key))
+
+    @classmethod
+    def cert(cls, certificate_der: bytes, key_der: bytes, trust_anchor_der: bytes,
+             sni: str | None = None) -> "Credentials":
+        return cls("cert", bytes(certificate_der), bytes(key_der), bytes(trust_anchor_der), sni)
+
+    @classmethod
+    def from_settings(cls, settings: "DtlsSettings") -> "Credentials":
+        """The /0 view of a ready-made DtlsSettings (the simulator's older ``dtls=`` argument)."""
+        if settings.psk is not None:
+            return cls.psk(settings.psk.identity, settings.psk.key)
+        c = settings.certificates
+        if c is None:
+            raise ConfigError("dtls= settings for the simulator need a PSK or certificates")
+        if not c.trusted:
+            raise ConfigError("dtls= certificates for the simulator need a trusted CA for the server")
+        return cls.cert(c.chain[0].to_DER(), c.key.export_key("DER"), c.trusted[0].to_DER(), c.server_name)
+
+    @property
+    def secure(self) -> bool:
+        return self.mode != "nosec"
+
+    @property
+    def scheme(self) -> str:
+        return "coaps" if self.secure else "coap"
+
+
+@dataclass(frozen=True)
+class MeterSecurity:
+    """The factory accounts of a meter.
+
+    ``server`` -- credentials of the factory server account (/0/0 + /1/0) toward the ``server_uri``
+    the meter is started with; None for a meter that must bootstrap first (C.13).
+    ``bootstrap_uri`` / ``bootstrap`` -- the Bootstrap-Server account (/0/1, bs=true), if any.
+    ``dtls`` -- timers, cipher policy, MTU of every handshake (credentials come from /0)."""
+
+    server: Credentials | None = Credentials()
+    bootstrap_uri: str | None = None
+    bootstrap: Credentials | None = None
+    dtls: dict[str, Any] = field(default_factory=lambda: dict(FAST_HANDSHAKE))
+
+    @property
+    def secure(self) -> bool:
+        return any(c is not None and c.secure for c in (self.server, self.bootstrap))
+
+    @classmethod
+    def build(cls, dtls: "DtlsSettings | None", security: "MeterSecurity | None") -> "MeterSecurity":
+        """The meter's accounts from its constructor arguments (``dtls=`` alone: one server account)."""
+        if security is not None:
+            if dtls is not None:
+                raise ConfigError("give the simulator either dtls= or security=, not both")
+            if security.bootstrap is not None and security.bootstrap_uri is None:
+                raise ConfigError("bootstrap credentials without a bootstrap_uri")
+            if security.server is None and security.bootstrap_uri is None:
+                raise ConfigError("a meter needs a server account, a Bootstrap-Server account, or both")
+            secure = [c.secure for c in (security.server, security.bootstrap if security.bootstrap_uri else None)
+                      if c is not None]
+            if security.bootstrap_uri is not None and security.bootstrap is None:
+                secure.append(False)
+            if len(set(secure)) > 1:
+                raise ConfigError("the simulator speaks either coap or coaps on one socket: give every account "
+                                  "the same kind of security")
+            return security
+        if dtls is None:
+            return cls()
+        timers = {k: getattr(dtls, k) for k in ("ciphers", "mtu", "handshake_timeout_min", "handshake_timeout_max",
+                                                "handshake_deadline", "resumption")}
+        return cls(server=Credentials.from_settings(dtls), dtls=timers)
+
+
+def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, ssid: int = 1,
+                      known: frozenset[int] | None = None) -> dict[int, Any]:
+    """The /0 instance for one account (resources the model does not define are left out)."""
+    res: dict[int, Any] = {SEC_URI: uri, SEC_BOOTSTRAP: bootstrap, SEC_MODE: MODES[creds.mode],
+                           SEC_IDENTITY: creds.identity, SEC_SERVER_KEY: creds.server_key,
+                           SEC_SECRET: creds.secret, 11: 0}
+    if not bootstrap:
+        res[SEC_SSID] = ssid
+    if creds.mode == "cert":
+        if creds.sni:
+            res[SEC_SNI] = creds.sni
+        res[SEC_CERT_USAGE] = 2          # trust anchor assertion: /0/x/4 is the CA the server chains to
+    return {r: v for r, v in res.items() if known is None or r in known}
+
+
+def install_factory(meter: "SimulatedMeter") -> None:
+    """Put the factory accounts into /0 (and /1: none when the meter must bootstrap first)."""
+    sec = meter.security
+    store = meter.store
+    odef = store.object_def(0)
+    known = frozenset(odef.resources) if odef is not None else None
+    insts: dict[int, dict[int, Any]] = {}
+    if sec.server is not None:
+        insts[SERVER_IID] = security_instance(meter.server_uri, sec.server, ssid=1, known=known)
+    if sec.bootstrap_uri is not None:
+        insts[BOOTSTRAP_IID] = security_instance(sec.bootstrap_uri, sec.bootstrap or Credentials(), bootstrap=True,
+                                                 known=known)
+    store.replace_object(0, insts)
+    if sec.server is None:
+        store.replace_object(1, {})
+
+
+def accounts(meter: "SimulatedMeter") -> list[tuple[int, dict[int, Any], int]]:
+    """Complete server accounts: (security iid, its resources, server iid), by SSID order."""
+    store = meter.store
+    out = []
+    servers = {store.get_path(Path((1, iid, 0))): iid for iid in store.instance_ids(1)}
+    for iid in store.instance_ids(0):
+        res = store.instance(0, iid)
+        if res.get(SEC_BOOTSTRAP):
+            continue
+        ssid = res.get(SEC_SSID)
+        if ssid in servers:
+            out.append((iid, res, servers[ssid]))
+    return sorted(out, key=lambda a: (a[1].get(SEC_SSID) or 0, a[0]))
+
+
+def bootstrap_account(meter: "SimulatedMeter") -> tuple[int, dict[int, Any]] | None:
+    store = meter.store
+    for iid in store.instance_ids(0):
+        res = store.instance(0, iid)
+        if res.get(SEC_BOOTSTRAP):
+            return iid, res
+    return None
+
+
+def address(uri: str) -> tuple[str, int, str]:
+    """(host, port, scheme) of a /0/x/0 URI; ConfigError when it is not coap/coaps."""
+    try:
+        parts = urlsplit(str(uri))
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"not a server URI: {uri!r}") from None
+    if parts.scheme not in ("coap", "coaps") or not parts.hostname:
+        raise ConfigError(f"server URI must be coap:// or coaps:// host[:port], got {uri!r}")
+    return parts.hostname, port or (5684 if parts.scheme == "coaps" else 5683), parts.scheme
+
+
+def usable_problems(meter: "SimulatedMeter", res: dict[int, Any]) -> list[str]:
+    """Why this meter cannot use an account (a scheme/mode its transport cannot speak, a missing key)."""
+    try:
+        _, _, scheme = address(res.get(SEC_URI, ""))
+    except ConfigError as exc:
+        return [str(exc)]
+    mode = res.get(SEC_MODE)
+    if mode not in MODE_NAMES:
+        return [f"security mode {mode} is not supported (PSK 0, Certificate 2, NoSec 3)"]
+    want = "coaps" if mode != MODE_NOSEC else "coap"
+    if scheme != want:
+        return [f"URI scheme {scheme} does not match security mode {mode}"]
+    if (scheme == "coaps") != meter.secure:
+        return [f"this meter {'only speaks coaps' if meter.secure else 'has no DTLS'}; cannot use {res.get(SEC_URI)}"]
+    if mode == MODE_PSK and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET)):
+        return ["PSK account without identity or key"]
+    if mode == MODE_CERT and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
+        return ["certificate account without certificate, key or server trust anchor"]
+    return []
+
+
+def settings_for(meter: "SimulatedMeter", res: dict[int, Any]) -> "DtlsSettings":
+    """The DTLS client settings for the account in /0 instance ``res`` (defects applied here)."""
+    from ..dtls import Certificates, DtlsSettings, Psk
+    base = DtlsSettings(**meter.security.dtls)
+    mode = res.get(SEC_MODE)
+    if mode == MODE_PSK:
+        identity = bytes(res.get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
+        key = bytes(res.get(SEC_SECRET) or b"")
+        if meter.has("default-psk"):
+            key = UNIVERSAL_DEMO_KEY          # the vendor's one key for every meter, whatever was provisioned
+        return base.with_(psk=Psk(identity, key))
+    if mode == MODE_CERT:
+        host, _, _ = address(res.get(SEC_URI, ""))
+        sni = host if meter.has("sni-resource-ignored") else (res.get(SEC_SNI) or host)
+        certs = Certificates.load(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), (bytes(res[SEC_SERVER_KEY]),),
+                                  server_name=str(sni),
+                                  verify_peer=not meter.has("accepts-server-without-verification"))
+        return base.with_(certificates=certs)
+    raise ConfigError(f"security mode {mode} has no DTLS settings")
+
+
+def initial_settings(meter: "SimulatedMeter") -> "DtlsSettings":
+    """Settings for opening the DTLS transport: the first secure account in /0 (each handshake reconfigures)."""
+    store = meter.store
+    for iid in store.instance_ids(0):
+        res = store.instance(0, iid)
+        if res.get(SEC_MODE) in (MODE_PSK, MODE_CERT):
+            return settings_for(meter, res)
+    raise ConfigError("a secure meter without a PSK or certificate account")
+
+
+async def prepare_register(meter: "SimulatedMeter", query: tuple[str, ...]) -> None:
+    """Before a Register: take the first usable server account of /0 and (DTLS) handshake with its server."""
+    found = accounts(meter)
+    if not found:
+        raise ProtocolError("no LwM2M Server account in /0 (the meter must bootstrap first)")
+    iid, res, _ = found[0]
+    problems = usable_problems(meter, res)
+    if problems:
+        raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
+    key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI))
+    if key != meter._account_in_use:
+        host, port = use(meter, res)
+        meter.server_remote = await resolve(host, port)
+        meter._account_in_use = key
+    await connect(meter, meter.server_remote, register_query=query)
+
+
+def use(meter: "SimulatedMeter", res: dict[int, Any]) -> tuple[str, int]:
+    """Point the meter's transport at the account in ``res``; returns the server address (unresolved)."""
+    host, port, scheme = address(res.get(SEC_URI, ""))
+    if scheme == "coaps":
+        meter.endpoint.transport.configure(settings_for(meter, res))
+    return host, port
+
+
+async def resolve(host: str, port: int) -> tuple[str, int]:
+    import socket
+    loop = asyncio.get_running_loop()
+    try:
+        info = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    except OSError as exc:
+        raise ConfigError(f"cannot resolve server host {host!r}: {exc}") from None
+    return info[0][4][0], info[0][4][1]
+
+
+async def connect(meter: "SimulatedMeter", addr: Any, *, register_query: tuple[str, ...] = ()) -> None:
+    """Handshake with ``addr`` now (DTLS meters only); raises :class:`HandshakeFailed` with the diagnosis.
+
+    With ``nosec-fallback`` a failed handshake is followed by the Register in clear, on the same port."""
+    if not meter.secure:
+        return
+    from ..dtls import DtlsHandshakeError
+    t = meter.endpoint.transport
+    try:
+        await t.connect(addr)
+    except (DtlsHandshakeError, asyncio.TimeoutError) as exc:
+        if meter.has("nosec-fallback") and register_query:
+            msg = wire.new(codes.POST, uri_path=("rd",), payload=b"</1/0>,</3/0>", content_format=CF.LINK)
+            msg.opt.uri_query = register_query
+            msg.mtype, msg.mid, msg.token = wire.CON, 0x5EC0, b"\x5e\xc0"
+            log.warning("%s: seeded defect nosec-fallback: Register in clear after a failed handshake",
+                        meter.endpoint_name)
+            t.send_record(wire.encode(msg), addr)
+        raise HandshakeFailed(str(exc) or "DTLS handshake timed out") from exc
+
+
+def describe(res: dict[int, Any]) -> str:
+    """One line for logs: URI, mode and identity (never the key)."""
+    mode = MODE_NAMES.get(res.get(SEC_MODE), str(res.get(SEC_MODE)))
+    ident = res.get(SEC_IDENTITY) or b""
+    shown = ident.decode("utf-8", "replace") if mode == "psk" else f"<certificate {len(ident)} bytes>"
+    return f"{res.get(SEC_URI)} mode {mode}" + (f" identity {shown}" if ident else "")
+
+
+__all__ = ["BOOTSTRAP_IID", "Credentials", "FAST_HANDSHAKE", "HandshakeFailed", "MODES", "MeterSecurity",
+           "SERVER_IID", "UNIVERSAL_DEMO_KEY", "accounts", "address", "bootstrap_account", "connect", "describe",
+           "initial_settings", "install_factory", "prepare_register", "security_instance", "settings_for", "use", "usable_problems"]
