@@ -470,4 +470,26 @@ class SimTarget:
         self.close()
 
 
-__all__ = ["Campaign", "CampaignConfig", "DeviceLost", "SimTarget", "Stats", "driver_restart"]
+
+
+
+def hypothesis_cases(strategy: Any, count: int, *, seed: int | None = None) -> list[bytes]:
+    """``count`` examples of ``strategy`` drawn by hypothesis' own engine (so its heuristics for
+    edge values apply), derandomized unless ``seed`` is given: the same list on every run."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
+
+    out: list[bytes] = []
+
+    @settings(max_examples=count, derandomize=seed is None, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck), phases=["generate"])
+    @given(strategy)
+    def draw(x: bytes) -> None:
+        out.append(x)
+
+    if seed is not None:
+        draw = hseed(seed)(draw)
+    draw()
+    return out
+
+__all__ = ["Campaign", "CampaignConfig", "DeviceLost", "SimTarget", "Stats", "driver_restart", "hypothesis_cases"]

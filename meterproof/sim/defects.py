@@ -208,13 +208,16 @@ _ALL = [
     # ---------------------------------------------------------------- robustness
     _d("crash-on-reserved-option-nibble", "robustness",
        "a CoAP option nibble of 15 kills the CoAP stack",
-       "after such a message the meter answers nothing at all", "MP-ROB-OPT"),
+       "after such a message the meter answers nothing at all", "MP-ROB-OPT",
+       "MP-FUZZ-COAP", "MP-FUZZ-QUERY", "MP-FUZZ-POC", "MP-FUZZ-REPRO"),
     _d("hang-on-lying-tlv-length", "robustness",
        "a TLV write whose length exceeds the payload hangs the parser",
-       "the meter stops answering for 10 x ACK_TIMEOUT", "MP-ROB-TLV"),
+       "the meter stops answering for 10 x ACK_TIMEOUT", "MP-ROB-TLV",
+       "MP-FUZZ-TLV", "MP-FUZZ-BLOCK", "MP-FUZZ-SENML", "MP-FUZZ-POC", "MP-FUZZ-REPRO"),
     _d("crash-on-unexpected-ack", "robustness",
        "an ACK/RST with an unknown message ID kills the CoAP stack",
-       "after such a message the meter answers nothing at all", "MP-ROB-ACK"),
+       "after such a message the meter answers nothing at all", "MP-ROB-ACK",
+       "MP-FUZZ-UNEXPECTED", "MP-FUZZ-STATEFUL", "MP-FUZZ-COAP", "MP-FUZZ-REPRO"),
 ]
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
