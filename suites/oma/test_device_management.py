@@ -287,7 +287,12 @@ def test_int_260_discover(server, dut, transcript):
     /3/0/7?lt=1&gt=6&st=1 the Discover of /3/0/7 shows them."""
     errata.apply("int-260-attr-level")
     links = _discover(server, dut, "/3")
-    for target in ("/3/0", "/3/0/0", "/3/0/1", "/3/0/2", "/3/0/11", "/3/0/16"):
+    # The 1.0.1 ETS expects </3>,</3/0/1>,... without the instance link; the 1.2 ETS and the TS Core 1.1+
+    # Discover examples list </3/0> as well, so the instance link is required from LwM2M 1.1 on.
+    required = ("/3/0/0", "/3/0/1", "/3/0/2", "/3/0/11", "/3/0/16")
+    if dut.profile.version_at_least("1.1"):
+        required = ("/3/0",) + required
+    for target in required:
         expect.true(target in links, f"<{target}> in Discover /3", "listed", f"absent ({', '.join(links)})")
     expect.true("dim" in links.get("/3/0/11", {}), "dim attribute of the multiple resource /3/0/11", "present",
                 links.get("/3/0/11"))
