@@ -1,0 +1,238 @@
+"""OMA ETS Bootstrap interface cases (int-0 .. int-12; int-19 is MQTT).
+
+Source of the steps and pass criteria: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A § Bootstrap
+(paraphrased in shared/reference/oma-ets-cases.md §1.1, flow facts in §3.6); operations from
+OMA TS Core 1.1 §6.1 and TS Transport 1.1 §6.1.  Every device starts in ETS configuration C.13
+(a Bootstrap-Server account, no server account) unless the case says otherwise; the Bootstrap-
+Server is meterproof's, on its own port, with the run's channel security (``--security``), and
+every server account it writes carries fresh credentials the harness's ``server`` knows.
+
+Deviations, written down: int-7 makes the registration fail with a server that refuses the
+Register (4.03) instead of an unreachable one, so the case does not wait out a retransmission
+sequence; TS Core 1.1 §6.2.1 sends a client to bootstrap after either.
+"""
+
+from __future__ import annotations
+
+from meterproof.lwm2m.bootstrap import BootstrapPlan
+from meterproof.lwm2m.formats import link
+
+from fixtures import CF, codes, ets, expect, requires
+from fixtures.security import channel
+
+C13 = dict(server=None, bootstrap=True)
+
+
+def _requested(bootstrap_server, dev, timing, mark=0):  # type: ignore[no-untyped-def]
+    """The device's Bootstrap-Request (step 1 of every client-initiated case)."""
+    ev = expect.event(bootstrap_server, "bootstrap-request", dev.endpoint, since=mark, timeout=timing.reaction,
+                      what="Bootstrap-Request POST /bs?ep= from the device")
+    expect.equal(ev["request"].opt.uri_query[0], f"ep={dev.endpoint}", "Bootstrap-Request 'ep' query parameter")
+    return ev
+
+
+def _discover_links(result):  # type: ignore[no-untyped-def]
+    """(lwm2m version element, {target: params}) of a Bootstrap-Discover answer."""
+    text = result.payload.decode("utf-8", "replace")
+    head, _, rest = text.partition(",")
+    version = head if head.startswith("lwm2m=") else None
+    try:
+        links = link.parse(rest if version else text)
+    except Exception as exc:
+        expect.fail("Bootstrap-Discover payload", "CoRE link format", f"{text[:120]!r} ({exc})")
+    return version, {lk.target: lk.params for lk in links}
+
+
+def _write_account(bootstrap_server, dev, acct):  # type: ignore[no-untyped-def]
+    a, b = bootstrap_server.write_account(dev.endpoint, acct)
+    expect.code(a, codes.CHANGED)
+    expect.code(b, codes.CHANGED)
+
+
+@ets("LightweightM2M-1.1-int-0", "Client Initiated Bootstrap")
+def test_int_0_client_initiated_bootstrap(bootstrap_server, dut_factory, timing, transcript):
+    """1. C→BS POST /bs?ep=: 2.04.  2. BS writes /0/0 (server account, bs=false) and /1/0: 2.04 each.
+    3. BS Discover /: 2.05 with lwm2m="1.x", </0/0>;ssid=1, </1/0>;ssid=1, </3/0>.  4. Finish: 2.04."""
+    dev = dut_factory.start(**C13)
+    _requested(bootstrap_server, dev, timing)
+    acct = dut_factory.account(dev.endpoint, ssid=1)
+    _write_account(bootstrap_server, dev, acct)
+    disc = bootstrap_server.discover(dev.endpoint, "/")
+    expect.code(disc, codes.CONTENT)
+    version, links = _discover_links(disc)
+    expect.true(version is not None, "Bootstrap-Discover first element", 'lwm2m="1.x"', disc.payload[:40])
+    expect.equal(links.get("/0/0", {}).get("ssid"), "1", "ssid of </0/0> in Bootstrap-Discover")
+    expect.equal(links.get("/1/0", {}).get("ssid"), "1", "ssid of </1/0> in Bootstrap-Discover")
+    expect.true("/3/0" in links, "</3/0> in Bootstrap-Discover", "present", sorted(links))
+    expect.code(bootstrap_server.finish(dev.endpoint), codes.CHANGED)
+
+
+def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, expect_psk: bool):  # type: ignore[no-untyped-def]
+    ep = dut_factory.endpoint()
+    acct = dut_factory.account(ep, ssid=1)
+    bootstrap_server.plan(ep, BootstrapPlan([acct], discover=True))
+    mark, bmark = server.mark(), bootstrap_server.mark()
+    dev = dut_factory.start(endpoint=ep, **C13)
+    _requested(bootstrap_server, dev, timing, bmark)
+    fin = expect.event(bootstrap_server, "bootstrap-finished", ep, since=bmark, timeout=timing.reaction,
+                       what="Bootstrap-Finish answered by the device")
+    expect.equal(fin["code"], "2.04", "Bootstrap-Finish response code")
+    ev = expect.event(server, "registered", ep, since=mark, timeout=timing.reaction,
+                      what="Register to the server the Bootstrap-Server provisioned")
+    session = ev["registration"].remote
+    if expect_psk:
+        expect.equal(getattr(session, "psk_identity", None), acct.identity.decode(),
+                     "PSK identity of the registration's DTLS session (the provisioned one)")
+    else:
+        expect.equal(getattr(session.report, "peer_certificate_subject", None), f"CN={ep}",
+                     "client certificate of the registration's DTLS session (the provisioned one)")
+    r = server.read(ep, "/3/0", accept=CF.TLV)
+    expect.code(r, codes.CONTENT)
+    expect.has_mandatory_resources(expect.decodes(r))
+
+
+@ets("LightweightM2M-1.1-int-1", "Client Initiated Bootstrap Full (PSK)")
+@channel("psk", reason="int-1 bootstraps and registers over DTLS-PSK")
+def test_int_1_bootstrap_full_psk(server, bootstrap_server, dut_factory, timing, transcript):
+    """int-0 over DTLS-PSK, then the client registers with the provisioned PSK account (int-101, int-401)."""
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=True)
+
+
+@ets("LightweightM2M-1.1-int-2", "Client Initiated Bootstrap Full (Cert)")
+@channel("cert", reason="int-2 bootstraps and registers in certificate mode")
+def test_int_2_bootstrap_full_certificate(server, bootstrap_server, dut_factory, timing, transcript):
+    """int-1 with a certificate account (mode 2, client certificate and key, the server's trust anchor,
+    SNI): the client registers with the provisioned certificate (int-402)."""
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=False)
+
+
+@ets("LightweightM2M-1.1-int-3", "Simple Bootstrap from Smartcard")
+def test_int_3_smartcard():
+    expect.not_applicable("needs a smartcard holding a server account; meterproof has no smartcard interface")
+
+
+@ets("LightweightM2M-1.1-int-4", "Bootstrap Delete")
+@requires(lwm2m="1.1")
+def test_int_4_bootstrap_delete(server, bootstrap_server, dut_factory, timing, transcript):
+    """Writes, Discover and Bootstrap-Read /1; Delete /0 and /1: 2.02; the Bootstrap-Server account
+    survives and /1 is empty; a new bootstrap ends with Finish 2.04 and the client registers."""
+    dev = dut_factory.start(**C13)
+    _requested(bootstrap_server, dev, timing)
+    _write_account(bootstrap_server, dev, dut_factory.account(dev.endpoint, ssid=1))
+    expect.code(bootstrap_server.discover(dev.endpoint, "/"), codes.CONTENT)
+    expect.code(bootstrap_server.read(dev.endpoint, "/1"), codes.CONTENT)
+    expect.code(bootstrap_server.delete(dev.endpoint, "/0"), codes.DELETED)
+    expect.code(bootstrap_server.delete(dev.endpoint, "/1"), codes.DELETED)
+    _, links = _discover_links(bootstrap_server.discover(dev.endpoint, "/0"))
+    kept = [t for t, p in links.items() if t.count("/") == 2 and "ssid" not in p]
+    expect.true(len(kept) == 1, "Bootstrap-Server account (a /0 instance without ssid) after Delete /0",
+                "still there", sorted(links), clause="OMA TS Core 1.1 §6.1.7.6: Bootstrap-Delete never removes "
+                                                     "the Bootstrap-Server account")
+    expect.true(not [t for t in links if t.count("/") == 2 and t != kept[0]],
+                "server accounts after Delete /0", "none", sorted(links))
+    _, links1 = _discover_links(bootstrap_server.discover(dev.endpoint, "/1"))
+    expect.true(not [t for t in links1 if t.count("/") == 2], "/1 instances after Delete /1", "none", sorted(links1))
+    mark = server.mark()
+    _write_account(bootstrap_server, dev, dut_factory.account(dev.endpoint, ssid=1))
+    expect.code(bootstrap_server.finish(dev.endpoint), codes.CHANGED)
+    expect.event(server, "registered", dev.endpoint, since=mark, timeout=timing.reaction,
+                 what="Register after the new bootstrap")
+
+
+@ets("LightweightM2M-1.1-int-5", "Server Initiated Bootstrap")
+def test_int_5_server_initiated_bootstrap(server, bootstrap_server, dut_factory, timing, transcript):
+    """A registered client with a Bootstrap-Server account: S executes /1/0/9: 2.04; the client sends
+    POST /bs?ep=; the bootstrap completes with Finish 2.04."""
+    ep = dut_factory.endpoint()
+    bootstrap_server.plan(ep, BootstrapPlan([dut_factory.account(ep, ssid=1)]))
+    mark = server.mark()
+    dev = dut_factory.start(endpoint=ep, bootstrap=True)
+    expect.event(server, "registered", ep, since=mark, timeout=timing.reaction, what="initial Register")
+    bmark = bootstrap_server.mark()
+    expect.code(server.execute(ep, "/1/0/9"), codes.CHANGED)
+    _requested(bootstrap_server, dev, timing, bmark)
+    fin = expect.event(bootstrap_server, "bootstrap-finished", ep, since=bmark, timeout=timing.reaction,
+                       what="Bootstrap-Finish of the server-initiated bootstrap")
+    expect.equal(fin["code"], "2.04", "Bootstrap-Finish response code")
+
+
+@ets("LightweightM2M-1.1-int-6", "Bootstrap Sequence")
+def test_int_6_bootstrap_sequence():
+    expect.not_applicable("needs at least two bootstrap modes (smartcard, factory, client-initiated) in one "
+                          "device; meterproof can only observe client-initiated bootstrap")
+
+
+@ets("LightweightM2M-1.1-int-7", "Fallback to bootstrap")
+def test_int_7_fallback_to_bootstrap(server, bootstrap_server, dut_factory, timing, transcript):
+    """C.13 plus a server account whose registration fails: the client bootstraps, then registers to
+    the server the Bootstrap-Server provisions."""
+    ep = dut_factory.endpoint()
+    creds = dut_factory.credentials(ep, remember=False)
+    lookup = {creds.identity.decode(): creds.secret}.get if creds.mode == "psk" else None
+    refusing = dut_factory.ad_hoc_server(psk_lookup=lookup, reject="int-7: this server refuses every registration")
+    bootstrap_server.plan(ep, BootstrapPlan([dut_factory.account(ep, ssid=1)]))
+    mark, bmark = server.mark(), bootstrap_server.mark()
+    dev = dut_factory.start(endpoint=ep, server_uri=refusing.aio.uri, server=creds, bootstrap=True)
+    _requested(bootstrap_server, dev, timing, bmark)
+    expect.event(server, "registered", ep, since=mark, timeout=timing.reaction,
+                 what="Register to the provisioned server after the fallback bootstrap")
+
+
+@ets("LightweightM2M-1.1-int-8", "Bootstrap Read")
+@requires(lwm2m="1.1")
+def test_int_8_bootstrap_read(bootstrap_server, dut_factory, timing, transcript):
+    """Writes /0, /1 and the ACL /2/0; Bootstrap-Read /1 and /2: 2.05 (the written SSID reads back);
+    Finish: 2.04."""
+    dev = dut_factory.start(**C13)
+    _requested(bootstrap_server, dev, timing)
+    _write_account(bootstrap_server, dev, dut_factory.account(dev.endpoint, ssid=1))
+    acl = {"/2/0/0": 3, "/2/0/1": 0, "/2/0/2/0": 31, "/2/0/3": 65535}
+    expect.code(bootstrap_server.write(dev.endpoint, "/2/0", acl), codes.CHANGED)
+    r1 = bootstrap_server.read(dev.endpoint, "/1")
+    expect.code(r1, codes.CONTENT)
+    expect.value(expect.decodes(r1), "/1/0/0", 1)
+    r2 = bootstrap_server.read(dev.endpoint, "/2")
+    expect.code(r2, codes.CONTENT)
+    expect.value(expect.decodes(r2), "/2/0/0", 3)
+    expect.code(bootstrap_server.finish(dev.endpoint), codes.CHANGED)
+
+
+@ets("LightweightM2M-1.1-int-9", "Bootstrap and Configuration Consistency")
+def test_int_9_configuration_consistency(bootstrap_server, dut_factory, timing, transcript):
+    """The Bootstrap-Server writes only /1/0/5 = 86400, then Finish: 4.06 Not Acceptable (no complete
+    server account)."""
+    dev = dut_factory.start(**C13)
+    _requested(bootstrap_server, dev, timing)
+    expect.code(bootstrap_server.write(dev.endpoint, "/1/0/5", 86400), codes.CHANGED)
+    expect.code(bootstrap_server.finish(dev.endpoint), codes.NOT_ACCEPTABLE,
+                clause="OMA TS Core 1.1 §6.1.7.5: Bootstrap-Finish on an inconsistent configuration is 4.06")
+
+
+@ets("LightweightM2M-1.1-int-10", "Client Initiated Bootstrap Full (EST)")
+def test_int_10_est():
+    expect.not_applicable("security mode 4 (certificate with EST) needs an EST server; meterproof has none")
+
+
+@ets("LightweightM2M-1.1-int-11", "Client Initiated Bootstrap (OSCORE)")
+def test_int_11_oscore():
+    expect.not_applicable("meterproof has no OSCORE support")
+
+
+@ets("LightweightM2M-1.2-int-12", "Bootstrap via Bootstrap-Pack-Request")
+@requires(lwm2m="1.2", feature="bootstrap-pack")
+def test_int_12_bootstrap_pack(server, bootstrap_server, dut_factory, timing, transcript):
+    """C→BS GET /bspack?ep=: 2.05 with /0 and /1 (the ETS prints 2.04, an erratum); the client registers."""
+    ep = dut_factory.endpoint()
+    bootstrap_server.plan(ep, BootstrapPlan([dut_factory.account(ep, ssid=1)]))
+    mark, bmark = server.mark(), bootstrap_server.mark()
+    dut_factory.start(endpoint=ep, **C13)
+    ev = expect.event(bootstrap_server, "bootstrap-pack", ep, since=bmark, timeout=timing.reaction,
+                      what="Bootstrap-Pack-Request GET /bspack?ep=")
+    expect.equal(ev["code"], "2.05", "Bootstrap-Pack response")
+    expect.event(server, "registered", ep, since=mark, timeout=timing.reaction, what="Register after the pack")
+
+
+@ets("LightweightM2M-1.2-int-19", "Client Initiated Bootstrap over MQTT")
+def test_int_19_mqtt():
+    expect.not_applicable("meterproof has no MQTT transport")
+

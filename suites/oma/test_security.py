@@ -1,0 +1,154 @@
+"""OMA ETS Security cases (int-401 .. int-406) and meterproof's own channel-security cases (MP-SEC-*).
+
+Sources: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A § Security (oma-ets-cases.md §1.5, §3.5);
+regulatory-checks.md REG-PW-01 (no public default credential), REG-TLS-05 (no plaintext fallback),
+REG-TLS-06 (server certificate validation) and REG-TLS-08 (PSK server proof).  A Server reading or
+writing the Security object is int-221 (suites/oma/test_device_management.py), not repeated here.
+
+Every device gets fresh random credentials from the harness (``--security``); a case that needs a
+wrong server starts the device against an ad-hoc server of its own and waits on the handshake
+reports, never on a clock.
+"""
+
+from __future__ import annotations
+
+from meterproof.dtls import RPK_NOT_APPLICABLE
+from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
+
+from fixtures import CF, codes, ets, expect, mp, regulation
+from fixtures.security import PUBLIC_DEFAULT_PSKS, channel
+
+SEC = dict(epic="Security", feature="Channel security")
+
+
+def _registered_and_readable(server, dev, timing):  # type: ignore[no-untyped-def]
+    mark = 0
+    ev = expect.event(server, "registered", dev.endpoint, since=mark, timeout=timing.reaction,
+                      what=f"Register over DTLS{f' (start failed: {dev.error})' if dev.error else ''}")
+    r = server.read(dev.endpoint, "/3/0", accept=CF.TLV)
+    expect.code(r, codes.CONTENT)
+    expect.has_mandatory_resources(expect.decodes(r))
+    return ev["registration"].remote
+
+
+def _refused(dut_factory, srv, dev, timing, what):  # type: ignore[no-untyped-def]
+    """The device's handshake with ``srv`` failed and it neither registered nor spoke CoAP in clear."""
+    reports = dut_factory.run.wait_handshake(dut_factory.mark, timing.reaction, label="ad-hoc server")
+    expect.true(bool(reports), f"a DTLS handshake with the {what}", "one (that fails)", "none arrived")
+    expect.true(all(r.outcome != "ok" for r in reports), f"DTLS handshake with the {what}", "aborted",
+                "; ".join(r.line(dut_factory.run.redactor) for r in reports))
+    expect.true(srv.no_event("registered", dev.endpoint, since=0, within=timing.s(1.0)),
+                f"registration with the {what}", "none", "the device registered")
+    clear = [d for a, d in srv.aio.endpoint.transport.plaintext]
+    expect.true(not clear, "CoAP in clear on the DTLS port after the failed handshake", "none",
+                f"{len(clear)} datagram(s), first {clear[0][:16].hex() if clear else ''}",
+                clause="regulatory-checks.md REG-TLS-05: no plaintext fallback")
+
+
+@ets("LightweightM2M-1.1-int-401", "UDP Channel Security - Pre-shared Key Mode")
+@channel("psk")
+def test_int_401_psk(server, dut_factory, timing, transcript):
+    """C.1 with /0/0/2 = 0: DTLS-PSK handshake, Register 2.01, Read /3/0 (TLV) 2.05 over the session,
+    with the provisioned identity and a mandatory PSK suite."""
+    dev = dut_factory.start()
+    session = _registered_and_readable(server, dev, timing)
+    sec = dev.meter.store.instance(0, 0) if dev.meter is not None else None
+    if sec is not None:
+        expect.equal(session.psk_identity, sec[3].decode(), "PSK identity of the session (the provisioned one)")
+    expect.true(session.cipher in LWM2M_PSK, "negotiated cipher suite", f"one of {', '.join(LWM2M_PSK)}",
+                session.cipher)
+
+
+@ets("LightweightM2M-1.1-int-402", "UDP Channel Security - Certificate mode")
+@channel("cert")
+def test_int_402_certificate(server, dut_factory, timing, transcript):
+    """C.17: certificate handshake (the client checks the server certificate, the server the client's),
+    Register 2.01, Read /3/0 2.05."""
+    dev = dut_factory.start()
+    session = _registered_and_readable(server, dev, timing)
+    expect.equal(session.report.peer_certificate_subject, f"CN={dev.endpoint}", "client certificate subject")
+    expect.true(session.cipher in LWM2M_CERT, "negotiated cipher suite", f"one of {', '.join(LWM2M_CERT)}",
+                session.cipher)
+
+
+@ets("LightweightM2M-1.1-int-403", "Certificate mode, server identity check failure")
+@channel("cert")
+@regulation("regulatory-checks.md REG-TLS-06(b)")
+def test_int_403_server_identity_check_failure(dut_factory, security_run, timing, transcript):
+    """C.18: the server's certificate is valid but names another host (server-fail.example.com): the
+    client's handshake fails and it never registers."""
+    srv = dut_factory.ad_hoc_server(certificates=security_run.server_certificates("server-fail.example.com"))
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    _refused(dut_factory, srv, dev, timing, "server whose certificate names another host")
+
+
+@ets("LightweightM2M-1.1-int-404", "TCP channel security - Certificate mode")
+def test_int_404_tcp_certificate():
+    expect.not_applicable("meterproof has no CoAP over TCP/TLS transport")
+
+
+@ets("LightweightM2M-1.1-int-405", "OSCORE")
+def test_int_405_oscore():
+    expect.not_applicable("meterproof has no OSCORE support")
+
+
+@ets("LightweightM2M-1.1-int-406", "TCP channel security - PSK")
+def test_int_406_tcp_psk():
+    expect.not_applicable("meterproof has no CoAP over TCP/TLS transport")
+
+
+@mp("MP-SEC-CERT-UNTRUSTED", "A server certificate that does not chain to the trust anchor is refused",
+    clause="TS Transport 1.1 §5.2.8.3 / RFC 7925 §4.4.1: the client MUST validate the server certificate "
+    "path (regulatory-checks.md REG-TLS-06(a))", **SEC)
+@channel("cert")
+@regulation("ETSI EN 303 645 5.5-1")
+def test_untrusted_server_certificate(dut_factory, security_run, timing, transcript):
+    srv = dut_factory.ad_hoc_server(certificates=security_run.server_certificates("localhost", ca="rogue"))
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    _refused(dut_factory, srv, dev, timing, "server whose certificate a rogue CA issued")
+
+
+@mp("MP-SEC-PSK-WRONG-KEY", "No registration when the server holds another key for the device's identity",
+    clause="regulatory-checks.md REG-TLS-08: mutual authentication; abort, no CoAP", **SEC)
+@channel("psk")
+def test_wrong_server_psk(dut_factory, timing, transcript):
+    import secrets
+    srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: secrets.token_bytes(16))
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    _refused(dut_factory, srv, dev, timing, "server that holds another key")
+
+
+@mp("MP-SEC-NOSEC-FALLBACK", "No fallback to NoSec when the secure channel cannot be set up",
+    clause="regulatory-checks.md REG-TLS-05(a): no plaintext LwM2M, ever", **SEC)
+@channel("psk", "cert")
+@regulation("ETSI EN 303 645 5.5-1")
+def test_no_nosec_fallback(dut_factory, security_run, timing, transcript):
+    """The server completes no handshake with the device (it knows no key for it, or presents a rogue
+    certificate): no CoAP in clear arrives on its port, no registration."""
+    certs = security_run.server_certificates("localhost", ca="rogue") if security_run.channel == "cert" else None
+    srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: None, certificates=certs)
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    _refused(dut_factory, srv, dev, timing, "server that completes no handshake")
+
+
+@mp("MP-SEC-DEFAULT-PSK", "The device completes no handshake with a public default PSK",
+    clause="regulatory-checks.md REG-PW-01: no universal default credentials (ETSI EN 303 645 5.1-1)", **SEC)
+@channel("psk")
+@regulation("ETSI EN 303 645 5.1-1", "ETSI EN 303 645 5.1-2")
+def test_public_default_psk_refused(dut_factory, timing, transcript):
+    """The server answers the device's (provisioned) identity with the well-known demo keys in turn:
+    every handshake must fail."""
+    keys = [k for _, k, _ in PUBLIC_DEFAULT_PSKS]
+    tried: list[int] = []
+
+    def lookup(identity: str) -> bytes:
+        tried.append(1)
+        return keys[(len(tried) - 1) % len(keys)]
+    srv = dut_factory.ad_hoc_server(psk_lookup=lookup)
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    _refused(dut_factory, srv, dev, timing, "server that uses public default keys")
+
+
+@mp("MP-SEC-RPK", "Raw Public Key mode (RFC 7250)", clause="TS Transport 1.1 §5.2.8.2", **SEC)
+def test_raw_public_key():
+    expect.not_applicable(RPK_NOT_APPLICABLE.removeprefix("not applicable: "))
