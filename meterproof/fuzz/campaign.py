@@ -108,11 +108,12 @@ class Campaign:
     caller's thread); without it a crashed device ends the campaign."""
 
     def __init__(self, server: "SyncServer", endpoint: str, *, restart: Callable[[], None] | None = None,
-                 config: CampaignConfig | None = None) -> None:
+                 config: CampaignConfig | None = None, remote: Any = None) -> None:
         self.server = server
         self.lt = server.lt
         self.endpoint_name = endpoint
         self.restart_fn = restart
+        self.fixed_remote = remote            # a peer that never registers (a bare CoAP responder)
         self.config = config or CampaignConfig()
         self.stats = Stats()
         self.ring = RingBuffer(self.config.ring)
@@ -158,6 +159,8 @@ class Campaign:
             pass
 
     def _remote(self) -> Any:
+        if self.fixed_remote is not None:
+            return self.fixed_remote
         reg = self.server.aio.registrations.get(self.endpoint_name)
         if reg is None:
             raise DeviceLost(f"{self.endpoint_name!r} is not registered")

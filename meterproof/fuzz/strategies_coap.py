@@ -158,6 +158,7 @@ SPECIAL_OPTION_BYTES = (
 
 TAILS = st.one_of(
     st.just(b""), st.just(b"\xff"), st.just(b"\xf0"), st.just(b"\x0f"),
+    st.sampled_from([b"\xd0", b"\x0d", b"\xe0\xfe", b"\x0e\x01", b"\xdd\x01"]),   # extension cut at the end
     st.binary(min_size=1, max_size=32).map(lambda p: b"\xff" + p),
     st.binary(max_size=8),
 )
@@ -193,8 +194,12 @@ def datagrams(draw: st.DrawFn) -> bytes:
     token_len = draw(st.one_of(st.just(min(tkl, 8)), st.integers(0, 16), st.just(tkl)))
     token = draw(st.binary(min_size=token_len, max_size=token_len))
     head = bytes(((ver << 6) | (mtype << 4) | tkl, code)) + mid.to_bytes(2, "big") + token
-    if draw(st.integers(0, 7)) == 0:
+    shape = draw(st.integers(0, 7))
+    if shape == 0:
         return head                                              # ends after header/token (C8/C22)
+    if shape == 1:                                               # a clean start, then an extension cut at the end
+        clean = bytes(((1 << 6) | (mtype << 4) | min(len(token), 8), code)) + mid.to_bytes(2, "big") + token[:8]
+        return clean + draw(st.sampled_from([b"\xd0", b"\x0d", b"\xe0\xfe", b"\x0e\x01", b"\x1d", b"\x1e\x00"]))
     return head + draw(options_bytes()) + draw(TAILS)
 
 

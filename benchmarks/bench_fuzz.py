@@ -1,0 +1,100 @@
+"""Black-box fuzz throughput: cases per second against the simulator and a bare UDP responder, one run.
+
+    /tmp/probe/bin/python benchmarks/bench_fuzz.py [--cases 20000]
+
+For each target it measures the campaign loop (send on the server's socket,
+liveness probe, histogram, ring buffer) with a probe every 10 cases and with a
+probe after every case, on pre-generated inputs (the harness and the device
+only), and once more with the mutator generating inputs live.  The bare
+responder runs in its own process and answers every datagram with an RST
+carrying its message ID — the fastest CoAP device there can be on loopback.
+Hypothesis' own generation rate (structured strategies) is printed too: it
+bounds the quick deterministic set, not the lab campaign.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import socket
+import time
+
+from meterproof.fuzz import strategies_coap as sc
+from meterproof.fuzz import strategies_payloads as sp
+from meterproof.fuzz.campaign import Campaign, CampaignConfig, SimTarget, hypothesis_cases
+from meterproof.fuzz.corpus import POCS
+from meterproof.fuzz.mutators import Mutator
+
+
+def responder(port_q: "multiprocessing.Queue[int]") -> None:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.bind(("127.0.0.1", 0))
+    port_q.put(s.getsockname()[1])
+    while True:
+        data, addr = s.recvfrom(65535)
+        if len(data) >= 4:
+            s.sendto(b"\x70\x00" + data[2:4], addr)
+
+
+def measure(c: Campaign, cases: list[bytes], every: int) -> tuple[float, int]:
+    c.config.probe_every = every
+    before = c.stats.cases
+    t0 = time.perf_counter()
+    stats = c.run(cases)
+    dt = time.perf_counter() - t0
+    assert not stats.findings, stats.summary()
+    return (stats.cases - before) / dt, stats.reprobes
+
+
+def measure_live(c: Campaign, mut: Mutator, n: int, every: int) -> float:
+    c.config.probe_every = every
+    t0 = time.perf_counter()
+    before = c.stats.cases
+    c.run(mut, max_cases=c.stats.cases + n)
+    return (c.stats.cases - before) / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=20000)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    pool = [p.data for p in POCS if not sc.is_disruptive(p.data)] + hypothesis_cases(sc.everything(sp.payloads()), 300)
+    gen_rate = 300 / (time.perf_counter() - t0)
+    mut = Mutator(pool, 1, accept=lambda b: not sc.is_disruptive(b))
+    t0 = time.perf_counter()
+    cases = pool + [mut.next() for _ in range(args.cases - len(pool))]
+    mut_rate = (args.cases - len(pool)) / (time.perf_counter() - t0)
+    print(f"generation: hypothesis structured strategies {gen_rate:,.0f} cases/s; "
+          f"mutator (with the disruptive-request filter) {mut_rate:,.0f} cases/s")
+
+    q: "multiprocessing.Queue[int]" = multiprocessing.Queue()
+    proc = multiprocessing.Process(target=responder, args=(q,), daemon=True)
+    proc.start()
+    port = q.get(timeout=10)
+    rows = []
+    try:
+        with SimTarget() as tgt:
+            sim = tgt.campaign()
+            bare = Campaign(tgt.server, "bare", config=CampaignConfig(findings_dir=None, shrink=False),
+                            remote=("127.0.0.1", port))
+            for name, c in (("bare UDP responder", bare), ("simulator (same process)", sim)):
+                measure(c, cases[:2000], 10)                      # warm-up
+                r10, rp10 = measure(c, cases, 10)
+                r1, rp1 = measure(c, cases[: max(2000, args.cases // 4)], 1)
+                live = measure_live(c, Mutator(pool, 2, accept=lambda b: not sc.is_disruptive(b)), args.cases, 10)
+                rows.append((name, r10, r1, live, rp10 + rp1))
+                c.detach()
+    finally:
+        proc.terminate()
+    print(f"{'target':<28}{'probe every 10':>16}{'probe every case':>18}{'live mutator, /10':>20}{'re-probes':>11}")
+    for name, r10, r1, live, rp in rows:
+        print(f"{name:<28}{r10:>14,.0f}/s{r1:>16,.0f}/s{live:>18,.0f}/s{rp:>11}")
+    print("(cases/s, black box: each case sent on the harness's server socket, liveness by CoAP ping; "
+          "the simulator shares the harness's event loop and CPU)")
+
+
+if __name__ == "__main__":
+    main()
