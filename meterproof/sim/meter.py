@@ -348,6 +348,8 @@ class SimulatedMeter:
         ids = rp.ids
         if ids[0] in persistence.PERSISTED_OBJECTS:
             self._save_state()
+        if value is None:   # a Write-replace removed the resource: nothing follows from a removal
+            return
         if ids == (1, 0, 1):
             if self.has("update-ignores-new-lifetime"):
                 self.reg.spawn_update(delay=ACTION_DELAY)

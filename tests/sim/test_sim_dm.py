@@ -184,3 +184,11 @@ def test_metering_objects_validate_against_the_model(make_rig, kind, oid):
     assert res.code_text == "2.05"
     odef = rig.aio.model_for(rig.server.registration(rig.ep)).object_def(oid)
     assert check_instance(odef, {p: v for p, v in res.values.items()}) == []
+
+
+def test_replace_that_removes_current_time_is_answered(rig):
+    """A Write-replace of /3/0 without /3/0/13 removes that optional resource; the meter answers 2.04
+    (it used to answer 5.00: the clock-setting hook ran on the removed value). Found by the fuzzer."""
+    r = rig.server.write(rig.ep, "/3/0", {"/3/0/14": "+01:00", "/3/0/15": "Europe/Paris"}, content_format=CF.TLV)
+    assert r.code_text == "2.04"
+    assert rig.server.read(rig.ep, "/3/0/0").code_text == "2.05"
