@@ -92,6 +92,26 @@ def test_report_dict_and_line_are_redacted() -> None:
     assert KEY.hex() not in r.line(red)
 
 
+@pytest.mark.parametrize("code, name", [
+    (0x6C80, "UNKNOWN_IDENTITY"), (0x6C00, "INTERNAL_ERROR"), (0x6A80, "HELLO_VERIFY_REQUIRED"),
+    (0x6A00, "BUFFER_TOO_SMALL"), (0x6780, "CLIENT_RECONNECT"), (0x6700, "UNEXPECTED_RECORD"),
+    (0x6E80, "BAD_HS_PROTOCOL_VERSION"), (0x5E80, "BAD_CONFIG"), (0x6600, "INVALID_VERIFY_HASH"),
+])
+def test_mbedtls_error_names_match_ssl_h(code: int, name: str) -> None:
+    # Regression (INTEROP Run 7, Wakaama + tinydtls with an unknown identity): the table had six SSL codes
+    # off by 0x80 or more, so a real UNKNOWN_IDENTITY (-0x6C80) showed as "-0x6C80" and an INTERNAL_ERROR
+    # (-0x6C00) was named UNKNOWN_IDENTITY.  Values from Mbed TLS 2.28 include/mbedtls/ssl.h.
+    from meterproof.dtls.diagnostics import mbedtls_error_name
+    assert mbedtls_error_name(-code) == name
+
+
+def test_internal_error_is_not_diagnosed_as_an_unknown_identity() -> None:
+    r = HandshakeReport("server", ("127.0.0.1", 1))
+    r.fail(-0x6C00, "SSL - Internal error (eg, unexpected failure in lower-level module)", "CLIENT_KEY_EXCHANGE")
+    assert "unknown PSK identity" not in r.line()
+    assert r.as_dict()["error"] == "INTERNAL_ERROR"
+
+
 @aio
 async def test_client_without_certificate_is_diagnosed_on_the_server() -> None:
     server = DtlsServerTransport(settings=DtlsSettings(certificates=server_certs(), **FAST))

@@ -132,6 +132,7 @@ async def test_unknown_psk_identity() -> None:
         assert server_line.startswith("unknown PSK identity 'x'")
         assert "unknown PSK identity 'x'" in client_line
         assert server.reports[-1].alerts[0].description == 115
+        assert server.reports[-1].as_dict()["error"] == "UNKNOWN_IDENTITY"     # Mbed TLS -0x6C80 (INTEROP Run 7)
     finally:
         client.close(); server.close()
 
