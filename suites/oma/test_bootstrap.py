@@ -140,6 +140,7 @@ def test_int_4_bootstrap_delete(server, bootstrap_server, dut_factory, timing, t
 
 
 @ets("LightweightM2M-1.1-int-5", "Server Initiated Bootstrap")
+@requires(lwm2m="1.1")   # the Bootstrap-Request Trigger /1/x/9 is a LwM2M 1.1 resource of the Server object
 def test_int_5_server_initiated_bootstrap(server, bootstrap_server, dut_factory, timing, transcript):
     """A registered client with a Bootstrap-Server account: S executes /1/0/9: 2.04; the client sends
     POST /bs?ep=; the bootstrap completes with Finish 2.04."""
