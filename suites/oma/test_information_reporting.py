@@ -30,6 +30,7 @@ def _periods(timing: Any) -> tuple[int, int]:
 
 def _observe(server: Any, dut: Any, path: str, **attrs: Any) -> Any:
     """Write-Attributes (if any) on ``path``, then Observe it: 2.04, then 2.05 with an Observe option."""
+    expect.resource_present(server, dut.endpoint, path)
     if attrs:
         expect.code(server.write_attributes(dut.endpoint, path, **attrs), codes.CHANGED)
     obs = server.observe(dut.endpoint, path)
@@ -143,7 +144,7 @@ def test_int_301_observe_and_notify(server, dut, timing, transcript):
     Observe /3/0/7 and /3/0/8: 2.05 with Observe.
     Pass: notifications (2.05 + Observe) keep coming for both, never closer than pmin, never later than pmax."""
     pmin, pmax = _periods(timing)
-    expect.code(server.read(dut.endpoint, "/3/0/6"), codes.CONTENT)
+    expect.code(expect.resource_present(server, dut.endpoint, "/3/0/6"), codes.CONTENT)
     voltage = _observe(server, dut, VOLTAGE, pmin=pmin, pmax=pmax)
     current = _observe(server, dut, CURRENT, pmin=pmin, pmax=pmax)
     for obs in (voltage, current):
