@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 from ..coap.endpoint import WireEvent
 from ..errors import TimeoutError_
 from .oracle import LatencyTrend, LivenessOracle, Probe, RebootWatch
-from .reproducer import DEFAULT_DIR, Finding, RingBuffer, ddmin, save_finding, shrink_bytes
+from .reproducer import DEFAULT_DIR, Finding, RingBuffer, ddmin, save_finding, shrink_bytes, signature, specific
 
 if TYPE_CHECKING:
     from ..lwm2m.sync import SyncServer
@@ -58,12 +58,41 @@ class CampaignConfig:
     shrink: bool = True
     shrink_budget: float = 60.0        # seconds per finding
     hang_wait: float = 0.0             # wait this long for the device to answer again by itself
+    #                                    (lab mode: MAX_TRANSMIT_WAIT, see lab_config); re-probes back off
+    #                                    from hang_probe_interval, doubling
+    hang_probe_interval: float = 0.1
     restart_wait: float = 10.0        # after a restart, how long until it must answer
     findings_dir: Path | None = DEFAULT_DIR
     stop_on_finding: bool = False
     max_findings: int = 50
+    set_aside: bool = True             # after a finding, skip further cases with its input signature
+    channel: str = "coap"              # "coap": cases go inside the session (send_raw); "record": raw
+    #                                    DTLS records on the socket, unencrypted (transport.send_record)
+    trend_window: int = 20             # LatencyTrend: probes per window
+    trend_factor: float = 3.0          # ... degraded when a window's median is this times the baseline
+    trend_min_increase: float = 0.005  # ... and at least this much slower (seconds)
     seed: int | None = None
     device: dict[str, str] = field(default_factory=dict)
+
+
+def lab_config(params: Any, **overrides: Any) -> CampaignConfig:
+    """Lab-mode oracle settings derived from the device's transmission parameters (RFC 7252 §4.8).
+
+    * probe: ping ACK_TIMEOUT/5, re-probe GET ACK_TIMEOUT;
+    * hang vs crash: after a silence, re-probe with back-off (from ACK_TIMEOUT/5, doubling) for up to
+      MAX_TRANSMIT_WAIT — the longest a conformant endpoint may legitimately be busy with one exchange
+      of its own.  Answered within it: a *hang* (silence that ends); still silent: a *crash*, and the
+      device is restarted through its driver.  With LOOPBACK that is 23.25 s; scale the parameters
+      (``--time-scale``) to wait less;
+    * latency trend: a window must be at least ACK_TIMEOUT/100 slower (5 ms on loopback) than the baseline.
+    """
+    cfg = CampaignConfig(probe_every=10, timeout=params.ack_timeout / 5, retry_timeout=params.ack_timeout,
+                         shrink_budget=60.0, hang_wait=params.max_transmit_wait,
+                         hang_probe_interval=params.ack_timeout / 5,
+                         trend_min_increase=max(0.005, params.ack_timeout / 100), stop_on_finding=False)
+    for k, v in overrides.items():
+        setattr(cfg, k, v)
+    return cfg
 
 
 @dataclass
@@ -73,6 +102,7 @@ class Stats:
     reprobes: int = 0
     restarts: int = 0
     duplicates: int = 0
+    set_aside: int = 0                 # cases not sent because they match a known finding's signature
     seconds: float = 0.0
     histogram: collections.Counter = field(default_factory=collections.Counter)
     findings: list[Finding] = field(default_factory=list)
@@ -95,10 +125,13 @@ class Stats:
         rtt = f"{statistics.median(self.rtts) * 1000:.2f} ms" if self.rtts else "n/a"
         lines = [f"cases {self.cases} in {self.seconds:.1f}s = {self.rate:.0f} cases/s; probes {self.probes} "
                  f"(re-probes {self.reprobes}, median probe RTT {rtt}); restarts {self.restarts}; "
-                 f"findings {len(self.findings)} (+{self.duplicates} repeats)",
+                 f"findings {len(self.findings)} (+{self.duplicates} duplicates in known buckets, "
+                 f"{self.set_aside} cases set aside)",
                  f"responses: {self.histogram_text() or '(none)'}"]
         for f in self.findings:
             lines.append(f"  {f.kind}: {f.summary} [{len(f.steps)} step(s), case {len(f.case)} bytes"
+                         f"{', bucket ' + repr(f.bucket) if f.bucket else ''}"
+                         f"{f', +{f.duplicates} duplicates' if f.duplicates else ''}"
                          f"{', saved ' + f.id if f.id else ''}]")
         return "\n".join(lines)
 
@@ -123,10 +156,15 @@ class Campaign:
         self.oracle = LivenessOracle(ep, self._remote, timeout=self.config.timeout,
                                      retry_timeout=self.config.retry_timeout)
         self.watch = RebootWatch(server.aio.events, endpoint)
-        self.trend = LatencyTrend()
+        self.trend = self._new_trend()
+        self._aside: set[str] = set()          # input signatures of known crash/hang findings
         self._dead = False
         self._degraded_reported = 0
         self._attached = False
+
+    def _new_trend(self) -> LatencyTrend:
+        c = self.config
+        return LatencyTrend(window=c.trend_window, factor=c.trend_factor, min_increase=c.trend_min_increase)
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Campaign":
@@ -194,7 +232,18 @@ class Campaign:
     async def _batch(self, cases: Sequence[tuple[bytes, str]], timeout: float | None = None,
                      retry_timeout: float | None = None, probe: bool = True, record: bool = True) -> Probe | None:
         remote = self._remote()
-        send = self.ep.send_raw
+        if self.config.channel == "record":
+            transport = self.ep.transport
+            rec = getattr(transport, "send_record", None)
+            if rec is None:
+                raise DeviceLost("channel 'record' needs a DTLS transport (run with --security psk or cert)")
+            wire = self._wire
+
+            def send(data: bytes, remote: Any, claim: bool, label: str) -> None:
+                rec(data, remote)            # unencrypted, beside the session: kept for capture.pcap
+                wire.append(("out", data, time.time()))
+        else:
+            send = self.ep.send_raw
         for data, label in cases:
             if record:
                 self.ring.add(data, label)
@@ -218,7 +267,7 @@ class Campaign:
         """Send ``cases`` until they, ``max_cases`` or ``budget`` seconds run out; returns the stats."""
         self.attach()
         cfg = self.config
-        it: Iterator[tuple[bytes, str]] = (c if isinstance(c, tuple) else (c, "") for c in cases)
+        it: Iterator[tuple[bytes, str]] = self._not_aside(c if isinstance(c, tuple) else (c, "") for c in cases)
         t0 = time.monotonic()
         base_seconds = self.stats.seconds
         next_progress = t0 + progress_every
@@ -250,8 +299,12 @@ class Campaign:
             else:
                 msg = self.trend.add(probe.rtt or 0.0)
                 if msg is not None:
+                    # a trend has no single culprit input: one bucket per campaign
                     self._record(Finding("degradation", msg, [d.hex() for d, _ in self.ring.snapshot()[-1:]],
-                                         seed=cfg.seed, device=dict(cfg.device)), wire=True)
+                                         seed=cfg.seed, device=dict(cfg.device), channel=cfg.channel,
+                                         oracle={"trend_medians_ms": [round(m * 1000, 3) for m in
+                                                                      list(self.trend.history)[-10:]]},
+                                         bucket="degradation: probe latency trend"), wire=True)
             self.stats.seconds = base_seconds + time.monotonic() - t0
             if progress is not None and time.monotonic() >= next_progress:
                 progress(self.stats)
@@ -262,6 +315,16 @@ class Campaign:
                 break
         self.stats.seconds = base_seconds + time.monotonic() - t0
         return self.stats
+
+    def _not_aside(self, cases: Iterator[tuple[bytes, str]]) -> Iterator[tuple[bytes, str]]:
+        """Drop cases whose input signature is that of a crash or hang already found: the campaign
+        keeps exploring instead of killing the device with variants of one known bug."""
+        ch = self.config.channel
+        for case in cases:
+            if self._aside and self.config.set_aside and signature(case[0], ch) in self._aside:
+                self.stats.set_aside += 1
+                continue
+            yield case
 
     def _account(self, probe: Probe | None) -> None:
         if probe is None:
@@ -280,6 +343,7 @@ class Campaign:
             self.restart_fn()
             self.stats.restarts += 1
             self.watch.mark()
+            self.trend = self._new_trend()      # a fresh boot: a fresh latency baseline
             deadline = time.monotonic() + self.config.restart_wait / 2
             while time.monotonic() <= deadline:
                 if self.probe().alive:
@@ -314,25 +378,47 @@ class Campaign:
         oracle: dict[str, Any] = {"timeout": cfg.timeout, "retry_timeout": cfg.retry_timeout,
                                   "probe_every": cfg.probe_every}
         if kind == "silence" and cfg.hang_wait > 0:
-            while time.monotonic() - failed_at < cfg.hang_wait:
+            # A hang is a silence that ends by itself; a crash lasts until the restart.  Re-probe with
+            # back-off (hang_probe_interval, doubling, capped at a quarter of hang_wait) until hang_wait.
+            pause = cfg.hang_probe_interval
+            probes = 0
+            while True:
+                left = cfg.hang_wait - (time.monotonic() - failed_at)
+                if left <= 0:
+                    summary += f"; still silent after {cfg.hang_wait:.1f}s and {probes} re-probes (crash)"
+                    break
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, max(cfg.hang_probe_interval, cfg.hang_wait / 4))
+                probes += 1
                 if self.probe().alive:
                     kind = "hang"
                     self._dead = False
-                    summary += f"; answered again by itself after {time.monotonic() - failed_at:.1f}s"
+                    summary += (f"; answered again by itself after {time.monotonic() - failed_at:.1f}s "
+                                f"({probes} re-probes)")
                     break
-            else:
-                summary += f"; still silent after {cfg.hang_wait:.1f}s (crash)"
+            oracle["hang_wait"] = cfg.hang_wait
             rb = self.watch.check()
             if rb is not None:
                 kind = "reboot"
                 summary += f"; then {rb.kind} (the device rebooted)"
         finding = Finding(kind, summary, [d.hex() for d, _ in steps[-1:]], [d.hex() for d, _ in steps],
-                          seed=cfg.seed, device=dict(cfg.device), oracle=oracle,
+                          seed=cfg.seed, device=dict(cfg.device), oracle=oracle, channel=cfg.channel,
                           campaign={"cases_before": self.stats.cases, "labels": [lb for _, lb in steps][-5:]})
         if self._dead or kind == "reboot":
             self._restart()
+        known = self._known_bucket(kind, steps)
+        if known is not None:
+            # a variant of a bug already found (the last case has its signature): count it, do not
+            # spend the shrink budget on it again
+            known.duplicates += 1
+            self.stats.duplicates += 1
+            self.ring.clear()
+            if self._dead:
+                self._restart()
+            return
         if cfg.shrink and self.restart_fn is not None:
             self._shrink(finding, [d for d, _ in steps])
+        finding.bucket = f"{kind}: {signature(finding.case, cfg.channel)}"
         self._record(finding, wire=wire)
         self.ring.clear()
         if self._dead:
@@ -376,13 +462,25 @@ class Campaign:
                           "from_steps": len(steps), "to_steps": len(candidate), "from_bytes": len(last),
                           "to_bytes": len(candidate[-1])}
 
+    def _known_bucket(self, kind: str, steps: Sequence[tuple[bytes, str]]) -> Finding | None:
+        """The finding already recorded whose bucket the new failure's last case falls into, if any."""
+        if not steps:
+            return None
+        sig = f"{kind}: {signature(steps[-1][0], self.config.channel)}"
+        return next((f for f in self.stats.findings if f.bucket == sig), None)
+
     def _record(self, finding: Finding, wire: Any = None) -> None:
-        for prev in self.stats.findings:            # the same minimal input again: count, do not save twice
-            if prev.kind == finding.kind and prev.steps == finding.steps:
-                prev.campaign["seen"] = prev.campaign.get("seen", 1) + 1
+        for prev in self.stats.findings:
+            # one bucket per oracle verdict + shrunk input signature: count, do not save twice
+            if (finding.bucket and prev.bucket == finding.bucket) or \
+                    (prev.kind == finding.kind and prev.steps == finding.steps):
+                prev.duplicates += 1
                 self.stats.duplicates += 1
                 return
         self.stats.findings.append(finding)
+        sig = signature(finding.case, self.config.channel) if finding.steps else ""
+        if finding.kind in ("silence", "hang", "reboot") and finding.reproduced is not False and specific(sig):
+            self._aside.add(sig)
         if self.config.findings_dir is None:
             return
         dev = None
@@ -453,9 +551,14 @@ class SimTarget:
         self.driver.start(self.server.aio.uri, endpoint)
         self.server.wait_event("registered", endpoint, since=mark, timeout=10)
         self.restart = driver_restart(self.driver, self.server, endpoint)
+        self.params = p
 
-    def campaign(self, **config: Any) -> Campaign:
-        cfg = CampaignConfig(**{"findings_dir": None, **config})
+    def campaign(self, *, lab: bool = False, **config: Any) -> Campaign:
+        """A campaign on this target; ``lab=True`` starts from :func:`lab_config` (the plugin's lab mode)."""
+        if lab:
+            cfg = lab_config(self.params, **{"findings_dir": None, **config})
+        else:
+            cfg = CampaignConfig(**{"findings_dir": None, **config})
         cfg.device = cfg.device or {"driver": "simulator", "defects": ",".join(self.defects) or "none"}
         return Campaign(self.server, self.endpoint, restart=self.restart, config=cfg)
 
@@ -495,4 +598,5 @@ def hypothesis_cases(strategy: Any, count: int, *, seed: int | None = None) -> l
     draw()
     return out
 
-__all__ = ["Campaign", "CampaignConfig", "DeviceLost", "SimTarget", "Stats", "driver_restart", "hypothesis_cases"]
+__all__ = ["Campaign", "CampaignConfig", "DeviceLost", "SimTarget", "Stats", "driver_restart", "hypothesis_cases",
+           "lab_config"]

@@ -131,6 +131,9 @@ class Finding:
     reproduced: bool | None = None
     source: str = ""                           # for corpus entries: where the input comes from
     id: str = ""
+    channel: str = "coap"                      # "coap": inside the session / on UDP; "record": raw DTLS records
+    bucket: str = ""                           # oracle verdict + shrunk input signature (see signature())
+    duplicates: int = 0                        # further failures that fell into the same bucket
 
     @property
     def case(self) -> bytes:
@@ -143,6 +146,53 @@ class Finding:
         digest = hashlib.sha256("".join(self.steps).encode()).hexdigest()[:8]
         stamp = time.strftime("%Y%m%d-%H%M%S")
         return f"{stamp}-{self.kind}-{digest}"
+
+
+def signature(data: bytes, channel: str = "coap") -> str:
+    """A coarse, stable description of an input: what kind of message it is and which format rules
+    it breaks, without the values.  Two variants of one bug (nibble 15 in the first or the third
+    option, an unknown ACK with MID 7 or 9) get the same signature; used to bucket findings."""
+    import re
+
+    if channel == "record":
+        from ..dtls.records import CONTENT_TYPES, split_records
+        recs, tail = split_records(data)
+        parts = [f"{CONTENT_TYPES.get(r.content_type, 'type?')}@epoch{min(r.epoch, 2)}" for r in recs[:4]]
+        return "record " + (",".join(parts) or "none") + (" +tail" if tail else "")
+    from ..coap import wire
+    if len(data) < 4:
+        return "coap short datagram"
+    mtype = ("CON", "NON", "ACK", "RST")[(data[0] >> 4) & 3]
+    code = data[1]
+    kind = "empty" if code == 0 else ("request" if code >> 5 == 0 else f"class {code >> 5}")
+    problems = [re.sub(r"\d+", "N", p.split(" (RFC")[0]).replace("nibble N", "nibble 15")
+                for p in wire.check(data)]
+    if problems:
+        # the deepest rule broken (wire.check stops at the first option problem) names the bug; the
+        # header around it (type, version: what byte shrinking happens to leave) does not
+        return "coap malformed: " + problems[-1]
+    detail = ""
+    if code:
+        try:
+            msg = wire.decode(data)
+            detail = f" {msg.code.dotted}"
+            cf = msg.opt.content_format
+            if cf is not None and msg.payload:
+                detail += f" cf={int(cf)}"
+                if int(cf) == 11542:
+                    from ..lwm2m.formats import tlv
+                    try:
+                        tlv.decode_tlv_records(msg.payload)
+                    except Exception as exc:
+                        detail += ": TLV " + re.sub(r"\d+", "N", str(exc).split(":")[0])[:60]
+        except Exception:
+            detail = " undecodable"
+    return f"coap {mtype} {kind}{detail}"
+
+
+def specific(sig: str) -> bool:
+    """Whether a signature is narrow enough to set cases aside by it (not just "a CON GET")."""
+    return ":" in sig or " empty" in sig or sig.startswith("record ")
 
 
 def write_pcap(path: Path, datagrams: Iterable[tuple[str, bytes, float]], *, harness: tuple[str, int] =
@@ -220,4 +270,4 @@ def load_findings(*roots: Path | str) -> Iterator[Finding]:
 
 
 __all__ = ["DEFAULT_DIR", "Finding", "RingBuffer", "ddmin", "load_finding", "load_findings", "save_finding",
-           "shrink_bytes", "write_pcap"]
+           "shrink_bytes", "signature", "specific", "write_pcap"]

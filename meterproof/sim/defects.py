@@ -234,6 +234,15 @@ _ALL = [
        "an ACK/RST with an unknown message ID kills the CoAP stack",
        "after such a message the meter answers nothing at all", "MP-ROB-ACK",
        "MP-FUZZ-UNEXPECTED", "MP-FUZZ-STATEFUL", "MP-FUZZ-COAP", "MP-FUZZ-REPRO"),
+    _d("slows-down-under-load", "robustness",
+       "a leak: every datagram handled makes the next answer a little slower (+2 ms per 100)",
+       "after N requests each answer comes N x 20 us late; no crash, only a growing round trip",
+       "MP-FUZZ-LAB"),
+    _d("dtls-plaintext-alert-kills-session", "robustness",
+       "an unauthenticated epoch-0 alert received after the DTLS handshake tears the session down "
+       "(RFC 6347 §4.1.2.7 says drop it); an off-path attacker silences the meter with one datagram",
+       "after a plaintext alert record toward its address the meter answers nothing inside the session",
+       "MP-FUZZ-DTLS"),
 ]
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

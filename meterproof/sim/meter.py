@@ -143,6 +143,9 @@ class SimulatedMeter:
         inner = self.endpoint.transport.on_datagram
         assert inner is not None
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
+        if secure:
+            rec_inner = transport.datagram_received
+            transport.datagram_received = functools.partial(self._record_gate, rec_inner)
         self.server_remote: Hashable = (self._server_host, self._server_port)
         self.running = False
         self.dead = False                 # a robustness defect "crashed" the stack
@@ -317,7 +320,33 @@ class SimulatedMeter:
         if self.has("hang-on-lying-tlv-length") and self._lying_tlv_write(raw):
             self._silent_until = now + 10 * self.params.ack_timeout
             return
+        if self.has("slows-down-under-load"):
+            # a leak: every datagram handled makes the next answer a little slower (+2 ms per 100)
+            self._handled = getattr(self, "_handled", 0) + 1
+            asyncio.get_running_loop().call_later(0.00002 * self._handled, inner, raw, remote)
+            return
         inner(raw, remote)
+
+    def _record_gate(self, inner: Callable[[bytes, tuple], None], data: bytes, addr: tuple) -> None:
+        """Every datagram on a DTLS meter's socket passes here before Mbed TLS sees it.
+
+        Once the session is established, epoch-0 records are unauthenticated leftovers or forgeries and
+        are dropped (RFC 6347 §4.1.2.7).  The filter is needed: Mbed TLS 2.28.8 as a client, given a
+        malformed epoch-0 alert after the handshake (e.g. a 3-byte body), fails the read with 0x6C00 and
+        answers the next record with a new ClientHello, i.e. one forged datagram resets the session
+        (found by MP-FUZZ-DTLS; docs/FUZZING.md)."""
+        sess = self.endpoint.transport.session_for(addr)
+        if sess is None or not sess.established:
+            inner(data, addr)
+            return
+        if self.has("dtls-plaintext-alert-kills-session") and not self.dead and _has_plaintext_alert(data):
+            # the seeded defect: the alert is believed and the session torn down
+            sess.close(notify=False)
+            self._die("plaintext epoch-0 alert after the handshake")
+            return
+        kept = _without_epoch0(data)
+        if kept:
+            inner(kept, addr)
 
     @staticmethod
     def _lying_tlv_write(raw: bytes) -> bool:
@@ -455,6 +484,30 @@ class SimulatedMeter:
 
     def __repr__(self) -> str:
         return f"<SimulatedMeter {self.endpoint_name} {self.kind} LwM2M {self.lwm2m} defects={sorted(self.defects)}>"
+
+
+def _has_plaintext_alert(data: bytes) -> bool:
+    """Whether a datagram carries a DTLS alert record at epoch 0 (seeded defect helper)."""
+    from ..dtls.records import ALERT, split_records
+    recs, _ = split_records(data)
+    return any(r.content_type == ALERT and r.epoch == 0 for r in recs)
+
+
+def _without_epoch0(data: bytes) -> bytes:
+    """The datagram without its epoch-0 records (a cut trailing record stays for Mbed TLS to drop)."""
+    from ..dtls.records import RECORD_HEADER
+    out, i, n = bytearray(), 0, len(data)
+    while i + RECORD_HEADER <= n:
+        length = int.from_bytes(data[i + 11:i + 13], "big")
+        end = i + RECORD_HEADER + length
+        if end > n:
+            break
+        if int.from_bytes(data[i + 3:i + 5], "big") != 0:
+            out += data[i:end]
+        i = end
+    if i < n and out:
+        out += data[i:]
+    return bytes(out)
 
 
 __all__ = ["SimulatedMeter"]

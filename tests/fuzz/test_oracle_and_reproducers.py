@@ -12,7 +12,8 @@ import pytest
 from meterproof.fuzz import packets
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
-from meterproof.fuzz.campaign import hypothesis_cases
+from meterproof.coap.params import LOOPBACK
+from meterproof.fuzz.campaign import CampaignConfig, SimTarget, hypothesis_cases, lab_config
 from meterproof.fuzz.corpus import POCS
 from meterproof.fuzz.mutators import Mutator
 from meterproof.fuzz.reproducer import Finding, RingBuffer, ddmin, load_findings, save_finding, shrink_bytes
@@ -30,38 +31,104 @@ def lab_cases(seed: int = 1):
     yield from Mutator(p, seed, accept=lambda b: not sc.is_disruptive(b))
 
 
-@pytest.mark.parametrize("defect", ["crash-on-reserved-option-nibble", "hang-on-lying-tlv-length",
-                                    "crash-on-unexpected-ack"])
-def test_campaign_finds_restarts_and_shrinks(make_target, tmp_path, defect):
-    tgt = make_target(defect)
-    c = tgt.campaign(probe_every=10, stop_on_finding=True, findings_dir=tmp_path, shrink_budget=20)
+SCALED = LOOPBACK.scaled(0.2)       # ACK_TIMEOUT 0.1 s: MAX_TRANSMIT_WAIT 4.65 s, the seeded hang 1 s
+TIMES: dict[str, float] = {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("defect,kind", [("crash-on-reserved-option-nibble", "silence"),
+                                         ("hang-on-lying-tlv-length", "hang"),
+                                         ("crash-on-unexpected-ack", "silence")])
+def test_lab_campaign_finds_and_shrinks_each_robustness_defect(tmp_path, defect, kind):
+    """Evidence for issue 7: the lab-mode campaign (lab_config: the plugin's defaults, from the
+    transmission parameters) finds each seeded robustness defect, tells hang from crash, restarts
+    the device, shrinks the input to a one-step reproducer and saves it, within 60 s."""
     t0 = time.monotonic()
-    stats = c.run(lab_cases(), max_cases=5000)
-    assert stats.findings, f"{defect} not found in {stats.cases} cases"
+    with SimTarget([defect], params=SCALED) as tgt:
+        c = tgt.campaign(lab=True, findings_dir=tmp_path, stop_on_finding=True)
+        stats = c.run(lab_cases(), budget=60)
+        elapsed = time.monotonic() - t0
+        TIMES[defect] = elapsed
+        print(f"{defect}: found+shrunk in {elapsed:.1f}s ({stats.cases} cases) {stats.findings[:1]}")
+        assert stats.findings, f"{defect} not found in {stats.cases} cases"
+        f = stats.findings[0]
+        assert f.kind == kind and f.reproduced is True, (f.kind, f.summary)
+        assert c.config.hang_wait == pytest.approx(SCALED.max_transmit_wait)
+        assert stats.restarts >= 1 and c.probe().alive          # restarted through the driver, answering again
+        assert len(f.steps) == 1 and len(f.case) <= 40, f.steps  # shrunk: one step, a short datagram
+        assert f.shrink["to_bytes"] <= f.shrink["from_bytes"] and f.bucket.startswith(kind)
+        assert elapsed < 60
+        d = stats.saved[0]
+        meta = json.loads((d / "finding.json").read_text())
+        assert meta["steps"] == f.steps and meta["device"]["defects"] == defect
+        assert (d / "case.bin").read_bytes() == f.case and (d / "capture.pcap").stat().st_size > 0
+        from scapy.utils import rdpcap
+        assert bytes(rdpcap(str(d / "minimal.pcap"))[0]["Raw"].load) == f.case
+        # the saved reproducer replays: it silences this device again, and the regression loader reads it
+        (saved,) = list(load_findings(tmp_path))
+        assert not c.replay(saved.step_bytes()).alive
+
+
+LYING = packets.request(packets.POST, "/1/0", 4242, b"\x01", content_format=11542,
+                        payload=bytes.fromhex("c8012000") + b"\x0e\x10")
+
+
+def test_lab_default_hang_wait_comes_from_protocol_parameters():
+    """The lab default waits MAX_TRANSMIT_WAIT (re-probing with back-off) before calling a silence a
+    crash: the seeded hang (10 x ACK_TIMEOUT) is longer than the old 2 x ACK_TIMEOUT default."""
+    for p in (LOOPBACK, SCALED, LOOPBACK.scaled(4)):
+        cfg = lab_config(p)
+        assert cfg.hang_wait == pytest.approx(p.max_transmit_wait) and cfg.hang_wait > 10 * p.ack_timeout
+        assert cfg.timeout == pytest.approx(p.ack_timeout / 5) and cfg.retry_timeout == pytest.approx(p.ack_timeout)
+        assert cfg.hang_probe_interval == pytest.approx(p.ack_timeout / 5) and not cfg.stop_on_finding
+
+
+def test_lab_defaults_tell_hang_from_crash():
+    with SimTarget(["hang-on-lying-tlv-length", "crash-on-unexpected-ack"], params=SCALED) as tgt:
+        c = tgt.campaign(lab=True, probe_every=1, shrink=False)
+        t0 = time.monotonic()
+        hang = c.run([LYING]).findings[-1]
+        assert hang.kind == "hang" and c.stats.restarts == 0 and time.monotonic() - t0 < SCALED.max_transmit_wait
+        assert "answered again by itself" in hang.summary and hang.oracle["hang_wait"] == c.config.hang_wait
+        t0 = time.monotonic()
+        crash = c.run([bytes([0x60, 0x00, 0xBE, 0xEF])]).findings[-1]      # ACK, unknown MID
+        assert crash.kind == "silence" and "(crash)" in crash.summary and c.stats.restarts == 1
+        assert time.monotonic() - t0 >= SCALED.max_transmit_wait          # waited it out, then restarted
+        assert c.probe().alive
+
+
+def test_findings_are_bucketed_and_set_aside(make_target):
+    """A second variant of a known bug is counted in its bucket, not shrunk and saved again, and later
+    cases with the same input signature are set aside so the campaign keeps exploring."""
+    tgt = make_target("crash-on-reserved-option-nibble")
+    c = tgt.campaign(probe_every=1, shrink=True, shrink_budget=10)
+    v1 = bytes([0x50, 0x01, 0x12, 0x34]) + b"\xf1\x00"        # nibble 15 in the first option
+    v2 = bytes([0x40, 0x01, 0x12, 0x35]) + b"\xb1\x33\xf2"    # ... in the second one
+    stats = c.run([v1, packets.empty(packets.CON, 7), v2, v1, packets.empty(packets.CON, 8)])
+    assert len(stats.findings) == 1, stats.summary()
     f = stats.findings[0]
-    assert f.kind == "silence" and f.reproduced is True
-    assert stats.restarts >= 1 and c.probe().alive          # restarted through the driver, answering again
-    assert len(f.steps) == 1 and len(f.case) <= 40, f.steps  # shrunk: one step, a short datagram
-    assert f.shrink["to_bytes"] <= f.shrink["from_bytes"]
-    assert time.monotonic() - t0 < 60
-    d = stats.saved[0]
-    meta = json.loads((d / "finding.json").read_text())
-    assert meta["steps"] == f.steps and meta["device"]["defects"] == defect
-    assert (d / "case.bin").read_bytes() == f.case and (d / "capture.pcap").stat().st_size > 0
-    from scapy.utils import rdpcap
-    assert bytes(rdpcap(str(d / "minimal.pcap"))[0]["Raw"].load) == f.case
-    # the saved reproducer replays: it kills this device again, and the regression loader reads it
-    (saved,) = list(load_findings(tmp_path))
-    assert not c.replay(saved.step_bytes()).alive
+    assert f.bucket == "silence: coap malformed: option delta nibble 15 is reserved", f.bucket
+    assert stats.set_aside + f.duplicates >= 2 and stats.duplicates == f.duplicates
+    assert "cases set aside" in stats.summary()
 
 
-def test_hang_is_told_from_crash(make_target):
-    tgt = make_target("hang-on-lying-tlv-length")
-    c = tgt.campaign(probe_every=1, hang_wait=6.0, shrink=False)
-    write = packets.request(packets.POST, "/1/0", 4242, b"\x01", content_format=11542,
-                            payload=bytes.fromhex("c8012000") + b"\x0e\x10")
-    stats = c.run([write])
-    assert [f.kind for f in stats.findings] == ["hang"] and stats.restarts == 0
+def test_degradation_oracle_flags_a_slowing_device():
+    """slows-down-under-load: each datagram handled makes the next answer 20 us slower.  The latency
+    trend (window medians against the first window) flags it; the conformant meter is not flagged."""
+    benign = [packets.request(packets.GET, "/3/0/0", i, b"\x07") for i in range(3000)]
+    with SimTarget(["slows-down-under-load"]) as tgt:
+        c = tgt.campaign(lab=True, shrink=False, stop_on_finding=True)
+        t0 = time.monotonic()
+        stats = c.run(benign, max_cases=3000)
+        deg = [f for f in stats.findings if f.kind == "degradation"]
+        assert deg, (stats.summary(), list(c.trend.history))
+        assert "grew from a median of" in deg[0].summary and deg[0].bucket.startswith("degradation")
+        assert time.monotonic() - t0 < 20
+        TIMES["slows-down-under-load"] = time.monotonic() - t0
+        print(f"slows-down-under-load: flagged after {stats.cases} cases in {TIMES['slows-down-under-load']:.1f}s")
+    with SimTarget() as tgt:
+        stats = tgt.campaign(lab=True, shrink=False).run(benign, max_cases=1500)
+        assert not stats.findings, stats.summary()
 
 
 def test_reboot_is_detected_by_re_registration(make_target):

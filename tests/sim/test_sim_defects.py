@@ -313,6 +313,54 @@ def _(rig):
     assert not answers(rig)
 
 
+@symptom("slows-down-under-load")
+def _(rig):
+    async def rtt():
+        reg = rig.aio.registrations.get(rig.ep)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await rig.aio.endpoint.request(wire.new(codes.GET, uri_path=("3", "0", "0")), reg.remote,
+                                       confirmable=False, timeout=2)
+        return loop.time() - t0
+
+    async def flood(n):
+        reg = rig.aio.registrations.get(rig.ep)
+        for i in range(n):                      # pings: each one is a datagram the meter handles
+            rig.aio.endpoint.send_raw(bytes([0x40, 0x00]) + (0x7000 + i).to_bytes(2, "big"), reg.remote,
+                                      claim=False, label="load")
+            if i % 50 == 49:
+                await asyncio.sleep(0.005)      # do not overrun the socket buffer
+        await asyncio.sleep(0.2)
+
+    before = rig.run(rtt())
+    rig.run(flood(1500))                        # +30 ms
+    after = rig.run(rtt())
+    assert after > before + 0.02, (before, after)
+
+
+@symptom("dtls-plaintext-alert-kills-session")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.dtls.records import plaintext_alert
+        creds = sr.psk("d9")
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "d9", server=creds, defects=defects)
+        try:
+            await m.start()
+            remote = srv.registrations["d9"].remote
+            srv.endpoint.transport.send_record(plaintext_alert(2, 10, seq=5), remote)   # fatal unexpected_message
+            await asyncio.sleep(0.1)
+            try:
+                await srv.endpoint.request(wire.new(codes.GET, uri_path=("3", "0", "0")), remote,
+                                           confirmable=False, timeout=0.6)
+                return True
+            except Exception:
+                return False
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go) is False
+
+
 # ---------------------------------------------------------------- added with the suites' coverage
 @symptom("no-update-before-expiry")
 def _(rig):
