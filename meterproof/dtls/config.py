@@ -52,6 +52,9 @@ class Certificates:
     trusted: tuple[x509.CRT, ...] = ()
     server_name: str | None = None               # client only: SNI and the name the server cert must carry
     verify_peer: bool = True
+    #: Checked against the peer's chain mid-handshake (cert_usage.CertUsagePolicy: Certificate Usage and
+    #: Matching Type); a refusal aborts the handshake with a fatal alert.  None: Mbed TLS's verification only.
+    peer_policy: Any = None
 
     @classmethod
     def load(cls, chain: bytes | x509.CRT | tuple[bytes | x509.CRT, ...], key: bytes | Any,

@@ -104,6 +104,12 @@ class HandshakeReport:
     failed_step: str | None = None              # Mbed TLS handshake state when it failed / timed out
     resumed: bool = False
     notes: list[str] = field(default_factory=list)
+    #: DER certificates of the peer's Certificate message (leaf first), reassembled from its fragments
+    peer_chain: list[bytes] = field(default_factory=list, repr=False)
+    #: Our Certificate Usage / Matching Type check of that chain (cert_usage.py): verdict and reason
+    certificate_check: str | None = None
+    certificate_check_ok: bool | None = None
+    _cert_frags: dict[int, bytes] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ feeding
     def observe(self, datagram: bytes, direction: str) -> None:
@@ -144,12 +150,31 @@ class HandshakeReport:
                 self.negotiated = suite_name(sh[1])
                 ch = self.client_hello
                 self.resumed = bool(ch is not None and ch.session_id and ch.session_id == sh[2])
-        elif m.msg_type == 11 and d == "in" and m.complete and self.peer_certificate_subject is None:
-            self._peer_certificate(m.body)
+        elif m.msg_type == 11 and d == "in" and not self.peer_chain:
+            self._certificate_fragment(m)
         elif m.msg_type == 16 and m.fragment_offset == 0 and self.negotiated and "PSK" in self.negotiated:
             ident = rec.psk_identity_from_cke(m.body)
             if ident is not None and self.psk_identity is None:
                 self.psk_identity = ident.decode("utf-8", "backslashreplace")
+
+    def _certificate_fragment(self, m: rec.HandshakeMessage) -> None:
+        """Collect the peer's Certificate message (possibly cut into fragments by the MTU)."""
+        if m.complete:
+            body = m.body
+        else:
+            self._cert_frags[m.fragment_offset] = m.body
+            buf, off = b"", 0
+            while off in self._cert_frags and off < m.length:
+                buf += self._cert_frags[off]
+                off = len(buf)
+            if len(buf) < m.length:
+                return
+            body = buf[:m.length]
+            self._cert_frags.clear()
+        from .cert_usage import certificate_chain
+        self.peer_chain = certificate_chain(body)
+        if self.peer_certificate_subject is None:
+            self._peer_certificate(body)
 
     def _peer_certificate(self, body: bytes) -> None:
         """Subject and issuer of the first certificate of a Certificate message (RFC 5246 §7.4.2)."""
@@ -220,6 +245,8 @@ class HandshakeReport:
             if self.peer_certificate_subject:
                 extra.append(f"peer certificate {self.peer_certificate_subject}"
                              + ("" if self.peer_verified is not False else " (NOT verified)"))
+            if self.certificate_check_ok:
+                extra.append(f"certificate check passed: {self.certificate_check}")
             if self.resumed:
                 extra.append("resumed session")
             if self.retransmissions:
@@ -257,6 +284,12 @@ class HandshakeReport:
                 return f"bad_record_mac {where}: the PSK key differs between client and server{ident} [{peer}]"
             return f"bad_record_mac {where}: the peers derived different keys [{peer}]"
         # 4. certificates
+        if self.certificate_check_ok is False:
+            a = sent or received
+            what = "client" if self.role == "server" else "server"
+            alert = f" ({a.text} {a.direction})" if a else ""
+            return f"{what} certificate refused by our Certificate Usage check{alert}: {self.certificate_check} " \
+                   f"[{peer}]"
         if err == "NO_CLIENT_CERTIFICATE" or err == "CERTIFICATE_REQUIRED":
             return (f"{peer} sent no client certificate but the server requires one (Mbed TLS sends no alert "
                     f"here: the client just times out)")
@@ -305,6 +338,8 @@ class HandshakeReport:
             "error": mbedtls_error_name(self.error_code), "error_text": self.error_text,
             "failed_step": self.failed_step, "duration_s": self.duration, "resumed": self.resumed,
         }
+        if self.certificate_check is not None:
+            d["certificate_check"] = {"ok": self.certificate_check_ok, "reason": self.certificate_check}
         if ch is not None:
             d["client_hello"] = {
                 "version": rec.VERSIONS.get(ch.version, ch.version), "suites": ch.suite_names,

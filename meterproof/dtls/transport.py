@@ -63,7 +63,7 @@ class DtlsSession:
     """One DTLS association with one peer.  Hashable by identity: it is the Endpoint's remote."""
 
     __slots__ = ("id", "peer", "role", "report", "state", "remote_key", "_t", "_buf", "_rto", "_timer",
-                 "_deadline", "_pending", "_waiters", "_poked", "__weakref__")
+                 "_deadline", "_pending", "_waiters", "_poked", "_policy", "__weakref__")
 
     def __init__(self, transport: "_DtlsBase", peer: tuple[str, int], buf: tls.TLSWrappedBuffer,
                  report: HandshakeReport, remote_key: Hashable | None = None) -> None:
@@ -81,6 +81,8 @@ class DtlsSession:
         self._pending: list[bytes] = []    # application data written before the handshake finished
         self._waiters: list[asyncio.Future[None]] = []
         self._poked = False
+        c = transport.settings.certificates
+        self._policy = c.peer_policy if c is not None else None    # checked once, see _check_peer
 
     def __repr__(self) -> str:
         host, port = self.peer[0], self.peer[1]
@@ -197,6 +199,8 @@ class DtlsSession:
                 step = self._buf._handshake_state
                 if step is HS.HANDSHAKE_OVER:
                     break
+                if self._policy is not None and step is _CHECK_BEFORE[self.role] and not self._check_peer(step):
+                    return
                 try:
                     self._buf.do_handshake()
                 except tls.WantReadError:
@@ -255,6 +259,29 @@ class DtlsSession:
             self._timer.cancel()
             self._timer = None
 
+    def _check_peer(self, step: Any) -> bool:
+        """Certificate Usage / Matching Type (cert_usage.py) on the peer's chain, before our next flight.
+
+        Runs once, after the peer's Certificate message and before anything of ours that depends on it
+        is sent; a refusal sends a plaintext fatal alert (still epoch 0 on our side) and fails the
+        handshake with the reason in the report."""
+        policy, self._policy = self._policy, None
+        r = self.report
+        if r.resumed or (r.negotiated and "PSK" in r.negotiated):
+            return True                 # abbreviated handshake (checked when the session was made) / PSK peer
+        verdict = policy.check(r.peer_chain)
+        r.certificate_check = verdict.reason
+        r.certificate_check_ok = verdict.ok
+        if verdict.ok:
+            return True
+        alert = rec.plaintext_alert(2, verdict.alert or 42, seq=0x7FFE)
+        r.observe(alert, "out")
+        self._t._sendto(alert, self.peer)
+        r.fail(None, f"certificate refused: {verdict.reason}", step.name)
+        log.info("%r: %s", self, verdict.reason)
+        self._give_up()
+        return False
+
     def _on_psk_lookup(self, identity: str, key: bytes | None) -> None:
         self.report.psk_identity = identity
         self.report.psk_identity_known = key is not None
@@ -284,6 +311,8 @@ class DtlsSession:
                 self.report.peer_verified = bool(self._buf._verified)
             except Exception:
                 pass
+            if self.report.certificate_check_ok:
+                self.report.peer_verified = True     # verified by the Certificate Usage check (cert_usage.py)
         self.report.succeed()
         self._wake(None)
         self._t._on_established(self)
@@ -655,6 +684,11 @@ class DtlsClientTransport(_DtlsBase):
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+
+
+#: Where each role checks the peer's certificate chain against a peer_policy: the client once the server's
+#: flight is in (before its Certificate/ClientKeyExchange), the server before its ChangeCipherSpec.
+_CHECK_BEFORE = {"client": HS.CLIENT_CERTIFICATE, "server": HS.SERVER_CHANGE_CIPHER_SPEC}
 
 
 def _is_client_hello(data: bytes) -> bool:

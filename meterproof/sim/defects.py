@@ -171,6 +171,12 @@ _ALL = [
        "in certificate mode the server certificate is not verified (chain and name)",
        "the meter registers with a server whose certificate does not chain to its trust anchor or names another "
        "host", "int-403", "MP-SEC-CERT-UNTRUSTED"),
+    _d("cert-usage-ignored", "security",
+       "Certificate Usage /0/x/15 and Matching Type /0/x/13 are ignored: any server certificate that chains to "
+       "the trust store (or to /0/x/4 read as a CA) is accepted",
+       "the meter registers with a server whose certificate is not the one pinned in /0/x/4 (usage 1, 3) or "
+       "chains to a trusted CA other than the one /0/x/4 names (usage 0, 2)",
+       "MP-SEC-CERT-USAGE-0", "MP-SEC-CERT-USAGE-1", "MP-SEC-CERT-USAGE-2", "MP-SEC-CERT-USAGE-3"),
     _d("nosec-fallback", "security",
        "after a failed DTLS handshake the meter sends its Register in clear",
        "a plaintext CoAP POST /rd arrives on the DTLS port after the failed handshake", "MP-SEC-NOSEC-FALLBACK",

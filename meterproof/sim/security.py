@@ -3,9 +3,13 @@
 A meter's accounts live in /0 (TS Core Appendix E.1): the server URI (``coap://``
 or ``coaps://``), the Bootstrap-Server flag, the Security Mode (0 PSK, 2
 Certificate, 3 NoSec), the PSK identity or client certificate (/0/x/3), the
-server's trust anchor (/0/x/4), the key (/0/x/5), the Short Server ID (/0/x/10)
-and, for certificates, the SNI the server certificate must match (/0/x/14, 1.1+)
-and the Certificate Usage (/0/x/15).  Whatever a factory configuration, a
+server's certificate, trust anchor or their hash (/0/x/4), the key (/0/x/5), the
+Short Server ID (/0/x/10) and, for certificates, the Matching Type (/0/x/13), the
+SNI the server certificate must match (/0/x/14, 1.1+) and the Certificate Usage
+(/0/x/15): how the server's chain is checked against /0/x/4 is
+``meterproof.dtls.cert_usage`` (RFC 6698 usages 0-3; absent: 3 with exact match).
+Usages 0 and 1 also need a PKIX trust store, which is the meter's own (firmware)
+store, ``MeterSecurity.trust_store``, not part of /0.  Whatever a factory configuration, a
 Bootstrap-Write or a persisted state file put there is what the meter uses:
 :func:`settings_for` turns one /0 instance into the DTLS client settings of the
 handshake toward that server, so /0 always reflects the credentials on the wire.
@@ -16,8 +20,9 @@ a Bootstrap-Server account, or both, as ETS configurations C.1 and C.13).
 
 Seeded defects that live here (``meterproof.sim.defects``): ``default-psk`` (one
 universal key, whatever was provisioned), ``accepts-server-without-verification``
-(the server certificate is not checked) and ``nosec-fallback`` (a failed
-handshake is followed by the Register in clear on the same port).
+(the server certificate is not checked), ``cert-usage-ignored`` (plain PKIX to the
+trust store and /0/x/4, whatever /0/x/15 and /0/x/13 say) and ``nosec-fallback``
+(a failed handshake is followed by the Register in clear on the same port).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SEC_SNI, SEC_CERT_USAGE = 14, 15
+SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE = 13, 14, 15
 MODES = {"psk": MODE_PSK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
 MODE_NAMES = {v: k for k, v in MODES.items()}
 #: The "universal factory key" of the ``default-psk`` defect: the Anjay demo key ("password"), first entry
@@ -65,8 +70,10 @@ class Credentials:
     mode: str = "nosec"                 # "nosec", "psk", "cert"
     identity: bytes = b""               # PSK identity, or the client certificate (DER)
     secret: bytes = field(default=b"", repr=False)   # PSK key, or the client private key (DER)
-    server_key: bytes = b""             # certificate mode: the trust anchor (CA certificate, DER)
+    server_key: bytes = b""             # certificate mode: /0/x/4, per usage/matching (default: the CA, DER)
     sni: str | None = None              # certificate mode: the name the server certificate must carry
+    usage: int = 2                      # certificate mode: /0/x/15 Certificate Usage (2 trust anchor assertion)
+    matching: int = 0                   # certificate mode: /0/x/13 Matching Type (0 exact)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -82,8 +89,10 @@ class Credentials:
 
     @classmethod
     def cert(cls, certificate_der: bytes, key_der: bytes, trust_anchor_der: bytes,
-             sni: str | None = None) -> "Credentials":
-        return cls("cert", bytes(certificate_der), bytes(key_der), bytes(trust_anchor_der), sni)
+             sni: str | None = None, *, usage: int = 2, matching: int = 0) -> "Credentials":
+        """``trust_anchor_der`` is /0/x/4: the CA (usage 0, 2), the server certificate (1, 3), or the hash of
+        either (``matching`` 1-3; ``cert_usage.association`` computes it)."""
+        return cls("cert", bytes(certificate_der), bytes(key_der), bytes(trust_anchor_der), sni, usage, matching)
 
     @classmethod
     def from_settings(cls, settings: "DtlsSettings") -> "Credentials":
@@ -119,6 +128,8 @@ class MeterSecurity:
     bootstrap_uri: str | None = None
     bootstrap: Credentials | None = None
     dtls: dict[str, Any] = field(default_factory=lambda: dict(FAST_HANDSHAKE))
+    #: The meter's built-in PKIX trust store (DER CA certificates), used for Certificate Usage 0 and 1.
+    trust_store: tuple[bytes, ...] = ()
 
     @property
     def secure(self) -> bool:
@@ -160,7 +171,8 @@ def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, 
     if creds.mode == "cert":
         if creds.sni:
             res[SEC_SNI] = creds.sni
-        res[SEC_CERT_USAGE] = 2          # trust anchor assertion: /0/x/4 is the CA the server chains to
+        res[SEC_CERT_USAGE] = creds.usage        # default 2, trust anchor assertion: /0/x/4 is the CA
+        res[SEC_MATCHING] = creds.matching
     return {r: v for r, v in res.items() if known is None or r in known}
 
 
@@ -235,6 +247,14 @@ def usable_problems(meter: "SimulatedMeter", res: dict[int, Any]) -> list[str]:
         return ["PSK account without identity or key"]
     if mode == MODE_CERT and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
         return ["certificate account without certificate, key or server trust anchor"]
+    if mode == MODE_CERT:
+        from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy
+        u, m = res.get(SEC_CERT_USAGE), res.get(SEC_MATCHING)
+        try:
+            CertUsagePolicy(bytes(res[SEC_SERVER_KEY]), DEFAULT_USAGE if u is None else int(u),
+                            DEFAULT_MATCHING if m is None else int(m))
+        except (ConfigError, TypeError, ValueError) as exc:
+            return [f"/0/x/4, /0/x/13, /0/x/15 unusable: {exc}"]
     return []
 
 
@@ -250,11 +270,26 @@ def settings_for(meter: "SimulatedMeter", res: dict[int, Any]) -> "DtlsSettings"
             key = UNIVERSAL_DEMO_KEY          # the vendor's one key for every meter, whatever was provisioned
         return base.with_(psk=Psk(identity, key))
     if mode == MODE_CERT:
+        from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy, PkixPolicy
         host, _, _ = address(res.get(SEC_URI, ""))
-        sni = host if meter.has("sni-resource-ignored") else (res.get(SEC_SNI) or host)
-        certs = Certificates.load(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), (bytes(res[SEC_SERVER_KEY]),),
-                                  server_name=str(sni),
-                                  verify_peer=not meter.has("accepts-server-without-verification"))
+        sni = str(host if meter.has("sni-resource-ignored") else (res.get(SEC_SNI) or host))
+        server_key = bytes(res[SEC_SERVER_KEY])
+        store = tuple(meter.security.trust_store)
+        usage, matching = res.get(SEC_CERT_USAGE), res.get(SEC_MATCHING)
+        usage = DEFAULT_USAGE if usage is None else int(usage)
+        matching = DEFAULT_MATCHING if matching is None else int(matching)
+        if meter.has("accepts-server-without-verification"):
+            trusted, verify, policy = (server_key,), False, None
+        elif meter.has("cert-usage-ignored"):
+            # the vendor bug: /0/x/4 is "one more CA", whatever /0/x/15 and /0/x/13 say; plain PKIX
+            anchors = store + ((server_key,) if matching == DEFAULT_MATCHING else ())
+            trusted, verify, policy = (), False, PkixPolicy(anchors, sni)
+        else:
+            policy = CertUsagePolicy(server_key, usage, matching, store, server_name=sni)
+            trusted = policy.mbedtls_trust()
+            verify = bool(trusted)
+        certs = Certificates.load(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), trusted,
+                                  server_name=sni, verify_peer=verify, peer_policy=policy)
         return base.with_(certificates=certs)
     raise ConfigError(f"security mode {mode} has no DTLS settings")
 
@@ -278,7 +313,8 @@ async def prepare_register(meter: "SimulatedMeter", query: tuple[str, ...]) -> N
     problems = usable_problems(meter, res)
     if problems:
         raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
-    key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI))
+    key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI,
+                                     SEC_CERT_USAGE, SEC_MATCHING))
     if key != meter._account_in_use:
         host, port = use(meter, res)
         meter.server_remote = await resolve(host, port)

@@ -12,6 +12,8 @@ reports, never on a clock.
 
 from __future__ import annotations
 
+import pytest
+
 from meterproof.dtls import RPK_NOT_APPLICABLE
 from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
 
@@ -31,9 +33,9 @@ def _registered_and_readable(server, dev, timing):  # type: ignore[no-untyped-de
     return ev["registration"].remote
 
 
-def _refused(dut_factory, srv, dev, timing, what):  # type: ignore[no-untyped-def]
+def _refused(dut_factory, srv, dev, timing, what, label="ad-hoc server"):  # type: ignore[no-untyped-def]
     """The device's handshake with ``srv`` failed and it neither registered nor spoke CoAP in clear."""
-    reports = dut_factory.run.wait_handshake(dut_factory.mark, timing.reaction, label="ad-hoc server")
+    reports = dut_factory.run.wait_handshake(dut_factory.mark, timing.reaction, label=label)
     expect.true(bool(reports), f"a DTLS handshake with the {what}", "one (that fails)", "none arrived")
     expect.true(all(r.outcome != "ok" for r in reports), f"DTLS handshake with the {what}", "aborted",
                 "; ".join(r.line(dut_factory.run.redactor) for r in reports))
@@ -106,6 +108,57 @@ def test_untrusted_server_certificate(dut_factory, security_run, timing, transcr
     srv = dut_factory.ad_hoc_server(certificates=security_run.server_certificates("localhost", ca="rogue"))
     dev = dut_factory.start(server_uri=srv.aio.uri)
     _refused(dut_factory, srv, dev, timing, "server whose certificate a rogue CA issued")
+
+
+#: Per Certificate Usage (/0/x/15): what /0/x/4 names, and the server that must be refused -- one whose
+#: certificate chains to a CA the device trusts, so only the usage/matching constraint can refuse it.
+_USAGE_CASES = {
+    0: ("the run's CA; the device's PKIX trust store also holds a public CA",
+        "server whose certificate the public CA issued (trusted, but not the CA in /0/x/4)",
+        dict(ca="public")),
+    1: ("the run server's certificate; PKIX to the device's trust store",
+        "server presenting another certificate of the same CA (chains, but not the one in /0/x/4)",
+        dict(tag="second")),
+    2: ("the run's CA as the only trust anchor (the server sends it in its chain)",
+        "server whose certificate the public CA issued (trusted, but not the asserted anchor)",
+        dict(ca="public")),
+    3: ("the run server's own certificate, pinned (no path validation)",
+        "server presenting another certificate of the same CA (chains, but not the pinned one)",
+        dict(tag="second")),
+}
+_USAGE_NAMES = {0: "CA constraint", 1: "service certificate constraint", 2: "trust anchor assertion",
+                3: "domain-issued certificate"}
+
+
+def _usage_case(usage):  # type: ignore[no-untyped-def]
+    return pytest.param(usage, id=f"usage{usage}", marks=mp(
+        f"MP-SEC-CERT-USAGE-{usage}",
+        f"Certificate Usage {usage} ({_USAGE_NAMES[usage]}): the server certificate is checked as /0/x/15 and "
+        f"/0/x/13 say", clause="TS Core E.1 /0/x/13, /0/x/15; TS Transport 1.2 §5.2.9.7 (RFC 6698 §2.1.1, "
+        "RFC 7671); regulatory-checks.md REG-TLS-06", **SEC))
+
+
+@pytest.mark.parametrize("matching", [0, 1], ids=["exact", "sha256"])
+@pytest.mark.parametrize("usage", [_usage_case(u) for u in (0, 1, 2, 3)])
+@channel("cert")
+@regulation("ETSI EN 303 645 5.5-1")
+def test_certificate_usage(dut_factory, security_run, timing, transcript, usage, matching):
+    """/0/x/15 = usage, /0/x/13 = matching (0 exact, 1 SHA-256), /0/x/4 = the certificate or hash the usage
+    names.  (1) With a server that satisfies the constraint the device registers and is read.  (2) A second
+    device with the same account, toward a server whose certificate chains to a CA the device trusts but
+    violates the constraint, never completes the handshake, never registers, sends nothing in clear."""
+    _, wrong, bad_cert = _USAGE_CASES[usage]
+    good = dut_factory.ad_hoc_server(certificates=security_run.server_certificates(send_ca=True), label="good server")
+    dev = dut_factory.start(server_uri=good.aio.uri, server=dut_factory.credentials(
+        dut_factory.endpoint(), usage=usage, matching=matching))
+    expect.event(good, "registered", dev.endpoint, since=0, timeout=timing.reaction,
+                 what=f"Register over DTLS{f' (start failed: {dev.error})' if dev.error else ''}")
+    expect.code(good.read(dev.endpoint, "/3/0/0"), codes.CONTENT)
+    bad = dut_factory.ad_hoc_server(certificates=security_run.server_certificates(send_ca=True, **bad_cert),
+                                    label="violating server")
+    dev2 = dut_factory.start(server_uri=bad.aio.uri, server=dut_factory.credentials(
+        dut_factory.endpoint(), usage=usage, matching=matching))
+    _refused(dut_factory, bad, dev2, timing, wrong, label="violating server")
 
 
 @mp("MP-SEC-PSK-WRONG-KEY", "No registration when the server holds another key for the device's identity",

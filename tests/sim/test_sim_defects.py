@@ -14,6 +14,7 @@ from meterproof.lwm2m.formats import link, tlv
 from meterproof.lwm2m.path import P
 from meterproof.sim.defects import DEFECTS, check_defects
 from meterproof.sim.firmware_image import build_image
+from meterproof.sim.security import Credentials
 from simrig import FAST
 
 SYMPTOMS = {}
@@ -467,6 +468,27 @@ def _(rig):
         finally:
             await sr.stop(m, srv)
     assert _secure(rig, go) is not None
+
+
+@symptom("cert-usage-ignored")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.dtls import Certificates
+        from meterproof.sim.meter import SimulatedMeter
+        from meterproof.sim.security import MeterSecurity
+        p = sr.pki()
+        impostor = p["ca"].issue("localhost")            # same trusted CA, same name, not the pinned certificate
+        srv = await sr.dtls_server(certs=Certificates((impostor.certificate,), impostor.key,
+                                                      (p["ca"].ca.certificate,)))
+        c = p["ca"].issue("d11")
+        pinned = Credentials.cert(c.der, c.key_der, p["server"].der, "localhost", usage=3, matching=0)
+        m = SimulatedMeter(srv.uri, "d11", params=FAST, defects=defects, security=MeterSecurity(
+            server=pinned, dtls=dict(sr.TIMERS), trust_store=(p["ca"].ca.der,)))
+        try:
+            return await sr.start_quietly(m) is None and "d11" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
 
 
 def _bootstrap_rig(sr, defects, ep):
