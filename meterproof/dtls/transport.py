@@ -121,6 +121,10 @@ class DtlsSession:
 
     # ------------------------------------------------------------------ input
     def feed(self, datagram: bytes) -> None:
+        if self.state == "open":
+            datagram = rec.without_epoch0(datagram)   # RFC 6347 §4.1.2.7; see records.without_epoch0
+            if not datagram:
+                return
         if self.state == "handshake":
             self.report.observe(datagram, "in")
         try:

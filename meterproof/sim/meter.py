@@ -328,25 +328,18 @@ class SimulatedMeter:
         inner(raw, remote)
 
     def _record_gate(self, inner: Callable[[bytes, tuple], None], data: bytes, addr: tuple) -> None:
-        """Every datagram on a DTLS meter's socket passes here before Mbed TLS sees it.
+        """Every datagram on a DTLS meter's socket passes here before the DTLS transport sees it.
 
-        Once the session is established, epoch-0 records are unauthenticated leftovers or forgeries and
-        are dropped (RFC 6347 §4.1.2.7).  The filter is needed: Mbed TLS 2.28.8 as a client, given a
-        malformed epoch-0 alert after the handshake (e.g. a 3-byte body), fails the read with 0x6C00 and
-        answers the next record with a new ClientHello, i.e. one forged datagram resets the session
-        (found by MP-FUZZ-DTLS; docs/FUZZING.md)."""
+        The conformant path hands everything on: the transport itself discards epoch-0 records once
+        the session is open (RFC 6347 §4.1.2.7, ``dtls.records.without_epoch0``).  The seeded defect
+        believes a plaintext alert and tears the session down, as an unfiltered Mbed TLS 2.28 client does."""
         sess = self.endpoint.transport.session_for(addr)
-        if sess is None or not sess.established:
-            inner(data, addr)
-            return
-        if self.has("dtls-plaintext-alert-kills-session") and not self.dead and _has_plaintext_alert(data):
-            # the seeded defect: the alert is believed and the session torn down
+        if (self.has("dtls-plaintext-alert-kills-session") and not self.dead and sess is not None
+                and sess.established and _has_plaintext_alert(data)):
             sess.close(notify=False)
             self._die("plaintext epoch-0 alert after the handshake")
             return
-        kept = _without_epoch0(data)
-        if kept:
-            inner(kept, addr)
+        inner(data, addr)
 
     @staticmethod
     def _lying_tlv_write(raw: bytes) -> bool:
@@ -492,22 +485,6 @@ def _has_plaintext_alert(data: bytes) -> bool:
     recs, _ = split_records(data)
     return any(r.content_type == ALERT and r.epoch == 0 for r in recs)
 
-
-def _without_epoch0(data: bytes) -> bytes:
-    """The datagram without its epoch-0 records (a cut trailing record stays for Mbed TLS to drop)."""
-    from ..dtls.records import RECORD_HEADER
-    out, i, n = bytearray(), 0, len(data)
-    while i + RECORD_HEADER <= n:
-        length = int.from_bytes(data[i + 11:i + 13], "big")
-        end = i + RECORD_HEADER + length
-        if end > n:
-            break
-        if int.from_bytes(data[i + 3:i + 5], "big") != 0:
-            out += data[i:end]
-        i = end
-    if i < n and out:
-        out += data[i:]
-    return bytes(out)
 
 
 __all__ = ["SimulatedMeter"]

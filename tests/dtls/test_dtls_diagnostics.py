@@ -128,3 +128,14 @@ async def test_client_without_certificate_is_diagnosed_on_the_server() -> None:
         assert "sent no client certificate but the server requires one" in line
     finally:
         client.close(); server.close()
+
+
+def test_without_epoch0_drops_plaintext_records_only() -> None:
+    """RFC 6347 §4.1.2.7: once a session is open, epoch-0 records are discarded, epoch-1 ones kept."""
+    from meterproof.dtls.records import without_epoch0
+    alert0 = bytes.fromhex("15fefd" "0000" "000000000000" "0003" "000000")     # malformed plaintext alert
+    app1 = bytes.fromhex("17fefd" "0001" "000000000001" "0002" "abcd")         # epoch-1 application data
+    assert without_epoch0(alert0) == b""
+    assert without_epoch0(alert0 + app1) == app1
+    assert without_epoch0(app1 + alert0) == app1
+    assert without_epoch0(app1 + b"\x17\xfe") == app1 + b"\x17\xfe"             # a cut tail stays for the stack
