@@ -38,7 +38,7 @@ VERSIONS = ("1.0", "1.1", "1.2")
 TRIGGERS = ("reboot", "power-cycle", "factory-reset", "start-registration", "trigger-update", "trigger-send",
             "set-value")
 FEATURES = ("queue-mode", "send", "composite", "firmware-push", "firmware-pull", "software-management",
-            "create-delete", "bootstrap")
+            "create-delete", "bootstrap", "bootstrap-pack")
 DRIVERS = ("simulator", "process", "modem", "manual")
 SECURITY_MODES = ("nosec", "psk", "rpk", "certificate")
 PROVISIONING = ("profile", "bootstrap")

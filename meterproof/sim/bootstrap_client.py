@@ -16,11 +16,21 @@
 * server-initiated bootstrap: Execute /1/x/9 (int-5) starts a client-initiated one;
 * fallback: a meter whose registration fails and which has a Bootstrap-Server
   account bootstraps (int-7);
+* Bootstrap-Pack-Request (LwM2M 1.2, int-12), only for a meter started with
+  ``bootstrap_pack=True`` (explicit: a meter never guesses which way its
+  Bootstrap-Server provisions): ``GET /bspack?ep=`` Accept SenML CBOR; the 2.05
+  pack is applied atomically -- each /0, /1, /2 instance it carries replaces that
+  instance, as a Bootstrap-Write of the instance does, then the configuration is
+  checked as Bootstrap-Finish checks it; on a problem nothing of the pack stays
+  and the bootstrap fails (retried later) -- then the accounts are persisted and
+  the meter registers.  5.01 (packs not served) or 4.05 (refused): the meter
+  falls back to a Bootstrap-Request;
 * no Finish within EXCHANGE_LIFETIME after the last Bootstrap-Server command
   fails the bootstrap, and the meter retries later (TS Core §6.1.x, §3.6).
 
 Seeded defects here: ``bootstrap-finish-without-server-account`` (Finish is 2.04
-whatever the configuration) and ``bootstrap-delete-removes-bs-account``.
+whatever the configuration), ``bootstrap-delete-removes-bs-account`` and
+``bootstrap-pack-ignored`` (the 2.05 pack is received, never applied).
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Hashable
 from aiocoap import Message
 from aiocoap.numbers import codes
 
-from ..coap import wire
+from ..coap import blockwise, wire
 from ..errors import FormatError, ProtocolError
 from ..lwm2m.bootstrap import SEC_BOOTSTRAP, SEC_SSID, SEC_URI, consistency_problems
 from ..lwm2m.contentformat import CF
@@ -49,6 +59,7 @@ log = logging.getLogger(__name__)
 
 BOOTSTRAP_OBJECTS = (0, 1, 2)          # what Bootstrap-Delete "/" clears (the simulator's other objects stay)
 READABLE = (1, 2)                      # Bootstrap-Read targets (TS Core 1.1 §6.1.7.2)
+PACK_FALLBACK = (codes.NOT_IMPLEMENTED, codes.METHOD_NOT_ALLOWED)   # no packs here: ask with POST /bs instead
 
 
 class BootstrapFailed(ProtocolError):
@@ -63,6 +74,7 @@ class BootstrapClient:
         self.done = asyncio.Event()          # set by an accepted Finish
         self.attempts = 0                    # Bootstrap-Requests sent
         self.finishes: list[str] = []        # the code of every Finish answered ("2.04", "4.06")
+        self.packs: list[str] = []           # per Bootstrap-Pack received: "applied", "ignored" or the refusal
         self.log: list[str] = []             # "PUT /0/0", "DELETE /", ... (tests and symptoms)
         self._task: asyncio.Task[None] | None = None
         self._last_command = 0.0
@@ -122,8 +134,10 @@ class BootstrapClient:
         await security.connect(m, addr)
         self.remote = addr
         self.done.clear()
-        self.active = True
         self.attempts += 1
+        if m.bootstrap_pack and await self._request_pack(addr):
+            return
+        self.active = True
         query = [f"ep={m.endpoint_name}"]
         if m.lwm2m != "1.0":
             query.append(f"pct={int(CF.SENML_CBOR)}")
@@ -146,6 +160,57 @@ class BootstrapClient:
             except asyncio.TimeoutError:
                 continue
         self.active = False
+
+    async def _request_pack(self, addr: Hashable) -> bool:
+        """Bootstrap-Pack-Request (1.2): True once the pack is applied; False when the Bootstrap-Server
+        serves no packs (5.01, 4.05) and a Bootstrap-Request should follow; BootstrapFailed otherwise."""
+        m = self.meter
+        msg = wire.new(codes.GET, uri_path=("bspack",))
+        msg.opt.uri_query = (f"ep={m.endpoint_name}",)
+        msg.opt.accept = CF.SENML_CBOR
+        m.wake()
+        resp = await blockwise.request(m.endpoint, msg, addr, timeout=m.params.exchange_lifetime)
+        if resp.code in PACK_FALLBACK:
+            log.info("%s: Bootstrap-Pack-Request answered %s; Bootstrap-Request instead", m.endpoint_name,
+                     resp.code.dotted)
+            return False
+        if resp.code != codes.CONTENT:
+            raise BootstrapFailed(f"Bootstrap-Pack-Request answered {resp.code.dotted}")
+        self.log.append("GET /bspack")
+        if m.has("bootstrap-pack-ignored"):
+            self.packs.append("ignored")      # "received" -- and the factory configuration stays as it was
+            return True
+        try:
+            self.apply_pack(resp.opt.content_format, resp.payload)
+        except StoreError as err:
+            self.packs.append(f"refused: {err}")
+            raise BootstrapFailed(f"Bootstrap-Pack not applied: {err}") from None
+        self.packs.append("applied")
+        m._save_state()
+        return True
+
+    def apply_pack(self, content_format: int | None, payload: bytes) -> None:
+        """Apply a Bootstrap-Pack all or nothing: every /0, /1, /2 instance in it replaces that instance,
+        then the configuration must pass the Bootstrap-Finish check; StoreError (and the store as it was)
+        otherwise."""
+        m, store = self.meter, self.meter.store
+        values = representation.decode(content_format, payload, Path(), store.model, m.lwm2m)
+        outside = sorted({str(p.truncate(1)) for p in values if p.object_id not in BOOTSTRAP_OBJECTS})
+        if outside:
+            raise StoreError(codes.BAD_REQUEST, f"the pack carries {', '.join(outside)}; this meter takes "
+                                                f"/0, /1 and /2 from a pack")
+        saved = {oid: {iid: dict(store.instance(oid, iid)) for iid in store.instance_ids(oid)}
+                 for oid in BOOTSTRAP_OBJECTS if store.has_object(oid)}
+        try:
+            for oid in sorted({p.object_id for p in values if p.object_id is not None}):
+                self._store_values(Path((oid,)), {p: v for p, v in values.items() if p.object_id == oid})
+            problems = self.configuration_problems()
+            if problems:
+                raise StoreError(codes.NOT_ACCEPTABLE, "; ".join(problems))
+        except BaseException:
+            for oid, insts in saved.items():
+                store.replace_object(oid, insts)
+            raise
 
     # ------------------------------------------------------------------ server-initiated
     def trigger(self) -> None:
@@ -189,10 +254,20 @@ class BootstrapClient:
             raise StoreError(codes.BAD_REQUEST, "Bootstrap-Write targets an object, instance or resource")
         oid = path.object_id
         assert oid is not None
+        if store.object_def(oid) is None or not store.has_object(oid):   # before decoding: 4.04 wins
+            raise StoreError(codes.NOT_FOUND, f"object {oid} is not supported")
+        values = representation.decode(req.opt.content_format, req.payload, path, store.model, m.lwm2m)
+        self._store_values(path, values)
+        return wire.new(codes.CHANGED)
+
+    def _store_values(self, path: Path, values: dict[Path, Any]) -> None:
+        """Bootstrap-Write semantics for ``values`` written at ``path`` (one object at most)."""
+        store = self.meter.store
+        oid = path.object_id
+        assert oid is not None
         odef = store.object_def(oid)
         if odef is None or not store.has_object(oid):
             raise StoreError(codes.NOT_FOUND, f"object {oid} is not supported")
-        values = representation.decode(req.opt.content_format, req.payload, path, store.model, m.lwm2m)
         groups: dict[int, dict[int, Any]] = {}
         for p, v in values.items():
             if not p.startswith(path) or len(p) < 3 or p.object_id != oid:
@@ -220,7 +295,6 @@ class BootstrapClient:
                 if store.has_instance(oid, iid):
                     store.delete_instance(oid, iid)
                 store.create_instance(oid, iid, {**execs, **res})
-        return wire.new(codes.CHANGED)
 
     def _delete(self, path: Path) -> Message:
         store = self.meter.store

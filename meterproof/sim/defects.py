@@ -204,6 +204,10 @@ _ALL = [
     _d("bootstrap-read-refused", "bootstrap",
        "Bootstrap-Read is not implemented",
        "GET /1 from the Bootstrap-Server -> 4.05 instead of 2.05", "int-8"),
+    _d("bootstrap-pack-ignored", "bootstrap",
+       "the Bootstrap-Pack (1.2) is received but never applied: the meter keeps its factory configuration",
+       "GET /bspack?ep= -> 2.05 with a server account, then no Register (C.13: no server account in /0)",
+       "int-12"),
     # ---------------------------------------------------------------- firmware updates
     _d("fw-corrupt-image-accepted", "updates",
        "the image integrity check is skipped",

@@ -80,9 +80,11 @@ class SimulatedMeter:
                  defects: Iterable[str] = (), state_file: str | None = None,
                  params: TransmissionParams = LOOPBACK, lifetime: int = 86400, binding: str = "U",
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
-                 catalog: Catalog | None = None, dtls: Any = None, security: Any = None) -> None:
+                 catalog: Catalog | None = None, dtls: Any = None, security: Any = None,
+                 bootstrap_pack: bool = False) -> None:
         # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
         # security: a sim.security.MeterSecurity -- the factory accounts in /0 (server, Bootstrap-Server, both)
+        # bootstrap_pack: bootstrap with Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2) instead of POST /bs
         self.security = sec.MeterSecurity.build(dtls, security)
         secure = self.security.secure
         if meter not in METER_KINDS:
@@ -91,6 +93,8 @@ class SimulatedMeter:
             raise ConfigError(f"unsupported LwM2M version {lwm2m!r}; choose one of {', '.join(LWM2M_VERSIONS)}")
         if not endpoint:
             raise ConfigError("the endpoint name must not be empty")
+        if bootstrap_pack and lwm2m != "1.2":
+            raise ConfigError(f"Bootstrap-Pack-Request is LwM2M 1.2; this meter is {lwm2m}")
         if not isinstance(lifetime, int) or lifetime < 0:
             raise ConfigError(f"lifetime must be a non-negative integer, got {lifetime!r}")
         if binding != "U":
@@ -109,6 +113,7 @@ class SimulatedMeter:
         self.endpoint_name = endpoint
         self.kind = meter
         self.lwm2m = lwm2m
+        self.bootstrap_pack = bootstrap_pack
         self.defects: frozenset[str] = check_defects(defects)
         self.state_file = state_file
         self.params = params

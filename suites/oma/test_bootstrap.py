@@ -221,16 +221,30 @@ def test_int_11_oscore():
 
 @ets("LightweightM2M-1.2-int-12", "Bootstrap via Bootstrap-Pack-Request")
 @requires(lwm2m="1.2", feature="bootstrap-pack")
-def test_int_12_bootstrap_pack(server, bootstrap_server, dut_factory, timing, transcript):
-    """C→BS GET /bspack?ep=: 2.05 with /0 and /1 (the ETS prints 2.04, an erratum); the client registers."""
+def test_int_12_bootstrap_pack(server, bootstrap_server, dut_factory, security_run, timing, transcript):
+    """C.13; C→BS GET /bspack?ep=: 2.05 with /0 and /1 (the ETS prints 2.04, an erratum); the client
+    applies the pack and registers with the account it carries (int-401: the provisioned credentials on
+    a secure channel), then answers a Read of /3/0.  The simulator is started in its Bootstrap-Pack mode."""
     ep = dut_factory.endpoint()
-    bootstrap_server.plan(ep, BootstrapPlan([dut_factory.account(ep, ssid=1)]))
+    acct = dut_factory.account(ep, ssid=1)
+    bootstrap_server.plan(ep, BootstrapPlan([acct]))
     mark, bmark = server.mark(), bootstrap_server.mark()
-    dut_factory.start(endpoint=ep, **C13)
+    dut_factory.start(endpoint=ep, bootstrap_pack=True, **C13)
     ev = expect.event(bootstrap_server, "bootstrap-pack", ep, since=bmark, timeout=timing.reaction,
                       what="Bootstrap-Pack-Request GET /bspack?ep=")
     expect.equal(ev["code"], "2.05", "Bootstrap-Pack response")
-    expect.event(server, "registered", ep, since=mark, timeout=timing.reaction, what="Register after the pack")
+    reg = expect.event(server, "registered", ep, since=mark, timeout=timing.reaction,
+                       what="Register to the server the Bootstrap-Pack provisioned")
+    session = reg["registration"].remote
+    if security_run.channel == "psk":
+        expect.equal(getattr(session, "psk_identity", None), acct.identity.decode(),
+                     "PSK identity of the registration's DTLS session (the one in the pack)")
+    elif security_run.channel == "cert":
+        expect.equal(getattr(session.report, "peer_certificate_subject", None), f"CN={ep}",
+                     "client certificate of the registration's DTLS session (the one in the pack)")
+    r = server.read(ep, "/3/0", accept=CF.TLV)
+    expect.code(r, codes.CONTENT)
+    expect.has_mandatory_resources(expect.decodes(r))
 
 
 @ets("LightweightM2M-1.2-int-19", "Client Initiated Bootstrap over MQTT")

@@ -11,7 +11,9 @@ Each run is a real ``pytest suites`` subprocess, exactly as a user runs it, with
 ``--meterproof-results`` giving the verdicts as JSON.  A defect's run is limited
 to the cases its catalog entry targets (``--case``), in the first channel mode
 (nosec, psk, cert) where they apply, which keeps the matrix to a few minutes; the claim "fails at least one case" is proven by those
-runs, and the per-case claim by the union over all defects.
+runs, and the per-case claim by the union over all defects.  A defect whose targets are all LwM2M 1.2 cases
+(not applicable to the default 1.1 simulator, e.g. int-12 Bootstrap-Pack) runs once more against the 1.2
+simulator (``--sim-lwm2m 1.2``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 import pytest
 
 from meterproof.sim.defects import DEFECTS
+
+from .conftest import report
 
 REPO = Path(__file__).resolve().parents[2]
 OK = ("passed", "passed with warnings", "not applicable")
@@ -62,7 +66,7 @@ def conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
         extra = ("--alluredir", str(tmp / "allure")) if mode == "nosec" else ()
         cases, out = run_suites(tmp, f"conformant-1.1-{mode}", "-n", "2", "--security", mode, *extra)
         wall = time.monotonic() - t0
-        print(f"\nwhole suite against the conformant simulator (LwM2M 1.1, {mode}): {len(cases)} cases in {wall:.1f}s")
+        report(f"whole suite against the conformant simulator (LwM2M 1.1, {mode}): {len(cases)} cases in {wall:.1f}s")
         bad = {n: v["verdict"] for n, v in cases.items() if v["verdict"] not in OK}
         assert not bad, f"{mode}: cases not passing against the conformant simulator: {bad}\n{out}"
         for n, v in cases.items():
@@ -110,6 +114,10 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
                     verdicts[v["case"]] = v["verdict"]
             if "failed" in verdicts.values() or all(v != "not applicable" for v in verdicts.values()):
                 break
+        if verdicts and all(v == "not applicable" for v in verdicts.values()):
+            # every target needs a LwM2M 1.2 device (e.g. int-12): the 1.2 simulator, nosec channel
+            cases, out = run_suites(tmp_path, f"defect-{name}-1.2", *args, "--sim-lwm2m", "1.2", "--security", "nosec")
+            verdicts = {v["case"]: v["verdict"] for v in cases.values()}
         return name, verdicts, out
 
     t0 = time.monotonic()
@@ -138,7 +146,7 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
     score = 100.0 * (len(passing) - len(uncovered)) / max(1, len(passing))
     lines.append(f"mutation score: {score:.0f}% of {len(passing)} passing cases fail against at least one defect; "
                  f"{len(runs) - len(undetected)}/{len(runs)} defects detected")
-    print("\n" + "\n".join(lines))
+    report("\n".join(lines))
     assert not undetected, "defects no targeted case detects:\n" + "\n".join(
         f"{n}: {v}\n{o}" for n, v, o in undetected)
     assert not uncovered, f"cases that no seeded defect makes fail: {uncovered}"

@@ -2,13 +2,19 @@
 client-initiated (int-0 flow, pct, Discover, Read, Delete keeping the Bootstrap-Server account),
 Finish 4.06 on an inconsistent configuration, registration to the provisioned server over DTLS
 (PSK and certificate), server-initiated (/1/0/9), fallback after a refused registration (int-7),
-and bootstrap results that survive a restart (state_file)."""
+and bootstrap results that survive a restart (state_file); Bootstrap-Pack-Request (1.2, int-12):
+applied all or nothing, a fallback to POST /bs when the Bootstrap-Server serves no packs."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 
+import pytest
+from aiocoap.numbers import codes
+
+from meterproof.coap import wire
+from meterproof.errors import ConfigError
 from meterproof.lwm2m.bootstrap import BootstrapPlan, ServerAccount, psk_account
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.formats import link
@@ -222,3 +228,74 @@ def test_no_finish_in_time_fails_the_bootstrap_and_the_meter_asks_again(rig):
         finally:
             await stop(m, bs, srv)
     rig.run(go(), timeout=40)
+
+
+def test_bootstrap_pack_is_applied_and_the_meter_registers_over_psk(rig):
+    async def go():
+        bs_creds = psk("b11-bs")
+        bs = await bs_server({bs_creds.identity.decode(): bs_creds.secret})
+        keys: dict[str, bytes] = {}
+        srv = await dtls_server(keys)
+        acct = psk_account(srv.uri, "b11", security_instance=0)
+        keys[acct.identity.decode()] = acct.secret
+        bs.plan("b11", BootstrapPlan([acct]))
+        m = meter(srv.uri, "b11", server=None, bootstrap_uri=bs.uri, bootstrap=bs_creds, lwm2m="1.2",
+                  bootstrap_pack=True)
+        try:
+            mark, bmark = srv.events.mark(), bs.events.mark()
+            await m.start()
+            await srv.events.wait("registered", "b11", since=mark, timeout=4)
+            pack = bs.events.all("bootstrap-pack", "b11", bmark)
+            assert pack and pack[0]["code"] == "2.05"
+            assert pack[0]["request"].opt.uri_query == ("ep=b11",)
+            assert not bs.events.all("bootstrap-request", "b11", bmark)          # no POST /bs at all
+            assert srv.registrations["b11"].remote.psk_identity == acct.identity.decode()
+            assert m.bootstrap.packs == ["applied"] and m.store.instance(0, 1)[1] is True   # BS account kept
+        finally:
+            await stop(m, bs, srv)
+    rig.run(go())
+
+
+def test_inconsistent_bootstrap_pack_changes_nothing_and_is_asked_again(rig):
+    async def go():
+        bs, srv = await bs_server(), await udp_server()
+        broken = ServerAccount(srv.uri, ssid=1, mode=3, security_instance=0, extra_server={0: 7})  # /1 SSID 7
+        bs.plan("b12", BootstrapPlan([broken]))
+        m = meter(srv.uri, "b12", server=None, bootstrap_uri=bs.uri, lwm2m="1.2", bootstrap_pack=True)
+        before = {oid: {iid: dict(m.store.instance(oid, iid)) for iid in m.store.instance_ids(oid)}
+                  for oid in (0, 1)}
+        try:
+            await m.start()
+            await bs.events.wait("bootstrap-pack", "b12", timeout=3)
+            mark = bs.events.mark()
+            await bs.events.wait("bootstrap-pack", "b12", since=mark, timeout=4)     # retried after backoff
+            assert m.bootstrap.packs[0].startswith("refused:") and "SSID 7" in m.bootstrap.packs[0]
+            after = {oid: {iid: dict(m.store.instance(oid, iid)) for iid in m.store.instance_ids(oid)}
+                     for oid in (0, 1)}
+            assert after == before and not m.registered.is_set()
+        finally:
+            await stop(m, bs, srv)
+    rig.run(go())
+
+
+def test_bootstrap_pack_not_served_falls_back_to_bootstrap_request(rig):
+    async def go():
+        bs, srv = await bs_server(), await udp_server()
+        bs._pack = lambda *a: wire.new(codes.NOT_IMPLEMENTED)                   # a 1.1 Bootstrap-Server
+        bs.plan("b13", BootstrapPlan([ServerAccount(srv.uri, ssid=1, mode=3, security_instance=0)]))
+        m = meter(srv.uri, "b13", server=None, bootstrap_uri=bs.uri, lwm2m="1.2", bootstrap_pack=True)
+        try:
+            mark = srv.events.mark()
+            await m.start()
+            await _request(bs, "b13")
+            await srv.events.wait("registered", "b13", since=mark, timeout=3)
+            assert m.bootstrap.packs == [] and m.bootstrap.finishes == ["2.04"]
+        finally:
+            await stop(m, bs, srv)
+    rig.run(go())
+
+
+def test_bootstrap_pack_needs_lwm2m_1_2():
+    with pytest.raises(ConfigError, match="Bootstrap-Pack-Request is LwM2M 1.2"):
+        meter("coap://127.0.0.1:5683", "b14", server=None, bootstrap_uri="coap://127.0.0.1:5685", lwm2m="1.1",
+              bootstrap_pack=True)

@@ -583,6 +583,27 @@ def _(rig):
     assert _secure(rig, go) is False
 
 
+@symptom("bootstrap-pack-ignored")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.lwm2m.bootstrap import BootstrapPlan, ServerAccount
+        bs, srv = await sr.bs_server(), await sr.udp_server()
+        bs.plan("d12", BootstrapPlan([ServerAccount(srv.uri, mode=3, security_instance=0)]))
+        m = sr.meter(srv.uri, "d12", server=None, bootstrap_uri=bs.uri, defects=defects, lwm2m="1.2",
+                     bootstrap_pack=True)
+        try:
+            await m.start()
+            code = (await bs.events.wait("bootstrap-pack", "d12", timeout=3))["code"]
+            try:
+                await srv.events.wait("registered", "d12", timeout=1.5)
+                return code, True
+            except Exception:
+                return code, False
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) == ("2.05", False)
+
+
 def test_catalog_is_complete():
     assert len(DEFECTS) >= 30
     for d in DEFECTS.values():
