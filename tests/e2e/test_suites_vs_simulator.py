@@ -30,7 +30,7 @@ import pytest
 
 from meterproof.sim.defects import DEFECTS
 
-from .conftest import report
+from e2e_report import report
 
 REPO = Path(__file__).resolve().parents[2]
 OK = ("passed", "passed with warnings", "not applicable")
