@@ -2,14 +2,27 @@
 
     meterproof simulate --server coap://127.0.0.1:5683 --endpoint meter-0001 \\
         [--meter electricity|gas|water] [--lwm2m 1.0|1.1|1.2] [--defect NAME ...] \\
-        [--state FILE] [--lifetime N]
+        [--state FILE] [--lifetime N] [--control stdin]
     meterproof simulate --list-defects
+
+``--control stdin`` reads one command a line on stdin while the meter runs (as Anjay's and Wakaama's demo
+clients do), so a harness that runs the simulator as an external program can still make it act:
+
+    send [PATH ...]      Send (POST /dp) of these paths (spaces or commas between them), default paths if none
+    update               Registration Update
+    set PATH VALUE       change a resource locally, as a sensor would (VALUE in plain text)
+    reboot               restart the LwM2M client (no De-register)
+    help                 list the commands
+
+Each command is answered on stdout by one line, ``ok: <command>`` or ``error: <command>: <why>``.  End of
+input closes the channel, the meter keeps running.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 
@@ -28,8 +41,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", metavar="FILE", help="persist provisioned state (/0, /1, /2, firmware) here")
     p.add_argument("--lifetime", type=int, default=86400, metavar="N", help="registration lifetime in seconds")
     p.add_argument("--queue-mode", action="store_true", help="register in queue mode and sleep between exchanges")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the simulated readings (default: $METERPROOF_SEED, which meterproof's process "
+                        "driver sets to the run's seed, else 0)")
     p.add_argument("--list-defects", action="store_true", help="print the seeded defects and exit")
+    p.add_argument("--control", choices=("none", "stdin"), default="none",
+                   help="read control commands on stdin: send [paths], update, set PATH VALUE, reboot, help")
 
 
 def list_defects() -> str:
@@ -48,13 +65,84 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--lifetime must be >= 0, got {args.lifetime}")
     from meterproof.sim.meter import SimulatedMeter
 
+    seed = args.seed
+    if seed is None:
+        env_seed = os.environ.get("METERPROOF_SEED", "0")
+        if not env_seed.lstrip("-").isdigit():
+            raise ConfigError(f"METERPROOF_SEED must be an integer, got {env_seed!r}")
+        seed = int(env_seed)
     meter = SimulatedMeter(args.server, args.endpoint, meter=args.meter, lwm2m=args.lwm2m, defects=args.defect,
                            state_file=args.state, lifetime=args.lifetime, queue_mode=args.queue_mode,
-                           seed=args.seed)
-    return asyncio.run(_serve(meter))
+                           seed=seed)
+    return asyncio.run(_serve(meter, control_mode=getattr(args, "control", "none")))
 
 
-async def _serve(meter: "object") -> int:
+CONTROL_HELP = "commands: send [PATH ...] | update | set PATH VALUE | reboot | help"
+
+
+async def control(meter: "object", line: str) -> str:
+    """Run one control command on the running meter; the one-line answer."""
+    from meterproof.lwm2m.formats import text as text_format
+    from meterproof.lwm2m.path import Path
+    from meterproof.sim.meter import SimulatedMeter
+
+    assert isinstance(meter, SimulatedMeter)
+    words = line.split()
+    if not words:
+        return ""
+    cmd, rest = words[0].lower(), words[1:]
+    try:
+        if cmd == "send":
+            paths = [p for w in rest for p in w.split(",") if p]
+            await meter.trigger_send(paths or None)
+        elif cmd == "update":
+            await meter.trigger_update()
+        elif cmd == "set":
+            if len(rest) < 2:
+                raise ValueError("write: set PATH VALUE")
+            path, value = rest[0], line.split(None, 2)[2]
+            parsed = Path.parse(path)
+            decoded = text_format.decode(value.encode(), parsed, meter.store.model)
+            meter.set_value(path, decoded[parsed])
+        elif cmd == "reboot":
+            await meter.reboot()
+        elif cmd == "help":
+            return CONTROL_HELP
+        else:
+            raise ValueError(f"unknown command; {CONTROL_HELP}")
+    except Exception as exc:
+        return f"error: {line.strip()}: {exc}"
+    return f"ok: {line.strip()}"
+
+
+def _read_stdin(loop: asyncio.AbstractEventLoop, queue: "asyncio.Queue[str | None]") -> None:
+    # os.read on the descriptor, not sys.stdin: a daemon thread blocked inside sys.stdin's buffered reader
+    # holds its lock, and the interpreter then cannot shut down when SIGTERM ends the meter
+    buf = b""
+    while True:
+        try:
+            chunk = os.read(0, 4096)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            break
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        for raw in lines:
+            loop.call_soon_threadsafe(queue.put_nowait, raw.decode("utf-8", "replace"))
+    if buf:
+        loop.call_soon_threadsafe(queue.put_nowait, buf.decode("utf-8", "replace"))
+    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+async def _control_loop(meter: "object", queue: "asyncio.Queue[str | None]") -> None:
+    while (line := await queue.get()) is not None:   # one command after the other, in the order given
+        answer = await control(meter, line)
+        if answer:
+            print(answer, flush=True)
+
+
+async def _serve(meter: "object", control_mode: str = "none") -> int:
     from meterproof.sim.meter import SimulatedMeter
 
     assert isinstance(meter, SimulatedMeter)
@@ -70,7 +158,15 @@ async def _serve(meter: "object") -> int:
     print(f"{meter.endpoint_name}: registered at {meter.server_uri}{meter.location} "
           f"({meter.kind}, LwM2M {meter.lwm2m}, defects: {', '.join(sorted(meter.defects)) or 'none'})",
           flush=True)
+    tasks = []
+    if control_mode == "stdin":
+        import threading
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        threading.Thread(target=_read_stdin, args=(loop, queue), daemon=True, name="meterproof-control").start()
+        tasks.append(asyncio.ensure_future(_control_loop(meter, queue)))
     await stop.wait()
+    for t in tasks:
+        t.cancel()
     await meter.stop(deregister=True)
     print(f"{meter.endpoint_name}: de-registered", flush=True)
     return 0

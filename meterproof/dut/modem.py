@@ -10,8 +10,11 @@ Start: the family's ``init`` commands, ``disable`` (errors ignored: the client
 may already be off), then ``configure`` or ``set_server``/``set_endpoint``/
 ``set_credentials`` (for the profile's security mode), then ``enable`` — or
 ``reboot`` for a module whose client starts by itself.  Stop: ``disable``.
-Triggers: reboot, factory-reset, trigger-update (when the family has the
-command) and start-registration (disable + enable).
+Triggers: reboot, factory-reset, trigger-update, trigger-send (when the
+family has the command) and start-registration (disable + enable).  A case
+that wants queue mode (``@dut_config(queue_mode=True)``) runs when the family
+has a ``queue_mode`` step (sent before enable with ``{queue_mode}`` = 1, and
+= 0 for every other case), else it is not applicable.
 
 ``port: virtual`` in a profile runs a :class:`~.virtual_modem.VirtualModem`
 (a pty with the simulator behind it) and drives it through the same code.
@@ -51,7 +54,7 @@ class ModemDriver(Driver):
                  redactor: Redactor | None = None, server_address: str | None = None,
                  serial_factory: Callable[..., Any] | None = None, log_lines: int = 4000,
                  options: Mapping[str, Any] | None = None, virtual: Mapping[str, Any] | None = None,
-                 lwm2m: str = "1.1", params: Any = None) -> None:
+                 lwm2m: str = "1.1", params: Any = None, seed: int | None = None) -> None:
         self.family = load_family(family) if isinstance(family, str) else family
         self.port_name = port
         self.baud = baud
@@ -69,11 +72,18 @@ class ModemDriver(Driver):
         self._virtual_opts = dict(virtual or {})
         self._lwm2m = lwm2m
         self._params = params
+        self._seed = seed
+        self.queue_mode = False
         if options:
             unsupported = {k: v for k, v in options.items() if v not in (None, False)}
+            if "queue_mode" in unsupported and self.family.has("queue_mode"):
+                self.queue_mode = bool(unsupported.pop("queue_mode"))
             if unsupported:
                 raise TriggerUnavailable(f"the case needs the device started with {unsupported}; a modem's "
-                                         f"client is configured by its family's commands only")
+                                         f"client is configured by its family's commands only, and the "
+                                         f"{self.family.name} family has "
+                                         + ("no commands.queue_mode" if "queue_mode" in unsupported else
+                                            "no command for that"))
         t: set[str] = set()
         if self.family.has("reboot"):
             t.add("reboot")
@@ -81,6 +91,8 @@ class ModemDriver(Driver):
             t.add("factory-reset")
         if self.family.has("trigger_update"):
             t.add("trigger-update")
+        if self.family.has("trigger_send"):
+            t.add("trigger-send")
         if self.family.has("enable") and self.family.has("disable"):
             t.add("start-registration")
         self.triggers = frozenset(t)
@@ -105,6 +117,8 @@ class ModemDriver(Driver):
                                       defects=self._virtual_opts.get("defects", ()), lwm2m=self._lwm2m)
             if self._params is not None:
                 kw["params"] = self._params
+            if self._seed is not None:
+                kw["seed"] = self._seed
             self.virtual = VirtualModem(self.family, **kw)
             port = self.virtual.port
         factory = self._serial_factory
@@ -204,7 +218,8 @@ class ModemDriver(Driver):
                     raise ModemError(f"no {kind} URC within {timeout:g}s")
                 self._cond.wait(left)
 
-    def _run_step(self, step: str, *, required: bool = False, ignore_errors: bool = False) -> bool:
+    def _run_step(self, step: str, *, required: bool = False, ignore_errors: bool = False,
+                  extra: Mapping[str, str] | None = None) -> bool:
         cmds = self.family.step(step, self.security.mode)
         if not cmds:
             if required:
@@ -212,7 +227,7 @@ class ModemDriver(Driver):
                                   f"from the module's AT manual ({self.family.path})")
             return False
         for c in cmds:
-            line = fill(c, self._values, f"modem family {self.family.name}: commands.{step}")
+            line = fill(c, {**self._values, **(extra or {})}, f"modem family {self.family.name}: commands.{step}")
             try:
                 self.send(line)
             except ModemError:
@@ -223,7 +238,8 @@ class ModemDriver(Driver):
     # ------------------------------------------------------------------ Driver
     def start(self, server_uri: str, endpoint: str) -> None:
         self._values = placeholder_values(server_uri, endpoint, self.security, self.bootstrap_uri,
-                                          self.server_address, lifetime=str(self.lifetime))
+                                          self.server_address, lifetime=str(self.lifetime),
+                                          queue_mode="1" if self.queue_mode else "0", paths="")
         self.open()
         try:
             for c in self.family.init:
@@ -235,6 +251,7 @@ class ModemDriver(Driver):
             if not configured:
                 self.log.add("driver", "the family has no configuration commands: the module keeps the server "
                                        "and endpoint the lab provisioned")
+            self._run_step("queue_mode")
             if not self._run_step("enable") and not self._run_step("reboot"):
                 self.log.add("driver", "the family has no enable or reboot command: waiting for the module to "
                                        "register by itself")
@@ -270,6 +287,13 @@ class ModemDriver(Driver):
                 self._run_step("factory_reset", required=True)
             elif name == "trigger-update":
                 self._run_step("trigger_update", required=True)
+            elif name == "trigger-send":
+                paths = kwargs.get("paths")
+                if paths and not any("{paths}" in c for c in self.family.step("trigger_send", self.security.mode)
+                                     or ()):
+                    raise TriggerUnavailable(f"the case asks for a Send of {list(paths)}, and the "
+                                             f"{self.family.name} family's commands.trigger_send takes no {{paths}}")
+                self._run_step("trigger_send", required=True, extra={"paths": ",".join(paths or ())})
             elif name == "start-registration":
                 self._run_step("disable", required=True)
                 self._run_step("enable", required=True)

@@ -21,11 +21,13 @@ Schema (every key optional unless marked)::
       set_server: ...
       set_endpoint: ...
       set_credentials: ...
+      queue_mode: ...             #   sent before enable: {queue_mode} is 1 when the case wants queue mode, else 0
       enable: ...
       disable: ...
       reboot: ...
       factory_reset: ...
       trigger_update: ...
+      trigger_send: ...           #   a Send; {paths}: the paths the case asks for, comma-separated
     urc:                          # regular expressions over one line the module sends unasked
       registered: ...
       deregistered: ...
@@ -35,7 +37,7 @@ Schema (every key optional unless marked)::
 
 Command placeholders: ``{server_uri}``, ``{server_host}``, ``{server_port}``,
 ``{endpoint}``, ``{lifetime}``, ``{psk_identity}``, ``{psk_key}`` (hex),
-``{bootstrap_uri}``.
+``{bootstrap_uri}``; ``{queue_mode}`` (1/0, the queue_mode step) and ``{paths}`` (the trigger_send step).
 """
 
 from __future__ import annotations
@@ -51,11 +53,11 @@ import yaml
 from ..errors import ConfigError
 
 FAMILY_DIR = Path(__file__).resolve().parent / "modem_families"
-STEPS = ("configure", "set_server", "set_endpoint", "set_credentials", "enable", "disable", "reboot",
-         "factory_reset", "trigger_update")
+STEPS = ("configure", "set_server", "set_endpoint", "set_credentials", "queue_mode", "enable", "disable", "reboot",
+         "factory_reset", "trigger_update", "trigger_send")
 URCS = ("registered", "deregistered", "registration_failed", "ready")
 PLACEHOLDERS = ("server_uri", "server_host", "server_port", "endpoint", "lifetime", "psk_identity", "psk_key",
-                "bootstrap_uri")
+                "bootstrap_uri", "queue_mode", "paths")
 
 
 class FamilyError(ConfigError):

@@ -108,7 +108,8 @@ class ProcessDriver(Driver):
                  restart_on_crash: bool = True, max_restarts: int = 3, log_lines: int = 2000,
                  case_options: Mapping[str, list[str]] | None = None,
                  triggers: Mapping[str, Mapping[str, str]] | None = None, options: Mapping[str, Any] | None = None,
-                 redactor: Redactor | None = None, server_address: str | None = None) -> None:
+                 redactor: Redactor | None = None, server_address: str | None = None,
+                 seed: int | None = None) -> None:
         try:
             self.argv_template = shlex.split(command)
         except ValueError as exc:
@@ -120,6 +121,8 @@ class ProcessDriver(Driver):
         self.bootstrap_uri = bootstrap_uri
         self.cwd = cwd
         self.env = dict(env or {})
+        if seed is not None:   # the run's seed, for a client that takes one (`meterproof simulate` reads it)
+            self.env.setdefault("METERPROOF_SEED", str(seed))
         self.stop_timeout = stop_timeout
         self.restart_on_crash = restart_on_crash
         self.max_restarts = max_restarts
@@ -286,6 +289,26 @@ class ProcessDriver(Driver):
         return self.proc.pid if self.proc is not None else None
 
     # ------------------------------------------------------------------ triggers
+    def _trigger_values(self, name: str, kind: str, arg: str, kwargs: Mapping[str, Any]) -> dict[str, str]:
+        """The placeholders of a mapped trigger: the command's, plus what the case asks for.
+
+        ``{paths}`` (trigger-send: the paths to send, space-separated), ``{path}`` and ``{value}``
+        (set-value).  A case that asks for paths or a value the mapping has no placeholder for cannot be run
+        faithfully through it: not applicable."""
+        values = dict(self._values)
+        paths = kwargs.get("paths")
+        values["paths"] = " ".join(str(p) for p in paths) if paths else ""
+        values["path"] = str(kwargs.get("path", ""))
+        value = kwargs.get("value", "")
+        values["value"] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        text = arg if kind in ("stdin", "command") else ""
+        needs = [k for k in ("paths", "path", "value")
+                 if (kwargs.get(k) not in (None, "", [], ())) and "{" + k + "}" not in text]
+        if needs:
+            raise TriggerUnavailable(f"the case asks '{name}' for {', '.join(needs)}, and driver.triggers.{name} "
+                                     f"has no {', '.join('{' + k + '}' for k in needs)} placeholder to pass it")
+        return values
+
     def trigger(self, name: str, **kwargs: Any) -> None:
         action = self.extra_triggers.get(name)
         if action is None:
@@ -300,6 +323,7 @@ class ProcessDriver(Driver):
                                          f"driver.triggers (stdin, signal or command)")
             return
         kind, arg = next(iter(action.items()))
+        values = self._trigger_values(name, kind, arg, kwargs)
         self.log.add("driver", f"trigger {name}: {kind} {arg}".rstrip())
         if kind == "restart":
             self._restart()
@@ -311,8 +335,9 @@ class ProcessDriver(Driver):
             proc = self.proc
             if proc is None or proc.stdin is None or proc.poll() is not None:
                 raise TriggerUnavailable("the client is not running")
+            line = " ".join(fill(arg, values, f"driver.triggers.{name}").split())
             try:
-                proc.stdin.write((fill(arg, self._values, f"driver.triggers.{name}") + "\n").encode())
+                proc.stdin.write((line + "\n").encode())
                 proc.stdin.flush()
             except OSError as exc:
                 raise TriggerUnavailable(f"cannot write to the client's stdin: {exc}") from None
@@ -321,7 +346,7 @@ class ProcessDriver(Driver):
                 raise TriggerUnavailable("the client is not running")
             os.kill(self.proc.pid, getattr(signal, arg))
         elif kind == "command":
-            argv = [fill(a, self._values, f"driver.triggers.{name}") for a in shlex.split(arg)]
+            argv = [fill(a, values, f"driver.triggers.{name}") for a in shlex.split(arg)]
             res = subprocess.run(argv, capture_output=True, timeout=60, cwd=self.cwd, env={**os.environ, **self.env})
             for line in (res.stdout + res.stderr).decode("utf-8", "replace").splitlines():
                 self.log.add(name, line)
@@ -338,13 +363,14 @@ class ProcessDriver(Driver):
 
 
 def from_profile_options(opts: Mapping[str, Any], *, security: Security, options: Mapping[str, Any],
-                         redactor: Redactor | None = None, bootstrap_uri: str | None = None) -> ProcessDriver:
+                         redactor: Redactor | None = None, bootstrap_uri: str | None = None,
+                         seed: int | None = None) -> ProcessDriver:
     """Build the driver from a validated profile's ``driver_options``."""
     return ProcessDriver(opts["command"], security=security, bootstrap_uri=bootstrap_uri, cwd=opts.get("cwd"),
                          env=opts.get("env"), stop_timeout=opts.get("stop_timeout", 5.0),
                          restart_on_crash=opts.get("restart_on_crash", True),
                          max_restarts=opts.get("max_restarts", 3), log_lines=opts.get("log_lines", 2000),
                          case_options=opts.get("case_options"), triggers=opts.get("triggers"), options=options,
-                         redactor=redactor, server_address=opts.get("server_address"))
+                         redactor=redactor, server_address=opts.get("server_address"), seed=seed)
 
 

@@ -13,7 +13,9 @@ example URC lines when its meter registers, de-registers or fails.
 
 "Enable" starts a :class:`~meterproof.sim.meter.SimulatedMeter` on the modem's
 own event loop (a :class:`~meterproof.lwm2m.sync.LoopThread`), "disable" stops
-it with a De-register, "reboot" restarts it without one.
+it with a De-register, "reboot" restarts it without one; "queue_mode" with
+``{queue_mode}`` = 1 makes the next start register in queue mode, and
+"trigger_send" makes the running meter Send (``{paths}``, comma-separated).
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ class VirtualModem:
             for cmds in variants:
                 for cmd in cmds or ():
                     out.append((step, template_regex(cmd)))
+        # the most specific template first: 'AT#X=0,1,"{endpoint}","{psk_identity}","{psk_key}"' before
+        # 'AT#X=0,1,"{endpoint}"', which would otherwise swallow the whole PSK line as the endpoint
+        out.sort(key=lambda sr: -len(sr[1].groupindex))
         return out
 
     # ------------------------------------------------------------------ serial side
@@ -118,7 +123,7 @@ class VirtualModem:
 
     # ------------------------------------------------------------------ the LwM2M client behind it
     def _step(self, step: str, values: dict[str, str]) -> None:
-        if step in ("configure", "set_server", "set_endpoint", "set_credentials"):
+        if step in ("configure", "set_server", "set_endpoint", "set_credentials", "queue_mode"):
             self.settings.update(values)
             self._write_line("OK")
         elif step == "enable":
@@ -146,6 +151,13 @@ class VirtualModem:
                 return
             self._write_line("OK")
             self._spawn(self.meter.trigger_update())
+        elif step == "trigger_send":
+            if self.meter is None:
+                self._write_line("ERROR")
+                return
+            self._write_line("OK")
+            paths = [p for p in (values.get("paths") or "").split(",") if p.strip()]
+            self._spawn(self.meter.trigger_send([p.strip() for p in paths] or None))
 
     def _server_uri(self) -> str | None:
         s = self.settings
@@ -179,7 +191,7 @@ class VirtualModem:
         lifetime = self.settings.get("lifetime")
         m = SimulatedMeter(self._server_uri() or "", self.settings["endpoint"],
                            lifetime=int(lifetime) if lifetime and lifetime.isdigit() else self.default_lifetime,
-                           **self.meter_options)
+                           queue_mode=self.settings.get("queue_mode") == "1", **self.meter_options)
         self.meter = m
         try:
             await m.start()

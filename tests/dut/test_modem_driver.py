@@ -99,14 +99,16 @@ def test_unopenable_port_names_the_field() -> None:
 
 def test_triggers_follow_the_family() -> None:
     assert ModemDriver("meterproof", "virtual").triggers == {"reboot", "factory-reset", "trigger-update",
-                                                             "start-registration"}
+                                                             "trigger-send", "start-registration"}
     assert ModemDriver("quectel-bc66", "virtual").triggers == {"reboot", "start-registration"}
+    assert ModemDriver("telit-me310", "virtual").triggers == {"reboot", "start-registration"}
     assert ModemDriver("ublox-sara-r4", "virtual").triggers == frozenset()
     d = ModemDriver("ublox-sara-r4", "virtual")
     with pytest.raises(TriggerUnavailable, match="no command for 'reboot'"):
         d.trigger("reboot")
-    with pytest.raises(TriggerUnavailable, match="queue_mode"):
-        ModemDriver("meterproof", "virtual", options={"queue_mode": True})
+    with pytest.raises(TriggerUnavailable, match="no commands.queue_mode"):
+        ModemDriver("quectel-bc66", "virtual", options={"queue_mode": True})
+    assert ModemDriver("meterproof", "virtual", options={"queue_mode": True}).queue_mode
 
 
 @pytest.mark.parametrize("name", builtin_families())
