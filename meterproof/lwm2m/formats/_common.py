@@ -269,3 +269,15 @@ def group_by_resource(paths: Iterable[Path]) -> dict[Path, list[Path]]:
     for p in paths:
         out.setdefault(Path(p.ids[:3]), []).append(p)
     return out
+
+
+def encoding_type(path: Path, value: Value, model: "TypeResolver | None") -> tuple[Value, DataType]:
+    """``value`` converted to the data type it is encoded as, and that type: the model's when it knows
+    the resource (whose single/multiple shape is checked), else the one the Python value implies."""
+    rdef = resource_def(model, path)
+    if rdef is not None:
+        check_shape(path, rdef)
+        dtype = rdef.type
+    else:
+        dtype = kind_of(value)
+    return to_type(value, dtype, path), dtype

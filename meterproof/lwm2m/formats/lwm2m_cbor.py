@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import FormatError
 from ..path import MAX_ID, Path
 from ..values import ValueTree
-from ._common import check_shape, check_value_path, kind_of, resource_def, to_type
+from ._common import check_shape, check_value_path, encoding_type, resource_def
 from .cbor import dumps, from_cbor_item, loads, to_cbor_item
 
 if TYPE_CHECKING:
@@ -84,13 +84,8 @@ def encode(values: ValueTree, base: Path, model: "TypeResolver | None" = None) -
     root: dict[int, Any] = {}
     for path, value in values.items():
         check_value_path(path, base)
-        rdef = resource_def(model, path)
-        if rdef is not None:
-            check_shape(path, rdef)
-            dtype = rdef.type
-        else:
-            dtype = kind_of(value)
-        item = to_cbor_item(to_type(value, dtype, path), dtype)
+        typed, dtype = encoding_type(path, value, model)
+        item = to_cbor_item(typed, dtype)
         node = root
         for i in path.ids[:-1]:
             nxt = node.setdefault(i, {})

@@ -21,11 +21,11 @@ from ..model.types import DataType
 from ..path import Path
 from ..values import ObjLnk, Value, ValueTree
 from ._common import (
+    encoding_type,
     b64_std_decode,
     b64_std_encode,
     check_shape,
     check_value_path,
-    kind_of,
     objlnk_from_text,
     parse_name,
     resource_def,
@@ -110,13 +110,7 @@ def encode(values: ValueTree, base: Path, model: "TypeResolver | None" = None) -
     whole = list(values) == [base]
     for path, value in values.items():
         check_value_path(path, base)
-        rdef = resource_def(model, path)
-        if rdef is not None:
-            check_shape(path, rdef)
-            dtype = rdef.type
-        else:
-            dtype = kind_of(value)
-        value = to_type(value, dtype, path)
+        value, dtype = encoding_type(path, value, model)
         e: dict[str, Any] = {} if whole else {"n": "/".join(map(str, path.ids[nb:]))}
         if dtype is DataType.BOOLEAN:
             e["bv"] = value

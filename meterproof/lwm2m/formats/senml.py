@@ -31,9 +31,9 @@ from ..model.types import DataType
 from ..path import Path
 from ..values import ObjLnk, Value, ValueTree
 from ._common import (
+    encoding_type,
     check_shape,
     check_value_path,
-    kind_of,
     objlnk_from_text,
     parse_name,
     resource_def,
@@ -252,13 +252,8 @@ def value_field(value: Value, dtype: DataType, labels: Labels,
 
 def _field(path: Path, value: Value, model: "TypeResolver | None", labels: Labels,
            vd_encode: Callable[[bytes], Any]) -> tuple[Label, Any]:
-    rdef = resource_def(model, path)
-    if rdef is not None:
-        check_shape(path, rdef)
-        dtype = rdef.type
-    else:
-        dtype = kind_of(value)
-    return value_field(to_type(value, dtype, path), dtype, labels, vd_encode)
+    typed, dtype = encoding_type(path, value, model)
+    return value_field(typed, dtype, labels, vd_encode)
 
 
 def pack_from_tree(values: ValueTree, base: Path, model: "TypeResolver | None", labels: Labels,
