@@ -88,7 +88,10 @@ def test_conformant_simulator_passes_every_applicable_case(conformant_11: dict[s
 
 @pytest.mark.parametrize("version", ["1.0", "1.2"])
 def test_conformant_simulator_other_versions(tmp_path: Path, version: str) -> None:
+    t0 = time.monotonic()
     cases, out = run_suites(tmp_path, f"conformant-{version}", "-n", "2", "--sim-lwm2m", version)
+    report(f"whole suite against the conformant simulator (LwM2M {version}, nosec): {len(cases)} cases in "
+           f"{time.monotonic() - t0:.1f}s")
     bad = {n: v["verdict"] for n, v in cases.items() if v["verdict"] not in OK}
     assert not bad, f"LwM2M {version}: cases not passing against the conformant simulator: {bad}\n{out}"
 

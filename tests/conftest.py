@@ -1,10 +1,16 @@
 """Prints what the end-to-end tests measured (suite wall times, the defect-by-case matrix) in the
-terminal summary, also under pytest-xdist, whose workers' stdout is not shown."""
+terminal summary, also under pytest-xdist, whose workers' stdout is not shown.
+
+It lives at the top of tests/ because the xdist controller, which writes the summary, loads only the
+conftest files of the paths it is given, never those of sub-folders."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from e2e_report import SUMMARY
+
+SUMMARY = Path(__file__).resolve().parents[1] / "reports" / "out" / "e2e-summary.txt"
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):
