@@ -22,6 +22,16 @@ Code = codes.Code
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="aiocoap")
 
 
+def _extended(raw: bytes, pos: int, nibble: int) -> tuple[int, int]:
+    """An option delta or length nibble with its extension bytes (RFC 7252 §3.1: 13 -> one byte + 13,
+    14 -> two bytes + 269); returns (value, next position), value -1 when the extension is cut off."""
+    if nibble == 13:
+        return (raw[pos] + 13, pos + 1) if pos < len(raw) else (-1, pos)
+    if nibble == 14:
+        return (int.from_bytes(raw[pos:pos + 2], "big") + 269, pos + 2) if pos + 2 <= len(raw) else (-1, pos)
+    return nibble, pos
+
+
 def check(raw: bytes) -> list[str]:
     """Every RFC 7252 §3 message-format rule ``raw`` breaks (empty list if none)."""
     problems: list[str] = []
@@ -64,30 +74,14 @@ def check(raw: bytes) -> list[str]:
             if nib == 15:
                 problems.append(f"option {label} nibble 15 is reserved (RFC 7252 §3.1)")
                 return problems
-        if delta == 13:
-            if pos >= n:
-                problems.append("truncated option delta extension (RFC 7252 §3.1)")
-                return problems
-            delta = raw[pos] + 13
-            pos += 1
-        elif delta == 14:
-            if pos + 2 > n:
-                problems.append("truncated option delta extension (RFC 7252 §3.1)")
-                return problems
-            delta = int.from_bytes(raw[pos:pos + 2], "big") + 269
-            pos += 2
-        if length == 13:
-            if pos >= n:
-                problems.append("truncated option length extension (RFC 7252 §3.1)")
-                return problems
-            length = raw[pos] + 13
-            pos += 1
-        elif length == 14:
-            if pos + 2 > n:
-                problems.append("truncated option length extension (RFC 7252 §3.1)")
-                return problems
-            length = int.from_bytes(raw[pos:pos + 2], "big") + 269
-            pos += 2
+        delta, pos = _extended(raw, pos, delta)
+        if delta < 0:
+            problems.append("truncated option delta extension (RFC 7252 §3.1)")
+            return problems
+        length, pos = _extended(raw, pos, length)
+        if length < 0:
+            problems.append("truncated option length extension (RFC 7252 §3.1)")
+            return problems
         number += delta
         if number > 0xFFFF:
             problems.append(f"option number {number} exceeds 65535 (RFC 7252 §3.1)")

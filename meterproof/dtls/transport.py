@@ -444,6 +444,16 @@ class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
             raise RuntimeError("transport not open")
         return self._local
 
+    #: Open sessions by peer address (each role fills it its own way).
+    sessions: dict[tuple[str, int], DtlsSession]
+
+    def close(self) -> None:
+        for s in list(self.sessions.values()):
+            s.close()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
     def error_received(self, exc: Exception) -> None:
         if self.on_error is not None:
             self.on_error(None, exc)
@@ -591,13 +601,6 @@ class DtlsServerTransport(_DtlsBase):
         if sess is not None:
             sess.write(data)
 
-    def close(self) -> None:
-        for s in list(self.sessions.values()):
-            s.close()
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
-
 
 class DtlsClientTransport(_DtlsBase):
     """The device side: a session per server address, opened on the first send to it.
@@ -681,13 +684,6 @@ class DtlsClientTransport(_DtlsBase):
     def _forget(self, session: DtlsSession) -> None:
         if self.sessions.get(session.peer) is session:
             del self.sessions[session.peer]
-
-    def close(self) -> None:
-        for s in list(self.sessions.values()):
-            s.close()
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
 
 
 #: Where each role checks the peer's certificate chain against a peer_policy: the client once the server's
