@@ -6,7 +6,6 @@ family, and the Telit family spoken end to end by the virtual modem."""
 from __future__ import annotations
 
 import sys
-import time
 
 import pytest
 
@@ -15,20 +14,14 @@ from meterproof.dut.base import TriggerUnavailable
 from meterproof.dut.modem import ModemDriver
 from meterproof.dut.process import ProcessDriver
 from meterproof.lwm2m.sync import SyncServer
+
+from dut_support import wait_for
 from meterproof.profile import Security
 
 SIM = "meterproof simulate --server {server_uri} --endpoint {endpoint} --control stdin"
 TRIGGERS = {"trigger-send": {"stdin": "send {paths}"}, "trigger-update": {"stdin": "update"},
             "set-value": {"stdin": "set {path} {value}"}}
 PSK = bytes.fromhex("7e117e117e117e11")
-
-
-def wait_for(cond, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 # ---------------------------------------------------------------------------- process driver + simulate

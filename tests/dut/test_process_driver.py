@@ -13,6 +13,8 @@ from meterproof.dut.base import TriggerUnavailable
 from meterproof.dut.process import ProcessDriver, server_parts
 from meterproof.errors import ConfigError
 from meterproof.lwm2m.sync import SyncServer
+
+from dut_support import wait_for
 from meterproof.profile import Security
 
 SIM = "meterproof simulate --server {server_uri} --endpoint {endpoint} --state {state_dir}/state.json"
@@ -21,14 +23,6 @@ PSK = bytes.fromhex("5ec2e75ec2e75ec2e7")
 
 def registered(server: SyncServer, endpoint: str, mark: int, timeout: float = 15) -> None:
     server.wait_event("registered", endpoint, since=mark, timeout=timeout)
-
-
-def wait_for(cond, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 def test_start_register_output_stop(server: SyncServer) -> None:
