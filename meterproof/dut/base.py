@@ -37,3 +37,12 @@ class Driver(ABC):
     def logs(self) -> str:
         """What the device and the driver said (console output, AT exchanges), secrets masked; for the report."""
         return ""
+
+    def crashes(self) -> list[str]:
+        """Every unexpected end of the device so far, oldest first, one line each ("exit status 1",
+        "killed by signal SIGSEGV"); drivers that cannot tell report none."""
+        return []
+
+    #: The device keeps its state between cases (a modem, a meter on the bench): what a case changed must be
+    #: put back.  The simulator and the process driver start a fresh device for every case.
+    persistent: bool = False

@@ -55,6 +55,7 @@ def _isatty(stream: Any) -> bool:
 
 class ManualDriver(Driver):
     kind = "manual"
+    persistent = True     # the operator's meter keeps what a case wrote
 
     def __init__(self, prompts: Mapping[str, str] | None = None, *, timeout: float = 300.0,
                  security: Security | None = None, bootstrap_uri: str | None = None,

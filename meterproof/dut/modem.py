@@ -48,6 +48,7 @@ class Urc:
 
 class ModemDriver(Driver):
     kind = "modem"
+    persistent = True     # a modem keeps its LwM2M configuration between cases
 
     def __init__(self, family: str | ModemFamily, port: str, *, baud: int = 115200, command_timeout: float = 5.0,
                  security: Security | None = None, bootstrap_uri: str | None = None, lifetime: int = 86400,

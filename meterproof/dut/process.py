@@ -78,6 +78,17 @@ def fill(template: str, values: Mapping[str, str], what: str) -> str:
         raise ConfigError(f"{what}: unknown placeholder {{{exc.args[0]}}} in {template!r}") from None
 
 
+def exit_description(code: int) -> str:
+    """``-11`` -> "killed by signal SIGSEGV (-11)"; ``3`` -> "exit status 3" (subprocess return codes)."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by signal {name} ({code})"
+    return f"exit status {code}"
+
+
 class RingLog:
     """The last ``maxlen`` lines of a device's output and of the driver's own actions, already redacted."""
 
@@ -144,6 +155,7 @@ class ProcessDriver(Driver):
         self._running = False          # the client should be running (a death is a crash)
         self._threads: list[threading.Thread] = []
         self.exits: list[int] = []     # exit codes of every client process that ended
+        self._crashes: list[str] = []  # unexpected ends, described (exit status or signal)
 
     # ------------------------------------------------------------------ configuration
     @staticmethod
@@ -209,7 +221,8 @@ class ProcessDriver(Driver):
             self.exits.append(code)
             if proc is not self.proc or not self._running:
                 return
-            self.log.add("driver", f"client exited unexpectedly with status {code}")
+            self._crashes.append(exit_description(code))
+            self.log.add("driver", f"client exited unexpectedly: {exit_description(code)}")
             if not self.restart_on_crash or self.restarts >= self.max_restarts:
                 self.log.add("driver", f"not restarted ({self.restarts} restarts of at most {self.max_restarts})")
                 self._running = False
@@ -354,6 +367,10 @@ class ProcessDriver(Driver):
                 raise TriggerUnavailable(f"the '{name}' command exited with status {res.returncode}")
 
     # ------------------------------------------------------------------ report
+    def crashes(self) -> list[str]:
+        with self._lock:
+            return list(self._crashes)
+
     def logs(self) -> str:
         return self.log.text()
 

@@ -59,7 +59,8 @@ def test_restart_on_crash_is_counted(server: SyncServer) -> None:
         assert not d.running
     finally:
         d.stop()
-    assert "client exited unexpectedly with status -9" in d.logs()
+    assert "client exited unexpectedly: killed by signal SIGKILL (-9)" in d.logs()
+    assert d.crashes() == ["killed by signal SIGKILL (-9)"] * 3
 
 
 def test_reboot_trigger_restarts_and_factory_reset_wipes_state(server: SyncServer) -> None:
