@@ -95,12 +95,20 @@ class Security:
         return hashlib.sha256(b"meterproof-psk:" + self.psk_key).hexdigest()[:16] if self.psk_key else None
 
 
+#: What a firmware image of a profile is for (``firmware.images[].role``): the firmware cases pick by role.
+FIRMWARE_ROLES = ("newer", "older", "current", "corrupt", "unsupported")
+#: ``firmware.image_format: meterproof-sim`` -- the device is meterproof's own simulated meter, whose images
+#: meterproof builds on demand (meterproof.sim.firmware_image); every other device lists its real images.
+SIM_IMAGE_FORMAT = "meterproof-sim"
+
+
 @dataclass(frozen=True, slots=True)
 class FirmwareImage:
     name: str
     file: str
     version: str = ""
     expect: str = "accept"   # accept: the device installs it; reject: it must refuse it (corrupt, unsigned, ...)
+    role: str = "newer"      # newer | older | current | corrupt | unsupported (FIRMWARE_ROLES)
 
 
 @dataclass(slots=True)
@@ -124,6 +132,7 @@ class Profile:
     security: Security = field(default_factory=Security)
     firmware: tuple[FirmwareImage, ...] = ()
     firmware_delivery: tuple[str, ...] = ()
+    firmware_image_format: str | None = None   # "meterproof-sim": images built on demand (the simulator)
     transmission: str = "default"          # "default" (RFC 7252 §4.8) or "loopback" (fast, for local clients)
     registration_timeout: float | None = None
     identity: dict[str, str] = field(default_factory=dict)
@@ -325,17 +334,27 @@ def from_dict(d: Any, src: str = "<dict>", base_dir: FsPath | None = None) -> Pr
     transmission = c.choice(timing, "transmission", ("default", "loopback"), "default", "timing.")
     reg_timeout = c.number(timing, "registration_timeout", None, "timing.")
 
-    fw = c.mapping(d.get("firmware"), "firmware", "images: [...], delivery: [push, pull]")
-    c.known(fw, ("images", "delivery"), "firmware.")
+    fw = c.mapping(d.get("firmware"), "firmware", "images: [...], delivery: [push, pull], image_format: ...")
+    c.known(fw, ("images", "delivery", "image_format"), "firmware.")
     images: list[FirmwareImage] = []
     for i, img in enumerate(c.list_(fw, "images", where="firmware.")):
         where = f"firmware.images[{i}]."
-        img = c.mapping(img, where[:-1], "name, file, version, expect: accept|reject")
-        c.known(img, ("name", "file", "version", "expect"), where)
+        img = c.mapping(img, where[:-1], "name, file, role: newer|older|current|corrupt|unsupported, version, "
+                                         "expect: accept|reject")
+        c.known(img, ("name", "file", "version", "expect", "role"), where)
+        role = c.choice(img, "role", FIRMWARE_ROLES, "newer", where)
+        default_expect = "accept" if role in ("newer", "current") else "reject"
         images.append(FirmwareImage(c.str_(img, "name", where=where), c.path(img.get("file"), where + "file"),
                                     str(img.get("version", "")),
-                                    c.choice(img, "expect", ("accept", "reject"), "accept", where)))
+                                    c.choice(img, "expect", ("accept", "reject"), default_expect, where), role))
+        if role in ("newer", "older", "current") and not images[-1].version:
+            raise c.err(where + "version", f"a '{role}' image needs the version string the device reports in "
+                                           f"/3/0/3 once it runs it")
     delivery = c.list_(fw, "delivery", ("push", "pull"), "firmware.")
+    image_format = c.opt_str(fw, "image_format", "firmware.")
+    if image_format is not None and image_format != SIM_IMAGE_FORMAT:
+        raise c.err("firmware.image_format", f"the only built-in image format is {SIM_IMAGE_FORMAT!r} (meterproof's "
+                                             f"simulated meter); for another device list its images instead")
 
     waivers: list[Waiver] = []
     for i, w in enumerate(c.list_(d, "waivers")):
@@ -350,7 +369,8 @@ def from_dict(d: Any, src: str = "<dict>", base_dir: FsPath | None = None) -> Pr
         features=c.list_(d, "features", FEATURES), triggers=c.list_(d, "triggers", TRIGGERS),
         driver=dtype, driver_options=dopts, security_mode=mode, time_scale=float(scale or 1.0),
         waivers=tuple(waivers), ddf_dirs=ddf_dirs, source=src, raw=d, security=security,
-        firmware=tuple(images), firmware_delivery=delivery, transmission=transmission,
+        firmware=tuple(images), firmware_delivery=delivery, firmware_image_format=image_format,
+        transmission=transmission,
         registration_timeout=reg_timeout, identity=ident, base_dir=c.base)
 
 

@@ -15,12 +15,13 @@ METER_FLOATS = {3421: 1, 3423: 1, 3424: 1}   # Voltage / Cumulated gas volume / 
     clause="OMA TS Core 1.1 Appendix C (Data Types): Boolean in plain text is the character 0 or 1")
 @requires(content_format=CF.TEXT)
 def test_text_boolean(server, dut, transcript):
-    """GET /1/0/6 (Notification Storing, Boolean) with Accept text/plain: 2.05 text/plain.
-    Pass: the payload is exactly b"0" or b"1"."""
-    r = server.read(dut.endpoint, "/1/0/6", accept=CF.TEXT)
+    """GET /1/x/6 (Notification Storing, Boolean, of the Server instance serving us) with Accept text/plain:
+    2.05 text/plain.  Pass: the payload is exactly b"0" or b"1"."""
+    path = dut.server_path(6)
+    r = server.read(dut.endpoint, path, accept=CF.TEXT)
     expect.code(r, codes.CONTENT)
     expect.content_format(r, CF.TEXT)
-    expect.true(r.payload in (b"0", b"1"), "/1/0/6 in text/plain", "b'0' or b'1'", repr(r.payload))
+    expect.true(r.payload in (b"0", b"1"), f"{path} in text/plain", "b'0' or b'1'", repr(r.payload))
 
 
 def _read(server: Any, dut: Any, path: str, cf: int) -> Any:

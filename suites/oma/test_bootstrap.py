@@ -21,6 +21,8 @@ from fixtures import CF, codes, ets, expect, requires
 from fixtures.security import channel
 
 C13 = dict(server=None, bootstrap=True)
+#: int-9 writes a lone Server Object resource; the instance is the Bootstrap-Server's choice (the ETS: /1/x/5).
+LONE_SERVER_INSTANCE = 0
 
 
 def _requested(bootstrap_server, dev, timing, mark=0):  # type: ignore[no-untyped-def]
@@ -51,8 +53,9 @@ def _write_account(bootstrap_server, dev, acct):  # type: ignore[no-untyped-def]
 
 @ets("LightweightM2M-1.1-int-0", "Client Initiated Bootstrap")
 def test_int_0_client_initiated_bootstrap(bootstrap_server, dut_factory, timing, transcript):
-    """1. C→BS POST /bs?ep=: 2.04.  2. BS writes /0/0 (server account, bs=false) and /1/0: 2.04 each.
-    3. BS Discover /: 2.05 with lwm2m="1.x", </0/0>;ssid=1, </1/0>;ssid=1, </3/0>.  4. Finish: 2.04."""
+    """1. C→BS POST /bs?ep=: 2.04.  2. BS writes the C.1 server account /0/i (bs=false) and /1/j (the instance ids
+    are the Bootstrap-Server's choice; the ETS uses 0): 2.04 each.  3. BS Discover /: 2.05 with lwm2m="1.x",
+    </0/i>;ssid=1, </1/j>;ssid=1, </3/0>.  4. Finish: 2.04."""
     dev = dut_factory.start(**C13)
     _requested(bootstrap_server, dev, timing)
     acct = dut_factory.account(dev.endpoint, ssid=1)
@@ -61,8 +64,9 @@ def test_int_0_client_initiated_bootstrap(bootstrap_server, dut_factory, timing,
     expect.code(disc, codes.CONTENT)
     version, links = _discover_links(disc)
     expect.true(version is not None, "Bootstrap-Discover first element", 'lwm2m="1.x"', disc.payload[:40])
-    expect.equal(links.get("/0/0", {}).get("ssid"), "1", "ssid of </0/0> in Bootstrap-Discover")
-    expect.equal(links.get("/1/0", {}).get("ssid"), "1", "ssid of </1/0> in Bootstrap-Discover")
+    for target in (f"/0/{acct.security_instance}", f"/1/{acct.server_instance}"):
+        expect.equal(links.get(target, {}).get("ssid"), str(acct.ssid), f"ssid of <{target}> in Bootstrap-Discover",
+                     clause="OMA TS Core 1.1 §5.2.7.3 Bootstrap-Discover: server accounts carry their ssid")
     expect.true("/3/0" in links, "</3/0> in Bootstrap-Discover", "present", sorted(links))
     expect.code(bootstrap_server.finish(dev.endpoint), codes.CHANGED)
 
@@ -88,7 +92,7 @@ def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, ex
                      "client certificate of the registration's DTLS session (the provisioned one)")
     r = server.read(ep, "/3/0", accept=CF.TLV)
     expect.code(r, codes.CONTENT)
-    expect.has_mandatory_resources(expect.decodes(r))
+    expect.has_mandatory_resources(expect.decodes(r), dut_factory.dut(dev))
 
 
 @ets("LightweightM2M-1.1-int-1", "Client Initiated Bootstrap Full (PSK)")
@@ -142,15 +146,16 @@ def test_int_4_bootstrap_delete(server, bootstrap_server, dut_factory, timing, t
 @ets("LightweightM2M-1.1-int-5", "Server Initiated Bootstrap")
 @requires(lwm2m="1.1")   # the Bootstrap-Request Trigger /1/x/9 is a LwM2M 1.1 resource of the Server object
 def test_int_5_server_initiated_bootstrap(server, bootstrap_server, dut_factory, timing, transcript):
-    """A registered client with a Bootstrap-Server account: S executes /1/0/9: 2.04; the client sends
-    POST /bs?ep=; the bootstrap completes with Finish 2.04."""
+    """A registered client with a Bootstrap-Server account: S executes /1/x/9 (x: the Server instance serving S,
+    found on the device): 2.04; the client sends POST /bs?ep=; the bootstrap completes with Finish 2.04."""
     ep = dut_factory.endpoint()
     bootstrap_server.plan(ep, BootstrapPlan([dut_factory.account(ep, ssid=1)]))
     mark = server.mark()
     dev = dut_factory.start(endpoint=ep, bootstrap=True)
     expect.event(server, "registered", ep, since=mark, timeout=timing.reaction, what="initial Register")
+    trigger = dut_factory.dut(dev).server_path(9)
     bmark = bootstrap_server.mark()
-    expect.code(server.execute(ep, "/1/0/9"), codes.CHANGED)
+    expect.code(server.execute(ep, trigger), codes.CHANGED)
     _requested(bootstrap_server, dev, timing, bmark)
     fin = expect.event(bootstrap_server, "bootstrap-finished", ep, since=bmark, timeout=timing.reaction,
                        what="Bootstrap-Finish of the server-initiated bootstrap")
@@ -186,12 +191,13 @@ def test_int_8_bootstrap_read(bootstrap_server, dut_factory, timing, transcript)
     Finish: 2.04."""
     dev = dut_factory.start(**C13)
     _requested(bootstrap_server, dev, timing)
-    _write_account(bootstrap_server, dev, dut_factory.account(dev.endpoint, ssid=1))
+    acct = dut_factory.account(dev.endpoint, ssid=1)
+    _write_account(bootstrap_server, dev, acct)
     acl = {"/2/0/0": 3, "/2/0/1": 0, "/2/0/2/0": 31, "/2/0/3": 65535}
     expect.code(bootstrap_server.write(dev.endpoint, "/2/0", acl), codes.CHANGED)
     r1 = bootstrap_server.read(dev.endpoint, "/1")
     expect.code(r1, codes.CONTENT)
-    expect.value(expect.decodes(r1), "/1/0/0", 1)
+    expect.value(expect.decodes(r1), f"/1/{acct.server_instance}/0", acct.ssid)
     r2 = bootstrap_server.read(dev.endpoint, "/2")
     expect.code(r2, codes.CONTENT)
     expect.value(expect.decodes(r2), "/2/0/0", 3)
@@ -200,11 +206,11 @@ def test_int_8_bootstrap_read(bootstrap_server, dut_factory, timing, transcript)
 
 @ets("LightweightM2M-1.1-int-9", "Bootstrap and Configuration Consistency")
 def test_int_9_configuration_consistency(bootstrap_server, dut_factory, timing, transcript):
-    """The Bootstrap-Server writes only /1/0/5 = 86400, then Finish: 4.06 Not Acceptable (no complete
+    """The Bootstrap-Server writes only /1/x/5 = 86400, then Finish: 4.06 Not Acceptable (no complete
     server account)."""
     dev = dut_factory.start(**C13)
     _requested(bootstrap_server, dev, timing)
-    expect.code(bootstrap_server.write(dev.endpoint, "/1/0/5", 86400), codes.CHANGED)
+    expect.code(bootstrap_server.write(dev.endpoint, f"/1/{LONE_SERVER_INSTANCE}/5", 86400), codes.CHANGED)
     expect.code(bootstrap_server.finish(dev.endpoint), codes.NOT_ACCEPTABLE,
                 clause="OMA TS Core 1.1 §6.1.7.5: Bootstrap-Finish on an inconsistent configuration is 4.06")
 
@@ -229,7 +235,7 @@ def test_int_12_bootstrap_pack(server, bootstrap_server, dut_factory, security_r
     acct = dut_factory.account(ep, ssid=1)
     bootstrap_server.plan(ep, BootstrapPlan([acct]))
     mark, bmark = server.mark(), bootstrap_server.mark()
-    dut_factory.start(endpoint=ep, bootstrap_pack=True, **C13)
+    dev = dut_factory.start(endpoint=ep, bootstrap_pack=True, **C13)
     ev = expect.event(bootstrap_server, "bootstrap-pack", ep, since=bmark, timeout=timing.reaction,
                       what="Bootstrap-Pack-Request GET /bspack?ep=")
     expect.equal(ev["code"], "2.05", "Bootstrap-Pack response")
@@ -244,7 +250,7 @@ def test_int_12_bootstrap_pack(server, bootstrap_server, dut_factory, security_r
                      "client certificate of the registration's DTLS session (the one in the pack)")
     r = server.read(ep, "/3/0", accept=CF.TLV)
     expect.code(r, codes.CONTENT)
-    expect.has_mandatory_resources(expect.decodes(r))
+    expect.has_mandatory_resources(expect.decodes(r), dut_factory.dut(dev))
 
 
 @ets("LightweightM2M-1.2-int-19", "Client Initiated Bootstrap over MQTT")

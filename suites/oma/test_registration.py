@@ -2,72 +2,111 @@
 
 Source of the steps and pass criteria: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A
 § Registration (paraphrased in ../shared/reference/oma-ets-cases.md §1.2);
-operation rules from OMA TS Core 1.1 §6.2 and TS Transport 1.1 §6.2.
+operation rules from OMA TS Core 1.1 §6.2 and TS Transport 1.1 §6.2 (1.0: TS 1.0 §5.3).
+
+The ETS writes ``/1/0/x``; a device numbers its Server Object instances as it likes, so every case works
+on the instance that serves this Server (``dut.server_path``, found by Short Server ID on the device).
+Values the device holds (lifetime, binding) are read from it and, on devices that outlive a case, put back.
 """
 
 from __future__ import annotations
 
-from fixtures import CF, codes, dut_config, errata, ets, expect, mp, requires
+from fixtures import CF, P, codes, dut_config, errata, ets, expect, mp, requires
 
+#: Objects a Register's object list must not hold, per registered LwM2M version: TS 1.0 §5.3.1 and TS Core
+#: 1.1 §6.2.1 (Security /0; 1.1 adds OSCORE /21), TS Core 1.2 §6.2.1 (also COSE /23).
 FORBIDDEN_IN_OBJECT_LIST = {"1.0": (0,), "1.1": (0, 21), "1.2": (0, 21, 23)}
+LIFETIME, DISABLE, DISABLE_TIMEOUT, UPDATE_TRIGGER = 1, 4, 5, 8
+
+
+def _clause(dut, core_1_0: str, core_1_1: str) -> str:  # type: ignore[no-untyped-def]
+    """The clause of the TS release the device registered with."""
+    return core_1_0 if dut.lwm2m_version == "1.0" else core_1_1
+
+
+def _lifetime(server, dut) -> int:  # type: ignore[no-untyped-def]
+    """The device's current lifetime (/1/x/1), read as a supporting step."""
+    path = dut.server_path(LIFETIME)
+    with expect.supporting(f"read the Lifetime {path}", "int-224 (Read on Resource)"):
+        r = server.read(dut.endpoint, path)
+        expect.code(r, codes.CONTENT)
+        value = expect.decodes(r).get(P(path))
+        expect.true(isinstance(value, int), f"{path} value", "an integer", repr(value))
+    return int(value)
 
 
 def _set_lifetime(server, dut, seconds: int):  # type: ignore[no-untyped-def]
-    """Write /1/0/1 and return (write result, event mark taken before the write)."""
+    """Write the Lifetime of the account serving us; returns (write result, event mark taken before the write).
+    The device's own lifetime is put back after the case on devices that keep their state."""
+    path = dut.server_path(LIFETIME)
+    if dut.driver.persistent:
+        dut.restore_later(path, _lifetime(server, dut), dut.value_format())
     mark = server.mark()
-    return server.write(dut.endpoint, "/1/0/1", seconds, content_format=CF.TEXT), mark
+    return server.write(dut.endpoint, path, seconds, content_format=dut.value_format()), mark
 
 
 @ets("LightweightM2M-1.1-int-101", "Initial Registration")
 def test_int_101_initial_registration(server, dut, registration, transcript):
     """The client registers with its endpoint name, lifetime, LwM2M version and object list.
 
-    Pass: Register carries ep, lt, lwm2m (the version the device declares) and b (if present, valid);
-    the object list has /1 and /3 and never the Security object (/0; 1.1+: nor /21 OSCORE;
-    1.2: nor /23); the server answered 2.01 with a location under /rd.
+    Pass: Register carries ep; lt (TS Core 1.1+: required; TS 1.0: optional, 86400 when absent) as an integer;
+    lwm2m = the version the device declares (TS 1.0: optional, 1.0 when absent); b, when present, valid for
+    that version (the server refuses an invalid one); the object list holds /1 and /3 and never the Security
+    object /0 (1.1+: nor /21 OSCORE; 1.2: nor /23 COSE).
     """
     q = registration.query.params
+    v10 = dut.lwm2m_version == "1.0"
     expect.equal(q.get("ep"), dut.endpoint, "Register 'ep' query parameter")
-    expect.true("lt" in q and (q["lt"] or "").isdigit(), "Register 'lt' query parameter", "an integer",
-                repr(q.get("lt")))
-    expect.equal(q.get("lwm2m", "(absent)" if dut.lwm2m_version != "1.0" else "1.0"), dut.lwm2m_version,
-                 "Register 'lwm2m' query parameter")
+    if "lt" in q or not v10:
+        expect.true("lt" in q and (q["lt"] or "").isdigit(), "Register 'lt' query parameter", "an integer",
+                    repr(q.get("lt", "(absent)")),
+                    clause=_clause(dut, "OMA TS 1.0 §5.3.1 Table 'Register' (Lifetime optional, an integer)",
+                                   "OMA TS Core 1.1 §6.2.1 Table 'Registration parameters' (Lifetime required)"))
+    expect.equal(q.get("lwm2m", "1.0" if v10 else "(absent)"), dut.profile.lwm2m_version,
+                 "Register 'lwm2m' query parameter (the version the device declares)",
+                 clause=_clause(dut, "OMA TS 1.0 §5.3.1 (LwM2M Version, 1.0 when absent)",
+                                "OMA TS Core 1.1 §6.2.1 Table 'Registration parameters' (LwM2M Version required)"))
     objects = registration.objects
     for oid in (1, 3):
         expect.true(oid in objects.objects, f"object /{oid} in the Register object list", "present",
-                    f"absent (list: {sorted(objects.objects)})")
-    for oid in FORBIDDEN_IN_OBJECT_LIST[dut.lwm2m_version]:
+                    f"absent (list: {sorted(objects.objects)})",
+                    clause="OMA TS Core 1.1 §6.2.1: the mandatory Server (1) and Device (3) objects MUST be part "
+                           "of the registration payload")
+    for oid in FORBIDDEN_IN_OBJECT_LIST.get(dut.lwm2m_version, (0,)):
         expect.true(oid not in objects.objects, f"object /{oid} in the Register object list", "absent",
                     f"present ({', '.join(str(lk.path) for lk in objects.links if lk.path.object_id == oid)})",
-                    clause="OMA TS Core 1.1 §6.2.1: the Security object MUST NOT be part of the object list")
-    expect.true(registration.location.startswith("/rd/"), "registration location", "under /rd",
-                registration.location)
+                    clause="OMA TS Core 1.1 §6.2.1: the Security object (and OSCORE, COSE) MUST NOT be part of the "
+                           "object list")
 
 
 @ets("LightweightM2M-1.1-int-102", "Registration Update")
 def test_int_102_registration_update(server, dut, timing, transcript):
     """A new lifetime written to the Server object is announced in a Registration Update.
 
-    1. S writes /1/0/1 = 20: 2.04.  2. C sends Update with lt=20: S answers 2.04.
+    1. S writes /1/x/1 = 20 (x: the instance serving S): 2.04.  2. C sends Update with lt=20: S answers 2.04.
     """
     lifetime = timing.attr(20)
     r, mark = _set_lifetime(server, dut, lifetime)
     expect.code(r, codes.CHANGED)
     ev = expect.event(server, "updated", dut.endpoint, since=mark, timeout=timing.reaction,
                       what="Registration Update after the lifetime write")
-    expect.equal(ev["params"].get("lt"), str(lifetime), "Update 'lt' query parameter")
+    expect.equal(ev["params"].get("lt"), str(lifetime), "Update 'lt' query parameter",
+                 clause="OMA TS Core 1.1 §6.2.2: lt MUST equal /1/x/1; an Update follows its change")
 
 
 @mp("MP-REG-LT", "Registration is refreshed before its lifetime expires", epic="Client Registration",
     feature="Registration interface", clause="OMA TS Core 1.1 §6.2.2: the client MUST send an Update "
     "before the lifetime expires")
 def test_update_before_lifetime_expiry(server, dut, timing, transcript):
-    """With a short lifetime the client Updates before it expires and so never drops out of the directory."""
+    """With a short lifetime the client Updates before it expires and so never drops out of the directory.
+
+    Supporting: S writes /1/x/1 = 3 s (scaled) and the client announces it (int-102 checks that)."""
     lifetime = timing.attr(3)
     r, mark = _set_lifetime(server, dut, lifetime)
-    expect.code(r, codes.CHANGED)
-    first = expect.event(server, "updated", dut.endpoint, since=mark, timeout=timing.reaction,
-                         what="Registration Update after the lifetime write")
+    with expect.supporting("the lifetime write and the Update announcing it", "int-102"):
+        expect.code(r, codes.CHANGED)
+        first = expect.event(server, "updated", dut.endpoint, since=mark, timeout=timing.reaction,
+                             what="Registration Update after the lifetime write")
     refresh = expect.event(server, ("updated", "expired"), dut.endpoint, since=first.index + 1,
                            timeout=lifetime + timing.late, what="a refreshing Update within the lifetime")
     expect.equal(refresh.kind, "updated", "registration state at the end of the lifetime")
@@ -77,31 +116,40 @@ def test_update_before_lifetime_expiry(server, dut, timing, transcript):
 def test_int_103_deregistration(server, dut, timing, transcript):
     """Executing Disable makes the client de-register.
 
-    1. S executes /1/0/4: 2.04.  2. C sends De-register (DELETE on its location): S answers 2.02.
+    Configuration C.3 (the optional Disable /1/x/4 exists; else not applicable).
+    1. S executes /1/x/4: 2.04.  2. C sends De-register (DELETE on its location): S answers 2.02.
+    A device that outlives the case gets a short Disable Timeout /1/x/5 first, so that it comes back.
     """
-    links = server.discover(dut.endpoint, "/1/0").links or []
-    if not any(lk.target == "/1/0/4" for lk in links):
-        expect.not_applicable("the device does not implement the optional Disable resource /1/0/4 "
-                              "(ETS configuration C.3 needs it)")
+    dut.require(dut.server_path(DISABLE), why="ETS configuration C.3 (Disable) needs")
+    back = dut.driver.persistent and dut.has(dut.server_path(DISABLE_TIMEOUT))
+    if back:
+        dut.configure({dut.server_path(DISABLE_TIMEOUT): timing.attr(5)}, why="bringing the device back after "
+                      "Disable", content_format=dut.value_format())
     mark = server.mark()
-    r = server.execute(dut.endpoint, "/1/0/4")
+    r = server.execute(dut.endpoint, dut.server_path(DISABLE))
     expect.code(r, codes.CHANGED)
     expect.event(server, "deregistered", dut.endpoint, since=mark, timeout=timing.reaction,
-                 what="De-register after Disable")
+                 what="De-register after Disable", clause="OMA TS Core 1.1 E.2 (Disable): the client de-registers")
+    if back:
+        with expect.supporting("the device registering again after its Disable Timeout", "int-101"):
+            expect.event(server, "registered", dut.endpoint, since=mark, timeout=timing.attr(5) + timing.reaction,
+                         what="Register after the Disable Timeout")
 
 
 @ets("LightweightM2M-1.1-int-104", "Registration Update Trigger")
 def test_int_104_registration_update_trigger(server, dut, timing, transcript):
     """Executing Registration Update Trigger makes the client send an Update without parameters.
 
-    1. S executes /1/0/8: 2.04.  2. C sends Update with no query parameters: 2.04.
+    1. S executes /1/x/8: 2.04.  2. C sends Update with no query parameters: 2.04.
     """
     mark = server.mark()
-    r = server.execute(dut.endpoint, "/1/0/8")
+    r = server.execute(dut.endpoint, dut.server_path(UPDATE_TRIGGER))
     expect.code(r, codes.CHANGED)
     ev = expect.event(server, "updated", dut.endpoint, since=mark, timeout=timing.reaction,
-                      what="Registration Update after the trigger")
-    expect.equal(ev["params"], {}, "Update query parameters (none expected: nothing changed)")
+                      what="Registration Update after the trigger",
+                      clause="OMA TS Core 1.1 E.2 (Registration Update Trigger) and §6.2.2")
+    expect.equal(ev["params"], {}, "Update query parameters (none expected: nothing changed)",
+                 clause="OMA TS Core 1.1 §6.2.2: an Update carries only the parameters that changed")
 
 
 @ets("LightweightM2M-1.1-int-105", "Discarded Register Update")
@@ -109,17 +157,21 @@ def test_int_104_registration_update_trigger(server, dut, timing, transcript):
 def test_int_105_discarded_register_update(server, dut, timing, transcript):
     """When the server has lost the registration, the Update gets 4.04 and the client registers anew.
 
-    1. S forgets the registration.  2. C's next Update is answered 4.04.  3. C sends Register: 2.01.
+    1. S writes a low lifetime to /1/x/1 (erratum: PUT, not POST) and forgets the registration.
+    2. C's next Update (the one announcing the lifetime, or the refresh before it expires) is answered 4.04.
+    3. Pass: C sends Register (2.01) after the 4.04.
     """
     errata.apply("resource-write-is-put")
+    lifetime = timing.attr(10)
     server.lt.call(server.aio.forget_at_next_update, dut.endpoint)
-    mark = server.mark()
-    r = server.execute(dut.endpoint, "/1/0/8")
-    expect.code(r, codes.CHANGED)
-    expect.event(server, "update-unknown", None, since=mark, timeout=timing.reaction,
-                 what="the Update the server answers with 4.04")
-    expect.event(server, "registered", dut.endpoint, since=mark, timeout=timing.reaction,
-                 what="a new Register after the 4.04 answer to the Update")
+    r, mark = _set_lifetime(server, dut, lifetime)
+    with expect.supporting("the lifetime write and an Update from the client", "int-102 and MP-REG-LT"):
+        expect.code(r, codes.CHANGED)
+        gone = expect.event(server, "update-unknown", None, since=mark, timeout=lifetime + timing.reaction,
+                            what="an Update, which the server answers with 4.04")
+    expect.event(server, "registered", dut.endpoint, since=gone.index + 1, timeout=timing.reaction,
+                 what="a new Register after the 4.04 answer to the Update",
+                 clause="OMA TS Core 1.1 §6.2.2: an Update answered 4.04 Not Found makes the client Register again")
 
 
 @ets("LightweightM2M-1.1-int-108", "Turn on Queue Mode")

@@ -52,13 +52,14 @@ def test_reserved_option_nibble(server, dut, timing, transcript):
 @mp("MP-ROB-TLV", "TLV length beyond the payload", **ROB,
     clause="OMA TS Core 1.1 §6.4.3 TLV (length of the value); TS Transport 1.1 Table 6.4-1 (4.00 Bad Request)")
 def test_lying_tlv_length(server, dut, timing, transcript):
-    """POST /1/0 (partial Write) in TLV: /1/0/1 Lifetime whose length field says 32 bytes, 2 follow.
+    """POST /1/x (partial Write on the Server instance serving us) in TLV: the Lifetime resource (1) whose length
+    field says 32 bytes, 2 follow.
     Sent once, as raw bytes: a retransmission would hide a stall.
     Pass: 4.00 Bad Request, answered in time (no stall).
     Pass: the device still answers a Read of /3/0/0."""
     lying = tlv_header(3, 1, 32) + b"\x0e\x10"
     mid, token = server.aio.endpoint.next_mid(), server.aio.endpoint.new_token()
-    write = packets.request(packets.POST, _device_path(dut, "/1/0"), mid, token, content_format=CF.TLV,
+    write = packets.request(packets.POST, _device_path(dut, dut.server_path()), mid, token, content_format=CF.TLV,
                             payload=lying)
     replies = _replies(server, dut, write, _answer_budget(timing))
     expect.true(bool(replies), "answer to the malformed Write", f"4.00 within {_answer_budget(timing):.1f}s",
