@@ -45,6 +45,23 @@ _MEDIA = {
 }
 
 
+#: Formats a client MUST serve, per LwM2M release: TS 1.0 §6.4 ("The LwM2M Client MUST support the TLV data
+#: format"; plain text, opaque and JSON are MAY) and TS Core 1.1 §7.4 / 1.2 §7.4 ("The LwM2M Client MUST support
+#: plain text, opaque, and CoRE Link data formats and it SHOULD support at least one of SenML CBOR or SenML JSON").
+MANDATORY_FORMATS: dict[str, tuple[CF, ...]] = {
+    "1.0": (CF.TLV,),
+    "1.1": (CF.TEXT, CF.OPAQUE, CF.LINK),
+    "1.2": (CF.TEXT, CF.OPAQUE, CF.LINK),
+}
+#: TS Core 1.1 §7.4: a client SHOULD support at least one of these (1.0: none).
+SHOULD_ONE_OF: dict[str, tuple[CF, ...]] = {"1.1": (CF.SENML_CBOR, CF.SENML_JSON), "1.2": (CF.SENML_CBOR, CF.SENML_JSON)}
+
+
+def mandatory(cf: int, lwm2m_version: str) -> bool:
+    """Whether a client of ``lwm2m_version`` must serve content format ``cf`` whatever its profile says."""
+    return cf in MANDATORY_FORMATS.get(lwm2m_version, ())
+
+
 def name(cf: int | None) -> str:
     if cf is None:
         return "none"

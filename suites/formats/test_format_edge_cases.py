@@ -50,3 +50,36 @@ def test_float_tlv_vs_senml_cbor(server, dut, transcript):
             return
     expect.not_applicable(f"{path} never held a stable non-integral value over 50 read triples; "
                           "truncation cannot be observed")
+
+
+#: What each mandatory format is read on: a resource, an instance, a Discover (every device has /3/0/16 and /3/0).
+_PROBES = {CF.TLV: ("/3/0", "Read"), CF.TEXT: ("/3/0/16", "Read"), CF.LINK: ("/3", "Discover")}
+
+
+@mp("MP-FMT-MANDATORY", "The content formats the device's LwM2M release makes mandatory are served", **FMT,
+    clause="OMA TS 1.0 §6.4 (the client MUST support TLV); OMA TS Core 1.1 §7.4 (the client MUST support plain "
+           "text, opaque and CoRE Link, and SHOULD support SenML CBOR or SenML JSON)")
+def test_mandatory_formats(server, dut, transcript):
+    """For the release the device registered with, whatever its profile claims:
+    1.0: GET /3/0 Accept TLV: 2.05 TLV that decodes.
+    1.1+: GET /3/0/16 Accept text/plain: 2.05 text; Discover /3: 2.05 link format (opaque applies to Opaque
+    resources only and is covered where the device has one); GET /3/0 in SenML CBOR or SenML JSON: a warning
+    when neither is served (SHOULD).
+    A profile that omits a mandatory format is a warning too: cases gated on it still run."""
+    from meterproof.lwm2m.contentformat import MANDATORY_FORMATS, SHOULD_ONE_OF
+    version = dut.lwm2m_version
+    for cf in MANDATORY_FORMATS.get(version, ()):
+        expect.should(cf == CF.LINK or dut.profile.claims_format(cf), f"the profile's content_formats", f"to list {CF(cf).name}, "
+                      f"mandatory in LwM2M {version}", "omitted (cases needing it run regardless)")
+        if cf not in _PROBES:
+            continue
+        path, op = _PROBES[cf]
+        r = server.discover(dut.endpoint, path) if op == "Discover" else server.read(dut.endpoint, path, accept=cf)
+        expect.code(r, codes.CONTENT)
+        expect.content_format(r, cf)
+        if op == "Read":
+            expect.decodes(r)
+    wanted = SHOULD_ONE_OF.get(version, ())
+    if wanted:
+        served = [cf for cf in wanted if server.read(dut.endpoint, "/3/0", accept=cf).code == codes.CONTENT]
+        expect.should(bool(served), "SenML CBOR or SenML JSON for GET /3/0", "at least one served", "neither")

@@ -32,7 +32,7 @@ def _case(oid: int, name: str) -> Any:
 def _accept(dut: Any) -> int | None:
     """TLV when claimed (the 1.0 default), else SenML CBOR or JSON; None lets the device choose."""
     for cf in (CF.TLV, CF.SENML_CBOR, CF.SENML_JSON):
-        if dut.profile.claims_format(cf):
+        if dut.serves(cf):
             return cf
     return None
 

@@ -294,7 +294,7 @@ def test_int_232_read_senml_cbor(server, dut, transcript):
 
 
 def _composite_format(dut) -> int:  # type: ignore[no-untyped-def]
-    return CF.SENML_CBOR if dut.profile.claims_format(CF.SENML_CBOR) else CF.SENML_JSON
+    return CF.SENML_CBOR if dut.serves(CF.SENML_CBOR) else CF.SENML_JSON
 
 
 @ets("LightweightM2M-1.1-int-235", "Read-Composite Operation on root path")

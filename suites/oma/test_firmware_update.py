@@ -28,7 +28,7 @@ FIRMWARE = "OMA TS Core 1.1 E.6 (Firmware Update object) state machine"
 # ---------------------------------------------------------------------------- helpers
 def _read_fw(server: Any, dut: Any) -> tuple[int, int]:
     """GET /5/0 (TLV when the device claims it): 2.05; returns (State, Update Result)."""
-    accept = CF.TLV if dut.profile.claims_format(CF.TLV) else None
+    accept = CF.TLV if dut.serves(CF.TLV) else None
     r = server.read(dut.endpoint, "/5/0", accept=accept)
     expect.code(r, codes.CONTENT)
     vals = expect.decodes(r)
@@ -134,7 +134,7 @@ def test_int_751_read_firmware_object(server, dut, timing, transcript):
     """GET /5/0 (TLV when claimed): 2.05.
     Pass: State (3) = 0 Idle, Update Result (5) = 0; /5/0/9 (delivery method) present, and /5/0/8 (protocols)
     where the device implements it."""
-    accept = CF.TLV if dut.profile.claims_format(CF.TLV) else None
+    accept = CF.TLV if dut.serves(CF.TLV) else None
     r = server.read(dut.endpoint, "/5/0", accept=accept)
     expect.code(r, codes.CONTENT)
     vals = expect.decodes(r)

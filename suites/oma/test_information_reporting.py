@@ -71,7 +71,7 @@ def _observe_composite(server: Any, dut: Any, paths: tuple[str, ...]) -> Any:
 
 
 def _senml(dut: Any) -> int:
-    return CF.SENML_CBOR if dut.profile.claims_format(CF.SENML_CBOR) else CF.SENML_JSON
+    return CF.SENML_CBOR if dut.serves(CF.SENML_CBOR) else CF.SENML_JSON
 
 
 def _values(obs: Any, n: Notification) -> ValueTree:
