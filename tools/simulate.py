@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         seed = int(env_seed)
     meter = SimulatedMeter(args.server, args.endpoint, meter=args.meter, lwm2m=args.lwm2m, defects=args.defect,
                            state_file=args.state, lifetime=args.lifetime, queue_mode=args.queue_mode,
-                           seed=seed)
+                           seed=seed, standalone=True)
     return asyncio.run(_serve(meter, control_mode=getattr(args, "control", "none")))
 
 

@@ -37,6 +37,10 @@ _ALL = [
     _d("register-lists-security-object", "registration",
        "the Register object list includes the Security object",
        "Register payload contains </0/0>", "int-101"),
+    _d("register-rejected-binding", "registration",
+       "the Register spells queue mode inside the binding (b=UQ) although the client registers as LwM2M 1.1+",
+       "POST /rd?...&lwm2m=1.1&b=UQ: the server refuses it (4.00) and the meter never registers; the whole run "
+       "judges it once and reports every other case not run", "int-101"),
     _d("register-wrong-version", "registration",
        "the Register request always says lwm2m=1.0",
        "Register query has lwm2m=1.0 although the client implements 1.1/1.2", "int-101", "int-108"),
@@ -236,6 +240,10 @@ _ALL = [
        "a CoAP option nibble of 15 kills the CoAP stack",
        "after such a message the meter answers nothing at all", "MP-ROB-OPT",
        "MP-FUZZ-COAP", "MP-FUZZ-QUERY", "MP-FUZZ-POC", "MP-FUZZ-REPRO"),
+    _d("process-crash-on-reserved-option-nibble", "robustness",
+       "a CoAP option nibble of 15 crashes the client process (segmentation fault)",
+       "run as its own process (`meterproof simulate`), the meter dies by SIGSEGV; the case that sent the datagram "
+       "fails with 'device crashed' and the signal", "MP-ROB-OPT"),
     _d("hang-on-lying-tlv-length", "robustness",
        "a TLV write whose length exceeds the payload hangs the parser",
        "the meter stops answering for 10 x ACK_TIMEOUT", "MP-ROB-TLV",

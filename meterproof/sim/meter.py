@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import signal
 import random
 import socket
 import time
@@ -81,10 +83,12 @@ class SimulatedMeter:
                  params: TransmissionParams = LOOPBACK, lifetime: int = 86400, binding: str = "U",
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
                  catalog: Catalog | None = None, dtls: Any = None, security: Any = None,
-                 bootstrap_pack: bool = False) -> None:
+                 bootstrap_pack: bool = False, standalone: bool = False) -> None:
         # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
         # security: a sim.security.MeterSecurity -- the factory accounts in /0 (server, Bootstrap-Server, both)
         # bootstrap_pack: bootstrap with Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2) instead of POST /bs
+        # standalone: the meter is its own process (`meterproof simulate`), so a seeded crash may end it for real
+        self.standalone = standalone
         self.security = sec.MeterSecurity.build(dtls, security)
         secure = self.security.secure
         if meter not in METER_KINDS:
@@ -316,6 +320,12 @@ class SimulatedMeter:
             self._awake_until = now + self.params.max_transmit_wait
         if self.has("crash-on-reserved-option-nibble") and any("nibble 15" in p for p in wire.check(raw)):
             self._die("option nibble 15")
+            return
+        if self.has("process-crash-on-reserved-option-nibble") and any("nibble 15" in p for p in wire.check(raw)):
+            if self.standalone:          # a real segmentation fault: the process ends, its driver sees the signal
+                log.error("%s: seeded defect: option nibble 15 crashes the process", self.endpoint_name)
+                os.kill(os.getpid(), signal.SIGSEGV)
+            self._die("option nibble 15 (the process would end)")
             return
         if self.has("crash-on-unexpected-ack") and len(raw) >= 4 and (raw[0] >> 4) & 3 in (2, 3):
             key = (remote, int.from_bytes(raw[2:4], "big"))

@@ -87,6 +87,8 @@ class RegistrationClient:
         if m.lwm2m == "1.0":
             if not queue:
                 binding = binding.replace("Q", "")
+        if m.has("register-rejected-binding") and m.lwm2m != "1.0":
+            binding += "Q"              # the 1.0 spelling of queue mode, invalid in 1.1+ (TS Core 1.1 §6.2.1)
         q.append(f"b={binding}")
         if queue and m.lwm2m != "1.0":
             q.append("Q")

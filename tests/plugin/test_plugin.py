@@ -42,6 +42,12 @@ def test_warn():
 def test_device_timeout():
     from meterproof.coap.endpoint import RequestTimeout
     raise RequestTimeout("no ACK")
+
+@ets("LightweightM2M-1.1-int-223", "a supporting step fails")
+def test_inconclusive():
+    with expect.supporting("read /1/3 for reference", "int-224"):
+        expect.equal(4, 5, "the reference value")
+    raise AssertionError("must not get here")
 '''
 
 
@@ -62,9 +68,26 @@ def test_verdicts(pytester: pytest.Pytester) -> None:
     assert v["test_warn"]["verdict"] == "passed with warnings"
     assert v["test_device_timeout"]["verdict"] == "failed", "a silent device is a finding, not a harness error"
     assert v["test_fail"]["case"] == "int-203"
+    assert v["test_inconclusive"]["verdict"] == "inconclusive"
+    assert "read /1/3 for reference" in v["test_inconclusive"]["reason"]
+    assert "int-224" in v["test_inconclusive"]["reason"]
     out = res.stdout.str()
     assert "meterproof conformance summary" in out
     assert "expected 1, received 2" in out
+
+
+def test_results_json_holds_what_a_lab_triages(pytester: pytest.Pytester) -> None:
+    """Per case: the outcome, the message, the clause, expected and received values, the reason, the duration."""
+    _, v = _run(pytester)
+    fail = v["test_fail"]
+    assert fail["expected"] == "1" and fail["received"] == "2"
+    assert fail["message"].startswith("the value of /3/0/9: expected 1, received 2")
+    assert "int-203" in fail["clause"]
+    assert fail["title"] == "non-conformant"
+    assert isinstance(fail["duration"], float)
+    assert v["test_not_applicable"]["reason"].startswith("the device does not claim content format LWM2M_CBOR")
+    assert v["test_warn"]["warnings"] and "a SHOULD" in v["test_warn"]["warnings"][0]
+    assert v["test_broken"]["message"] == "RuntimeError: socket exploded"
 
 
 def test_case_selection(pytester: pytest.Pytester) -> None:

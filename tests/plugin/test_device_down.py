@@ -1,0 +1,83 @@
+"""A device that cannot be brought up is judged once, and a device that crashes during a case fails that case.
+
+Real ``pytest suites`` runs (subprocesses, ``-n 2``) against a simulated meter that:
+
+* sends a Register the server must refuse (seeded defect ``register-rejected-binding``): int-101 fails with the
+  server's reason, every other case is *not run* with that reason, and the run ends within twice the
+  registration timeout;
+* never registers (a process driver whose command never speaks LwM2M): int-101 is broken with the diagnosis,
+  the rest not run, well within twice the profile's ``timing.registration_timeout``;
+* runs as its own process and dies by SIGSEGV on a reserved option nibble (``process-crash-on-reserved-option-
+  nibble``): the case that sent it fails with "device crashed" and the signal in its message.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from support.suites_run import run_suites
+
+NOT_JUDGED = ("not run", "not applicable")
+
+
+def _verdicts(data: dict) -> dict[str, dict]:
+    return {v["case"]: v for v in data["cases"].values()}
+
+
+def test_rejected_register_is_judged_once(tmp_path: Path) -> None:
+    from meterproof.coap.params import LOOPBACK
+    t0 = time.monotonic()
+    data, out = run_suites(tmp_path, "rejected", "-n", "2", "--sim-defect", "register-rejected-binding")
+    wall = time.monotonic() - t0
+    cases = _verdicts(data)
+    judged = {c: v for c, v in cases.items() if v["verdict"] not in NOT_JUDGED}
+    assert list(judged) == ["int-101"], out
+    assert judged["int-101"]["verdict"] == "failed"
+    assert "4.00" in judged["int-101"]["received"] and "binding 'UQ'" in judged["int-101"]["received"]
+    not_run = [v for v in cases.values() if v["verdict"] == "not run"]
+    assert len(not_run) > 50
+    assert all("Register was rejected" in v["reason"] for v in not_run)
+    reaction = LOOPBACK.max_transmit_wait + 2.0
+    assert wall < 2 * reaction, f"{wall:.1f}s"
+    assert "DEVICE DOWN" in out
+
+
+def _profile(tmp: Path, command: str, **timing: float) -> Path:
+    prof = {"name": "a client under test", "endpoint": "down-{worker}{n}", "lwm2m_version": "1.1",
+            "content_formats": ["text", "tlv", "senml-cbor"], "triggers": ["reboot"],
+            "timing": {"transmission": "loopback", **timing},
+            "driver": {"type": "process", "command": command, "restart_on_crash": False}}
+    path = tmp / "device.yaml"
+    path.write_text(yaml.safe_dump(prof), encoding="utf-8")
+    return path
+
+
+def test_device_that_never_registers_is_judged_once(tmp_path: Path) -> None:
+    silent = f"{sys.executable} -c 'import time; time.sleep(600)'"
+    prof = _profile(tmp_path, silent, registration_timeout=3)
+    t0 = time.monotonic()
+    data, out = run_suites(tmp_path, "silent", "-n", "2", "--dut-profile", str(prof))
+    wall = time.monotonic() - t0
+    cases = _verdicts(data)
+    judged = {c: v for c, v in cases.items() if v["verdict"] not in NOT_JUDGED}
+    assert list(judged) == ["int-101"], out
+    assert judged["int-101"]["verdict"] == "broken"
+    assert "did not register" in judged["int-101"]["message"]
+    assert sum(v["verdict"] == "not run" for v in cases.values()) > 50
+    # start-up of the interpreter and the two workers is about 3 s on the CI machine
+    assert wall < 2 * 3 + 15, f"{wall:.1f}s"
+
+
+def test_a_crash_during_a_case_is_named(tmp_path: Path) -> None:
+    sim = (f"{Path(sys.executable).parent / 'meterproof'} simulate --server {{server_uri}} --endpoint {{endpoint}} "
+           f"--defect process-crash-on-reserved-option-nibble")
+    prof = _profile(tmp_path, sim, registration_timeout=20)
+    data, out = run_suites(tmp_path, "crash", "--dut-profile", str(prof), "--case", "MP-ROB-OPT")
+    rec = _verdicts(data)["MP-ROB-OPT"]
+    assert rec["verdict"] == "failed", out
+    assert rec["message"].startswith("device crashed during the case"), rec
+    assert "killed by signal SIGSEGV" in rec["received"]
