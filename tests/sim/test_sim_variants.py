@@ -342,3 +342,28 @@ def test_variants_combine(make_rig, lwm2m, variants):
     assert rig.server.write(rig.ep, "/1/3/1", 30, content_format=CF.TEXT).code_text == "2.04"
     assert rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"] == {"lt": "30"}
 
+
+# ---------------------------------------------------------------- the ready-made variant profiles
+@pytest.mark.parametrize("path", sorted((__import__("meterproof.profile", fromlist=["BUILTIN_DIR"]).BUILTIN_DIR
+                                         / "variants").glob("sim-*.yaml")), ids=lambda p: p.stem)
+def test_variant_profiles_claim_what_the_meter_offers(path):
+    """content_formats are exactly what the meter serves; software-management, firmware-push, send and
+    composite are claimed exactly when the meter has what they need."""
+    from meterproof.profile import load
+    from meterproof.sim.representation import served
+    prof = load(path)
+    opts = prof.driver_options
+    m = SimulatedMeter("coap://127.0.0.1:5683", "claims", meter=opts["meter"], lwm2m=prof.lwm2m_version,
+                       variants=opts["variants"])
+    try:
+        assert sorted(prof.content_formats) == sorted(int(cf) for cf in served(prof.lwm2m_version))
+        store = m.store
+        offers = {
+            "software-management": store.implemented(P("/9/0/2")),
+            "firmware-push": store.implemented(P("/5/0/0")) and store.implemented(P("/5/0/2")),
+            "send": prof.lwm2m_version != "1.0", "composite": prof.lwm2m_version != "1.0",
+        }
+        for feature, offered in offers.items():
+            assert prof.claims(feature) == offered, feature
+    finally:
+        m.endpoint.close()
