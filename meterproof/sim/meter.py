@@ -248,10 +248,11 @@ class SimulatedMeter:
         self.store.set(p, value)
 
     async def trigger_send(self, paths: list[str] | None = None) -> None:
-        """Send (1.1+): POST /dp in SenML CBOR, unless Mute Send /1/x/23 is true."""
+        """Send (1.1+): POST /dp in SenML CBOR, unless Mute Send /1/x/23 is true or absent (TS Core 1.1 E.2:
+        "If true or the Resource is not present, the LwM2M Client Send command capability is de-activated")."""
         if self.lwm2m == "1.0":
             raise ProtocolError("Send needs LwM2M 1.1 or later")
-        if self.server_value(23, False) and not self.has("mute-send-ignored"):
+        if self.server_value(23, True) is not False and not self.has("mute-send-ignored"):
             return
         moid = METER_OBJECT[self.kind]
         wanted = paths or [f"/{moid}/{self.ctx.layout.first(moid)}", *DEFAULT_SEND_PATHS]

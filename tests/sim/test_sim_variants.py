@@ -348,7 +348,8 @@ def test_variants_combine(make_rig, lwm2m, variants):
                                          / "variants").glob("sim-*.yaml")), ids=lambda p: p.stem)
 def test_variant_profiles_claim_what_the_meter_offers(path):
     """content_formats are exactly what the meter serves; software-management, firmware-push, send and
-    composite are claimed exactly when the meter has what they need."""
+    composite are claimed exactly when the meter has what they need (Send: a Mute Send resource, TS Core 1.1
+    E.2 -- without it Send is de-activated)."""
     from meterproof.profile import load
     from meterproof.sim.representation import served
     prof = load(path)
@@ -358,12 +359,25 @@ def test_variant_profiles_claim_what_the_meter_offers(path):
     try:
         assert sorted(prof.content_formats) == sorted(int(cf) for cf in served(prof.lwm2m_version))
         store = m.store
+        mute = P(f"/1/{m.ctx.layout.server_iid}/23")
         offers = {
             "software-management": store.implemented(P("/9/0/2")),
             "firmware-push": store.implemented(P("/5/0/0")) and store.implemented(P("/5/0/2")),
-            "send": prof.lwm2m_version != "1.0", "composite": prof.lwm2m_version != "1.0",
+            "send": prof.lwm2m_version != "1.0" and store.resource_def(mute) is not None and store.implemented(mute),
+            "composite": prof.lwm2m_version != "1.0",
         }
         for feature, offered in offers.items():
             assert prof.claims(feature) == offered, feature
     finally:
         m.endpoint.close()
+
+
+@pytest.mark.parametrize("variants", [["minimal-resources"], ["old-object-versions"]])
+def test_no_mute_send_resource_means_no_send(make_rig, variants):
+    """TS Core 1.1 E.2 /1/x/23: "If true or the Resource is not present, the LwM2M Client Send command
+    capability is de-activated" -- a meter without the resource (optional; absent in Server 1.0) never Sends."""
+    rig = make_rig(variants=variants)
+    assert rig.server.read(rig.ep, "/1/0/23").code_text == "4.04"
+    mark = rig.server.mark()
+    rig.run(rig.meter.trigger_send())
+    assert rig.server.no_event("send", rig.ep, since=mark, within=0.3)
