@@ -19,14 +19,12 @@ Each run is a real ``pytest suites`` subprocess, as a user runs it.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from suite_runs import REPO, suite_results
+
 PROFILES = REPO / "fixtures" / "profiles"
 #: cases that need the simulator driver by design: they start the device with a Bootstrap-Server account and
 #: credentials the harness chooses per case (fixtures/security.py DeviceFactory); with the default nosec
@@ -35,19 +33,6 @@ SIMULATOR_ONLY = {"int-0", "int-4", "int-5", "int-7", "int-8", "int-9"}
 SIMULATOR_ONLY_REASON = "the case starts the device with accounts and credentials the harness chooses; the {} " \
                         "driver cannot provision them"
 SEED = "1"   # one seed for the three runs: the external simulators get it too (METERPROOF_SEED, virtual modem)
-
-
-def run_suites(tmp: Path, name: str, *args: str, timeout: float = 300) -> tuple[dict, str]:
-    results = tmp / f"{name}.json"
-    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-           f"--meterproof-results={results}", *args]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
-               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
-    out = proc.stdout[-6000:] + proc.stderr[-2000:]
-    if not results.exists():
-        raise AssertionError(f"suite run {name} wrote no results (exit {proc.returncode}):\n{out}")
-    return json.loads(results.read_text()), out
 
 
 def by_case(data: dict) -> dict[str, str]:
@@ -75,8 +60,8 @@ def test_whole_suite_process_and_virtual_modem_give_the_builtin_verdicts(tmp_pat
             "modem": ["--dut-profile", str(PROFILES / "examples" / "sim-virtual-modem.yaml")]}
 
     def go(name: str) -> tuple[dict, str]:
-        return run_suites(tmp_path, name, "-n", "2", "--meterproof-seed", SEED,
-                          f"--junitxml={tmp_path / (name + '.xml')}", *runs[name])
+        return suite_results(tmp_path, name, "-n", "2", "--meterproof-seed", SEED,
+                             f"--junitxml={tmp_path / (name + '.xml')}", *runs[name], timeout=300)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         done = dict(zip(runs, pool.map(go, runs)))
@@ -105,7 +90,7 @@ def test_four_meters_two_workers_one_report(tmp_path: Path) -> None:
     args = ["-n", "2", "--alluredir", str(allure_dir), "--case", "int-101", "--case", "int-203", "--case", "int-221"]
     for p in profiles:
         args += ["--dut-profile", str(p)]
-    data, out = run_suites(tmp_path, "fleet", *args)
+    data, out = suite_results(tmp_path, "fleet", *args, timeout=300)
 
     assert len(data["cases"]) == 12, out
     assert all(v["verdict"] == "passed" for v in data["cases"].values()), out

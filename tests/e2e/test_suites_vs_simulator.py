@@ -18,10 +18,6 @@ simulator (``--sim-lwm2m 1.2``).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,21 +27,7 @@ import pytest
 from meterproof.sim.defects import DEFECTS
 
 from e2e_report import report
-
-REPO = Path(__file__).resolve().parents[2]
-OK = ("passed", "passed with warnings", "not applicable")
-
-
-def run_suites(tmp: Path, name: str, *args: str, timeout: float = 900) -> tuple[dict[str, dict[str, str]], str]:
-    results = tmp / f"{name}.json"
-    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-           f"--meterproof-results={results}", *args]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
-    out = proc.stdout[-6000:] + proc.stderr[-2000:]
-    if not results.exists():
-        raise AssertionError(f"suite run {name} wrote no results (exit {proc.returncode}):\n{out}")
-    return json.loads(results.read_text())["cases"], out
+from suite_runs import OK, run_suites
 
 
 #: Lab-mode budget for defects only a fuzzing campaign finds (a degradation needs many cases).
