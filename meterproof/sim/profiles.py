@@ -208,17 +208,18 @@ def _server(ctx: MeterContext, iid: int) -> dict[int, Any]:
     return res
 
 
-_ACL_OBJECTS = (3, 4, 5, 19, 19)      # one Access Control instance per target: /3/0 /4/0 /5/0 and both /19
-
-
 def _acl_targets(layout: Layout) -> list[tuple[int, int]]:
+    """The object instances the factory Access Control instances govern: /3/0, /4/0, /5/0 and both /19."""
     bins = layout.instances(19, 2)
     return [(3, 0), (4, 0), (5, 0), (19, bins[0]), (19, bins[1])]
 
 
+_ACL_COUNT = len(_acl_targets(Layout()))
+
+
 def _acl(ctx: MeterContext, iid: int) -> dict[int, Any]:
     lay = ctx.layout
-    oid, oiid = _acl_targets(lay)[lay.instances(2, len(_ACL_OBJECTS)).index(iid)]
+    oid, oiid = _acl_targets(lay)[lay.instances(2, _ACL_COUNT).index(iid)]
     return {0: oid, 1: oiid, 2: {lay.ssid: 31 if oid == 19 else 15}, 3: lay.ssid}
 
 
@@ -412,7 +413,7 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
     objs: dict[int, ObjectProfile] = {
         0: ObjectProfile(core[0], (0,), _security),
         1: ObjectProfile(core[1], (0,), _server),
-        2: ObjectProfile(core[2], tuple(range(len(_ACL_OBJECTS))), _acl),
+        2: ObjectProfile(core[2], tuple(range(_ACL_COUNT)), _acl),
         3: ObjectProfile(core[3], (0,), _device, _DEVICE_PROVIDERS),
         4: ObjectProfile(core[4], (0,), _connectivity, {2: lambda c, i, t: -90 - triangle(t, 30, 0, 6)}),
         5: ObjectProfile(core[5], (0,), _firmware),

@@ -14,9 +14,13 @@ from meterproof.errors import ConfigError
 from meterproof.lwm2m.bootstrap import BootstrapPlan, ServerAccount
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.formats import link
+from meterproof.lwm2m.formats import tlv
 from meterproof.lwm2m.path import P
+from meterproof.lwm2m.values import ObjLnk
+from meterproof.profile import BUILTIN_DIR, load
 from meterproof.sim.firmware_image import build_image
 from meterproof.sim.meter import SimulatedMeter
+from meterproof.sim.representation import served
 from meterproof.sim.variants import VARIANTS, check_variants
 from secrig import bs_server, meter, stop, udp_server
 from simrig import FAST
@@ -295,10 +299,8 @@ def test_instances_are_numbered_sparsely(make_rig):
     inst = {str(p) for p in reg.objects.instances}
     assert {"/19/5", "/19/9", "/2/10", "/2/14", "/3421/5", "/3/0", "/4/0", "/5/0", "/1/0"} <= inst
     assert "/19/0" not in inst and "/3421/0" not in inst
-    assert rig.server.read(rig.ep, "/10262/5/1/0").values[P("/10262/5/1/0")] == __import__(
-        "meterproof.lwm2m.values", fromlist=["ObjLnk"]).ObjLnk(3421, 5)
+    assert rig.server.read(rig.ep, "/10262/5/1/0").values[P("/10262/5/1/0")] == ObjLnk(3421, 5)
     assert rig.server.read(rig.ep, "/2/13/1").values == {P("/2/13/1"): 5}
-    from meterproof.lwm2m.formats import tlv
     body = tlv.encode({P("/19/0/0/0"): b"y"}, P("/19/0"), rig.aio.model_for(None))
     res = rig.server.create(rig.ep, "/19", {}, payload=body, content_format=CF.TLV)
     assert res.code_text == "2.01" and res.location == "/19/12"
@@ -344,14 +346,11 @@ def test_variants_combine(make_rig, lwm2m, variants):
 
 
 # ---------------------------------------------------------------- the ready-made variant profiles
-@pytest.mark.parametrize("path", sorted((__import__("meterproof.profile", fromlist=["BUILTIN_DIR"]).BUILTIN_DIR
-                                         / "variants").glob("sim-*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted((BUILTIN_DIR / "variants").glob("sim-*.yaml")), ids=lambda p: p.stem)
 def test_variant_profiles_claim_what_the_meter_offers(path):
     """content_formats are exactly what the meter serves; software-management, firmware-push, send and
     composite are claimed exactly when the meter has what they need (Send: a Mute Send resource, TS Core 1.1
     E.2 -- without it Send is de-activated)."""
-    from meterproof.profile import load
-    from meterproof.sim.representation import served
     prof = load(path)
     opts = prof.driver_options
     m = SimulatedMeter("coap://127.0.0.1:5683", "claims", meter=opts["meter"], lwm2m=prof.lwm2m_version,
