@@ -362,7 +362,7 @@ def from_dict(d: Any, src: str = "<dict>", base_dir: FsPath | None = None) -> Pr
             raise c.err(f"waivers[{i}]", "needs 'case' (an ETS or MP id) and 'reason' (why it is waived)")
         waivers.append(Waiver(str(w["case"]), str(w["reason"])))
 
-    dtype, dopts = _driver(c, d.get("driver", {"type": "simulator"}), security, endpoint)
+    dtype, dopts = _driver(c, d.get("driver", {"type": "simulator"}), security, endpoint, version)
     return Profile(
         name=name, endpoint=endpoint, lwm2m_version=version, bindings=bindings,
         content_formats=tuple(cfs), objects=tuple(objs),
@@ -437,7 +437,7 @@ def _hex_key(c: _Check, text: str, name: str) -> bytes:
 
 
 _DRIVER_FIELDS: dict[str, tuple[str, ...]] = {
-    "simulator": ("type", "meter", "defects"),
+    "simulator": ("type", "meter", "defects", "variants"),
     "process": ("type", "command", "cwd", "env", "stop_timeout", "restart_on_crash", "max_restarts", "log_lines",
                 "case_options", "triggers", "server_address"),
     "modem": ("type", "family", "port", "baud", "command_timeout", "server_address", "virtual"),
@@ -446,7 +446,18 @@ _DRIVER_FIELDS: dict[str, tuple[str, ...]] = {
 _PROCESS_TRIGGER_KINDS = ("restart", "kill", "stdin", "signal", "command", "wipe_state")
 
 
-def _driver(c: _Check, raw: Any, security: Security, endpoint: str) -> tuple[str, dict[str, Any]]:
+def _variants(c: _Check, d: dict[str, Any], where: str, version: str) -> tuple[str, ...]:
+    """``variants: [...]`` of the built-in simulator (``meterproof simulate --list-variants``), checked."""
+    from .sim.variants import check_variants
+    names = tuple(str(x) for x in c.list_(d, "variants", where=where))
+    try:
+        check_variants(names, version)
+    except ConfigError as exc:
+        raise c.err(f"{where}variants", str(exc)) from None
+    return names
+
+
+def _driver(c: _Check, raw: Any, security: Security, endpoint: str, version: str) -> tuple[str, dict[str, Any]]:
     drv = {"type": raw} if isinstance(raw, str) else raw
     drv = c.mapping(drv, "driver", "type: simulator|process|modem|manual and that driver's fields")
     dtype = c.choice(drv, "type", DRIVERS, "simulator", "driver.")
@@ -460,6 +471,7 @@ def _driver(c: _Check, raw: Any, security: Security, endpoint: str) -> tuple[str
     if dtype == "simulator":
         opts["meter"] = c.choice(drv, "meter", METERS, "electricity", "driver.")
         opts["defects"] = tuple(str(x) for x in c.list_(drv, "defects", where="driver."))
+        opts["variants"] = _variants(c, drv, "driver.", version)
     elif dtype == "process":
         cmd = c.str_(drv, "command", where="driver.",
                      hint="the client's command line, e.g. 'lwm2mclient -h {server_host} -p {server_port} "
@@ -529,12 +541,14 @@ def _driver(c: _Check, raw: Any, security: Security, endpoint: str) -> tuple[str
             raise c.err("driver.baud", f"must be one of {', '.join(map(str, BAUD_RATES))} (got {baud!r})")
         opts["baud"] = baud
         opts["command_timeout"] = c.number(drv, "command_timeout", 5.0, "driver.")
-        virt = c.mapping(drv.get("virtual"), "driver.virtual", "meter: electricity|gas|water, defects: [...]")
-        c.known(virt, ("meter", "defects"), "driver.virtual.")
+        virt = c.mapping(drv.get("virtual"), "driver.virtual",
+                         "meter: electricity|gas|water, defects: [...], variants: [...]")
+        c.known(virt, ("meter", "defects", "variants"), "driver.virtual.")
         if virt and port != "virtual":
             raise c.err("driver.virtual", "only applies with port: virtual")
         opts["virtual"] = {"meter": c.choice(virt, "meter", METERS, "electricity", "driver.virtual."),
-                           "defects": tuple(str(x) for x in c.list_(virt, "defects", where="driver.virtual."))}
+                           "defects": tuple(str(x) for x in c.list_(virt, "defects", where="driver.virtual.")),
+                           "variants": _variants(c, virt, "driver.virtual.", version)}
     elif dtype == "manual":
         prompts = c.mapping(drv.get("prompts"), "driver.prompts", "start: text, reboot: text, ...")
         for k, v in prompts.items():

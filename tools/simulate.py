@@ -1,9 +1,14 @@
 """``meterproof simulate``: run the reference smart meter until SIGINT/SIGTERM (it de-registers on exit).
 
     meterproof simulate --server coap://127.0.0.1:5683 --endpoint meter-0001 \\
-        [--meter electricity|gas|water] [--lwm2m 1.0|1.1|1.2] [--defect NAME ...] \\
+        [--meter electricity|gas|water] [--lwm2m 1.0|1.1|1.2] [--defect NAME ...] [--variant NAME ...] \\
         [--state FILE] [--lifetime N] [--control stdin]
     meterproof simulate --list-defects
+    meterproof simulate --list-variants
+
+``--defect`` seeds a non-conformance (``meterproof.sim.defects``); ``--variant`` makes the meter differ from
+the default in a way the specification allows (``meterproof.sim.variants``: another Server instance and SSID,
+no ``b=`` in the Register, SenML CBOR by default, only mandatory resources, ...).
 
 ``--control stdin`` reads one command a line on stdin while the meter runs (as Anjay's and Wakaama's demo
 clients do), so a harness that runs the simulator as an external program can still make it act:
@@ -28,6 +33,7 @@ import sys
 
 from meterproof.errors import ConfigError
 from meterproof.sim.defects import DEFECTS
+from meterproof.sim.variants import VARIANTS
 from meterproof.sim.profiles import LWM2M_VERSIONS, METER_KINDS
 
 
@@ -38,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lwm2m", default="1.1", choices=LWM2M_VERSIONS)
     p.add_argument("--defect", action="append", default=[], metavar="NAME",
                    help="enable a seeded defect (repeatable; see --list-defects)")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME",
+                   help="take on a legal device variation (repeatable; see --list-variants)")
     p.add_argument("--state", metavar="FILE", help="persist provisioned state (/0, /1, /2, firmware) here")
     p.add_argument("--lifetime", type=int, default=86400, metavar="N", help="registration lifetime in seconds")
     p.add_argument("--queue-mode", action="store_true", help="register in queue mode and sleep between exchanges")
@@ -45,6 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seed of the simulated readings (default: $METERPROOF_SEED, which meterproof's process "
                         "driver sets to the run's seed, else 0)")
     p.add_argument("--list-defects", action="store_true", help="print the seeded defects and exit")
+    p.add_argument("--list-variants", action="store_true",
+                   help="print the variant traits (what varies, the clause that allows it) and exit")
     p.add_argument("--control", choices=("none", "stdin"), default="none",
                    help="read control commands on stdin: send [paths], update, set PATH VALUE, reboot, help")
 
@@ -55,12 +65,25 @@ def list_defects() -> str:
     return "\n".join(f"{d.name:<{width}}  {d.area:<{area}}  {d.summary}" for d in DEFECTS.values())
 
 
+def list_variants() -> str:
+    width = max(len(n) for n in VARIANTS)
+    pad = " " * (width + 2)
+    lines = []
+    for v in VARIANTS.values():
+        only = "" if len(v.versions) == 3 else f" (LwM2M {', '.join(v.versions)} only)"
+        lines += [f"{v.name:<{width}}  {v.area}{only}: {v.varies}", f"{pad}allowed by: {v.clause}"]
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list_defects:
         print(list_defects())
         return 0
+    if getattr(args, "list_variants", False):
+        print(list_variants())
+        return 0
     if not args.server or not args.endpoint:
-        raise ConfigError("--server and --endpoint are required (or use --list-defects)")
+        raise ConfigError("--server and --endpoint are required (or use --list-defects / --list-variants)")
     if args.lifetime < 0:
         raise ConfigError(f"--lifetime must be >= 0, got {args.lifetime}")
     from meterproof.sim.meter import SimulatedMeter
@@ -73,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         seed = int(env_seed)
     meter = SimulatedMeter(args.server, args.endpoint, meter=args.meter, lwm2m=args.lwm2m, defects=args.defect,
                            state_file=args.state, lifetime=args.lifetime, queue_mode=args.queue_mode,
-                           seed=seed, standalone=True)
+                           seed=seed, variants=getattr(args, "variant", ()), standalone=True)
     return asyncio.run(_serve(meter, control_mode=getattr(args, "control", "none")))
 
 
@@ -156,7 +179,8 @@ async def _serve(meter: "object", control_mode: str = "none") -> int:
         print(f"meterproof simulate: error: registration with {meter.server_uri} failed: {exc}", file=sys.stderr)
         return 1
     print(f"{meter.endpoint_name}: registered at {meter.server_uri}{meter.location} "
-          f"({meter.kind}, LwM2M {meter.lwm2m}, defects: {', '.join(sorted(meter.defects)) or 'none'})",
+          f"({meter.kind}, LwM2M {meter.lwm2m}, defects: {', '.join(sorted(meter.defects)) or 'none'}"
+          f"{', variants: ' + ', '.join(sorted(meter.variants)) if meter.variants else ''})",
           flush=True)
     tasks = []
     if control_mode == "stdin":

@@ -115,7 +115,8 @@ class ModemDriver(Driver):
         if port == "virtual":
             from .virtual_modem import VirtualModem
             kw: dict[str, Any] = dict(meter=self._virtual_opts.get("meter", "electricity"),
-                                      defects=self._virtual_opts.get("defects", ()), lwm2m=self._lwm2m)
+                                      defects=self._virtual_opts.get("defects", ()),
+                                      variants=self._virtual_opts.get("variants", ()), lwm2m=self._lwm2m)
             if self._params is not None:
                 kw["params"] = self._params
             if self._seed is not None:

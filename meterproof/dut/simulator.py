@@ -16,11 +16,12 @@ class SimulatorDriver(Driver):
 
     def __init__(self, lt: LoopThread, *, meter: str = "electricity", lwm2m: str = "1.1",
                  defects: Iterable[str] = (), params: TransmissionParams = LOOPBACK, lifetime: int = 86400,
-                 queue_mode: bool = False, state_file: str | None = None, seed: int = 0) -> None:
+                 queue_mode: bool = False, state_file: str | None = None, seed: int = 0,
+                 variants: Iterable[str] = ()) -> None:
         self.lt = lt
         self.options: dict[str, Any] = dict(meter=meter, lwm2m=lwm2m, defects=tuple(defects), params=params,
                                             lifetime=lifetime, queue_mode=queue_mode, state_file=state_file,
-                                            seed=seed)
+                                            seed=seed, variants=tuple(variants))
         self.meter: Any = None
 
     def start(self, server_uri: str, endpoint: str) -> None:
@@ -59,4 +60,5 @@ class SimulatorDriver(Driver):
 
     def describe(self) -> dict[str, str]:
         return {"driver": self.kind, "meter": str(self.options["meter"]), "lwm2m": str(self.options["lwm2m"]),
-                "defects": ",".join(self.options["defects"]) or "none"}
+                "defects": ",".join(self.options["defects"]) or "none",
+                "variants": ",".join(self.options["variants"]) or "none"}

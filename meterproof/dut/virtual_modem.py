@@ -36,10 +36,10 @@ from .modem_family import ModemFamily, load_family, template_regex
 class VirtualModem:
     def __init__(self, family: str | ModemFamily = "meterproof", *, meter: str = "electricity", lwm2m: str = "1.1",
                  defects: Iterable[str] = (), params: TransmissionParams = LOOPBACK, seed: int = 0,
-                 lifetime: int = 86400) -> None:
+                 lifetime: int = 86400, variants: Iterable[str] = ()) -> None:
         self.family = load_family(family) if isinstance(family, str) else family
         self.meter_options: dict[str, Any] = dict(meter=meter, lwm2m=lwm2m, defects=tuple(defects), params=params,
-                                                  seed=seed)
+                                                  seed=seed, variants=tuple(variants))
         self.default_lifetime = lifetime
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)

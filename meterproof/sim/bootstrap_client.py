@@ -50,6 +50,7 @@ from ..lwm2m.formats import link as linkformat
 from ..lwm2m.model.types import DataType
 from ..lwm2m.path import Path
 from . import representation, security
+from .registration_client import announced_version
 from .store import StoreError
 
 if TYPE_CHECKING:
@@ -275,6 +276,8 @@ class BootstrapClient:
             rdef = store.resource_def(p.truncate(3))
             if rdef is None:
                 raise StoreError(codes.NOT_FOUND, f"{p.truncate(3)} is not defined by the object model")
+            if not store.implemented(p):
+                continue          # minimal-resources: an optional resource this meter does not support
             res = groups.setdefault(p.ids[1], {})
             if len(p) == 4:
                 res.setdefault(p.ids[2], {})[p.ids[3]] = v
@@ -284,7 +287,8 @@ class BootstrapClient:
             for rid, v in res.items():
                 store.check_value(Path((oid, iid, rid)), v)
         for iid, res in groups.items():
-            execs = {rid: None for rid, rd in odef.resources.items() if rd.type is DataType.NONE}
+            execs = {rid: None for rid, rd in odef.resources.items()
+                     if rd.type is DataType.NONE and store.implemented(Path((oid, iid, rid)))}
             if len(path) == 3 and store.has_instance(oid, iid):
                 for rid, v in res.items():
                     store.set(Path((oid, iid, rid)), v, notify=False)
@@ -333,8 +337,8 @@ class BootstrapClient:
             raise StoreError(codes.NOT_FOUND, f"object {oids[0]} is not supported")
         links: list[linkformat.Link] = []
         for oid in oids:
-            ver = m.profile.objects[oid].version if oid in m.profile.objects else "1.0"
-            links.append(linkformat.Link(f"/{oid}", {"ver": ver} if ver != "1.0" else {}))
+            ver = announced_version(m, oid) if oid in m.profile.objects else None
+            links.append(linkformat.Link(f"/{oid}", {"ver": ver} if ver is not None else {}))
             for iid in store.instance_ids(oid):
                 params: dict[str, str | None] = {}
                 if oid == 0:
@@ -362,7 +366,7 @@ class BootstrapClient:
         if path.is_root or path.object_id not in READABLE:
             raise StoreError(codes.UNAUTHORIZED, "Bootstrap-Read is for the Server and Access Control objects")
         values = m.dm.read_values(path)
-        cf = representation.choose(accept, path, m.store.model, m.lwm2m, m.defects)
+        cf = m.dm.choose(accept, path)
         return wire.new(codes.CONTENT, payload=m.dm.encode(cf, values, path),
                         content_format=representation.wire_format(cf, m.defects))
 

@@ -16,6 +16,12 @@ Codes: /0 (and /21) from a DM server 4.01; a missing path 4.04; a method the
 target does not allow 4.05 (write on read-only, execute on non-executable,
 Create/Delete on a single-instance object); an undecodable payload 4.00; see
 :mod:`.representation` for 4.06 / 4.15.  Every value check is the object model's.
+
+A resource the meter does not implement (the ``minimal-resources`` variant: an
+optional one) is 4.04 to every operation, and is ignored in a Create payload (TS
+Core 1.1: "the LwM2M Client MAY ignore the optional resources it doesn't
+support").  With ``alternate-path`` every request must start with the
+registered alternate path (:func:`.registration_client.root_segments`), else 4.04.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from ..lwm2m.path import Path
 from ..lwm2m.values import ValueTree
 from . import representation
 from .attributes import AttributeError_, fmt, merge, parse_query
+from .registration_client import announced_version, root_path, root_segments
 from .store import StoreError
 
 if TYPE_CHECKING:
@@ -61,8 +68,11 @@ class DeviceManagement:
     # ------------------------------------------------------------------ entry point
     async def handle(self, req: Message, remote: Hashable) -> Message | None:
         try:
+            segs, root = tuple(req.opt.uri_path), root_segments(self.meter)
+            if segs[:len(root)] != root:
+                raise StoreError(codes.NOT_FOUND, f"this meter serves its objects under {root_path(self.meter)}")
             try:
-                path = Path.from_uri_path(req.opt.uri_path)
+                path = Path.from_uri_path(segs[len(root):])
             except FormatError:
                 raise StoreError(codes.NOT_FOUND, "not an LwM2M path") from None
             return self._dispatch(req, remote, path)
@@ -148,17 +158,22 @@ class DeviceManagement:
         return self.store.tree(path, readable_only=path.object_id not in PROTECTED)
 
     def encode(self, cf: int, values: ValueTree, base: Path) -> bytes:
-        return representation.encode(cf, values, base, self.store.model, self.meter.defects)
+        return representation.encode(cf, values, base, self.store.model, self.meter.defects, self.meter.variants)
+
+    def choose(self, accept: int | None, path: Path) -> int:
+        """The Content-Format of a read of ``path`` (:func:`.representation.choose`)."""
+        m = self.meter
+        return representation.choose(accept, path, self.store.model, m.lwm2m, m.defects, m.variants)
 
     def _read(self, path: Path, accept: int | None) -> Message:
         values = self.read_values(path)
-        cf = representation.choose(accept, path, self.store.model, self.meter.lwm2m, self.meter.defects)
+        cf = self.choose(accept, path)
         return wire.new(codes.CONTENT, payload=self.encode(cf, values, path),
                         content_format=representation.wire_format(cf, self.meter.defects))
 
     def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
         values = self.read_values(path)
-        cf = representation.choose(req.opt.accept, path, self.store.model, self.meter.lwm2m, self.meter.defects)
+        cf = self.choose(req.opt.accept, path)
         payload = self.encode(cf, values, path)
         seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values)
         return wire.new(codes.CONTENT, payload=payload, content_format=representation.wire_format(cf, self.meter.defects),
@@ -232,7 +247,7 @@ class DeviceManagement:
         if len(path) == 4 and self.meter.lwm2m == "1.0":
             raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance operations")
         self._check_exists(path.truncate(min(len(path), 2)))
-        if len(path) >= 3 and self.store.resource_def(path) is None:
+        if len(path) >= 3 and (self.store.resource_def(path) is None or not self.store.implemented(path)):
             raise StoreError(codes.NOT_FOUND, f"{path.truncate(3)} is not defined")
         values = representation.decode(req.opt.content_format, req.payload, path, self.store.model, self.meter.lwm2m)
         for p in values:
@@ -253,7 +268,7 @@ class DeviceManagement:
         for p, v in values.items():
             rp = p.truncate(3)
             rdef = store.resource_def(rp)
-            if rdef is None:
+            if rdef is None or not store.implemented(rp):
                 raise StoreError(codes.NOT_FOUND, f"{rp} is not defined by the object model")
             if rdef.type is DataType.NONE:
                 raise StoreError(codes.METHOD_NOT_ALLOWED, f"{rp} is executable")
@@ -347,8 +362,8 @@ class DeviceManagement:
                         links.append(linkformat.Link(str(rp.child(riid)), attr_params(rp.child(riid))))
 
         if path.is_object:
-            ver = self.meter.profile.objects[oid].version
-            params = {"ver": ver} if ver != "1.0" else {}
+            ver = announced_version(self.meter, oid)
+            params = {"ver": ver} if ver is not None else {}
             params.update(attr_params(path))
             links.append(linkformat.Link(str(path), params))
             for iid in store.instance_ids(oid):
@@ -402,11 +417,14 @@ class DeviceManagement:
         ((iid, tree),) = groups.items()
         if store.has_instance(oid, iid):
             raise StoreError(codes.BAD_REQUEST, f"/{oid}/{iid} already exists")
-        resources: dict[int, Any] = {rid: None for rid, rdef in odef.resources.items() if rdef.type is DataType.NONE}
+        resources: dict[int, Any] = {rid: None for rid, rdef in odef.resources.items()
+                                     if rdef.type is DataType.NONE and store.implemented(Path((oid, iid, rid)))}
         for p, v in tree.items():
             rid = p.ids[2]
             if store.resource_def(p) is None:
                 raise StoreError(codes.NOT_FOUND, f"{p.truncate(3)} is not defined by the object model")
+            if not store.implemented(p):
+                continue          # an optional resource this meter does not support: ignored
             if len(p) == 4:
                 resources.setdefault(rid, {})[p.ids[3]] = v
             else:

@@ -62,11 +62,17 @@ class FirmwareUpdater:
         if result is not None:
             store.set(RESULT, result)
 
+    def _package_info(self, name: str, version: str) -> None:
+        """/5/0/6 and /5/0/7 are optional: a meter without them (minimal-resources) keeps nothing."""
+        store = self.meter.store
+        for path, value in ((PKG_NAME, name), (PKG_VERSION, version)):
+            if store.exists(path):
+                store.set(path, value, notify=False)
+
     def _reset(self) -> None:
         self._abort()
         self.image = None
-        self.meter.store.set(PKG_NAME, "", notify=False)
-        self.meter.store.set(PKG_VERSION, "", notify=False)
+        self._package_info("", "")
         self._set(IDLE, R_INITIAL)
 
     def _abort(self) -> None:
@@ -141,8 +147,7 @@ class FirmwareUpdater:
             self._set(IDLE, exc.result)
             return
         self.image = image
-        m.store.set(PKG_NAME, "meterproof-firmware", notify=False)
-        m.store.set(PKG_VERSION, image.version, notify=False)
+        self._package_info("meterproof-firmware", image.version)
         self._set(DOWNLOADED, R_INITIAL)
         if m.has("fw-skips-downloaded"):
             await self._install()          # no wait for Execute /5/0/2

@@ -5,9 +5,12 @@
 (:mod:`.dm`), notifications (:mod:`.reporting`), the registration client
 (:mod:`.registration_client`), firmware and software updates
 (:mod:`.firmware`, :mod:`.software`) and persistence (:mod:`.persistence`) —
-and owns what is per meter: one UDP socket, the clock, the seeded defects and
-the side effects of writes and executes (an Update after a lifetime write, a
-reboot after /3/0/4, ...).
+and owns what is per meter: one UDP socket, the clock, the seeded defects, the
+variant traits (:mod:`.variants`) and the side effects of writes and executes
+(an Update after a lifetime write, a reboot after /3/0/4, ...).  What the Server
+object says (lifetime, binding, default periods, Mute Send, the triggers) is
+always read from the Server instance of the account in use
+(:func:`.security.server_instance`), wherever it is.
 
 Everything runs on the caller's event loop; a meter has no thread and builds
 its instances lazily, so a thousand of them fit in one process.  Incoming
@@ -46,6 +49,7 @@ from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
 from .defects import check_defects
+from .variants import check_variants
 from .dm import DeviceManagement
 from .firmware import FirmwareUpdater
 from .profiles import LWM2M_VERSIONS, METER_KINDS, METER_OBJECT, MeterContext, profile_for
@@ -66,11 +70,11 @@ def _shared_catalog() -> Catalog:
     return default_catalog()
 
 
-_VIEWS: dict[tuple[int, str, str], Catalog] = {}
+_VIEWS: dict[tuple[int, str, str, tuple[tuple[int, str], ...]], Catalog] = {}
 
 
 def _model_view(catalog: Catalog, versions: dict[int, str], kind: str, lwm2m: str) -> Catalog:
-    key = (id(catalog), kind, lwm2m)
+    key = (id(catalog), kind, lwm2m, tuple(sorted(versions.items())))
     view = _VIEWS.get(key)
     if view is None:
         view = _VIEWS[key] = catalog.for_versions(versions)
@@ -83,10 +87,11 @@ class SimulatedMeter:
                  params: TransmissionParams = LOOPBACK, lifetime: int = 86400, binding: str = "U",
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
                  catalog: Catalog | None = None, dtls: Any = None, security: Any = None,
-                 bootstrap_pack: bool = False, standalone: bool = False) -> None:
+                 bootstrap_pack: bool = False, variants: Iterable[str] = (), standalone: bool = False) -> None:
         # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
         # security: a sim.security.MeterSecurity -- the factory accounts in /0 (server, Bootstrap-Server, both)
         # bootstrap_pack: bootstrap with Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2) instead of POST /bs
+        # variants: legal device variations (sim/variants.py), e.g. "server-instance", "minimal-resources"
         # standalone: the meter is its own process (`meterproof simulate`), so a seeded crash may end it for real
         self.standalone = standalone
         self.security = sec.MeterSecurity.build(dtls, security)
@@ -119,14 +124,15 @@ class SimulatedMeter:
         self.lwm2m = lwm2m
         self.bootstrap_pack = bootstrap_pack
         self.defects: frozenset[str] = check_defects(defects)
+        self.variants: frozenset[str] = check_variants(variants, lwm2m)
         self.state_file = state_file
         self.params = params
         self.queue_mode = queue_mode
         self.seed = seed
         self.catalog = catalog if catalog is not None else _shared_catalog()
-        self.profile = profile_for(meter, lwm2m, self.catalog)
+        self.profile = profile_for(meter, lwm2m, self.catalog, self.variants)
         self.ctx = MeterContext(endpoint, meter, lwm2m, server_uri, lifetime, binding, queue_mode, seed,
-                                self.defects)
+                                self.defects, self.variants)
         self._t0: float | None = None
         self.store = ObjectStore(_model_view(self.catalog, self.profile.versions, meter, lwm2m), self.profile,
                                  self.ctx, self.elapsed)
@@ -161,7 +167,7 @@ class SimulatedMeter:
         self._silent_until = 0.0
         self._awake_until = float("inf")
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.bootstrap_requests = 0       # /1/0/9 executions (Bootstrap-Request Trigger stub)
+        self.bootstrap_requests = 0       # /1/x/9 executions (Bootstrap-Request Trigger)
         self.last_send_code: codes.Code | None = None
 
     # ------------------------------------------------------------------ public API
@@ -175,6 +181,10 @@ class SimulatedMeter:
 
     def has(self, defect: str) -> bool:
         return defect in self.defects
+
+    def varies(self, variant: str) -> bool:
+        """Whether the meter was started with this variant trait (a legal variation, not a defect)."""
+        return variant in self.variants
 
     @property
     def secure(self) -> bool:
@@ -242,12 +252,14 @@ class SimulatedMeter:
         self.store.set(p, value)
 
     async def trigger_send(self, paths: list[str] | None = None) -> None:
-        """Send (1.1+): POST /dp in SenML CBOR, unless Mute Send /1/0/23 is true."""
+        """Send (1.1+): POST /dp in SenML CBOR, unless Mute Send /1/x/23 is true or absent (TS Core 1.1 E.2:
+        "If true or the Resource is not present, the LwM2M Client Send command capability is de-activated")."""
         if self.lwm2m == "1.0":
             raise ProtocolError("Send needs LwM2M 1.1 or later")
-        if self.store.get_path(Path((1, 0, 23)), False) and not self.has("mute-send-ignored"):
+        if self.server_value(23, True) is not False and not self.has("mute-send-ignored"):
             return
-        wanted = paths or [f"/{METER_OBJECT[self.kind]}/0", *DEFAULT_SEND_PATHS]
+        moid = METER_OBJECT[self.kind]
+        wanted = paths or [f"/{moid}/{self.ctx.layout.first(moid)}", *DEFAULT_SEND_PATHS]
         now = time.time()
         records: list[Record] = []
         for text in wanted:
@@ -258,6 +270,8 @@ class SimulatedMeter:
             records.extend(Record(p, v, now) for p, v in tree.items())
         if self.has("send-unregistered-object"):
             records.append(Record(Path((10, 0, 0)), 7, now))   # Cellular Connectivity: never registered
+        if self.varies("composite-reordered"):
+            records.reverse()
         msg = wire.new(codes.POST, uri_path=("dp",), payload=senml_cbor.encode_records(records, self.store.model),
                        content_format=CF.SENML_CBOR)
         self.wake()
@@ -366,15 +380,24 @@ class SimulatedMeter:
                 and bool(msg.payload) and tlv_overruns(msg.payload))
 
     # ------------------------------------------------------------------ server settings
+    def server_value(self, rid: int, default: Any = None) -> Any:
+        """Resource ``rid`` of the Server instance of the account in use (``default`` when absent)."""
+        iid = sec.server_instance(self)
+        return default if iid is None else self.store.get_path(Path((1, iid, rid)), default)
+
+    def is_server_resource(self, ids: tuple[int, ...], rid: int) -> bool:
+        """Whether ``ids`` names resource ``rid`` of the Server instance of the account in use."""
+        return len(ids) >= 3 and ids[0] == 1 and ids[2] == rid and ids[1] == sec.server_instance(self)
+
     def default_pmin(self) -> float:
-        return float(self.store.get_path(Path((1, 0, 2)), 0) or 0)
+        return float(self.server_value(2, 0) or 0)
 
     def default_pmax(self) -> float | None:
-        v = self.store.get_path(Path((1, 0, 3)), None)
+        v = self.server_value(3, None)
         return float(v) if v else None
 
     def notification_mode(self) -> int:
-        return int(self.store.get_path(Path((1, 0, 26)), 0) or 0)
+        return int(self.server_value(26, 0) or 0)
 
     # ------------------------------------------------------------------ side effects of writes
     def is_sink(self, rp: Path) -> bool:
@@ -387,12 +410,12 @@ class SimulatedMeter:
             self._save_state()
         if value is None:   # a Write-replace removed the resource: nothing follows from a removal
             return
-        if ids == (1, 0, 1):
+        if self.is_server_resource(ids, 1):
             if self.has("update-ignores-new-lifetime"):
                 self.reg.spawn_update(delay=ACTION_DELAY)
             else:
                 self.reg.spawn_update((f"lt={value}",), delay=ACTION_DELAY)
-        elif ids == (1, 0, 7):
+        elif self.is_server_resource(ids, 7):
             self.reg.spawn_update((f"b={value}",), delay=ACTION_DELAY)
         elif ids == (3, 0, 13):
             self.ctx.time_offset = float(value) - time.time()
@@ -416,15 +439,15 @@ class SimulatedMeter:
     # ------------------------------------------------------------------ executes
     def execute(self, path: Path, args: bytes) -> codes.Code:
         ids = path.ids
-        if ids == (1, 0, 4):
+        if self.is_server_resource(ids, 4):
             self.later(self._disable)
-        elif ids == (1, 0, 8):
+        elif self.is_server_resource(ids, 8):
             if not self.has("update-trigger-ignored"):
                 params: tuple[str, ...] = ()
                 if self.has("update-trigger-sends-params"):
                     params = (f"lt={self.reg.lifetime()}", f"b={self.reg.binding()}")
                 self.reg.spawn_update(params, delay=ACTION_DELAY)
-        elif ids == (1, 0, 9):
+        elif self.is_server_resource(ids, 9):
             self.bootstrap_requests += 1      # Bootstrap-Request Trigger: server-initiated bootstrap (int-5)
             self.bootstrap.trigger()
         elif ids == (3, 0, 4):
@@ -442,7 +465,7 @@ class SimulatedMeter:
         return codes.CHANGED
 
     async def _disable(self) -> None:
-        timeout = float(self.store.get_path(Path((1, 0, 5)), 86400) or 0)
+        timeout = float(self.server_value(5, 86400) or 0)
         self.reporter.clear()
         if self.has("disable-without-deregister"):
             self.reg.forget()
@@ -462,8 +485,9 @@ class SimulatedMeter:
 
     def install_firmware(self, version: str) -> None:
         self.ctx.firmware_version = version
-        self.store.set(Path((3, 0, 3)), version)
-        if self.store.resource_def(Path((3, 0, 19))) is not None:
+        if self.store.exists(Path((3, 0, 3))):       # optional: a minimal-resources meter has no /3/0/3
+            self.store.set(Path((3, 0, 3)), version)
+        if self.store.exists(Path((3, 0, 19))):
             self.store.set(Path((3, 0, 19)), "SW-" + version)
         self._save_state()
 
@@ -487,11 +511,12 @@ class SimulatedMeter:
                 self.store.replace_object(oid, insts)
         if fw and fw != self.ctx.firmware_version:
             self.ctx.firmware_version = fw
-            if self.store.has_instance(3, 0):
+            if self.store.exists(Path((3, 0, 3))):
                 self.store.set(Path((3, 0, 3)), fw, notify=False)
 
     def __repr__(self) -> str:
-        return f"<SimulatedMeter {self.endpoint_name} {self.kind} LwM2M {self.lwm2m} defects={sorted(self.defects)}>"
+        return (f"<SimulatedMeter {self.endpoint_name} {self.kind} LwM2M {self.lwm2m} defects={sorted(self.defects)}"
+                f" variants={sorted(self.variants)}>")
 
 
 def _has_plaintext_alert(data: bytes) -> bool:

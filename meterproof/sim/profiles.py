@@ -12,17 +12,26 @@ functions of the seconds since start:
 * cumulative readings (active energy, gas and water volume) grow linearly with
   time since start, instantaneous ones (mains voltage, power, flow) fluctuate
   deterministically (a seeded phase, never ``random``).
+
+The variant traits (:mod:`.variants`) that shape what a meter holds live here too:
+``server-instance`` and ``instance-numbering`` choose the instance ids (:class:`Layout`),
+``minimal-resources`` keeps only mandatory resources, ``old-object-versions`` /
+``new-object-versions`` choose other core object versions (:func:`core_versions`).
+A profile is shared per (kind, LwM2M version, variants).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..errors import ConfigError
+from ..lwm2m.model.catalog import version_key
 from ..lwm2m.values import ObjLnk
 
 if TYPE_CHECKING:
@@ -41,6 +50,51 @@ CORE_VERSIONS: dict[str, dict[int, str]] = {
     "1.1": {0: "1.1", 1: "1.1", 2: "1.0", 3: "1.1", 4: "1.2", 5: "1.0"},
     "1.2": {0: "1.2", 1: "1.2", 2: "1.1", 3: "1.2", 4: "1.3", 5: "1.2"},
 }
+#: Core objects a meter registers, whose versions the object-version variants change (the Security object
+#: is never registered, and its resources carry the channel's security: it stays at the enabler's version).
+REGISTERED_CORE = (1, 2, 3, 4, 5)
+#: Objects the TS binds to Instance ID 0, whatever a meter's numbering (single-instance core objects).
+SINGLE_INSTANCE = (3, 4, 5)
+#: Objects whose optional resources ``minimal-resources`` keeps: the Security object's "optional" SSID,
+#: certificate usage ... are what a Bootstrap-Server provisions, not features of the meter.
+KEEPS_OPTIONAL = (0, 21)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The instance ids of a meter: its factory accounts, and how it numbers multi-instance objects.
+
+    The conformant default is ETS configuration C.1/C.13: server account /0/0 + /1/0 with SSID 1, the
+    Bootstrap-Server account /0/1, instances numbered from 0.  ``server-instance`` and
+    ``instance-numbering`` (:mod:`.variants`) choose other, equally legal, ids."""
+
+    server_security_iid: int = 0
+    bootstrap_security_iid: int = 1
+    server_iid: int = 0
+    ssid: int = 1
+    sparse: bool = False
+
+    def instances(self, oid: int, count: int) -> tuple[int, ...]:
+        """The ids of the first ``count`` factory instances of ``oid``."""
+        if oid == 1:
+            return tuple(self.server_iid + k for k in range(count))
+        if not self.sparse or oid == 0 or oid in SINGLE_INSTANCE:
+            return tuple(range(count))
+        start, step = (10, 1) if oid == 2 else (5, 4)     # /2 from 10; /19 -> 5, 9; others from 5
+        return tuple(start + step * k for k in range(count))
+
+    def first(self, oid: int) -> int:
+        return self.instances(oid, 1)[0]
+
+
+@functools.lru_cache(maxsize=None)
+def layout_for(variants: frozenset[str]) -> Layout:
+    out = Layout()
+    if "server-instance" in variants:
+        out = replace(out, server_security_iid=5, bootstrap_security_iid=0, server_iid=3, ssid=42)
+    if "instance-numbering" in variants:
+        out = replace(out, sparse=True)
+    return out
 
 
 @dataclass
@@ -56,12 +110,17 @@ class MeterContext:
     queue_mode: bool
     seed: int
     defects: frozenset[str]
+    variants: frozenset[str] = frozenset()
     firmware_version: str = DEFAULT_FIRMWARE
     time_offset: float = 0.0               # written /3/0/13 minus wall clock
     started_wall: float = field(default_factory=time.time)
 
     def has(self, defect: str) -> bool:
         return defect in self.defects
+
+    @property
+    def layout(self) -> Layout:
+        return layout_for(self.variants)
 
     @property
     def phase(self) -> float:
@@ -93,6 +152,11 @@ class ObjectProfile:
     instances: tuple[int, ...]
     defaults: Defaults
     providers: dict[int, Provider] = field(default_factory=dict)
+    #: The resources this meter implements in the object (None: every resource of the definition).
+    resources: frozenset[int] | None = None
+
+    def implements(self, rid: int) -> bool:
+        return self.resources is None or rid in self.resources
 
 
 @dataclass(frozen=True)
@@ -131,11 +195,11 @@ def now_s(ctx: MeterContext) -> int:
 def _security(ctx: MeterContext, iid: int) -> dict[int, Any]:
     secure = ctx.server_uri.startswith("coaps")
     return {0: ctx.server_uri, 1: False, 2: 0 if secure else 3, 3: ctx.endpoint.encode(), 4: b"",
-            5: ctx.psk, 10: 1, 11: 0}
+            5: ctx.psk, 10: ctx.layout.ssid, 11: 0}
 
 
 def _server(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    res: dict[int, Any] = {0: 1, 1: ctx.lifetime, 2: 0, 3: 300, 4: None, 5: 86400, 6: False,
+    res: dict[int, Any] = {0: ctx.layout.ssid, 1: ctx.lifetime, 2: 0, 3: 300, 4: None, 5: 86400, 6: False,
                            7: ctx.binding_resource, 8: None}
     if ctx.lwm2m != "1.0":
         res.update({9: None, 23: False})
@@ -144,12 +208,19 @@ def _server(ctx: MeterContext, iid: int) -> dict[int, Any]:
     return res
 
 
-_ACL_TARGETS = ((3, 0), (4, 0), (5, 0), (19, 0), (19, 1))
+def _acl_targets(layout: Layout) -> list[tuple[int, int]]:
+    """The object instances the factory Access Control instances govern: /3/0, /4/0, /5/0 and both /19."""
+    bins = layout.instances(19, 2)
+    return [(3, 0), (4, 0), (5, 0), (19, bins[0]), (19, bins[1])]
+
+
+_ACL_COUNT = len(_acl_targets(Layout()))
 
 
 def _acl(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    oid, oiid = _ACL_TARGETS[iid]
-    return {0: oid, 1: oiid, 2: {1: 31 if oid == 19 else 15}, 3: 1}
+    lay = ctx.layout
+    oid, oiid = _acl_targets(lay)[lay.instances(2, _ACL_COUNT).index(iid)]
+    return {0: oid, 1: oiid, 2: {lay.ssid: 31 if oid == 19 else 15}, 3: lay.ssid}
 
 
 def _device(ctx: MeterContext, iid: int) -> dict[int, Any]:
@@ -197,7 +268,7 @@ def _software(ctx: MeterContext, iid: int) -> dict[int, Any]:
 
 
 def _bin_data(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    if iid == 0:
+    if iid == ctx.layout.first(19):
         return {0: {0: b""}, 1: 0, 2: int(ctx.started_wall), 3: "meter reading", 4: "meterproof/v1"}
     return {0: {0: b""}, 1: 1, 2: int(ctx.started_wall), 3: "downlink", 4: "opaque"}
 
@@ -258,12 +329,17 @@ _FLUID_PROVIDERS: dict[int, Provider] = {
 }
 
 
+def _link(ctx: MeterContext, oid: int) -> ObjLnk:
+    """An Objlnk to the meter's (first) instance of ``oid``."""
+    return ObjLnk(oid, ctx.layout.first(oid))
+
+
 def _interval_delivery(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    return {0: "daily-interval", 1: {0: ObjLnk(METER_OBJECT[ctx.kind], 0)}, 2: {0: b""}, 3: ObjLnk(10264, 0)}
+    return {0: "daily-interval", 1: {0: _link(ctx, METER_OBJECT[ctx.kind])}, 2: {0: b""}, 3: _link(ctx, 10264)}
 
 
 def _event_delivery(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    return {0: "alarms", 1: {0: ObjLnk(10281, 0)}, 2: {0: b""}, 3: ObjLnk(10264, 0)}
+    return {0: "alarms", 1: {0: _link(ctx, 10281)}, 2: {0: b""}, 3: _link(ctx, 10264)}
 
 
 def _schedule(ctx: MeterContext, iid: int) -> dict[int, Any]:
@@ -283,15 +359,15 @@ def _low_battery(ctx: MeterContext, iid: int) -> dict[int, Any]:
 
 # --------------------------------------------------------------------------- assembling
 
-_PROFILES: dict[tuple[str, str, int], Profile] = {}
+_PROFILES: dict[tuple[str, str, int, tuple[str, ...]], Profile] = {}
 
 
-def profile_for(kind: str, lwm2m: str, catalog: "Catalog") -> Profile:
-    """The shared profile of one meter kind at one LwM2M version (built once per catalog)."""
-    key = (kind, lwm2m, id(catalog))
+def profile_for(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] = frozenset()) -> Profile:
+    """The shared profile of one meter kind at one LwM2M version with these variants (built once per catalog)."""
+    key = (kind, lwm2m, id(catalog), tuple(sorted(variants)))
     prof = _PROFILES.get(key)
     if prof is None:
-        prof = _PROFILES[key] = _build(kind, lwm2m, catalog)
+        prof = _PROFILES[key] = _build(kind, lwm2m, catalog, variants)
     return prof
 
 
@@ -300,17 +376,50 @@ def _newest(catalog: "Catalog", oid: int) -> str:
     return d.version if d is not None else "1.0"
 
 
-def _build(kind: str, lwm2m: str, catalog: "Catalog") -> Profile:
-    core = CORE_VERSIONS[lwm2m]
+def core_versions(lwm2m: str, variants: frozenset[str], catalog: "Catalog") -> dict[int, str]:
+    """The core object versions a meter implements: the enabler's (:data:`CORE_VERSIONS`), or with
+    ``old-object-versions`` the oldest definition the catalog has below them, with ``new-object-versions``
+    the newest one above them that this LwM2M version may use (the DDF's LWM2MVersion)."""
+    core = dict(CORE_VERSIONS[lwm2m])
+    wanted = [n for n in ("old-object-versions", "new-object-versions") if n in variants]
+    if not wanted:
+        return core
+    changed = False
+    for oid in REGISTERED_CORE:
+        known = catalog.versions(oid)
+        mine = version_key(core[oid])
+        if "old-object-versions" in variants:
+            older = [v for v in known if version_key(v) < mine]
+            if older:
+                core[oid], changed = older[0], True
+        if "new-object-versions" in variants:
+            usable = [v for v in known if version_key(v) > mine
+                      and version_key(_enabler_of(catalog, oid, v)) <= version_key(lwm2m)]
+            if usable:
+                core[oid], changed = usable[-1], True
+    if not changed:
+        raise ConfigError(f"variant {wanted[0]}: the object catalog has no other core object version a LwM2M "
+                          f"{lwm2m} meter can implement")
+    return core
+
+
+def _enabler_of(catalog: "Catalog", oid: int, version: str) -> str:
+    d = catalog.get(oid, version)
+    return d.lwm2m_version if d is not None else "1.0"
+
+
+def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] = frozenset()) -> Profile:
+    core = core_versions(lwm2m, variants, catalog)
     objs: dict[int, ObjectProfile] = {
         0: ObjectProfile(core[0], (0,), _security),
         1: ObjectProfile(core[1], (0,), _server),
-        2: ObjectProfile(core[2], tuple(range(len(_ACL_TARGETS))), _acl),
+        2: ObjectProfile(core[2], tuple(range(_ACL_COUNT)), _acl),
         3: ObjectProfile(core[3], (0,), _device, _DEVICE_PROVIDERS),
         4: ObjectProfile(core[4], (0,), _connectivity, {2: lambda c, i, t: -90 - triangle(t, 30, 0, 6)}),
         5: ObjectProfile(core[5], (0,), _firmware),
         9: ObjectProfile("1.0", (0,), _software),
-        19: ObjectProfile("1.0", (0, 1), _bin_data, {0: lambda c, i, t: _meter_blob(c, i, t) if i == 0 else None}),
+        19: ObjectProfile("1.0", (0, 1), _bin_data,
+                          {0: lambda c, i, t: _meter_blob(c, i, t) if i == c.layout.first(19) else None}),
         501: ObjectProfile("1.0", (0,), _lte_band),
         504: ObjectProfile("1.0", (0,), _rsp),
     }
@@ -325,15 +434,21 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog") -> Profile:
     objs[10281] = ObjectProfile(_newest(catalog, 10281), (0,), _low_battery)
     if kind == "water":
         objs[10266] = ObjectProfile(_newest(catalog, 10266), (0,), _water_flow)
-    # keep only objects the catalog defines, and only the resources their definition has
+    # keep only objects the catalog defines, and only the resources their definition has (with
+    # minimal-resources: only the mandatory ones); instance ids as the layout numbers them
     model = catalog.for_versions({oid: op.version for oid, op in objs.items()})
+    layout = layout_for(variants)
+    minimal = "minimal-resources" in variants
     out: dict[int, ObjectProfile] = {}
     for oid, op in objs.items():
         odef = model.object_def(oid)
         if odef is None:
             continue
-        out[oid] = ObjectProfile(op.version, op.instances, _filtered(op.defaults, frozenset(odef.resources)),
-                                 {r: p for r, p in op.providers.items() if r in odef.resources})
+        allowed = frozenset(rid for rid, rd in odef.resources.items()
+                            if rd.mandatory or not minimal or oid in KEEPS_OPTIONAL)
+        iids = layout.instances(oid, len(op.instances)) if odef.multiple else op.instances
+        out[oid] = ObjectProfile(op.version, iids, _filtered(op.defaults, allowed),
+                                 {r: p for r, p in op.providers.items() if r in allowed}, allowed)
     return Profile(kind, lwm2m, out)
 
 
@@ -343,5 +458,6 @@ def _filtered(defaults: Defaults, allowed: frozenset[int]) -> Defaults:
     return build
 
 
-__all__ = ["CORE_VERSIONS", "LWM2M_VERSIONS", "METER_KINDS", "METER_OBJECT", "MeterContext", "ObjectProfile",
-           "Profile", "STEP", "profile_for", "triangle"]
+__all__ = ["CORE_VERSIONS", "LWM2M_VERSIONS", "Layout", "METER_KINDS", "METER_OBJECT", "MeterContext",
+           "ObjectProfile", "Profile", "REGISTERED_CORE", "STEP", "core_versions", "layout_for", "profile_for",
+           "triangle"]

@@ -5,7 +5,13 @@ TS Core 1.1 §6.2 / Transport §6.2 and oma-ets-cases.md §3.2:
 * Register ``POST /rd?ep=&lt=&lwm2m=&b=`` (+ valueless ``Q`` for a 1.1+ queue-mode
   client; 1.0 says ``b=UQ``), payload the CoRE link-format object list
   (:func:`object_list`): ``</>;rt="oma.lwm2m";ct="..."`` for 1.1+, then objects with
-  ``ver`` where it is not 1.0 and their instances, never ``/0``;
+  ``ver`` where it is not 1.0 (or not the enabler's version of a core object) and
+  their instances, never ``/0``;
+* lifetime and binding are those of the Server instance of the account in use
+  (``/1/x/1``, ``/1/x/7``), wherever a factory or a Bootstrap-Server put it;
+* variants (:mod:`.variants`): ``no-binding-param`` leaves out ``b=U`` (and, for
+  1.0, ``lt=86400``); ``no-root-link`` leaves out the ``</>`` link; ``alternate-path``
+  declares ``</lwm2m>;rt="oma.lwm2m"`` and lists every object under it;
 * Update ``POST /rd/{loc}`` with only what changed: ``lt`` after a /1/x/1 write,
   ``b`` after a binding write, the object list after Create/Delete, nothing at all
   for the Registration Update Trigger; one before the lifetime runs out (at 0.9 of it);
@@ -27,8 +33,9 @@ from ..errors import ProtocolError
 from ..lwm2m.contentformat import CF
 from ..lwm2m.formats import link as linkformat
 from ..lwm2m.formats.link import Link
-from ..lwm2m.path import Path
+from ..lwm2m.registration import DEFAULT_LIFETIME
 from . import security
+from .profiles import CORE_VERSIONS
 from .representation import served
 
 if TYPE_CHECKING:
@@ -38,27 +45,49 @@ log = logging.getLogger(__name__)
 
 UPDATE_AT = 0.9          # fraction of the lifetime after which the meter sends its Update
 NEVER_LISTED = (0, 21)   # Security, OSCORE: never in the object list (TS Core §6.2.1)
+ALTERNATE_PATH = "/lwm2m"   # the ``alternate-path`` variant's root (TS Core 1.1 §6.2.1)
+DEFAULT_BINDING = "U"    # Register without b= means U (TS Core 1.1 §6.2.1, TS 1.0 §5.3.1)
 
 
 class RegistrationFailed(ProtocolError):
     """The server did not accept our Register."""
 
 
+def root_path(meter: "SimulatedMeter") -> str:
+    """Where the meter serves its objects: "/" or, with ``alternate-path``, :data:`ALTERNATE_PATH`."""
+    return ALTERNATE_PATH if meter.varies("alternate-path") else "/"
+
+
+def root_segments(meter: "SimulatedMeter") -> tuple[str, ...]:
+    """The Uri-Path segments every Device Management request must start with."""
+    return tuple(s for s in root_path(meter).split("/") if s)
+
+
+def announced_version(meter: "SimulatedMeter", oid: int) -> str | None:
+    """The ``ver`` to put on object ``oid``'s link, None to leave it out: every version other than 1.0,
+    and any core object version other than the enabler's (TS Core 1.1 §7.2.3; 1.2 §7.2.3 makes that a MUST)."""
+    ver = meter.profile.objects[oid].version
+    enabler = CORE_VERSIONS[meter.lwm2m].get(oid)
+    return ver if ver != "1.0" or (enabler is not None and ver != enabler) else None
+
+
 def object_list(meter: "SimulatedMeter") -> bytes:
     """The CoRE link-format object list of the Register / Update payload."""
     links: list[Link] = []
-    if meter.lwm2m != "1.0":
+    root = root_path(meter)
+    prefix = root.rstrip("/")
+    if meter.lwm2m != "1.0" and not meter.varies("no-root-link"):
         cts = " ".join(str(int(cf)) for cf in served(meter.lwm2m))
-        links.append(Link("/", {"rt": "oma.lwm2m", "ct": cts}))
+        links.append(Link(root, {"rt": "oma.lwm2m", "ct": cts}))
     store = meter.store
     for oid in store.object_ids():
         if oid in NEVER_LISTED and not (oid == 0 and meter.has("register-lists-security-object")):
             continue
-        ver = meter.profile.objects[oid].version
+        ver = announced_version(meter, oid)
         iids = store.instance_ids(oid)
-        if ver != "1.0" or not iids:
-            links.append(Link(f"/{oid}", {"ver": ver} if ver != "1.0" else {}))
-        links.extend(Link(f"/{oid}/{iid}") for iid in iids)
+        if ver is not None or not iids:
+            links.append(Link(f"{prefix}/{oid}", {"ver": ver} if ver is not None else {}))
+        links.extend(Link(f"{prefix}/{oid}/{iid}") for iid in iids)
     return linkformat.format(links).encode()
 
 
@@ -73,23 +102,29 @@ class RegistrationClient:
 
     # ------------------------------------------------------------------ current settings
     def lifetime(self) -> int:
-        return int(self.meter.store.get_path(Path((1, 0, 1)), self.meter.ctx.lifetime))
+        return int(self.meter.server_value(1, self.meter.ctx.lifetime))
 
     def binding(self) -> str:
-        return str(self.meter.store.get_path(Path((1, 0, 7)), self.meter.ctx.binding_resource) or "U")
+        return str(self.meter.server_value(7, self.meter.ctx.binding_resource) or DEFAULT_BINDING)
 
     def register_query(self) -> tuple[str, ...]:
         m = self.meter
         version = "1.0" if m.has("register-wrong-version") else m.lwm2m
         binding = self.binding()
-        q = [f"ep={m.endpoint_name}", f"lt={self.lifetime()}", f"lwm2m={version}"]
+        lifetime = self.lifetime()
+        optional = m.varies("no-binding-param")      # leave out what has its default value
+        q = [f"ep={m.endpoint_name}"]
+        if not (optional and m.lwm2m == "1.0" and lifetime == DEFAULT_LIFETIME):
+            q.append(f"lt={lifetime}")
+        q.append(f"lwm2m={version}")
         queue = m.queue_mode and not m.has("queue-mode-not-declared")
         if m.lwm2m == "1.0":
             if not queue:
                 binding = binding.replace("Q", "")
         if m.has("register-rejected-binding") and m.lwm2m != "1.0":
             binding += "Q"              # the 1.0 spelling of queue mode, invalid in 1.1+ (TS Core 1.1 §6.2.1)
-        q.append(f"b={binding}")
+        if not (optional and binding == DEFAULT_BINDING):
+            q.append(f"b={binding}")
         if queue and m.lwm2m != "1.0":
             q.append("Q")
         return tuple(q)
@@ -225,4 +260,5 @@ class RegistrationClient:
             self._retry.cancel()
 
 
-__all__ = ["RegistrationClient", "RegistrationFailed", "object_list"]
+__all__ = ["ALTERNATE_PATH", "RegistrationClient", "RegistrationFailed", "announced_version", "object_list",
+           "root_path", "root_segments"]

@@ -7,6 +7,10 @@ from 1.2.  Without Accept a single resource of a simple type is text (opaque
 resources: 42), anything else TLV for 1.0 and SenML CBOR for 1.1+.  An Accept
 we do not serve, or cannot use for that shape (text for an instance), is 4.06;
 a write in a format we do not read is 4.15; a payload that does not decode 4.00.
+
+Variants (:mod:`.variants`): ``senml-cbor-default`` answers everything without
+Accept in the meter's preferred multi-value format (SenML CBOR, 1.0: TLV), single
+resources included; ``composite-reordered`` writes SenML records last path first.
 """
 
 from __future__ import annotations
@@ -63,26 +67,31 @@ def single_value_def(base: Path, model: "TypeResolver") -> ResourceDef | None:
     return rdef
 
 
-def choose(accept: int | None, base: Path, model: "TypeResolver", lwm2m: str, defects: frozenset[str]) -> int:
+def choose(accept: int | None, base: Path, model: "TypeResolver", lwm2m: str, defects: frozenset[str],
+           variants: frozenset[str] = frozenset()) -> int:
     """The Content-Format to answer a read of ``base`` with; StoreError 4.06 if none fits."""
     single = single_value_def(base, model)
     if accept is None:
-        return _default(single, lwm2m)
+        return _default(single, lwm2m, variants)
     if accept in served(lwm2m) and _usable(accept, single):
         return int(accept)
     if "unsupported-accept-not-406" in defects:
-        return _default(single, lwm2m)     # ignores Accept and answers anyway
+        return _default(single, lwm2m, variants)     # ignores Accept and answers anyway
     raise StoreError(codes.NOT_ACCEPTABLE, f"cannot answer {base} in content format {accept}")
 
 
-def _default(single: ResourceDef | None, lwm2m: str) -> int:
-    if single is not None:
+def _default(single: ResourceDef | None, lwm2m: str, variants: frozenset[str] = frozenset()) -> int:
+    """The meter's own preferred format (TS Core 1.1 §7.4: used when the server sends no Accept)."""
+    if single is not None and "senml-cbor-default" not in variants:
         return CF.OPAQUE if single.type is DataType.OPAQUE else CF.TEXT
     return CF.TLV if lwm2m == "1.0" else CF.SENML_CBOR
 
 
-def encode(cf: int, values: ValueTree, base: Path, model: "TypeResolver", defects: frozenset[str]) -> bytes:
+def encode(cf: int, values: ValueTree, base: Path, model: "TypeResolver", defects: frozenset[str],
+           variants: frozenset[str] = frozenset()) -> bytes:
     """Encode a read / notification payload; defects shape the bytes as the vendor bug would."""
+    if cf in SENML and "composite-reordered" in variants:
+        values = dict(reversed(list(values.items())))      # RFC 8428: records in any order
     try:
         if cf == CF.TEXT and "text-boolean-words" in defects and len(values) == 1:
             (value,) = values.values()

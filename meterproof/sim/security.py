@@ -56,7 +56,6 @@ MODE_NAMES = {v: k for k, v in MODES.items()}
 UNIVERSAL_DEMO_KEY = b"password"
 #: Loopback-fast DTLS timers for the simulator (first retransmission 0.2 s, give up after ~3 s).
 FAST_HANDSHAKE = dict(handshake_timeout_min=0.2, handshake_timeout_max=1.6)
-BOOTSTRAP_IID, SERVER_IID = 1, 0      # C.13: the Bootstrap-Server account is /0/1; the first server account /0/0
 
 
 class HandshakeFailed(ProtocolError):
@@ -119,9 +118,9 @@ class Credentials:
 class MeterSecurity:
     """The factory accounts of a meter.
 
-    ``server`` -- credentials of the factory server account (/0/0 + /1/0) toward the ``server_uri``
-    the meter is started with; None for a meter that must bootstrap first (C.13).
-    ``bootstrap_uri`` / ``bootstrap`` -- the Bootstrap-Server account (/0/1, bs=true), if any.
+    ``server`` -- credentials of the factory server account (/0/0 + /1/0 with SSID 1, or where the
+    meter's :class:`~.profiles.Layout` puts it) toward the ``server_uri`` the meter is started with; None for a meter that must bootstrap first (C.13).
+    ``bootstrap_uri`` / ``bootstrap`` -- the Bootstrap-Server account (/0/1, bs=true, by default), if any.
     ``dtls`` -- timers, cipher policy, MTU of every handshake (credentials come from /0)."""
 
     server: Credentials | None = Credentials()
@@ -177,16 +176,21 @@ def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, 
 
 
 def install_factory(meter: "SimulatedMeter") -> None:
-    """Put the factory accounts into /0 (and /1: none when the meter must bootstrap first)."""
+    """Put the factory accounts into /0 (and /1: none when the meter must bootstrap first).
+
+    Instance ids and the SSID come from the meter's layout: C.1/C.13 (/0/0 SSID 1, Bootstrap-Server
+    /0/1) unless a variant (``server-instance``) numbers them otherwise."""
     sec = meter.security
     store = meter.store
+    lay = meter.ctx.layout
     odef = store.object_def(0)
     known = frozenset(odef.resources) if odef is not None else None
     insts: dict[int, dict[int, Any]] = {}
     if sec.server is not None:
-        insts[SERVER_IID] = security_instance(meter.server_uri, sec.server, ssid=1, known=known)
+        insts[lay.server_security_iid] = security_instance(meter.server_uri, sec.server, ssid=lay.ssid,
+                                                           known=known)
     if sec.bootstrap_uri is not None:
-        insts[BOOTSTRAP_IID] = security_instance(sec.bootstrap_uri, sec.bootstrap or Credentials(), bootstrap=True,
+        insts[lay.bootstrap_security_iid] = security_instance(sec.bootstrap_uri, sec.bootstrap or Credentials(), bootstrap=True,
                                                  known=known)
     store.replace_object(0, insts)
     if sec.server is None:
@@ -206,6 +210,13 @@ def accounts(meter: "SimulatedMeter") -> list[tuple[int, dict[int, Any], int]]:
         if ssid in servers:
             out.append((iid, res, servers[ssid]))
     return sorted(out, key=lambda a: (a[1].get(SEC_SSID) or 0, a[0]))
+
+
+def server_instance(meter: "SimulatedMeter") -> int | None:
+    """The /1 instance of the account in use: the one :func:`prepare_register` registers with (the first
+    complete account by SSID), wherever the factory or a Bootstrap-Server put it; None without one."""
+    found = accounts(meter)
+    return found[0][2] if found else None
 
 
 def bootstrap_account(meter: "SimulatedMeter") -> tuple[int, dict[int, Any]] | None:
@@ -352,7 +363,8 @@ async def connect(meter: "SimulatedMeter", addr: Any, *, register_query: tuple[s
         await t.connect(addr)
     except (DtlsHandshakeError, asyncio.TimeoutError) as exc:
         if meter.has("nosec-fallback") and register_query:
-            msg = wire.new(codes.POST, uri_path=("rd",), payload=b"</1/0>,</3/0>", content_format=CF.LINK)
+            payload = f"</1/{server_instance(meter) or 0}>,</3/0>".encode()
+            msg = wire.new(codes.POST, uri_path=("rd",), payload=payload, content_format=CF.LINK)
             msg.opt.uri_query = register_query
             msg.mtype, msg.mid, msg.token = wire.CON, 0x5EC0, b"\x5e\xc0"
             log.warning("%s: seeded defect nosec-fallback: Register in clear after a failed handshake",
@@ -369,6 +381,6 @@ def describe(res: dict[int, Any]) -> str:
     return f"{res.get(SEC_URI)} mode {mode}" + (f" identity {shown}" if ident else "")
 
 
-__all__ = ["BOOTSTRAP_IID", "Credentials", "FAST_HANDSHAKE", "HandshakeFailed", "MODES", "MeterSecurity",
-           "SERVER_IID", "UNIVERSAL_DEMO_KEY", "accounts", "address", "bootstrap_account", "connect", "describe",
-           "initial_settings", "install_factory", "prepare_register", "security_instance", "settings_for", "use", "usable_problems"]
+__all__ = ["Credentials", "FAST_HANDSHAKE", "HandshakeFailed", "MODES", "MeterSecurity", "UNIVERSAL_DEMO_KEY",
+           "accounts", "address", "bootstrap_account", "connect", "describe", "initial_settings", "install_factory",
+           "prepare_register", "security_instance", "server_instance", "settings_for", "use", "usable_problems"]

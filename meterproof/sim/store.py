@@ -59,6 +59,12 @@ class ObjectStore:
     def resource_def(self, path: Path) -> ResourceDef | None:
         return self.model.resource_def(path)
 
+    def implemented(self, path: Path) -> bool:
+        """Whether the meter implements the resource at ``path`` at all (with the ``minimal-resources``
+        variant only the mandatory ones); a path above resource level always is."""
+        op = self.profile.objects.get(path.object_id) if path.object_id is not None else None
+        return op is None or len(path) < 3 or op.implements(path.ids[2])
+
     # ------------------------------------------------------------------ structure
     def object_ids(self) -> list[int]:
         return sorted(self._objects)
@@ -82,7 +88,13 @@ class ObjectStore:
         return res
 
     def free_instance_id(self, oid: int) -> int:
+        """The id a Create gets when the server leaves it to the meter: the lowest free one, or with the
+        ``instance-numbering`` variant the highest in use plus 3 (any free id is legal, TS Core 'Create')."""
         used = self._objects.get(oid, {})
+        if self.ctx.layout.sparse:
+            pick = max(used) + 3 if used else 3
+            if pick < 65535:
+                return pick
         return next(i for i in range(65535) if i not in used)
 
     def create_instance(self, oid: int, iid: int, values: Resources) -> None:

@@ -49,6 +49,17 @@ def test_register_through_the_serial_path(server: SyncServer, family: str) -> No
                f'"<redacted>"' in log
 
 
+def test_the_meter_behind_the_virtual_modem_takes_its_variants(server: SyncServer) -> None:
+    d = ModemDriver("meterproof", "virtual", params=LOOPBACK, virtual={"variants": ("server-instance",)})
+    mark = server.mark()
+    d.start(server.aio.uri, "modem-variant")
+    try:
+        ev = server.wait_event("registered", "modem-variant", since=mark, timeout=10)
+        assert ev["registration"].objects.has("/1/3") and not ev["registration"].objects.has("/1/0")
+    finally:
+        d.stop()
+
+
 def test_disable_deregisters_and_urcs_are_not_responses(server: SyncServer) -> None:
     d = ModemDriver("meterproof", "virtual", params=LOOPBACK)
     mark = server.mark()

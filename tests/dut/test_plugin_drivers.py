@@ -59,6 +59,24 @@ def test_dut_command_shortcut_uses_the_process_driver(pytester: pytest.Pytester)
     assert "driver start: meterproof simulate --server coap://127.0.0.1:" in log and "driver pid " in log
 
 
+def test_sim_variant_reaches_the_simulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_variant='''
+from fixtures import ets, expect
+
+@ets("LightweightM2M-1.1-int-101", "registers with its own Server instance")
+def test_server_instance(dut, registration):
+    expect.equal(sorted(str(p) for p in registration.objects.instances if p.object_id == 1), ["/1/3"], "/1")
+    expect.equal("b" in registration.query.params, False, "b= in the Register")
+''')
+    results = pytester.path / "verdicts.json"
+    res = pytester.runpytest_subprocess("-p", "fixtures.plugin", "-p", "no:cacheprovider", "test_variant.py",
+                                        f"--meterproof-results={results}", "--sim-variant", "server-instance",
+                                        "--sim-variant", "no-binding-param")
+    data = json.loads(results.read_text())
+    assert _verdicts(data) == {"test_server_instance": "passed"}, res.stdout.str()
+    assert data["variants"] == ["server-instance", "no-binding-param"]
+
+
 def test_manual_meter_in_ci_makes_hand_cases_not_applicable(pytester: pytest.Pytester) -> None:
     prof = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "examples" / "manual-meter.yaml"
     res, data = _run(pytester, f"--dut-profile={prof}", "-k", "reboot", "-rs", env={"CI": "true"})

@@ -54,6 +54,12 @@ def with_(**kw: Any) -> dict[str, Any]:
     (with_(driver={"type": "robot"}), "driver.type:", "simulator, process, modem, manual"),
     (with_(driver={"type": "simulator", "meter": "heat"}), "driver.meter:", "electricity, gas, water"),
     (with_(driver={"type": "simulator", "port": "x"}), "driver.port:", "unknown field; known fields here"),
+    (with_(driver={"type": "simulator", "variants": ["nope"]}), "driver.variants:", "unknown variant 'nope'"),
+    (with_(driver={"type": "simulator", "variants": "server-instance"}), "driver.variants:", "must be a list"),
+    ({**with_(driver={"type": "simulator", "variants": ["alternate-path"]}), "lwm2m_version": "1.0"},
+     "driver.variants:", "needs LwM2M 1.1 or 1.2"),
+    (with_(driver={"type": "modem", "family": "meterproof", "port": "virtual", "virtual": {"variants": ["x"]}}),
+     "driver.virtual.variants:", "--list-variants"),
     (with_(driver={"type": "process"}), "driver.command:", "is required; write the client's command line"),
     (with_(driver={"type": "process", "command": "c 'unclosed"}), "driver.command:", "check the quotes"),
     (with_(driver={"type": "process", "command": "c -h {host}"}), "driver.command:", "unknown placeholder {host}"),
@@ -133,6 +139,9 @@ def test_shipped_profiles_load(monkeypatch: pytest.MonkeyPatch) -> None:
     assert drivers == {"process", "modem", "manual"}
     for f in BUILTIN_DIR.glob("*.yaml"):
         assert load(f).driver == "simulator"
+    variants = [load(f) for f in (BUILTIN_DIR / "variants").glob("sim-*.yaml")]
+    assert len(variants) >= 4 and all(p.driver == "simulator" and p.driver_options["variants"] for p in variants)
+    assert {p.lwm2m_version for p in variants} >= {"1.0", "1.1"}
 
 
 def test_with_driver_keeps_the_claims() -> None:

@@ -61,7 +61,7 @@ def test_whole_suite_process_and_virtual_modem_give_the_builtin_verdicts(tmp_pat
 
     def go(name: str) -> tuple[dict, str]:
         return run_suites(tmp_path, name, "-n", "2", "--meterproof-seed", SEED,
-                          f"--junitxml={tmp_path / (name + '.xml')}", *runs[name])
+                             f"--junitxml={tmp_path / (name + '.xml')}", *runs[name], timeout=300)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         done = dict(zip(runs, pool.map(go, runs)))
@@ -90,7 +90,7 @@ def test_four_meters_two_workers_one_report(tmp_path: Path) -> None:
     args = ["-n", "2", "--alluredir", str(allure_dir), "--case", "int-101", "--case", "int-203", "--case", "int-221"]
     for p in profiles:
         args += ["--dut-profile", str(p)]
-    data, out = run_suites(tmp_path, "fleet", *args)
+    data, out = run_suites(tmp_path, "fleet", *args, timeout=300)
 
     assert len(data["cases"]) == 12, out
     assert all(v["verdict"] == "passed" for v in data["cases"].values()), out

@@ -27,9 +27,7 @@ import pytest
 from meterproof.sim.defects import DEFECTS
 
 from support.e2e_report import report
-from support.suites_run import run_suites
-
-OK = ("passed", "passed with warnings", "not applicable")
+from support.suites_run import OK, run_suites
 
 
 #: Lab-mode budget for defects only a fuzzing campaign finds (a degradation needs many cases).

@@ -140,6 +140,16 @@ def test_profile_errors_are_one_clear_line(pytester: pytest.Pytester, content: s
     assert "Traceback" not in err
 
 
+def test_unknown_sim_variant_is_one_clear_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_x="def test_x(): pass\n")
+    res = pytester.runpytest("-p", "fixtures.plugin", "--sim-variant", "bogus")
+    assert res.ret != 0
+    assert "unknown variant 'bogus'; see meterproof simulate --list-variants" in res.stderr.str()
+    assert "Traceback" not in res.stderr.str()
+    res = pytester.runpytest("-p", "fixtures.plugin", "--sim-variant", "no-root-link", "--sim-lwm2m", "1.0")
+    assert res.ret != 0 and "needs LwM2M 1.1 or 1.2; this meter is 1.0" in res.stderr.str()
+
+
 def test_missing_profile_file(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_x="def test_x(): pass\n")
     res = pytester.runpytest("-p", "fixtures.plugin", "--dut-profile=nowhere.yaml")

@@ -43,3 +43,18 @@ def test_simulate_registers_and_deregisters_on_sigint(make_rig):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_list_variants_names_each_trait_and_its_clause(capsys):
+    from meterproof.sim.variants import VARIANTS
+    assert main(["simulate", "--list-variants"]) == 0
+    out = capsys.readouterr().out
+    for name in VARIANTS:
+        assert f"\n{name} " in "\n" + out
+    assert out.count("allowed by: ") == len(VARIANTS)
+
+
+def test_unknown_variant_is_one_line_and_exit_2(capsys):
+    assert main(["simulate", "--server", "coap://127.0.0.1:5683", "--endpoint", "e", "--variant", "x"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["meterproof simulate: error: unknown variant 'x'; see meterproof simulate --list-variants"]
