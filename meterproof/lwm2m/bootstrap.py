@@ -42,10 +42,11 @@ from aiocoap.numbers import codes
 from ..coap import blockwise, wire
 from ..coap.params import DEFAULT, TransmissionParams
 from ..coap.transport import DatagramTransport
-from ..errors import ProtocolError
+from ..errors import FormatError, ProtocolError
 from ..report.redact import Redactor
 from . import formats
 from .contentformat import CF
+from .formats import link as linkformat
 from .events import Event
 from .path import Path
 from .registration import Query
@@ -102,6 +103,15 @@ def psk_account(uri: str, endpoint: str, *, ssid: int = 1, identity: str | bytes
     ident = identity if identity is not None else f"{endpoint}-{secrets.token_hex(4)}"
     ident_b = ident.encode() if isinstance(ident, str) else bytes(ident)
     return ServerAccount(uri, ssid, MODE_PSK, ident_b, key if key is not None else secrets.token_bytes(key_bytes), **kw)
+
+
+def discover_links(payload: bytes) -> tuple[str | None, list[linkformat.Link]]:
+    """A Bootstrap-Discover answer: its ``lwm2m="1.x"`` first element (TS Core 1.1 §5.2.7.3; None when absent)
+    and its links.  FormatError when the rest is not CoRE link format."""
+    text = payload.decode("utf-8", "replace")
+    head, _, rest = text.partition(",")
+    version = head.split("=", 1)[1].strip('"') if head.startswith("lwm2m=") else None
+    return version, linkformat.parse((rest if version is not None else text).encode())
 
 
 @dataclass
@@ -259,6 +269,8 @@ class BootstrapServer:
             for p in plan.delete_first:
                 await self.delete(ep, p)
             for acct in plan.accounts:
+                if not plan.delete_first:
+                    await self.place(ep, acct)
                 await self.write(ep, f"/0/{acct.security_instance}", acct.security_values(),
                                  content_format=plan.content_format)
                 await self.write(ep, f"/1/{acct.server_instance}", acct.server_values(),
@@ -310,9 +322,42 @@ class BootstrapServer:
         return await self.operate(endpoint, "Bootstrap-Write", codes.PUT, p, payload=payload, content_format=cf,
                                   timeout=timeout)
 
+    async def place(self, endpoint: str, account: ServerAccount, *, timeout: float | None = None) -> ServerAccount:
+        """Choose the /0 and /1 instance ids of ``account`` on this client (it is changed in place and returned).
+
+        A client numbers its instances as it likes, and a Bootstrap-Write overwrites whatever instance it names,
+        the Bootstrap-Server account included.  So the ids come from a Bootstrap-Discover of ``/`` (TS Core 1.1
+        §5.2.7.3, which lists every /0 and /1 instance with its ssid): an account with the same Short Server ID
+        is replaced where it is; otherwise the account's own ids are kept when free, else the lowest free ones.
+        A client that does not answer the Discover keeps the account's ids."""
+        r = await self.discover(endpoint, "/", timeout=timeout)
+        try:
+            _, links = discover_links(r.payload) if r.ok else (None, [])
+        except FormatError:
+            return account
+        used: dict[int, dict[int, str | None]] = {SECURITY: {}, SERVER: {}}
+        for lk in links:
+            try:
+                p = Path.parse(lk.target)
+            except Exception:
+                continue
+            if len(p) == 2 and p.object_id in used:
+                used[p.object_id][p.ids[1]] = (lk.params.get("ssid") or "").strip('"') or None
+        for oid, attr in ((SECURITY, "security_instance"), (SERVER, "server_instance")):
+            taken = used[oid]
+            same = [i for i, ssid in taken.items() if ssid == str(account.ssid)]
+            want = getattr(account, attr)
+            if same:
+                setattr(account, attr, same[0])
+            elif want in taken:
+                setattr(account, attr, next(i for i in range(65535) if i not in taken))
+        return account
+
     async def write_account(self, endpoint: str, account: ServerAccount, *, content_format: int | None = None,
                             timeout: float | None = None) -> tuple[OpResult, OpResult]:
+        """Bootstrap-Write of one server account, at instance ids :meth:`place` chose."""
         self.remember(account)
+        await self.place(endpoint, account, timeout=timeout)
         a = await self.write(endpoint, f"/0/{account.security_instance}", account.security_values(),
                              content_format=content_format, timeout=timeout)
         b = await self.write(endpoint, f"/1/{account.server_instance}", account.server_values(),

@@ -42,7 +42,7 @@ def test_float_tlv_vs_senml_cbor(server, dut, transcript):
     oid = next((o for o in METER_FLOATS if o in dut.registration.objects.objects), None)
     if oid is None:
         expect.not_applicable("the device registers none of the meter objects 3421, 3423, 3424")
-    path = f"/{oid}/0/{METER_FLOATS[oid]}"
+    path = f"/{oid}/{(dut.instances(oid) or [0])[0]}/{METER_FLOATS[oid]}"
     for _ in range(50):
         before, cbor, after = (_read(server, dut, path, cf) for cf in (CF.TLV, CF.SENML_CBOR, CF.TLV))
         if before == after and not float(before).is_integer():

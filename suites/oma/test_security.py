@@ -17,7 +17,7 @@ import pytest
 from meterproof.dtls import RPK_NOT_APPLICABLE
 from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
 
-from fixtures import CF, codes, ets, expect, mp, regulation
+from fixtures import CF, codes, ets, expect, mp, regulation, requires
 from fixtures.security import PUBLIC_DEFAULT_PSKS, channel
 
 SEC = dict(epic="Security", feature="Channel security")
@@ -145,6 +145,7 @@ def _usage_case(usage):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("usage", [_usage_case(u) for u in (0, 1, 2, 3)])
 @channel("cert")
 @regulation("ETSI EN 303 645 5.5-1")
+@requires(lwm2m="1.1")   # Certificate Usage /0/x/15 and Matching Type /0/x/13 are LwM2M 1.1 resources
 def test_certificate_usage(dut_factory, security_run, timing, transcript, usage, matching):
     """/0/x/15 = usage, /0/x/13 = matching (0 exact, 1 SHA-256), /0/x/4 = the certificate or hash the usage
     names.  (1) With a server that satisfies the constraint the device registers and is read.  (2) A second
@@ -156,7 +157,7 @@ def test_certificate_usage(dut_factory, security_run, timing, transcript, usage,
         dut_factory.endpoint(), usage=usage, matching=matching))
     expect.event(good, "registered", dev.endpoint, since=0, timeout=timing.reaction,
                  what=f"Register over DTLS{f' (start failed: {dev.error})' if dev.error else ''}")
-    expect.code(good.read(dev.endpoint, "/3/0/0"), codes.CONTENT)
+    expect.code(good.read(dev.endpoint, "/3/0/16"), codes.CONTENT)   # a mandatory Device resource
     bad = dut_factory.ad_hoc_server(certificates=security_run.server_certificates(send_ca=True, **bad_cert),
                                     label="violating server")
     dev2 = dut_factory.start(server_uri=bad.aio.uri, server=dut_factory.credentials(
