@@ -60,6 +60,14 @@ def test_valueless_parameters() -> None:
     assert parse_attribute_value("pmin", None) is None
 
 
+@pytest.mark.parametrize("payload", ['</>;ct=110', '</>;ct="110"', '</> ; ct = 110', '</>;ct="110" '])
+def test_ct_quoted_or_not(payload: str) -> None:
+    # TS Core 1.1 §6.2.1 writes ct unquoted for one format and quoted for a list; RFC 6690 §2
+    # link-param values are a ptoken or a quoted-string, so both spellings carry the same value
+    (got,) = parse(payload)
+    assert parse_attribute_value("ct", got.params["ct"]) == (110,)
+
+
 def test_format_round_trip() -> None:
     links = [Link("/", {"lwm2m": "1.1", "ct": "110 112"}), Link("/3/0", {"ver": "1.1", "Q": None}),
              Link("/0/0", {"uri": 'coap://"x"'})]
