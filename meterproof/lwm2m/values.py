@@ -93,7 +93,7 @@ def latest(records: Iterable[Record], now: float | None = None) -> "ValueTree":
     Most recent = the greatest time; a record without a time counts as taken at ``now``
     (RFC 8428 §4.5.3: no time means "roughly now"), or, when ``now`` is None, as later than
     every time-stamped record.  Between equal times the later record in the payload wins
-    (RFC 8428 §4.6: records are processed in order).  Times are compared as given, so a
+    (payload order being the only order left).  Times are compared as given, so a
     series should carry absolute times (decode it with ``now``).  Records without a value
     are skipped.  Paths keep the order of their first appearance.
     """

@@ -1,8 +1,9 @@
 """A Read of an object without instances: an empty answer is an empty value tree, in every format.
 
-TS Transport 1.1 §6.4.4 Table 6.4.4-1 gives 2.05 Content as the Read outcome, and TS Core 1.1
-§6.3.1 has a Read of an Object return "all the Object Instances" the server may read, of which
-there may be none.  Each format's own "nothing": SenML ``[]`` (RFC 8428 §5, an empty array),
+TS Transport 1.1 §6.4.4 Table 6.4.4-1 gives 2.05 Content as the Read outcome, and a Read of an
+Object returns "all the Object Instances for which the LwM2M Server has 'Read' access right"
+(TS Core 1.1 draft §7.1.2.4), of which there may be none.  Each format's own "nothing": SenML ``[]`` (RFC 8428 §11's CDDL asks for one
+record or more, but SenML has no other way to say "no instances"),
 zero TLVs (TS Core 1.1 §7.4.3), LwM2M 1.0 JSON ``{"e":[]}`` with or without ``bn`` (TS Core 1.0
 §6.4.4), LwM2M CBOR ``{}`` (TS Core 1.2 §7.5.4), and in all formats zero bytes.  A path that
 holds a value of its own (a single resource) keeps the format's reading of zero bytes.

@@ -62,8 +62,8 @@ def test_valueless_parameters() -> None:
 
 @pytest.mark.parametrize("payload", ['</>;ct=110', '</>;ct="110"', '</> ; ct = 110', '</>;ct="110" '])
 def test_ct_quoted_or_not(payload: str) -> None:
-    # TS Core 1.1 §6.2.1 writes ct unquoted for one format and quoted for a list; RFC 6690 §2
-    # link-param values are a ptoken or a quoted-string, so both spellings carry the same value
+    # RFC 6690 §2: a link-param value is a ptoken or a quoted-string, so both spellings carry the
+    # same value (TS Core 1.2.2 §6.2.1 quotes a list of formats, devices often leave one bare)
     (got,) = parse(payload)
     assert parse_attribute_value("ct", got.params["ct"]) == (110,)
 

@@ -232,7 +232,7 @@ def _resolve(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes]) -> li
                     if not math.isfinite(x):
                         raise FormatError(f"SenML v must be a finite number, got {x!r:.40}")
                 elif type(x) is not int:
-                    x = datetime_seconds(x, None) if cbor and type(x) is datetime else _number(x, "v")
+                    x = datetime_seconds(x, name) if cbor and type(x) is datetime else _number(x, "v")
                 value = x
                 nvals = 1
             if nvals < rest:
@@ -241,7 +241,7 @@ def _resolve(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes]) -> li
                     if type(x) is not str:
                         if not (cbor and type(x) is datetime):
                             raise FormatError("SenML vs must be a string")
-                        x = datetime_seconds(x, None)  # tag 0 date/time string (TS Core 1.1.1 Table C-2)
+                        x = datetime_seconds(x, name)  # tag 0 date/time string (TS Core 1.1.1 Table C-2)
                     value = x
                     nvals += 1
             if nvals < rest:

@@ -58,7 +58,9 @@ def encode(values: ValueTree, base: Path, model: "TypeResolver | None" = None) -
 def decode(payload: bytes, base: Path, model: "TypeResolver | None" = None) -> ValueTree:
     """The value tree under ``base``; a path sent several times holds its most recent value."""
     if not payload and holds_no_value(base, model):
-        return {}  # nothing to report (see _common.holds_no_value); "[]" decodes to {} as well
+        return {}  # nothing to report (see _common.holds_no_value)
+    # "[]" decodes to {} as well: RFC 8428 §11's CDDL wants one record or more, but a Read of an
+    # object without instances has no other SenML for "nothing"
     return senml.tree_from_pack(_load(payload), JSON_LABELS, b64url_decode, base, model)
 
 
