@@ -6,6 +6,9 @@ Device Management & Service Enablement and Information Reporting operations to
 registered clients.  Every operation returns an :class:`OpResult` — code,
 content format, raw bytes, decoded values (or the decode error, which is a
 finding about the device, never an exception) and the exchanges on the wire.
+Payloads with time-stamped values (SenML historical notifications, Send) keep
+every record in ``OpResult.series`` / the Send event's ``records``; the value
+tree holds each path's most recent value.
 
 References: OMA TS Core 1.1 §6 (interfaces), TS Transport 1.1 §6 (CoAP mapping,
 Tables 6.1-6.5).  :mod:`.sync` wraps this class for pytest.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Hashable, Iterable, Mapping
 
@@ -32,12 +36,12 @@ from . import formats
 from .contentformat import CF
 from .events import EventLog
 from .formats import link as linkformat
-from .formats import senml, senml_cbor, senml_json
+from .formats import senml_cbor, senml_json
 from .model.types import TypeResolver
 from .path import Path
 from .registration import (ObjectList, Query, Registration, RegistrationRejected, check_register,
                            check_update)
-from .values import Value, ValueTree
+from .values import Record, Value, ValueTree, latest
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,19 @@ class OpResult:
     request: Message | None = None
     response: Message | None = None
     exchanges: list[tuple[Message, Message]] = field(default_factory=list)
+    _series: list[Record] | None = field(default=None, repr=False)
+    _series_source: Callable[[], list[Record] | None] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def series(self) -> list[Record] | None:
+        """Every decoded value with its time, in payload order (:func:`.formats.decode_series`):
+        the historical values of a SenML / LwM2M 1.0 JSON payload, relative times resolved
+        against the arrival of the response; one untimed record per value for other formats.
+        None when ``values`` is None.  Decoded on first use (the tree is the common need)."""
+        if self._series is None and self._series_source is not None:
+            self._series = self._series_source()
+            self._series_source = None
+        return self._series
 
     @property
     def ok(self) -> bool:
@@ -95,6 +112,13 @@ class ObservationHandle:
 
     def decode(self, n: Notification) -> tuple[ValueTree | None, str | None]:
         return self.server.decode_payload(n.message, self.base)
+
+    def decode_series(self, n: Notification) -> tuple[list[Record] | None, str | None]:
+        """Every value of a notification with its time (historical values of Notification
+        Storing, TS Core 1.1 §7.4.4); relative times are taken from the notification's arrival."""
+        loop = self.server.endpoint.loop
+        arrived = time.time() - (loop.time() - n.time)
+        return self.server.decode_series_payload(n.message, self.base, now=arrived)
 
 
 ModelProvider = Callable[[Registration | None], TypeResolver | None]
@@ -253,22 +277,25 @@ class Lwm2mServer:
         cf = int(req.opt.content_format) if req.opt.content_format is not None else None
         records = None
         error = None
+        now = time.time()
         try:
-            if cf == CF.SENML_JSON:
-                records = senml_json.decode_records(req.payload)
-            elif cf == CF.SENML_CBOR:
-                records = senml_cbor.decode_records(req.payload)
-            elif cf == CF.LWM2M_CBOR and reg.lwm2m_version == "1.2":
-                tree = formats.decode(cf, req.payload, Path(), self.model_for(reg))
-                records = [senml.Record(p, v, None) for p, v in tree.items()]
+            if not req.payload:
+                error = "Send without a payload"
+            elif cf in (CF.SENML_JSON, CF.SENML_CBOR) or (cf == CF.LWM2M_CBOR and reg.lwm2m_version == "1.2"):
+                # TS Core 1.1 §6.4.6: SenML JSON/CBOR (1.2: also LwM2M CBOR); a Send may carry
+                # several time-stamped values of one resource (historical values)
+                records = formats.decode_series(cf, req.payload, Path(), self.model_for(reg), now)
             else:
                 error = f"Send with content format {cf}, which is not SenML JSON/CBOR"
         except FormatError as exc:
             error = str(exc)
         if error is not None:
-            self.events.emit("send", reg.endpoint, registration=reg, request=req, records=None, error=error)
+            self.events.emit("send", reg.endpoint, registration=reg, request=req, records=None, values=None,
+                             error=error)
             return wire.new(codes.BAD_REQUEST, payload=error.encode()[:200])
-        self.events.emit("send", reg.endpoint, registration=reg, request=req, records=records, error=None)
+        assert records is not None
+        self.events.emit("send", reg.endpoint, registration=reg, request=req, records=records,
+                         values=latest(records, now), error=None)
         return wire.new(codes.CHANGED)
 
     def _schedule_expiry(self, reg: Registration) -> None:
@@ -323,8 +350,18 @@ class Lwm2mServer:
 
     def decode_payload(self, msg: Message, base: Path, reg: Registration | None = None
                        ) -> tuple[ValueTree | None, str | None]:
+        """The value tree of a response or notification, or the decode error (a finding).
+
+        A path sent several times (historical values) holds its most recent value.  A 2.05 with
+        an empty payload at a path that holds no value of its own (an object without instances:
+        Read answers 2.05, TS Transport 1.1 Table 6.4.4-1) is an empty tree, with or without a
+        Content-Format."""
         cf = int(msg.opt.content_format) if msg.opt.content_format is not None else None
-        if not msg.code.is_successful() or (not msg.payload and cf is None):
+        if not msg.code.is_successful():
+            return None, None
+        if not msg.payload and cf is None:
+            if msg.code == codes.CONTENT and formats.holds_no_value(base, self.model_for(reg)):
+                return {}, None
             return None, None
         if cf is None:
             return None, "response carries a payload but no Content-Format option"
@@ -332,6 +369,23 @@ class Lwm2mServer:
             return formats.decode(cf, msg.payload, base, self.model_for(reg)), None
         except FormatError as exc:
             return None, f"{CF(cf).name if cf in CF._value2member_map_ else cf}: {exc}"
+
+    def decode_series_payload(self, msg: Message, base: Path, reg: Registration | None = None,
+                              now: float | None = None) -> tuple[list[Record] | None, str | None]:
+        """Every value of a response or notification with its time, in payload order
+        (:func:`.formats.decode_series`; relative times resolved against ``now``, by default the
+        clock at decoding), or the decode error; the same cases as :meth:`decode_payload`."""
+        values, error = self.decode_payload(msg, base, reg)
+        if values is None:
+            return None, error
+        if not msg.payload:
+            return [], None
+        assert msg.opt.content_format is not None
+        try:
+            return formats.decode_series(int(msg.opt.content_format), msg.payload, base, self.model_for(reg),
+                                         time.time() if now is None else now), None
+        except FormatError as exc:  # pragma: no cover - decode_payload has run the same checks
+            return None, str(exc)
 
     async def operate(self, endpoint: str, operation: str, code: codes.Code, path: Path, *,
                       payload: bytes = b"", content_format: int | None = None, accept: int | None = None,
@@ -369,7 +423,7 @@ class Lwm2mServer:
                        exchanges=exchanges)
         if resp.opt.location_path:
             res.location = "/" + "/".join(resp.opt.location_path)
-        if decode and resp.code.is_successful() and resp.payload:
+        if decode and resp.code.is_successful() and (resp.payload or resp.code == codes.CONTENT):
             if cf == CF.LINK:
                 try:
                     res.links = linkformat.parse(resp.payload)
@@ -377,6 +431,9 @@ class Lwm2mServer:
                     res.decode_error = f"LINK: {exc}"
             else:
                 res.values, res.decode_error = self.decode_payload(resp, path, reg)
+                if res.values is not None:
+                    arrived = time.time()
+                    res._series_source = lambda: self.decode_series_payload(resp, path, reg, arrived)[0]
         return res
 
     # DM & SE -------------------------------------------------------------

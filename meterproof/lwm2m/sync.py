@@ -110,6 +110,10 @@ class SyncObservation:
     def decode(self, n: Notification) -> tuple[Any, str | None]:
         return self.handle.decode(n)
 
+    def decode_series(self, n: Notification) -> tuple[Any, str | None]:
+        """Every value of a notification with its time (see ObservationHandle.decode_series)."""
+        return self.handle.decode_series(n)
+
     def now(self) -> float:
         return self._lt.loop.time()
 

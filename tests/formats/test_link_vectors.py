@@ -60,6 +60,14 @@ def test_valueless_parameters() -> None:
     assert parse_attribute_value("pmin", None) is None
 
 
+@pytest.mark.parametrize("payload", ['</>;ct=110', '</>;ct="110"', '</> ; ct = 110', '</>;ct="110" '])
+def test_ct_quoted_or_not(payload: str) -> None:
+    # RFC 6690 §2: a link-param value is a ptoken or a quoted-string, so both spellings carry the
+    # same value (TS Core 1.2.2 §6.2.1 quotes a list of formats, devices often leave one bare)
+    (got,) = parse(payload)
+    assert parse_attribute_value("ct", got.params["ct"]) == (110,)
+
+
 def test_format_round_trip() -> None:
     links = [Link("/", {"lwm2m": "1.1", "ct": "110 112"}), Link("/3/0", {"ver": "1.1", "Q": None}),
              Link("/0/0", {"uri": 'coap://"x"'})]

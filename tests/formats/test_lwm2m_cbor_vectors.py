@@ -66,6 +66,18 @@ def test_nested_maps_form() -> None:
     assert got == tree({"/3/0/0": "Open Mobile Alliance"})
 
 
+@pytest.mark.parametrize("doc", [
+    {(3, 0): {0: "A"}, 3: {0: {1: "B"}}},            # one prefix by a compressed and a nested key
+    {3: {(0, 0): "A", 0: {1: "B"}}},                 # split below the object
+    {(3, 0, 0): "A", (3, 0, 1): "B"},                # full paths only
+    {3: {0: {0: "A"}}, (3, 0, 1): "B"},              # nested and full
+])
+def test_keys_split_at_any_level_and_merged(doc) -> None:
+    # TS Core 1.2.2 §7.5.4: a key is one id or an array of ids, at any level; the decoder merges
+    import cbor2
+    assert lwm2m_cbor.decode(cbor2.dumps(doc), Path(), MODEL) == tree({"/3/0/0": "A", "/3/0/1": "B"})
+
+
 def test_create_without_instance_id() -> None:
     # TS Core 1.2.2 §7.5.4.6: instance id MAX_ID 65535 = "let the client choose"
     got = lwm2m_cbor.decode(bytes.fromhex("a1820219ffffa4000501008202186600031865"), P("/2"), MODEL)

@@ -105,6 +105,8 @@ def only_format_errors(fn: Callable[[], object]) -> None:
 def test_decoders_on_arbitrary_bytes(payload: bytes, base: Path, model: Any) -> None:
     for codec in ALL_DECODERS:
         only_format_errors(lambda: codec.decode(payload, base, model))
+    for codec in (senml_json, senml_cbor, oma_json):
+        only_format_errors(lambda: codec.decode_series(payload, base, model))
     for codec in (senml_json, senml_cbor):
         only_format_errors(lambda: codec.decode_records(payload, model))
         only_format_errors(lambda: codec.decode_paths(payload))
@@ -135,8 +137,9 @@ def test_tlv_on_plausible_bytes(payload: bytes, base: Path, model: Any, pos: int
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(1 << 70), 1 << 70), st.floats(),
                     st.text(max_size=12), st.sampled_from(["/3/0/", "/3/0/7", "0", "7/1", "1:2", "/", ""]))
-KEYS_JSON = st.sampled_from(["bn", "bt", "n", "v", "vs", "vb", "vd", "vlo", "t", "e", "sv", "bv", "ov", "u", "x_"])
-KEYS_CBOR = st.one_of(st.sampled_from([-2, -3, 0, 2, 3, 4, 6, 8, "vlo", 1, -1]), st.integers(0, 20))
+KEYS_JSON = st.sampled_from(["bn", "bt", "n", "v", "vs", "vb", "vd", "vlo", "t", "e", "sv", "bv", "ov", "u", "x_",
+                             "bver", "bu", "bs", "s", "ut"])
+KEYS_CBOR = st.one_of(st.sampled_from([-2, -3, 0, 2, 3, 4, 6, 8, "vlo", 1, -1, -4, -5, -6, 5, 7]), st.integers(0, 20))
 
 
 def docs(keys: st.SearchStrategy[Any], leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -150,13 +153,15 @@ def test_json_decoders_on_plausible_documents(doc: Any, base: Path, model: Any) 
     payload = json.dumps(doc).encode()
     for codec in (senml_json, oma_json):
         only_format_errors(lambda: codec.decode(payload, base, model))
+        only_format_errors(lambda: codec.decode_series(payload, base, model, 1.7e9))
     only_format_errors(lambda: senml_json.decode_records(payload, model))
     only_format_errors(lambda: senml_json.decode_paths(payload))
 
 
 CBOR_LEAVES = st.one_of(SCALARS, st.binary(max_size=8),
-                        st.builds(cbor2.CBORTag, st.sampled_from([0, 1, 2, 28, 29, 30, 258, 55799, 9999]),
-                                  st.one_of(st.integers(), st.text(max_size=5), st.binary(max_size=4))))
+                        st.builds(cbor2.CBORTag, st.sampled_from([0, 1, 2, 4, 5, 28, 29, 30, 258, 55799, 9999]),
+                                  st.one_of(st.integers(), st.text(max_size=5), st.binary(max_size=4),
+                                            st.lists(st.integers(-400, 400), max_size=3))))
 
 
 @settings(max_examples=200, deadline=None)
@@ -169,6 +174,7 @@ def test_cbor_decoders_on_plausible_documents(doc: Any, base: Path, model: Any) 
         return
     for codec in (cbor, senml_cbor, lwm2m_cbor):
         only_format_errors(lambda: codec.decode(payload, base, model))
+    only_format_errors(lambda: senml_cbor.decode_series(payload, base, model, 1.7e9))
     only_format_errors(lambda: senml_cbor.decode_records(payload, model))
 
 

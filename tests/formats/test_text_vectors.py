@@ -46,6 +46,15 @@ def test_text_rejects(base: str, txt: str) -> None:
         text.decode(txt.encode(), P(base), MODEL)
 
 
+@pytest.mark.parametrize("base,txt,value", [
+    ("/9999/0/1", "+5", 5), ("/9999/0/1", "-0", 0), ("/9999/0/2", "+200", 200),
+    ("/9999/0/1", "0000000000000000000000042", 42),   # Appendix C "ASCII signed integer": no length limit on zeros
+    ("/9999/0/3", "+2.5", 2.5),
+])
+def test_text_leniency(base: str, txt: str, value: object) -> None:
+    assert text.decode(txt.encode(), P(base), MODEL) == {P(base): value}
+
+
 def test_text_float_with_exponent_is_read() -> None:
     assert text.decode(b"6.667e-11", P("/9999/0/3"), MODEL) == {P("/9999/0/3"): 6.667e-11}
 
@@ -96,6 +105,9 @@ def test_cbor_tolerated_forms(source: str, base: str, hexs: str, value: object) 
     ("two items", "/9999/0/1", "0101"),
     ("array", "/9999/0/1", "8101"),
     ("truncated", "/9999/0/0", "6b7465"),
+    ("RFC 8949 App. A half float 1.0 for an Integer (TS Core Table C-2: major type 0/1)", "/9999/0/1", "f93c00"),
+    ("RFC 8949 App. A single float 100000.0 for a Time", "/9999/0/6", "fa47c35000"),
+    ("a float for an Unsigned Integer", "/9999/0/2", "fb4008000000000000"),
 ])
 def test_cbor_rejects(source: str, base: str, hexs: str) -> None:
     with pytest.raises(FormatError):

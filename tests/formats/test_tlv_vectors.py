@@ -251,3 +251,23 @@ def test_instance_read_wrapped_in_object_instance_decodes() -> None:
     bare = tlv.decode(bytes.fromhex("C10964"), Path.parse("/3/0"), None)
     wrapped = tlv.decode(bytes.fromhex("080003C10964"), Path.parse("/3/0"), None)
     assert bare == wrapped == {Path.parse("/3/0/9"): b"\x64"}
+
+
+@pytest.mark.parametrize("source,base,hexs,expected", [
+    ("resource instances in any order (TS Core 1.0 §6.4.3 sets none)", "/3/0/7",
+     "88 07 08 42 05 13 88 42 00 0E D8", {"/3/0/7/5": 5000, "/3/0/7/0": 3800}),
+    ("a Multiple Resource holding one instance", "/3/0/7", "84 07 42 00 0E D8", {"/3/0/7/0": 3800}),
+    ("resources in any order within an instance", "/3/0", "C1 0A 0F C1 09 64", {"/3/0/10": 15, "/3/0/9": 100}),
+    ("16-bit identifier for a small id (Table 21 bit 5 is the sender's choice)", "/3/0/9", "E1 00 09 64",
+     {"/3/0/9": 100}),
+    ("16-bit Length field for a 1-byte value", "/3/0/9", "D0 09 00 01 64", {"/3/0/9": 100}),
+    ("8-byte integer (Appendix C: 1, 2, 4 or 8 bytes)", "/3/0/9", "C8 09 08 00 00 00 00 00 00 00 64",
+     {"/3/0/9": 100}),
+    ("4-byte float where 8 would do (Appendix C: 4 or 8 bytes)", "/72/0/2", "C4 02 41 B3 33 33",
+     {"/72/0/2": 22.399999618530273}),
+    ("Opaque of length 0", "/0/0/3", "C0 03", {"/0/0/3": b""}),
+    ("String of length 0", "/3/0/0", "C0 00", {"/3/0/0": ""}),
+    ("nothing at all for a multiple resource without instances", "/3/0/7", "", {}),
+])
+def test_leniency(source: str, base: str, hexs: str, expected: dict) -> None:
+    assert tlv.decode(h(hexs), P(base), MODEL) == tree(expected)

@@ -7,6 +7,7 @@ and wraps what came back in an :class:`OpResult` without ever raising on a bad p
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from aiocoap.numbers import codes
@@ -167,6 +168,58 @@ async def test_undecodable_response_is_decode_error_never_exception(payload: byt
             res.value("/3/0/0")
 
 
+@pytest.mark.parametrize("payload, cf", [
+    (b"", None), (b"", CF.SENML_CBOR), (b"", CF.TLV), (b"", CF.TEXT), (b"[]", CF.SENML_JSON),
+    (b'{"bn":"/5/","e":[]}', CF.OMA_JSON), (b"\xa0", CF.LWM2M_CBOR),
+])
+@aio
+async def test_read_of_an_object_without_instances_is_an_empty_tree(payload: bytes, cf) -> None:
+    # TS Transport 1.1 Table 6.4.4-1: Read answers 2.05; an object without instances has nothing to list
+    async with server_and_client() as (server, client):
+        await registered(server, client)
+        client.canned[(codes.GET, "/5")] = canned(codes.CONTENT, payload, cf)
+        res = await server.read("m", "/5")
+        assert res.ok and res.decode_error is None and res.values == {} and res.series == []
+
+
+@aio
+async def test_empty_answer_for_a_single_resource_is_not_a_value() -> None:
+    async with server_and_client() as (server, client):
+        await registered(server, client)
+        client.canned[(codes.GET, "/3/0/9")] = canned(codes.CONTENT, b"", CF.SENML_CBOR)
+        res = await server.read("m", "/3/0/9")
+        assert res.values is None and "SENML_CBOR" in res.decode_error and res.series is None
+        client.canned[(codes.GET, "/3/0/9")] = canned(codes.CONTENT, b"", None)
+        res = await server.read("m", "/3/0/9")
+        assert res.values is None and res.decode_error is None    # nothing sent, nothing decoded
+
+
+@aio
+async def test_read_series_keeps_every_record() -> None:
+    # TS Core 1.2.2 Table 7.5.6.-3 (historical values of /72/1/2); 25462629 < 2**28 is relative (RFC 8428
+    # §4.5.3), resolved against the arrival of the answer
+    payload = (b'[{"bn":"/72/","bt":25462634,"n":"1/2","v":22.4,"t":-5},'
+               b'{"n":"1/2","v":22.9,"t":-30},{"n":"1/2","v":24.1,"t":-50}]')
+    async with server_and_client() as (server, client):
+        await registered(server, client, payload=b"</1/0>,</3/0>,</72/1>")
+        client.canned[(codes.GET, "/72/1/2")] = canned(codes.CONTENT, payload, CF.SENML_JSON)
+        before = time.time()
+        res = await server.read("m", "/72/1/2")
+        assert res.values == {Path.parse("/72/1/2"): 22.4}
+        assert [r.value for r in res.series] == [22.4, 22.9, 24.1]
+        assert before + 25462584 <= res.series[2].time <= time.time() + 25462584
+        assert res.series[0].time - res.series[1].time == 25
+
+
+@aio
+async def test_series_of_a_format_without_times() -> None:
+    async with server_and_client() as (server, client):
+        await registered(server, client)
+        client.canned[(codes.GET, "/3/0")] = canned(codes.CONTENT, bytes.fromhex("c40041434d45"), CF.TLV)
+        res = await server.read("m", "/3/0")
+        assert [(str(r.path), r.value, r.time) for r in res.series] == [("/3/0/0", b"ACME", None)]
+
+
 @aio
 async def test_undecodable_discover_is_decode_error() -> None:
     async with server_and_client() as (server, client):
@@ -213,6 +266,8 @@ async def test_observe_and_cancel_by_get() -> None:
         n = await h.observation.next(1)
         values, err = h.decode(n)
         assert err is None and values[Path.parse("/3/0/13")] == "101"
+        series, err = h.decode_series(n)
+        assert err is None and [(str(r.path), r.value, r.time) for r in series] == [("/3/0/13", "101", None)]
         res = await server.cancel_observation(h, mode="get")
         cancel = last(client)
         assert cancel.opt.observe == 1 and cancel.token == token and res.operation == "Cancel-Observe"
@@ -221,6 +276,28 @@ async def test_observe_and_cancel_by_get() -> None:
                                             confirmable=True) == "reset"
         assert [a.seq for a in h.observation.after_cancel] == [3]
         del remote
+
+
+@aio
+async def test_notification_with_stored_values_decodes_as_a_series() -> None:
+    # TS Core 1.1 §7.4.4 / Notification Storing (Appendix D.2 /1/x/6): a notification carrying the
+    # values stored while offline; relative times are taken from the notification's arrival
+    async with server_and_client() as (server, client):
+        await registered(server, client, payload=b"</1/0>,</3/0>,</72/1>")
+        client.canned[(codes.GET, "/72/1/2")] = canned(codes.CONTENT, b'[{"n":"/72/1/2","v":20.5}]',
+                                                       CF.SENML_JSON, observe=1)
+        h = await server.observe("m", "/72/1/2", accept=CF.SENML_JSON)
+        stored = b'[{"bn":"/72/1/2","v":21.5,"t":-60},{"v":22.5,"t":-30},{"v":23.5}]'
+        msg = wire.new(codes.CONTENT, payload=stored, content_format=CF.SENML_JSON, observe=2)
+        assert await client.endpoint.notify(msg, server.address, last(client).token, confirmable=True) == "acked"
+        n = await h.observation.next(1)
+        values, err = h.decode(n)
+        assert err is None and values == {Path.parse("/72/1/2"): 23.5}
+        series, err = h.decode_series(n)
+        arrived = time.time() - (server.endpoint.loop.time() - n.time)
+        assert err is None and [r.value for r in series] == [21.5, 22.5, 23.5]
+        assert abs(series[0].time - (arrived - 60)) < 1 and abs(series[1].time - (arrived - 30)) < 1
+        assert series[2].time is None                     # no time at all: "roughly now" (RFC 8428 §4.5.3)
 
 
 @aio

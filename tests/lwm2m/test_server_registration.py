@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from aiocoap.numbers import codes
@@ -14,6 +15,18 @@ from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.events import EventLog
 
 from lwm2m_support import aio, server_and_client
+
+from meterproof.lwm2m.model.types import DataType, ObjectDef, Operations, ResourceDef
+
+
+class StubModel:
+    """/3/0/9 Battery Level is an Integer."""
+
+    _obj = ObjectDef(id=3, name="Device", resources={9: ResourceDef(9, "Battery Level", Operations.R, False, False,
+                                                                  DataType.INTEGER)})
+
+    def resource_def(self, path):
+        return self._obj.resources.get(path.ids[2]) if len(path.ids) >= 3 and path.ids[0] == 3 else None
 
 
 # --------------------------------------------------------------------------- Register
@@ -192,6 +205,40 @@ async def test_send_senml_json() -> None:
         assert resp.code == codes.CHANGED
         ev = await server.events.wait("send", "m", since=mark, timeout=1)
         assert ev["error"] is None and [(str(r.path), r.value) for r in ev["records"]] == [("/3/0/13", 5)]
+
+
+@aio
+async def test_send_with_historical_values_keeps_the_series() -> None:
+    # TS Core 1.1 §6.4.6 Send with Notification Storing: one resource three times, bt + t (RFC 8428
+    # §4.5.3); times below 2**28 are relative to the arrival of the Send
+    async with server_and_client() as (server, client):
+        await client.register("ep=m", "lwm2m=1.1")
+        mark = server.events.mark()
+        payload = (b'[{"bn":"/3/0/","bt":1700000000,"n":"13","v":1700000000,"t":-20},'
+                   b'{"n":"13","v":1700000010,"t":-10},{"n":"13","v":1700000020},{"n":"9","v":80,"bt":0,"t":-5}]')
+        before = time.time()
+        resp = await client.send(codes.POST, ["dp"], payload=payload, content_format=CF.SENML_JSON)
+        assert resp.code == codes.CHANGED
+        ev = await server.events.wait("send", "m", since=mark, timeout=1)
+        recs = ev["records"]
+        assert [(str(r.path), r.value) for r in recs] == [("/3/0/13", 1700000000), ("/3/0/13", 1700000010),
+                                                          ("/3/0/13", 1700000020), ("/3/0/9", 80)]
+        assert [r.time for r in recs[:3]] == [1699999980, 1699999990, 1700000000]
+        assert before - 5 <= recs[3].time <= time.time() - 5
+        assert {str(p): v for p, v in ev["values"].items()} == {"/3/0/13": 1700000020, "/3/0/9": 80}
+
+
+@aio
+async def test_send_typed_by_the_model_and_empty_send_rejected() -> None:
+    # TS Core Table C-2: a float where the model says Integer is a finding in SenML CBOR -> 4.00
+    import cbor2
+    async with server_and_client(model=StubModel()) as (server, client):
+        await client.register("ep=m", "lwm2m=1.1")
+        resp = await client.send(codes.POST, ["dp"], payload=cbor2.dumps([{0: "/3/0/9", 2: 80.0}]),
+                                 content_format=CF.SENML_CBOR)
+        assert resp.code == codes.BAD_REQUEST and b"major type 7" in resp.payload
+        resp = await client.send(codes.POST, ["dp"], payload=b"", content_format=CF.SENML_CBOR)
+        assert resp.code == codes.BAD_REQUEST
 
 
 @aio

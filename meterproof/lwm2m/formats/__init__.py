@@ -14,6 +14,11 @@ The one exception a decoder raises, on any input whatsoever, is
 
 This package's registry maps Content-Format numbers to modules, so callers say
 ``formats.decode(CF.TLV, payload, base, model)``.
+
+Formats that carry time-stamped values (SenML JSON/CBOR, LwM2M 1.0 JSON) also expose
+``decode_series(payload, base, model, now) -> list[Record]``: every record in payload order
+with its time.  :func:`decode_series` here works for every format (the others give one
+untimed record per value), and :func:`..values.latest` folds a series into a value tree.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import TYPE_CHECKING
 
 from ...errors import FormatError
 from ..contentformat import CF
+from ..values import Record, latest
+from ._common import holds_no_value
 
 if TYPE_CHECKING:
     from ..model.types import TypeResolver
@@ -74,3 +81,17 @@ def encode(cf: int, values: "ValueTree", base: "Path", model: "TypeResolver | No
 
 def decode(cf: int, payload: bytes, base: "Path", model: "TypeResolver | None" = None) -> "ValueTree":
     return codec(cf).decode(payload, base, model)
+
+
+def decode_series(cf: int, payload: bytes, base: "Path", model: "TypeResolver | None" = None,
+                  now: float | None = None) -> list[Record]:
+    """Every value of a payload with its time, in payload order (see the module docstring);
+    ``now`` (the receiver's clock, Unix seconds) turns relative times into absolute ones."""
+    mod = codec(cf)
+    series = getattr(mod, "decode_series", None)
+    if series is not None:
+        return series(payload, base, model, now)  # type: ignore[no-any-return]
+    return [Record(p, v) for p, v in mod.decode(payload, base, model).items()]
+
+
+__all__ = ["codec", "supported", "encode", "decode", "decode_series", "holds_no_value", "latest", "Record"]

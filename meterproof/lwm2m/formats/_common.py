@@ -30,6 +30,9 @@ INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
 UINT64_MAX = (1 << 64) - 1
 
+#: Data types whose values are integers on the wire.
+INTEGRAL = frozenset((DataType.INTEGER, DataType.UNSIGNED_INTEGER, DataType.TIME))
+
 _B64_STD = re.compile(r"[A-Za-z0-9+/]*={0,2}\Z")
 _B64_URL = re.compile(r"[A-Za-z0-9_-]*\Z")
 
@@ -162,7 +165,7 @@ def typed(value: object, rdef: "ResourceDef | None", path: Path) -> Value:
     return to_type(value, rdef.type, path)
 
 
-def datetime_seconds(value: datetime, path: Path | None) -> int:
+def datetime_seconds(value: datetime, path: "Path | str | None") -> int:
     if value.tzinfo is None:
         raise FormatError(f"date/time without a time zone at {path}")
     try:
@@ -172,6 +175,42 @@ def datetime_seconds(value: datetime, path: Path | None) -> int:
     if not ts.is_integer():
         raise FormatError(f"Time with fractional seconds at {path}: {value}")
     return int(ts)
+
+
+def float_for_integer(path: Path, dtype: DataType, received: str) -> FormatError:
+    """The finding for a CBOR floating-point value where the model wants an integer.
+
+    TS Core 1.1.1 Appendix C Table C-2 "Data Type Mapping" (1.2: Table C.-2, column "CBOR,
+    LwM2M CBOR, and SenML CBOR Formats") maps Integer, Unsigned Integer and Time to CBOR
+    integers (major type 0, 1), Float to CBOR floating point (major type 7).  CBOR, unlike
+    JSON, keeps the two apart on the wire, so an integer resource sent as 3.0 is the device's
+    error, not an encoding choice.  (The row text is quoted here from secondary sources: Leshan's
+    maintainer reads the table as requiring CBOR integers for Integer, eclipse-leshan/leshan#1170,
+    and made Leshan's SenML CBOR decoder strict on it, #1176; OMA_LwM2M_for_Developers#537 quotes
+    its Time row.)
+    """
+    return FormatError(f"{path} is of type {dtype.value} but carries {received}; TS Core Appendix C "
+                       f"Table C-2 wants a CBOR integer (major type 0 or 1)")
+
+
+def holds_no_value(base: Path, model: "TypeResolver | None") -> bool:
+    """True when ``base`` has no value of its own, so an empty answer means "nothing there".
+
+    A Read of an object without instances (or of an instance without readable resources, or
+    of a multiple resource without instances) answers 2.05 with nothing to report: TS
+    Transport 1.1 §6.4.4 Table 6.4.4-1 gives 2.05 as the Read outcome, and on an Object the
+    client returns "all the Object Instances for which the LwM2M Server has 'Read' access
+    right", aggregated (TS Core 1.1 draft §7.1.2.4, "Operation on Object"), which may be none.
+    A single resource (or resource instance) always has a value, so an empty answer there
+    stays whatever the format makes of zero bytes (an empty string, empty opaque, or an error).
+    """
+    n = len(base.ids)
+    if n < 3:
+        return True
+    if n == 3:
+        rdef = resource_def(model, base)
+        return rdef is not None and rdef.multiple
+    return False
 
 
 def check_shape(path: Path, rdef: "ResourceDef | None") -> None:

@@ -9,7 +9,18 @@ per value, typed as follows:
 * Objlnk: text string ``"oid:iid"``.
 
 Decoding also tolerates a Time written with CBOR tag 1 (epoch) or tag 0 (RFC 3339 text), as
-some clients do (e.g. Zephyr writes tag 0); we always write a plain integer.
+some clients do (e.g. Zephyr writes tag 0; TS Core 1.1.1 Appendix C Table C-2 describes Time in
+CBOR as "date/time strings, as defined in Section 2.4.1 of [RFC7049]", 1.2 as "an unsigned
+integer or a date/time string"); we always write a plain integer.
+
+Numbers follow TS Core Appendix C Table C-2 (one column for CBOR, LwM2M CBOR and SenML CBOR
+in 1.2): a float (major type 7) where the model says Integer, Unsigned Integer or Time is a
+finding, even 3.0 (:func:`._common.float_for_integer`); an integer (major type 0/1) where it
+says Float is accepted and read as that float: the conversion loses nothing up to 2**53, RFC
+8428 §6 allows it outright in SenML CBOR, and Zephyr (PR #76721) and Leshan accept it too.
+
+An empty payload at a path that holds no value of its own (an object without instances, see
+:func:`._common.holds_no_value`) is an empty value tree; anywhere else it is not CBOR.
 """
 
 from __future__ import annotations
@@ -23,7 +34,9 @@ from ...errors import FormatError
 from ..model.types import DataType
 from ..path import Path
 from ..values import ValueTree
-from ._common import kind_of, natural, objlnk_from_text, single_def, single_entry, to_type
+from ._common import (
+    INTEGRAL, float_for_integer, holds_no_value, kind_of, natural, objlnk_from_text, single_def, single_entry, to_type,
+)
 
 if TYPE_CHECKING:
     from ..model.types import TypeResolver
@@ -68,6 +81,8 @@ def from_cbor_item(item: object, dtype: DataType | None, path: Path) -> object:
         return natural(item, path)
     if dtype is DataType.OBJLNK:
         return objlnk_from_text(item, path)
+    if type(item) is float and dtype in INTEGRAL:
+        raise float_for_integer(path, dtype, f"the CBOR float {item!r} (major type 7)")
     return to_type(item, dtype, path)
 
 
@@ -80,6 +95,8 @@ def encode(values: ValueTree, base: Path, model: "TypeResolver | None" = None) -
 
 
 def decode(payload: bytes, base: Path, model: "TypeResolver | None" = None) -> ValueTree:
+    if not payload and holds_no_value(base, model):
+        return {}
     rdef = single_def(model, base)
     item = loads(payload)
     return {base: from_cbor_item(item, rdef.type if rdef is not None else None, base)}  # type: ignore[dict-item]

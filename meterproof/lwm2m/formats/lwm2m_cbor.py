@@ -7,7 +7,13 @@ several levels at once::
     {3: {0: {0: "Open Mobile Alliance"}}}   ==   {[3, 0, 0]: "Open Mobile Alliance"}
 
 Leaves sit at resource (3 ids) or resource-instance (4 ids) depth; leaf items are typed as
-in plain CBOR (:mod:`.cbor`).  The decoder accepts any mix of nested and compressed keys.
+in plain CBOR (:mod:`.cbor`: a float for an Integer is a finding, an integer for a Float is
+not).  The decoder accepts any mix of nested and compressed keys, split at any level, and
+merges maps that reach the same prefix by different keys (``{[3, 0]: {0: ..}, 3: {0: {1: ..}}}``:
+§7.5.4 allows either spelling per key and forbids neither mix); one path with two values
+stays an error, the format having no time to order them.  Empty: ``{}`` (and an empty
+payload where the request path holds no value of its own, an object without instances) is
+an empty value tree.
 The encoder builds the tree and folds every chain of single-entry maps into one array key,
 which reproduces the examples of §7.5.4.1-§7.5.4.5.
 """
@@ -19,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import FormatError
 from ..path import MAX_ID, Path
 from ..values import ValueTree
-from ._common import check_shape, check_value_path, encoding_type, resource_def
+from ._common import check_shape, check_value_path, encoding_type, holds_no_value, resource_def
 from .cbor import dumps, from_cbor_item, loads, to_cbor_item
 
 if TYPE_CHECKING:
@@ -61,6 +67,8 @@ def _walk(node: dict[Any, Any], prefix: tuple[int, ...], base: Path, model: "Typ
 
 
 def decode(payload: bytes, base: Path, model: "TypeResolver | None" = None) -> ValueTree:
+    if not payload and holds_no_value(base, model):
+        return {}
     doc = loads(payload)
     if type(doc) is not dict:
         raise FormatError("an LwM2M CBOR payload is a map")

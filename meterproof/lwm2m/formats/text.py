@@ -11,6 +11,12 @@ TS Core Appendix C:
 * Objlnk: ``oid:iid``; String and Corelnk: the UTF-8 text itself.
 
 Plain text is not self-describing: without a model the value is returned as ``str``.
+
+Leniency, each where Appendix C leaves room: a sign ``+`` before a number and leading zeros
+("ASCII signed integer" says nothing against either); an exponent in a Float.  Strictness,
+where Appendix C is exact: a Boolean is ``1`` or ``0`` (not ``true``), Opaque is padded
+base64.  An empty payload at a path without a value of its own (a Read of an object with no
+instances, :func:`._common.holds_no_value`) is an empty value tree.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from ..values import Value, ValueTree
 from ._common import (
     b64_std_decode,
     b64_std_encode,
+    holds_no_value,
     kind_of,
     objlnk_from_text,
     single_def,
@@ -71,7 +78,7 @@ def text_to_value(text: str, dtype: DataType, path: Path | None = None) -> Value
     if dtype in (DataType.STRING, DataType.CORELNK):
         return text
     if dtype in (DataType.INTEGER, DataType.UNSIGNED_INTEGER, DataType.TIME):
-        if not _INT.match(text) or len(text) > 21:
+        if not _INT.match(text) or len(text.lstrip("+-").lstrip("0")) > 20:
             raise FormatError(f"not a decimal integer at {path}: {text!r:.60}")
         return to_type(int(text), dtype, path)
     if dtype is DataType.FLOAT:
@@ -103,6 +110,8 @@ def encode(values: ValueTree, base: Path, model: "TypeResolver | None" = None) -
 
 
 def decode(payload: bytes, base: Path, model: "TypeResolver | None" = None) -> ValueTree:
+    if not payload and holds_no_value(base, model):
+        return {}
     rdef = single_def(model, base)
     try:
         text = bytes(payload).decode("utf-8")

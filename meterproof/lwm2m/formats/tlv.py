@@ -17,6 +17,15 @@ TLVs; ``/o/i`` -> Resource and Multiple Resource TLVs; ``/o/i/r`` -> one Resourc
 Multiple Resource TLV with id ``r``; ``/o/i/r/ri`` -> one Resource Instance TLV with id ``ri``.
 Values are typed by the model; a resource the model does not know decodes to ``bytes``.
 
+What the decoder leaves to the device, as TS Core leaves it: the order of resources and of
+resource instances; a Multiple Resource with one instance or none; non-minimal Identifier and
+Length fields (bits 2-0 of the Type are ignored when a Length field follows, Table 7.4.3-1);
+integers of 1, 2, 4 or 8 bytes and floats of 4 or 8 (Appendix C); Opaque and String values of
+zero bytes; an empty payload where the request path holds no value of its own (an object
+without instances, :func:`._common.holds_no_value`).  What it holds the device to: the
+nesting of Figure 17, lengths that fit, Appendix C value sizes (a 3-byte integer, a 2-byte
+float, a Boolean other than 0/1 are findings), one value per path.
+
 The encoder writes the shortest identifier and length fields and the narrowest integer
 (1/2/4/8 bytes) and float (4 bytes when exact) encodings.  :func:`encode_tlv_records`,
 :func:`decode_tlv_records` and :func:`tlv_header` work on records, below value trees (for the
@@ -34,7 +43,7 @@ from ..model.types import DataType
 from ..path import Path
 from ..values import ObjLnk, Value, ValueTree
 from ._common import (
-    INT64_MAX, INT64_MIN, UINT64_MAX, check_value_path, kind_of, make_path, resource_def, to_type,
+    INT64_MAX, INT64_MIN, UINT64_MAX, check_value_path, holds_no_value, kind_of, make_path, resource_def, to_type,
 )
 
 if TYPE_CHECKING:
@@ -386,6 +395,8 @@ def decode(payload: bytes, base: Path, model: "TypeResolver | None" = None) -> V
         for rec in _parse(buf, 0, len(buf), frozenset((_RES, _MR))):
             _resource_into(tree, oid, iid, rec, model)
     elif depth == 3:
+        if not buf and holds_no_value(base, model):
+            return tree  # a multiple resource without instances, sent as nothing at all
         recs = _parse(buf, 0, len(buf), frozenset((_RES, _MR)))
         if len(recs) != 1:
             raise FormatError(f"a TLV for {base} holds exactly one Resource or Multiple Resource, got {len(recs)}")
