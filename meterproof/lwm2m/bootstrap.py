@@ -343,6 +343,9 @@ class BootstrapServer:
                 continue
             if len(p) == 2 and p.object_id in used:
                 used[p.object_id][p.ids[1]] = (lk.params.get("ssid") or "").strip('"') or None
+        # a /1 instance without an ssid is an incomplete Server instance (its SSID is mandatory): it is taken
+        # over; a /0 instance without one is the Bootstrap-Server account and is never touched
+        used[SERVER] = {i: ssid for i, ssid in used[SERVER].items() if ssid is not None}
         for oid, attr in ((SECURITY, "security_instance"), (SERVER, "server_instance")):
             taken = used[oid]
             same = [i for i, ssid in taken.items() if ssid == str(account.ssid)]

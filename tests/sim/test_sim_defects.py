@@ -58,6 +58,13 @@ def _(rig):
     assert rig.server.registration(rig.ep).objects.has("/0/0")
 
 
+@symptom("register-rejected-binding", start=False)
+def _(make_rig, defects):
+    """The meter's Register says b=UQ with lwm2m=1.1: the server refuses it (4.00) and it never registers."""
+    with pytest.raises(Exception, match="Register answered 4.00.*binding 'UQ'"):
+        make_rig(defects=defects)
+
+
 @symptom("register-wrong-version", lwm2m="1.2")
 def _(rig):
     assert rig.server.registration(rig.ep).lwm2m_version == "1.0"
@@ -294,7 +301,8 @@ def _(rig):
 
 # ---------------------------------------------------------------- robustness
 @symptom("crash-on-reserved-option-nibble")
-def _(rig):
+@symptom("process-crash-on-reserved-option-nibble")   # in-process it can only go silent; the real SIGSEGV of
+def _(rig):                                          # `meterproof simulate` is shown in tests/plugin/test_device_down
     bad = bytes([0x50, 0x01, 0x12, 0x34]) + b"\xf1\x00"      # NON GET, option delta nibble 15
     rig.run(rig.aio.raw_send(rig.ep, bad, timeout=0.3))
     assert not answers(rig)
@@ -619,7 +627,11 @@ def test_unknown_defect_is_a_config_error():
 
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_shows_its_symptom(make_rig, name):
-    rig = make_rig(defects=[name], **OPTIONS.get(name, {}))
+    opts = dict(OPTIONS.get(name, {}))
+    if opts.pop("start", True) is False:        # the symptom is that the meter never comes up
+        SYMPTOMS[name](make_rig, [name])
+        return
+    rig = make_rig(defects=[name], **opts)
     SYMPTOMS[name](rig)
 
 
@@ -652,6 +664,11 @@ def test_defects_are_off_by_default(rig):
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_symptom_absent_without_the_defect(make_rig, name):
     """Each symptom check fails against the conformant meter, so it really detects the defect."""
-    rig = make_rig(**OPTIONS.get(name, {}))
+    opts = dict(OPTIONS.get(name, {}))
+    if opts.pop("start", True) is False:
+        with pytest.raises((Exception, pytest.fail.Exception)):
+            SYMPTOMS[name](make_rig, [])
+        return
+    rig = make_rig(**opts)
     with pytest.raises((Exception, pytest.fail.Exception)):
         SYMPTOMS[name](rig)
