@@ -162,13 +162,34 @@ class Registration:
 
 
 def check_version(q: Query) -> str:
+    """The release a Register names, as "major.minor" (1.0 when ``lwm2m`` is absent: TS 1.0 §5.3.1).
+
+    TS Core 1.1 §6.2.1: the server MUST refuse (4.12) a client whose major digit differs from its own, or whose
+    version is above the newest it supports; any other value is accepted.  A spelling with a patch digit
+    ("1.0.0", "1.1.1") names the release it belongs to; :func:`canonical_version` tells whether it was spelled
+    as the TS writes it."""
     v = q.params.get("lwm2m", "1.0") if "lwm2m" in q.params else "1.0"
     if v is None or v == "":
         raise RegistrationRejected("4.00", "lwm2m parameter without a value")
-    if v not in SUPPORTED_VERSIONS:
+    parts = v.split(".")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts):
+        raise RegistrationRejected("4.00", f"lwm2m must be a version such as 1.1 (got {v!r})")
+    release = f"{int(parts[0])}.{int(parts[1])}"
+    newest = max(SUPPORTED_VERSIONS, key=_vkey)
+    if release not in SUPPORTED_VERSIONS or _vkey(release) > _vkey(newest):
         raise RegistrationRejected("4.12", f"unsupported LwM2M version {v!r} (server supports "
                                    f"{', '.join(SUPPORTED_VERSIONS)})")
-    return v
+    return release
+
+
+def canonical_version(q: Query) -> bool:
+    """Whether the ``lwm2m`` parameter is spelled "major.minor" as the TS writes the release (or absent)."""
+    v = q.params.get("lwm2m")
+    return v is None or (v.count(".") == 1 and all(p.isdigit() for p in v.split(".")))
+
+
+def _vkey(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
 
 
 def check_lifetime(value: str | None) -> int:

@@ -12,6 +12,7 @@ Values the device holds (lifetime, binding) are read from it and, on devices tha
 from __future__ import annotations
 
 from fixtures import CF, P, codes, dut_config, errata, ets, expect, mp, requires
+from meterproof.lwm2m.registration import canonical_version
 
 #: Objects a Register's object list must not hold, per registered LwM2M version: TS 1.0 §5.3.1 and TS Core
 #: 1.1 §6.2.1 (Security /0; 1.1 adds OSCORE /21), TS Core 1.2 §6.2.1 (also COSE /23).
@@ -69,7 +70,9 @@ def test_int_101_initial_registration(server, dut, registration, transcript):
                     repr(q.get("lt", "(absent)")),
                     clause=_clause(dut, "OMA TS 1.0 §5.3.1 Table 'Register' (Lifetime optional, an integer)",
                                    "OMA TS Core 1.1 §6.2.1 Table 'Registration parameters' (Lifetime required)"))
-    expect.equal(q.get("lwm2m", "1.0" if v10 else "(absent)"), dut.profile.lwm2m_version,
+    expect.should(canonical_version(registration.query), "Register 'lwm2m' query parameter", "the release as the TS "
+                  "writes it (major.minor, e.g. 1.1)", repr(q.get("lwm2m")))
+    expect.equal(registration.lwm2m_version if "lwm2m" in q or v10 else "(absent)", dut.profile.lwm2m_version,
                  "Register 'lwm2m' query parameter (the version the device declares)",
                  clause=_clause(dut, "OMA TS 1.0 §5.3.1 (LwM2M Version, 1.0 when absent)",
                                 "OMA TS Core 1.1 §6.2.1 Table 'Registration parameters' (LwM2M Version required)"))

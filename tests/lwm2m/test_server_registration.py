@@ -53,10 +53,21 @@ async def test_register_defaults() -> None:
         assert (reg.lifetime, reg.lwm2m_version, reg.binding) == (86400, "1.0", "U")  # TS Core Table 6.2.1-1
 
 
+@pytest.mark.parametrize("spelled, release", [("1.0.0", "1.0"), ("1.1.1", "1.1"), ("1.2", "1.2")])
+@aio
+async def test_register_version_with_a_patch_digit_names_its_release(spelled: str, release: str) -> None:
+    """TS Core 1.1 §6.2.1: the server refuses only another major digit or a version above its own."""
+    async with server_and_client() as (server, client):
+        assert (await client.register("ep=m", f"lwm2m={spelled}")).code == codes.CREATED
+        assert server.registrations["m"].lwm2m_version == release
+
+
 @pytest.mark.parametrize("query, code", [
     (("lt=60",), codes.BAD_REQUEST),                                  # ep is mandatory
     (("ep=",), codes.BAD_REQUEST),
     (("ep=m", "lwm2m=9.9"), codes.PRECONDITION_FAILED),                # unsupported version -> 4.12
+    (("ep=m", "lwm2m=1.3"), codes.PRECONDITION_FAILED),                # above the newest we support -> 4.12
+    (("ep=m", "lwm2m=one"), codes.BAD_REQUEST),                        # not a version at all
     (("ep=m", "lwm2m=1.1", "b=UQ"), codes.BAD_REQUEST),                # 1.1 spells queue mode as Q
     (("ep=m", "lwm2m=1.1", "Q=1"), codes.BAD_REQUEST),                 # Q takes no value
     (("ep=m", "lwm2m=1.0", "Q"), codes.BAD_REQUEST),                   # no Q in 1.0
