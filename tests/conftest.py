@@ -6,11 +6,10 @@ conftest files of the paths it is given, never those of sub-folders."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-SUMMARY = Path(__file__).resolve().parents[1] / "reports" / "out" / "e2e-summary.txt"
+from support.e2e_report import SUMMARY
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):

@@ -19,14 +19,12 @@ Each run is a real ``pytest suites`` subprocess, as a user runs it.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from support.suites_run import REPO, run_suites
+
 PROFILES = REPO / "fixtures" / "profiles"
 #: cases that need the simulator driver by design: they start the device with a Bootstrap-Server account and
 #: credentials the harness chooses per case (fixtures/security.py DeviceFactory); with the default nosec
@@ -35,19 +33,6 @@ SIMULATOR_ONLY = {"int-0", "int-4", "int-5", "int-7", "int-8", "int-9"}
 SIMULATOR_ONLY_REASON = "the case starts the device with accounts and credentials the harness chooses; the {} " \
                         "driver cannot provision them"
 SEED = "1"   # one seed for the three runs: the external simulators get it too (METERPROOF_SEED, virtual modem)
-
-
-def run_suites(tmp: Path, name: str, *args: str, timeout: float = 300) -> tuple[dict, str]:
-    results = tmp / f"{name}.json"
-    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-           f"--meterproof-results={results}", *args]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
-               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
-    out = proc.stdout[-6000:] + proc.stderr[-2000:]
-    if not results.exists():
-        raise AssertionError(f"suite run {name} wrote no results (exit {proc.returncode}):\n{out}")
-    return json.loads(results.read_text()), out
 
 
 def by_case(data: dict) -> dict[str, str]:

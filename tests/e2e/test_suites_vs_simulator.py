@@ -18,10 +18,6 @@ simulator (``--sim-lwm2m 1.2``).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,22 +26,10 @@ import pytest
 
 from meterproof.sim.defects import DEFECTS
 
-from e2e_report import report
+from support.e2e_report import report
+from support.suites_run import run_suites
 
-REPO = Path(__file__).resolve().parents[2]
 OK = ("passed", "passed with warnings", "not applicable")
-
-
-def run_suites(tmp: Path, name: str, *args: str, timeout: float = 900) -> tuple[dict[str, dict[str, str]], str]:
-    results = tmp / f"{name}.json"
-    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-           f"--meterproof-results={results}", *args]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env)
-    out = proc.stdout[-6000:] + proc.stderr[-2000:]
-    if not results.exists():
-        raise AssertionError(f"suite run {name} wrote no results (exit {proc.returncode}):\n{out}")
-    return json.loads(results.read_text())["cases"], out
 
 
 #: Lab-mode budget for defects only a fuzzing campaign finds (a degradation needs many cases).
@@ -64,7 +48,8 @@ def conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
     for mode in MODES:
         t0 = time.monotonic()
         extra = ("--alluredir", str(tmp / "allure")) if mode == "nosec" else ()
-        cases, out = run_suites(tmp, f"conformant-1.1-{mode}", "-n", "2", "--security", mode, *extra)
+        data, out = run_suites(tmp, f"conformant-1.1-{mode}", "-n", "2", "--security", mode, *extra)
+        cases = data["cases"]
         wall = time.monotonic() - t0
         report(f"whole suite against the conformant simulator (LwM2M 1.1, {mode}): {len(cases)} cases in {wall:.1f}s")
         bad = {n: v["verdict"] for n, v in cases.items() if v["verdict"] not in OK}
@@ -89,7 +74,8 @@ def test_conformant_simulator_passes_every_applicable_case(conformant_11: dict[s
 @pytest.mark.parametrize("version", ["1.0", "1.2"])
 def test_conformant_simulator_other_versions(tmp_path: Path, version: str) -> None:
     t0 = time.monotonic()
-    cases, out = run_suites(tmp_path, f"conformant-{version}", "-n", "2", "--sim-lwm2m", version)
+    data, out = run_suites(tmp_path, f"conformant-{version}", "-n", "2", "--sim-lwm2m", version)
+    cases = data["cases"]
     report(f"whole suite against the conformant simulator (LwM2M {version}, nosec): {len(cases)} cases in "
            f"{time.monotonic() - t0:.1f}s")
     bad = {n: v["verdict"] for n, v in cases.items() if v["verdict"] not in OK}
@@ -111,16 +97,16 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
         verdicts: dict[str, str] = {}
         out = ""
         for mode in MODES:
-            cases, out = run_suites(tmp_path, f"defect-{name}-{mode}", *args, "--security", mode)
-            for v in cases.values():
+            data, out = run_suites(tmp_path, f"defect-{name}-{mode}", *args, "--security", mode)
+            for v in data["cases"].values():
                 if verdicts.get(v["case"]) != "failed":
                     verdicts[v["case"]] = v["verdict"]
             if "failed" in verdicts.values() or all(v != "not applicable" for v in verdicts.values()):
                 break
         if verdicts and all(v == "not applicable" for v in verdicts.values()):
             # every target needs a LwM2M 1.2 device (e.g. int-12): the 1.2 simulator, nosec channel
-            cases, out = run_suites(tmp_path, f"defect-{name}-1.2", *args, "--sim-lwm2m", "1.2", "--security", "nosec")
-            verdicts = {v["case"]: v["verdict"] for v in cases.values()}
+            data, out = run_suites(tmp_path, f"defect-{name}-1.2", *args, "--sim-lwm2m", "1.2", "--security", "nosec")
+            verdicts = {v["case"]: v["verdict"] for v in data["cases"].values()}
         return name, verdicts, out
 
     t0 = time.monotonic()
