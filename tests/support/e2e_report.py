@@ -1,4 +1,5 @@
-"""Where the end-to-end and interop tests put what they measured; ``tests/conftest.py`` prints it in the terminal summary."""
+"""Where the end-to-end and interop tests put what they measured; ``tests/conftest.py`` prints it in the
+terminal summary."""
 
 from __future__ import annotations
 
