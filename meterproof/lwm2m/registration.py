@@ -150,6 +150,7 @@ class Registration:
     expires_at: float
     awake_until: float
     updates: int = 0
+    content_format: int | None = None   # the Register payload's Content-Format option (None: not given)
 
     @property
     def root(self) -> str:

@@ -221,7 +221,7 @@ class Lwm2mServer:
             lwm2m_version=str(fields["version"]), binding=str(fields["binding"]), queue_mode=bool(fields["queue"]),
             sms=fields["sms"], pid=fields["pid"], objects=objects, query=q,  # type: ignore[arg-type]
             registered_at=now, updated_at=now, expires_at=now + lifetime if lifetime else float("inf"),
-            awake_until=now + self.params.max_transmit_wait)
+            awake_until=now + self.params.max_transmit_wait, content_format=int(cf) if cf is not None else None)
         self.registrations[ep] = reg
         self._by_location[location] = reg
         self._schedule_expiry(reg)
