@@ -76,6 +76,10 @@ def test_int_101_initial_registration(server, dut, registration, transcript):
                  "Register 'lwm2m' query parameter (the version the device declares)",
                  clause=_clause(dut, "OMA TS 1.0 §5.3.1 (LwM2M Version, 1.0 when absent)",
                                 "OMA TS Core 1.1 §6.2.1 Table 'Registration parameters' (LwM2M Version required)"))
+    expect.should(registration.content_format == CF.LINK or not registration.objects.links, "Content-Format of the "
+                  "Register payload", "40 (application/link-format)", registration.content_format,
+                  clause="OMA TS Core 1.1 §6.2.1: the payload media type MUST be the CoRE Link Format; RFC 7252 "
+                         "§5.10.3 (a payload says what it is)")
     objects = registration.objects
     for oid in (1, 3):
         expect.true(oid in objects.objects, f"object /{oid} in the Register object list", "present",
