@@ -153,6 +153,8 @@ class DeviceManagement:
                     raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance operations")
                 if not rdef.multiple:
                     raise StoreError(codes.NOT_FOUND, f"{path.truncate(3)} is a single resource")
+        if len(path) == 4 and self.has("resource-instance-read-refused"):
+            raise StoreError(codes.BAD_REQUEST, "resource-instance paths are not supported")
         # only reachable for /0 through the security-object-readable defect: the vendor's read
         # path ignores that Security resources have no server operations at all
         return self.store.tree(path, readable_only=path.object_id not in PROTECTED)
@@ -202,6 +204,8 @@ class DeviceManagement:
                         out.update(self.store.tree(p, readable_only=False, skip=lambda rp: rp.object_id == 23))
                     else:
                         out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
+                elif len(p) == 4 and self.has("composite-skips-resource-instances"):
+                    continue                   # the vendor's composite walk only knows resources
                 elif p.object_id not in PROTECTED:
                     out.update(self.read_values(p))
             except StoreError:

@@ -267,6 +267,9 @@ class SimulatedMeter:
                 tree = self.dm.read_values(Path.parse(text))
             except StoreError:
                 continue
+            if self.has("send-renumbers-resource-instances"):
+                # the vendor's SenML writer counts resource instances from 1
+                tree = {Path(p.ids[:3] + (p.ids[3] + 1,)) if len(p) == 4 else p: v for p, v in tree.items()}
             records.extend(Record(p, v, now) for p, v in tree.items())
         if self.has("send-unregistered-object"):
             records.append(Record(Path((10, 0, 0)), 7, now))   # Cellular Connectivity: never registered

@@ -164,6 +164,17 @@ def _(rig):
     assert rig.server.read_composite(rig.ep, ["/1/0/1", "/3339/0/5522"]).code_text == "4.04"
 
 
+@symptom("resource-instance-read-refused")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/11/0").code_text == "4.00"
+
+
+@symptom("composite-skips-resource-instances")
+def _(rig):
+    r = rig.server.read_composite(rig.ep, ["/3/0/11/0", "/3/0/16"])
+    assert r.code_text == "2.05" and P("/3/0/11/0") not in r.values and P("/3/0/16") in r.values
+
+
 @symptom("text-boolean-words")
 def _(rig):
     assert rig.server.read(rig.ep, "/1/0/6", accept=CF.TEXT).payload == b"false"
@@ -226,6 +237,14 @@ def _(rig):
     ev = rig.server.wait_event("send", rig.ep, since=mark, timeout=3)
     registered = set(rig.server.registration(rig.ep).objects.objects)
     assert {r.path.object_id for r in ev["records"]} - registered
+
+
+@symptom("send-renumbers-resource-instances")
+def _(rig):
+    mark = rig.server.mark()
+    rig.run(rig.meter.trigger_send(["/3/0/11/0"]))
+    ev = rig.server.wait_event("send", rig.ep, since=mark, timeout=3)
+    assert [str(r.path) for r in ev["records"]] == ["/3/0/11/1"]
 
 
 @symptom("mute-send-ignored")
