@@ -14,6 +14,7 @@ Write-Attributes a case needs makes that case not applicable, with that reason, 
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from fixtures import CF, P, codes, ets, expect, mp, requires
@@ -24,9 +25,10 @@ from meterproof.lwm2m.values import ValueTree
 
 VOLTAGE, CURRENT, MANUFACTURER = "/3/0/7", "/3/0/8", "/3/0/0"
 LIFETIME, MUTE_SEND = 1, 23                             # resources of the Server Object instance serving us
-#: What int-306/307 ask the device to Send: its Device object instance (mandatory, always registered).  The
-#: trigger names the paths, so no case relies on a client's own default Send set.
-SEND_PATHS = ["/3/0"]
+#: What int-306/307 ask the device to Send: Supported Binding and Modes, a mandatory readable resource of the
+#: always-registered Device object.  The trigger names resource paths (clients' send commands take those, not
+#: instances), so no case relies on a client's own default Send set.
+SEND_PATHS = ["/3/0/16"]
 MP_IR = dict(epic="Information Reporting", feature="Notification attributes")
 
 
@@ -334,17 +336,45 @@ def test_observe_sequence_fresh(server, dut, timing, transcript):
 @mp("MP-IR-STEP", "The step attribute is honoured", **MP_IR,
     clause="OMA TS Core 1.1 §5.1.2 st: notify only when the value moved by at least st since the last notification")
 def test_step_attribute(server, dut, timing, transcript):
-    """Write-Attributes pmin=0, pmax, st=30 (mV) on /3/0/7 (moves 10-20 mV every 0.2 s): 2.04; Observe: 2.05.
+    """Learn how /3/0/7 (Power Source Voltage) moves: Write-Attributes pmin=0, pmax; Observe; the steps between four
+    notifications (supporting).  Then st = 3 x the median step, so that most changes are smaller than st and a
+    device that ignores st notifies them: Write-Attributes pmin=0, pmax, st on /3/0/7: 2.04; Observe: 2.05.
     Pass: every notification not forced by pmax carries a value that moved by >= st since the last notified one."""
-    st, (_, pmax) = 30, _periods(timing)
+    _, pmax = _periods(timing)
+    steps = _steps(server, dut, timing, pmax)
+    st = 3 * statistics.median(steps)
     obs = _observe(server, dut, VOLTAGE, pmin=0, pmax=pmax, st=st)
     last, t_last, judged = expect.decodes(obs.first), obs.t0, 0
     for n in _collect(obs, 4, pmax, timing, "notification of /3/0/7"):
         vals = _values(obs, n)
         if n.time - t_last < pmax - timing.early:       # a change notification, not a pmax one
-            moved = max((abs(v - last[p]) for p, v in vals.items() if p in last), default=0)
-            expect.true(moved >= st, "change since the last notified value", f">= st {st}", moved)
+            moved = _moved(last, vals)
+            expect.true(moved >= st, "change since the last notified value", f">= st {st:g}", moved)
             judged += 1
         last, t_last = vals, n.time
     if not judged:
         expect.not_applicable("/3/0/7 did not change by st within the observation (only pmax notifications)")
+
+
+def _moved(before: ValueTree, after: ValueTree) -> float:
+    """The largest change of any instance of the observed resource between two notified values."""
+    return max((abs(v - before[p]) for p, v in after.items() if p in before and isinstance(v, (int, float))),
+               default=0)
+
+
+def _steps(server: Any, dut: Any, timing: Any, pmax: int) -> list[float]:
+    """How the value moves between notifications when nothing filters them (a supporting step): the non-zero
+    changes seen over four notifications; not applicable when the value does not move."""
+    with expect.supporting("observe /3/0/7 without st to learn its steps", "int-301 and MP-IR-SEQ"):
+        probe = _observe(server, dut, VOLTAGE, pmin=0, pmax=pmax)
+        last, steps = expect.decodes(probe.first), []
+        for n in _collect(probe, 4, pmax, timing, "notification of /3/0/7"):
+            vals = _values(probe, n)
+            if (moved := _moved(last, vals)) > 0:
+                steps.append(moved)
+            last = vals
+        server.cancel_observation(probe, mode="get")
+    if not steps:
+        expect.not_applicable("/3/0/7 did not change during four notifications: the step attribute cannot be "
+                              "observed")
+    return steps
