@@ -45,7 +45,7 @@ PROVISIONING = ("profile", "bootstrap")
 METERS = ("electricity", "gas", "water")
 #: placeholders a process driver's command line may use
 PROCESS_PLACEHOLDERS = ("server_uri", "server_host", "server_port", "endpoint", "psk_identity", "psk_key",
-                        "bootstrap_uri", "state_dir")
+                        "bootstrap_uri", "bootstrap_host", "bootstrap_port", "state_dir")
 ENDPOINT_PLACEHOLDERS = ("n", "worker")
 BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000)
 #: bindings a device may declare: LwM2M 1.0 (TS 1.0 §5.3.1.1) and 1.1+ (U, S, N, T plus Q for queue mode)

@@ -39,6 +39,9 @@ from meterproof.sim.profiles import LWM2M_VERSIONS, METER_KINDS
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--server", metavar="URI", help="LwM2M server, e.g. coap://127.0.0.1:5683")
+    p.add_argument("--bootstrap", metavar="URI",
+                   help="start with only a Bootstrap-Server account (ETS configuration C.13, NoSec): bootstrap from "
+                        "this Bootstrap-Server, then register to the server it provisions")
     p.add_argument("--endpoint", metavar="NAME", help="endpoint client name, e.g. meter-0001")
     p.add_argument("--meter", default="electricity", choices=METER_KINDS)
     p.add_argument("--lwm2m", default="1.1", choices=LWM2M_VERSIONS)
@@ -82,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "list_variants", False):
         print(list_variants())
         return 0
-    if not args.server or not args.endpoint:
-        raise ConfigError("--server and --endpoint are required (or use --list-defects / --list-variants)")
+    if not (args.server or args.bootstrap) or not args.endpoint:
+        raise ConfigError("--server (or --bootstrap) and --endpoint are required (or use --list-defects / "
+                          "--list-variants)")
     if args.lifetime < 0:
         raise ConfigError(f"--lifetime must be >= 0, got {args.lifetime}")
     from meterproof.sim.meter import SimulatedMeter
@@ -94,7 +98,12 @@ def run(args: argparse.Namespace) -> int:
         if not env_seed.lstrip("-").isdigit():
             raise ConfigError(f"METERPROOF_SEED must be an integer, got {env_seed!r}")
         seed = int(env_seed)
-    meter = SimulatedMeter(args.server, args.endpoint, meter=args.meter, lwm2m=args.lwm2m, defects=args.defect,
+    security = None
+    if args.bootstrap:
+        from meterproof.sim.security import MeterSecurity
+        security = MeterSecurity(server=None, bootstrap_uri=args.bootstrap)
+    meter = SimulatedMeter(args.server or args.bootstrap, args.endpoint, meter=args.meter, lwm2m=args.lwm2m,
+                           defects=args.defect, security=security,
                            state_file=args.state, lifetime=args.lifetime, queue_mode=args.queue_mode,
                            seed=seed, variants=getattr(args, "variant", ()), standalone=True)
     return asyncio.run(_serve(meter, control_mode=getattr(args, "control", "none")))

@@ -43,6 +43,10 @@ class Driver(ABC):
         "killed by signal SIGSEGV"); drivers that cannot tell report none."""
         return []
 
+    def gone(self) -> str | None:
+        """Why the device has ended for good (its process exited and will not be restarted), or None."""
+        return None
+
     #: The device keeps its state between cases (a modem, a meter on the bench): what a case changed must be
     #: put back.  The simulator and the process driver start a fresh device for every case.
     persistent: bool = False

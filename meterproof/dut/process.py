@@ -66,9 +66,10 @@ def placeholder_values(server_uri: str, endpoint: str, security: Security, boots
                        override: str | None = None, **extra: str) -> dict[str, str]:
     uri, host, port = server_parts(server_uri, override)
     ident = security.identity_for(endpoint)
+    bs_uri, bs_host, bs_port = server_parts(bootstrap_uri, override) if bootstrap_uri else ("", "", "")
     return {"server_uri": uri, "server_host": host, "server_port": str(port), "endpoint": endpoint,
             "psk_identity": ident or "", "psk_key": security.psk_key.hex() if security.psk_key else "",
-            "bootstrap_uri": bootstrap_uri or "", **extra}
+            "bootstrap_uri": bs_uri, "bootstrap_host": bs_host, "bootstrap_port": str(bs_port), **extra}
 
 
 def fill(template: str, values: Mapping[str, str], what: str) -> str:
@@ -370,6 +371,12 @@ class ProcessDriver(Driver):
     def crashes(self) -> list[str]:
         with self._lock:
             return list(self._crashes)
+
+    def gone(self) -> str | None:
+        with self._lock:
+            if self._running or not self._crashes:
+                return None
+            return f"its process ended ({self._crashes[-1]}) and was not restarted"
 
     def logs(self) -> str:
         return self.log.text()

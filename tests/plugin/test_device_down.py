@@ -81,3 +81,19 @@ def test_a_crash_during_a_case_is_named(tmp_path: Path) -> None:
     assert rec["verdict"] == "failed", out
     assert rec["message"].startswith("device crashed during the case"), rec
     assert "killed by signal SIGSEGV" in rec["received"]
+
+
+def test_driver_run_device_provisioned_by_the_bootstrap_server(tmp_path: Path) -> None:
+    """security.provisioning: bootstrap with the process driver: the device holds only its Bootstrap-Server
+    account ({bootstrap_uri}); meterproof's Bootstrap-Server gives it the server account, and the cases run."""
+    sim = (f"{Path(sys.executable).parent / 'meterproof'} simulate --bootstrap {{bootstrap_uri}} "
+           f"--endpoint {{endpoint}}")
+    prof = _profile(tmp_path, sim, registration_timeout=20)
+    raw = yaml.safe_load(prof.read_text())
+    raw["security"] = {"mode": "nosec", "provisioning": "bootstrap"}
+    prof.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    data, out = run_suites(tmp_path, "bootstrapped", "--dut-profile", str(prof), "--case", "int-101",
+                           "--case", "int-223", "--case", "int-104")
+    cases = _verdicts(data)
+    assert {c: v["verdict"] for c, v in cases.items()} == {"int-101": "passed", "int-223": "passed",
+                                                          "int-104": "passed"}, out
