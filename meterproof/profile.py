@@ -342,7 +342,8 @@ def from_dict(d: Any, src: str = "<dict>", base_dir: FsPath | None = None) -> Pr
         img = c.mapping(img, where[:-1], "name, file, role: newer|older|current|corrupt|unsupported, version, "
                                          "expect: accept|reject")
         c.known(img, ("name", "file", "version", "expect", "role"), where)
-        role = c.choice(img, "role", FIRMWARE_ROLES, "newer", where)
+        # without a role, an image the device must refuse is the corrupt one, any other a newer one
+        role = c.choice(img, "role", FIRMWARE_ROLES, "corrupt" if img.get("expect") == "reject" else "newer", where)
         default_expect = "accept" if role in ("newer", "current") else "reject"
         images.append(FirmwareImage(c.str_(img, "name", where=where), c.path(img.get("file"), where + "file"),
                                     str(img.get("version", "")),

@@ -131,6 +131,21 @@ def test_paths_are_relative_to_the_profile(tmp_path: Path) -> None:
     p = load(f)
     assert p.ddf_dirs == (str(tmp_path / "ddf"),)
     assert [i.expect for i in p.firmware] == ["accept", "reject"] and p.firmware[0].file == str(tmp_path / "fw.bin")
+    assert [i.role for i in p.firmware] == ["newer", "corrupt"]
+
+
+def test_firmware_images_by_role(tmp_path: Path) -> None:
+    (tmp_path / "fw.bin").write_bytes(b"\0" * 16)
+    f = tmp_path / "meter.yaml"
+    f.write_text(yaml.safe_dump(with_(firmware={"images": [{"name": "old", "file": "fw.bin", "role": "older"}]})))
+    with pytest.raises(ConfigError, match=r"firmware.images\[0\].version: a 'older' image needs the version"):
+        load(f)
+    f.write_text(yaml.safe_dump(with_(firmware={"images": [{"name": "x", "file": "fw.bin", "role": "newest"}]})))
+    with pytest.raises(ConfigError, match=r"firmware.images\[0\].role: must be one of newer, older"):
+        load(f)
+    f.write_text(yaml.safe_dump(with_(firmware={"image_format": "acme"})))
+    with pytest.raises(ConfigError, match="firmware.image_format: the only built-in image format is 'meterproof-sim'"):
+        load(f)
 
 
 def test_shipped_profiles_load(monkeypatch: pytest.MonkeyPatch) -> None:
