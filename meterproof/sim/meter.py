@@ -487,6 +487,8 @@ class SimulatedMeter:
         await self.reg.register()
 
     def install_firmware(self, version: str) -> None:
+        if self.has("fw-version-not-reported"):
+            return                          # the new image runs, but /3/0/3 (and the persisted state) keep the old one
         self.ctx.firmware_version = version
         if self.store.exists(Path((3, 0, 3))):       # optional: a minimal-resources meter has no /3/0/3
             self.store.set(Path((3, 0, 3)), version)

@@ -297,6 +297,18 @@ def _(rig):
     assert rig.server.execute(rig.ep, "/5/0/2").code_text == "2.04"
 
 
+@symptom("fw-version-not-reported")
+def _(rig):
+    before = rig.server.read(rig.ep, "/3/0/3").values
+    rig.server.write(rig.ep, "/5/0/0", build_image("9.9.9"), content_format=CF.OPAQUE)
+    sleep(rig, 0.15)
+    mark = rig.server.mark()
+    rig.server.execute(rig.ep, "/5/0/2")
+    rig.server.wait_event("registered", rig.ep, since=mark, timeout=3)
+    assert fw_state(rig) == (0, 1)
+    assert rig.server.read(rig.ep, "/3/0/3").values == before
+
+
 @symptom("fw-rollback-allowed")
 def _(rig):
     rig.server.write(rig.ep, "/5/0/0", build_image("0.1.0"), content_format=CF.OPAQUE)
