@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from typing import Callable
 
+from aiocoap.numbers import codes
+
 from ..coap.endpoint import Endpoint, WireEvent
 from ..errors import FormatError
 from ..lwm2m import formats
 from ..lwm2m.contentformat import CF, name as cf_name
 from ..lwm2m.path import Path
 from .redact import Redactor
+
+
+#: A decoded value is shown up to this many characters (a firmware block is kilobytes; the report is for reading).
+VALUE_CHARS = 200
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 class Transcript:
@@ -51,14 +61,17 @@ class Transcript:
             base = uri_by_token.get(m.token, "/")
         try:
             if cf == CF.LINK or cf is None and m.payload[:1] == b"<":
-                return ["    " + m.payload.decode("utf-8", "replace")]
+                return ["    " + _short(m.payload.decode("utf-8", "replace"), 2000)]
+            if m.code == codes.FETCH and cf in (CF.SENML_JSON, CF.SENML_CBOR):
+                paths = formats.codec(cf).decode_paths(m.payload)     # a Read-/Observe-Composite path list
+                return ["    paths: " + ", ".join(map(str, paths))]
             if cf is not None:
                 try:
                     p = Path.parse(base)
                 except FormatError:
                     p = Path()
                 tree = formats.decode(cf, m.payload, p, None)
-                return [f"    {k} = {v!r}" for k, v in tree.items()]
+                return [f"    {k} = {_short(repr(v), VALUE_CHARS)}" for k, v in tree.items()]
         except (FormatError, UnicodeDecodeError) as exc:
             return [f"    [{cf_name(cf)} payload did not decode: {exc}]", "    " + m.payload[:96].hex()]
         return ["    " + m.payload[:96].hex() + (" ..." if len(m.payload) > 96 else "")]
