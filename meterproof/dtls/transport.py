@@ -30,13 +30,12 @@ import asyncio
 import collections
 import itertools
 import logging
-import socket
 from typing import Any, Callable, Hashable
 
 from mbedtls import tls
 from mbedtls.exceptions import TLSError
 
-from ..coap.transport import DatagramTransport, Remote
+from ..coap.transport import Remote, SocketTransport
 from ..errors import ProtocolError
 from ..report.redact import Redactor
 from . import records as rec
@@ -377,19 +376,18 @@ class DtlsSession:
         self._flush()
 
 
-class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
-    """What both roles share: the socket, the context, report keeping."""
+class _DtlsBase(SocketTransport):
+    """What both roles share: the socket (records cross it in ``_sendto`` / ``_received``, where a
+    :class:`~meterproof.coap.transport.SocketFilter` such as network impairment sits), the context,
+    report keeping."""
 
     role = "?"
 
     def __init__(self, host: str, port: int, settings: DtlsSettings, *, redactor: Redactor | None = None,
                  keep_reports: int = 1000) -> None:
-        self._host = host
-        self._port = port
+        super().__init__(host, port)
         self.settings = settings
         self.redactor = redactor if redactor is not None else Redactor()
-        self._transport: asyncio.DatagramTransport | None = None
-        self._local: tuple[str, int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._store: PskStore | None = None
         self._ctx: Any = None
@@ -432,17 +430,7 @@ class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
 
     async def open(self) -> None:
         self._loop = asyncio.get_running_loop()
-        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        self._transport, _ = await self._loop.create_datagram_endpoint(
-            lambda: self, local_addr=(self._host, self._port), family=family)
-        sockname = self._transport.get_extra_info("sockname")
-        self._local = (sockname[0], sockname[1])
-
-    @property
-    def local_address(self) -> tuple[str, int]:
-        if self._local is None:
-            raise RuntimeError("transport not open")
-        return self._local
+        await super().open()
 
     #: Open sessions by peer address (each role fills it its own way).
     sessions: dict[tuple[str, int], DtlsSession]
@@ -450,17 +438,7 @@ class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
     def close(self) -> None:
         for s in list(self.sessions.values()):
             s.close()
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
-
-    def error_received(self, exc: Exception) -> None:
-        if self.on_error is not None:
-            self.on_error(None, exc)
-
-    def _sendto(self, data: bytes, addr: tuple[str, int]) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.sendto(data, addr)
+        self._close_socket()
 
     def send_record(self, data: bytes, remote: Remote) -> None:
         """Put bytes on the socket toward a session's peer (or an address) *without* encryption."""
@@ -546,10 +524,9 @@ class DtlsServerTransport(_DtlsBase):
                                                              self.settings.mode)
         return DtlsSession(self, addr, buf, report)
 
-    # asyncio.DatagramProtocol
-    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
+    def _received(self, data: bytes, addr: tuple[str, int]) -> None:
         try:
-            self._datagram((addr[0], addr[1]), data)
+            self._datagram(addr, data)
         except Exception:   # bad input from a device is a finding, never a crash of the harness
             log.exception("DTLS server: datagram from %s could not be handled", addr)
 
@@ -663,8 +640,8 @@ class DtlsClientTransport(_DtlsBase):
             sess = self._start(addr)
         return await sess.wait_established(timeout if timeout is not None else self.settings.deadline() + 1)
 
-    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
-        sess = self.sessions.get((addr[0], addr[1]))
+    def _received(self, data: bytes, addr: tuple[str, int]) -> None:
+        sess = self.sessions.get(addr)
         if sess is not None:
             sess.feed(data)
 
