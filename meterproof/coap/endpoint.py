@@ -381,7 +381,8 @@ class Endpoint:
             # RFC 7252 §4.5: act on it once.  A CON gets the ACK/answer it got before (the peer did not
             # see it); one still being handled gets nothing now, its answer goes out once.  A NON: ignored.
             if msg.mtype == wire.CON and dup.response is not None:
-                self._send(dup.response, remote, None, "cached answer")
+                self._send(dup.response, remote, wire.decode(dup.response) if self.listeners else None,
+                           "cached answer")
             return
         try:
             self._dispatch(msg, remote, now)
