@@ -15,8 +15,9 @@ and does, for the harness *and* for the simulated meter:
   shows up to listeners labelled ``"duplicate"``;
 * Observe bookkeeping on both sides (:mod:`.observe` holds the observer);
 * a raw path that puts arbitrary bytes on the same transport (negative tests,
-  fuzzing; a raw CON is retransmitted as any CON is, :mod:`.raw`) and a listener hook that sees every datagram in both directions with
-  its strict wire check (transcripts, captures, liveness oracles).
+  fuzzing; a raw CON is retransmitted as any CON is, :mod:`.raw`) and a listener
+  hook that sees every datagram in both directions with its strict wire check
+  (transcripts, captures, liveness oracles).
 
 Malformed input from the peer never raises out of the receive path: it is
 recorded as a :class:`WireEvent` with its problems and, where RFC 7252 says so,

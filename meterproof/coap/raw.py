@@ -113,7 +113,8 @@ async def exchange(ep: "Endpoint", data: bytes, remote: "Remote", timeout: float
         if ev.direction != "in" or ev.remote != remote:
             return
         ex.events.append(ev)
-        if not done.done() and (not con or (mid is not None and _answers(ev, mid))):
+        heartbeat_answer = len(ev.raw) >= 4 and int.from_bytes(ev.raw[2:4], "big") in ex.heartbeats
+        if not done.done() and not heartbeat_answer and (not con or (mid is not None and _answers(ev, mid))):
             done.set_result(None)
 
     async def pinger() -> None:

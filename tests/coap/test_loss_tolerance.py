@@ -190,6 +190,10 @@ async def test_non_and_stray_messages_go_out_once() -> None:
                     wire.encode(wire.empty(wire.ACK, 0x4444))):
             ex = await client.exchange_raw(raw, peer.address, 0.05)
             assert len(ex.sent) == 1
+        peer.responder = lambda m, r: [wire.empty(wire.RST, m.mid)] if m.mtype == wire.CON and m.code == codes.EMPTY else []
+        stray = await client.exchange_raw(wire.encode(wire.empty(wire.RST, 0x4545)), peer.address, 0.2, heartbeat=0.02)
+        assert stray.heartbeats and stray.end - stray.start >= 0.2      # answers to pings do not end the wait
+        peer.responder = None
         con = wire.encode(get("c", mtype=wire.CON, mid=0x5555, token=b"\x05"))
         assert len((await client.exchange_raw(con, peer.address, 0.0)).sent) == 1   # timeout 0: fire and forget
 
