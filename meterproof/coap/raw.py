@@ -96,12 +96,13 @@ class RawExchange:
 
 async def exchange(ep: "Endpoint", data: bytes, remote: "Remote", timeout: float, *, retransmit: bool = True,
                    first_wait: float | None = None, heartbeat: float | None = None,
-                   label: str = "raw") -> RawExchange:
+                   label: str = "raw", max_retransmit: int | None = None) -> RawExchange:
     """Send ``data`` to ``remote`` on ``ep`` and collect what comes back (see the module docstring).
 
     ``timeout``: the longest wait after the last transmission (0: send once and return at once);
     ``retransmit``: False sends even a CON only once; ``heartbeat``: ping interval while waiting;
-    ``label``: how the transmissions show up to wire listeners (transcripts)."""
+    ``label``: how the transmissions show up to wire listeners (transcripts); ``max_retransmit``:
+    instead of the endpoint's MAX_RETRANSMIT (fewer for a quick, less certain look)."""
     loop = ep.loop
     data = bytes(data)
     mid = int.from_bytes(data[2:4], "big") if len(data) >= 4 else None
@@ -129,7 +130,8 @@ async def exchange(ep: "Endpoint", data: bytes, remote: "Remote", timeout: float
     beat = loop.create_task(pinger()) if heartbeat and timeout > 0 else None
     try:
         wait = first_wait if first_wait is not None else ep.params.initial_timeout(ep._rng)
-        copies = 1 + ep.params.max_retransmit if con else 1
+        retransmits = ep.params.max_retransmit if max_retransmit is None else max_retransmit
+        copies = 1 + retransmits if con else 1
         for k in range(copies):
             ex.sent.append(loop.time())
             ep.send_raw(data, remote, label=label if k == 0 else f"{label} retransmission")

@@ -230,7 +230,7 @@ class Campaign:
 
     # ------------------------------------------------------------------ one batch (loop thread)
     async def _batch(self, cases: Sequence[tuple[bytes, str]], timeout: float | None = None,
-                     probe: bool = True, record: bool = True) -> Probe | None:
+                     probe: bool = True, record: bool = True, retransmit: int | None = None) -> Probe | None:
         remote = self._remote()
         if self.config.channel == "record":
             transport = self.ep.transport
@@ -250,7 +250,7 @@ class Campaign:
             send(data, remote, claim=False, label=label or "fuzz")
         if not probe:
             return None
-        return await self.oracle.probe(timeout)
+        return await self.oracle.probe(timeout, retransmit)
 
     def probe(self, timeout: float | None = None) -> Probe:
         async def go() -> Probe:
@@ -352,6 +352,10 @@ class Campaign:
                     return
         raise DeviceLost(f"the device did not answer within {self.config.restart_wait / 2}s of two restarts")
 
+    #: Retransmissions of each probe while shrinking: a quick look (a wrong guess under loss costs only
+    #: shrink quality; the minimal input is confirmed with the full, loss-tolerant probe).
+    TIGHT_RETRANSMIT = 1
+
     def _tight(self) -> float:
         """The probe's first wait while shrinking: scaled from the device's usual round trip, never above normal."""
         cfg = self.config
@@ -364,7 +368,8 @@ class Campaign:
             self._restart()
         self.watch.mark()
         t = self._tight() if tight else self.config.timeout
-        probe = self._run(self._batch([(s, "replay") for s in steps], t, record=False))
+        probe = self._run(self._batch([(s, "replay") for s in steps], t, record=False,
+                                      retransmit=self.TIGHT_RETRANSMIT if tight else None))
         self._account(probe)
         if not probe.alive:
             self._dead = True

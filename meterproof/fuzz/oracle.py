@@ -81,10 +81,11 @@ class LivenessOracle:
     def is_probe_answer(self, ev: WireEvent) -> bool:
         return len(ev.raw) >= 4 and int.from_bytes(ev.raw[2:4], "big") in self.mids
 
-    def window(self, timeout: float | None = None) -> float:
+    def window(self, timeout: float | None = None, retransmit: int | None = None) -> float:
         """How long a probe of an unresponsive device takes: the whole back-off schedule."""
         t = self.timeout if timeout is None else timeout
-        return t * (2 ** (self.endpoint.params.max_retransmit + 1) - 1)
+        n = self.endpoint.params.max_retransmit if retransmit is None else retransmit
+        return t * (2 ** (n + 1) - 1)
 
     def ping_bytes(self) -> bytes:
         return packets.empty(packets.CON, self.endpoint.next_mid())
@@ -93,23 +94,26 @@ class LivenessOracle:
         opts = [(packets.URI_PATH, s.encode()) for s in self.probe_path]
         return packets.message(packets.CON, packets.GET, self.endpoint.next_mid(), self.endpoint.new_token(), opts)
 
-    def _ask(self, data: bytes, first_wait: float) -> "asyncio.Task[RawExchange]":
+    def _ask(self, data: bytes, first_wait: float, retransmit: int | None) -> "asyncio.Task[RawExchange]":
         self.mids.append(int.from_bytes(data[2:4], "big"))
-        last_wait = first_wait * 2 ** self.endpoint.params.max_retransmit
-        return self.endpoint.loop.create_task(exchange(self.endpoint, data, self.remote(), last_wait,
-                                                       first_wait=first_wait, label="probe"))
+        n = self.endpoint.params.max_retransmit if retransmit is None else retransmit
+        return self.endpoint.loop.create_task(exchange(self.endpoint, data, self.remote(), first_wait * 2 ** n,
+                                                       first_wait=first_wait, label="probe", max_retransmit=n))
 
-    async def probe(self, timeout: float | None = None) -> Probe:
-        """Ping; if its first wait passes unanswered, GET the probe path beside it.  Never raises on silence."""
+    async def probe(self, timeout: float | None = None, retransmit: int | None = None) -> Probe:
+        """Ping; if its first wait passes unanswered, GET the probe path beside it.  Never raises on silence.
+
+        ``retransmit``: retransmissions of each (default MAX_RETRANSMIT; fewer only for a quick look whose
+        verdict is confirmed later, as while shrinking)."""
         self.probes += 1
         t = self.timeout if timeout is None else timeout
-        ping = self._ask(self.ping_bytes(), t)
+        ping = self._ask(self.ping_bytes(), t, retransmit)
         tasks = {ping: "ping"}
         try:
             done, _ = await asyncio.wait([ping], timeout=t)
             if not (done and ping.result().first_answer is not None):
                 self.reprobes += 1
-                tasks[self._ask(self.get_bytes(), t)] = "get"
+                tasks[self._ask(self.get_bytes(), t, retransmit)] = "get"
             pending = set(tasks)
             while pending:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
