@@ -62,7 +62,7 @@ class DtlsSession:
     """One DTLS association with one peer.  Hashable by identity: it is the Endpoint's remote."""
 
     __slots__ = ("id", "peer", "role", "report", "state", "remote_key", "_t", "_buf", "_rto", "_timer",
-                 "_deadline", "_pending", "_waiters", "_poked", "_policy", "__weakref__")
+                 "_deadline", "_pending", "_waiters", "_poked", "_policy", "hello_random", "__weakref__")
 
     def __init__(self, transport: "_DtlsBase", peer: tuple[str, int], buf: tls.TLSWrappedBuffer,
                  report: HandshakeReport, remote_key: Hashable | None = None) -> None:
@@ -82,6 +82,7 @@ class DtlsSession:
         self._poked = False
         c = transport.settings.certificates
         self._policy = c.peer_policy if c is not None else None    # checked once, see _check_peer
+        self.hello_random: bytes | None = None     # server role: the random of the ClientHello it began with
 
     def __repr__(self) -> str:
         host, port = self.peer[0], self.peer[1]
@@ -497,6 +498,8 @@ class DtlsServerTransport(_DtlsBase):
         #: (regulatory-checks.md REG-TLS-05) -- as (peer, first 512 bytes), newest last.
         self.plaintext: collections.deque[tuple[tuple[str, int], bytes]] = collections.deque(maxlen=256)
         self.on_plaintext: Callable[[tuple[str, int], bytes], None] | None = None
+        #: A new handshake from the address of an open association, until it completes (RFC 6347 §4.2.8).
+        self._successors: dict[tuple[str, int], DtlsSession] = {}
         super().__init__(host, port, settings or DtlsSettings(**kw), redactor=redactor)
 
     def _build(self) -> None:
@@ -539,24 +542,62 @@ class DtlsServerTransport(_DtlsBase):
                 self.on_plaintext(addr, bytes(data))
             return
         sess = self.sessions.get(addr)
+        pending = self._successors.get(addr)
+        if pending is not None and (sess is None or sess.state != "open"):
+            del self._successors[addr]              # the old association is gone: the new one is the peer's
+            self.sessions[addr] = sess = pending
+            pending = None
+        if pending is not None and sess is not None and sess.state == "open":
+            # a new handshake beside an open association: plaintext (epoch 0) goes to the new one; protected
+            # records to the open one, and to the new one too once it waits for the peer's Finished
+            if rec.without_epoch0(data) != data:
+                pending.feed(data)
+                return
+            if pending._step() in ("CLIENT_FINISHED", "CLIENT_CHANGE_CIPHER_SPEC"):
+                pending.feed(data)
+            if self.sessions.get(addr) is sess:
+                sess.feed(data)
+            return
         if sess is not None and not (sess.state == "open" and _is_client_hello(data)):
             sess.feed(data)
             return
         if not _is_client_hello(data):
             return   # a stray record for no session: DTLS drops it silently (RFC 6347 §4.1.2.7)
+        random = rec.client_random(data)
+        if sess is not None and random is not None and random == sess.hello_random:
+            # a copy of the ClientHello that began the open association (the network duplicated or delayed
+            # it, or someone replays it): not a new handshake; dropped
+            log.debug("DTLS server: a copy of %r's ClientHello, dropped", sess)
+            return
         if sess is None and len(self.sessions) >= self.max_sessions:
             log.warning("DTLS server: %d sessions, refusing a new one from %s", len(self.sessions), addr)
             return
         cand = self._new_session(addr)
+        cand.hello_random = random
         cand.feed(data)
-        if cand.state == "handshake" or cand.state == "open":
-            # passed the cookie check: this is the peer's new association (a rebooted client, RFC 6347 §4.2.8)
-            old = self.sessions.get(addr)
-            self.sessions[addr] = cand
-            if old is not None and old is not cand:
-                old.state = "closed"
-                old._cancel_timer()
-                self._peer_gone(old, ProtocolError(f"{old!r} replaced: the peer started a new handshake"))
+        if cand.state == "handshake" and sess is not None and sess.state == "open":
+            # RFC 6347 §4.2.8: proceed with the handshake but keep the existing association until the new
+            # one delivers a verifiable Finished (a valid cookie alone proves little: any copy of an old
+            # ClientHello from that address carries one)
+            self._successors[addr] = cand
+        elif cand.state == "handshake" or cand.state == "open":
+            self._replace(addr, cand)
+
+    def _replace(self, addr: tuple[str, int], new: DtlsSession) -> None:
+        """``new`` is the peer's association from now on (a rebooted client, RFC 6347 §4.2.8)."""
+        old = self.sessions.get(addr)
+        self.sessions[addr] = new
+        if old is not None and old is not new:
+            old.state = "closed"
+            old._cancel_timer()
+            self._peer_gone(old, ProtocolError(f"{old!r} replaced: the peer completed a new handshake"))
+
+    def _on_established(self, session: DtlsSession) -> None:
+        if self._successors.get(session.peer) is session:
+            del self._successors[session.peer]
+            self._replace(session.peer, session)
+        super()._on_established(session)
+
 
     def _hello_verify(self, session: DtlsSession) -> None:
         # stateless: keep only the report, for the diagnostics of the retry
@@ -569,6 +610,13 @@ class DtlsServerTransport(_DtlsBase):
     def _forget(self, session: DtlsSession) -> None:
         if self.sessions.get(session.peer) is session:
             del self.sessions[session.peer]
+        if self._successors.get(session.peer) is session:
+            del self._successors[session.peer]
+
+    def close(self) -> None:
+        for s in list(self._successors.values()):
+            s.close(notify=False)
+        super().close()
 
     def send(self, data: bytes, remote: Remote) -> None:
         if isinstance(remote, DtlsSession):
