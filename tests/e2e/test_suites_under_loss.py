@@ -31,6 +31,9 @@ LOSS_SENSITIVE = {
     "int-304": "the one composite notification awaited is NON: lost, the next comes a pmax later",
     "int-310": "composite notifications every pmax are NON: one lost is read as a missed pmax",
     "int-755": "the /5/0 notification at pmax is NON: lost, the next comes a pmax later",
+    "int-760": "the /5/0 State notification awaited is NON: lost, the case waits for it in vain",
+    "int-257": "/3/0/13 Current Time is written 0 and read back as exactly 0: a read that needed a "
+               "retransmission comes a second later and reads 1",
     "int-302": "the cancelling RST is not retransmitted: lost, the device rightly notifies once more",
     "int-301": "the pmin gap counts from when the Observe answer arrived; a lost answer arrives a "
                "retransmission late, so the first notification looks early (Observation.requested_at fixes it)",
