@@ -6,13 +6,18 @@ and does, for the harness *and* for the simulated meter:
 * outgoing requests: message IDs, tokens, CON retransmission with exponential
   back-off from :class:`TransmissionParams`, piggybacked and separate
   responses, RST;
-* incoming requests: deduplication within EXCHANGE_LIFETIME (duplicates get the
-  cached answer), piggybacked answers, a separate response when the handler is
+* incoming requests: piggybacked answers, a separate response when the handler is
   slow, block-wise transfer on the answering side (:mod:`.blockwise`);
+* deduplication of every incoming CON and NON message, requests *and* responses
+  (RFC 7252 §4.5): a CON again within EXCHANGE_LIFETIME gets the cached ACK/answer,
+  a NON again within NON_LIFETIME is ignored; either way it is processed once (an
+  Observe notification the network duplicated reaches its observation once) and
+  shows up to listeners labelled ``"duplicate"``;
 * Observe bookkeeping on both sides (:mod:`.observe` holds the observer);
 * a raw path that puts arbitrary bytes on the same transport (negative tests,
-  fuzzing) and a listener hook that sees every datagram in both directions with
-  its strict wire check (transcripts, captures, liveness oracles).
+  fuzzing; a raw CON is retransmitted as any CON is, :mod:`.raw`) and a listener
+  hook that sees every datagram in both directions with its strict wire check
+  (transcripts, captures, liveness oracles).
 
 Malformed input from the peer never raises out of the receive path: it is
 recorded as a :class:`WireEvent` with its problems and, where RFC 7252 says so,
@@ -41,6 +46,7 @@ from .transport import DatagramTransport, Remote
 
 if TYPE_CHECKING:
     from .observe import Observation
+    from .raw import RawExchange
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +76,10 @@ class WireEvent:
 Listener = Callable[[WireEvent], None]
 
 
+#: Request methods that may be repeated without changing what they do (RFC 7252 §5.1, RFC 8132 §2).
+IDEMPOTENT = frozenset({codes.GET, codes.FETCH, codes.PUT, codes.DELETE, codes.iPATCH})
+
+
 class ResetError(ProtocolError):
     """The peer answered our message with RST."""
 
@@ -81,7 +91,7 @@ class RequestTimeout(TimeoutError_):
 @dataclass(slots=True)
 class _DedupEntry:
     expiry: float
-    response: bytes | None = None   # cached answer to resend on a duplicate
+    response: bytes | None = None   # cached answer to resend on a duplicate CON (None: still busy / NON)
 
 
 class Endpoint:
@@ -102,6 +112,8 @@ class Endpoint:
         self.listeners: list[Listener] = []
         #: Incoming datagrams that broke a message-format rule (findings when the peer is the DUT).
         self.violations: list[WireEvent] = []
+        #: How often a safe/idempotent request that got no answer is repeated as a new exchange (see request).
+        self.repeat_idempotent = 0
         #: Called on RST or ACK for a NON/CON notification we sent: (remote, token, reset?).
         self.on_notification_reply: Callable[[Remote, bytes, bool], None] | None = None
         self._rng = rng or random.Random(int.from_bytes(os.urandom(8), "big"))
@@ -204,27 +216,13 @@ class Endpoint:
         if not self.closed:
             self.transport.send(bytes(data), remote)
 
-    async def exchange_raw(self, data: bytes, remote: Remote, timeout: float) -> list[WireEvent]:
-        """Send raw bytes and collect every datagram from ``remote`` until the first one or ``timeout``."""
-        got: list[WireEvent] = []
-        first = self.loop.create_future()
-
-        def listen(ev: WireEvent) -> None:
-            if ev.direction == "in" and ev.remote == remote:
-                got.append(ev)
-                if not first.done():
-                    first.set_result(None)
-
-        self.listeners.append(listen)
-        try:
-            self.send_raw(data, remote)
-            try:
-                await asyncio.wait_for(first, timeout)
-            except asyncio.TimeoutError:
-                pass
-        finally:
-            self.listeners.remove(listen)
-        return got
+    async def exchange_raw(self, data: bytes, remote: Remote, timeout: float, *, retransmit: bool = True,
+                           first_wait: float | None = None, heartbeat: float | None = None) -> "RawExchange":
+        """Send raw bytes and collect what ``remote`` sends back; a CON is retransmitted by RFC 7252's
+        rules until its ACK/RST comes (:mod:`.raw` says how, and what the result measures)."""
+        from .raw import exchange
+        return await exchange(self, data, remote, timeout, retransmit=retransmit, first_wait=first_wait,
+                              heartbeat=heartbeat)
 
     async def _transmit_con(self, msg: Message, remote: Remote) -> Message:
         """Send a CON message, retransmitting until ACK or RST; returns that ACK/RST."""
@@ -266,8 +264,24 @@ class Endpoint:
                       timeout: float | None = None) -> Message:
         """Send a request and return its response (piggybacked or separate).
 
+        A safe or idempotent CON request (GET, FETCH, PUT, DELETE, iPATCH; RFC 7252 §5.1, RFC 8132 §2)
+        that got no answer within its exchange goes out again as a new exchange, ``repeat_idempotent``
+        times: on a lossy link one exchange can lose all its copies, and these methods may be repeated
+        without changing what they do.  POST is never repeated.
+
         Raises :class:`RequestTimeout`, :class:`ResetError` or
         :class:`ProtocolError` (e.g. a piggybacked response with the wrong token)."""
+        repeats = self.repeat_idempotent if confirmable and msg.code in IDEMPOTENT else 0
+        for attempt in range(repeats + 1):
+            try:
+                return await self._request_once(msg, remote, confirmable, timeout)
+            except RequestTimeout as exc:
+                if attempt == repeats:
+                    raise
+                log.info("%s; repeating the %s as a new exchange (%d of %d)", exc, msg.code, attempt + 1, repeats)
+        raise AssertionError("unreachable")
+
+    async def _request_once(self, msg: Message, remote: Remote, confirmable: bool, timeout: float | None) -> Message:
         msg.mtype = wire.CON if confirmable else wire.NON
         msg.mid = self.next_mid()
         if not msg.token:
@@ -349,8 +363,10 @@ class Endpoint:
             msg = None
             if not problems:
                 problems = [str(exc)]
+        dup = None if msg is None or problems else self._duplicate_of(msg, remote, now)
         if problems or self.listeners:
-            ev = WireEvent("in", remote, raw, msg, time.time(), now, problems)
+            ev = WireEvent("in", remote, raw, msg, time.time(), now, problems,
+                           "duplicate" if dup is not None else "")
             if problems:
                 self.violations.append(ev)
             self._emit(ev)
@@ -361,6 +377,13 @@ class Endpoint:
             # a malformed ACK/RST is silently ignored.  Never handed to the layers above.
             if len(raw) >= 4 and (raw[0] >> 6) == 1 and ((raw[0] >> 4) & 3) in (0, 1):
                 self.send_message(wire.empty(wire.RST, int.from_bytes(raw[2:4], "big")), remote, "rejected")
+            return
+        if dup is not None:
+            # RFC 7252 §4.5: act on it once.  A CON gets the ACK/answer it got before (the peer did not
+            # see it); one still being handled gets nothing now, its answer goes out once.  A NON: ignored.
+            if msg.mtype == wire.CON and dup.response is not None:
+                self._send(dup.response, remote, wire.decode(dup.response) if self.listeners else None,
+                           "cached answer")
             return
         try:
             self._dispatch(msg, remote, now)
@@ -396,15 +419,24 @@ class Endpoint:
         elif msg.code.is_response():
             self._on_response(msg, remote, claimed=claim is not None)
 
+    def _duplicate_of(self, msg: Message, remote: Remote, now: float) -> _DedupEntry | None:
+        """The entry of an earlier copy of this CON/NON request or response still within its lifetime."""
+        if msg.mtype not in (wire.CON, wire.NON) or msg.code == codes.EMPTY:
+            return None      # ACK/RST match exchanges, not deduplicated; a CoAP ping is answered every time
+        entry = self._dedup.get((remote, msg.mid))
+        return entry if entry is not None and entry.expiry > now else None
+
     def _on_response(self, msg: Message, remote: Remote, claimed: bool) -> None:
         key = (remote, msg.token)
         fut = self._pending_resp.get(key)
         obs = self._observations.get(key)
-        if msg.mtype == wire.CON:
-            dup = self._dedup.get((remote, msg.mid))
-            if dup is not None and dup.response is not None:
-                self._send(dup.response, remote, None, "duplicate")
-                return
+        if fut is not None and obs is not None and obs.cancelled and msg.opt.observe is not None:
+            # A notification of the observation a GET with Observe=1 is cancelling (same token, RFC 7641 §3.6)
+            # that crossed it, or came before a lost copy of it was retransmitted: the answer to that GET
+            # carries no Observe option (§4.1, "process the GET request as usual"), so this is not it.
+            fut = None
+        if msg.mtype == wire.NON:
+            self._remember_dedup(remote, msg.mid, None, self.params.non_lifetime)
         accepted = False
         if fut is not None and not fut.done():
             fut.set_result(msg)
@@ -427,9 +459,11 @@ class Endpoint:
             # RFC 7641 §3.6: a notification nobody wants is rejected with RST, NON included.
             self.send_message(wire.empty(wire.RST, msg.mid), remote)
 
-    def _remember_dedup(self, remote: Remote, mid: int, response: bytes | None) -> _DedupEntry:
+    def _remember_dedup(self, remote: Remote, mid: int, response: bytes | None,
+                        lifetime: float | None = None) -> _DedupEntry:
+        """Remember an incoming message ID for ``lifetime`` (default EXCHANGE_LIFETIME, a CON's)."""
         now = self.loop.time()
-        entry = _DedupEntry(now + self.params.exchange_lifetime, response)
+        entry = _DedupEntry(now + (lifetime if lifetime is not None else self.params.exchange_lifetime), response)
         self._dedup[(remote, mid)] = entry
         self._dedup.move_to_end((remote, mid))
         while self._dedup:
@@ -440,12 +474,8 @@ class Endpoint:
         return entry
 
     def _on_request(self, msg: Message, remote: Remote, now: float) -> None:
-        entry = self._dedup.get((remote, msg.mid))
-        if entry is not None and entry.expiry > now:
-            if entry.response is not None:
-                self._send(entry.response, remote, None, "duplicate")
-            return  # still being processed: the answer will go out once
-        entry = self._remember_dedup(remote, msg.mid, None)
+        lifetime = self.params.exchange_lifetime if msg.mtype == wire.CON else self.params.non_lifetime
+        entry = self._remember_dedup(remote, msg.mid, None, lifetime)
         task = self.loop.create_task(self._serve(msg, remote, entry))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -490,8 +520,7 @@ class Endpoint:
                 log.info("separate response to %s was never acknowledged", remote)
         else:
             resp.mtype, resp.mid = wire.NON, self.next_mid()
-            entry.response = wire.encode(resp)
-            self._send(entry.response, remote, resp)
+            self.send_message(resp, remote)
 
     async def _answer(self, req: Message, remote: Remote) -> Message | None:
         """Block1 reassembly, the handler, Block2 slicing."""

@@ -52,6 +52,12 @@ class Observation:
         self.after_cancel: list[Notification] = []
         self.cancelled = False
         self.reset_next = False
+        #: Loop times bracketing when the device took the observation on: the registration request's first
+        #: transmission and the arrival of its answer.  On a lossy link they differ by the retransmissions
+        #: needed; a pmin check counts from the first (never earlier than the device's own start), a pmax
+        #: check from the second (never later).
+        self.requested_at: float | None = None
+        self.established_at: float | None = None
         self._queue: asyncio.Queue[Notification] = asyncio.Queue()
         self._last_fresh: tuple[int, float] | None = None
 
@@ -134,11 +140,13 @@ async def observe(ep: "Endpoint", msg: Message, remote: Hashable, *, timeout: fl
     msg.token = msg.token or ep.new_token()
     obs = Observation(ep, msg, remote)
     ep.register_observation(obs)
+    obs.requested_at = ep.loop.time()
     try:
         resp = await ep.request(msg, remote, timeout=timeout)
     except Exception:
         ep.forget_observation(obs)
         raise
+    obs.established_at = ep.loop.time()
     if resp.opt.block2 is not None and resp.opt.block2.more:
         try:
             full = await blockwise._collect_block2(ep, msg, resp, remote, timeout, [])

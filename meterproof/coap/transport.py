@@ -1,9 +1,11 @@
-"""Datagram transports under the message layer: plain UDP now, DTLS sessions later.
+"""Datagram transports under the message layer: plain UDP here, DTLS in :mod:`meterproof.dtls`.
 
 A transport moves opaque datagrams to and from *remotes*.  A remote is any
 hashable value that names a peer (for UDP the ``(host, port)`` tuple; for DTLS a
 session handle).  The message layer never looks inside a remote, so a DTLS
-transport slots in without touching anything above it.
+transport slots in without touching anything above it.  Both sit on a
+:class:`SocketTransport`, whose two socket crossings take a :class:`SocketFilter`
+(network impairment, :mod:`.impair`) without either transport knowing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from abc import ABC, abstractmethod
-from typing import Callable, Hashable
+from typing import Callable, Hashable, Protocol
 
 Remote = Hashable
 DatagramHandler = Callable[[bytes, Remote], None]
@@ -42,8 +44,27 @@ class DatagramTransport(ABC):
         return "coap"
 
 
-class UdpTransport(DatagramTransport, asyncio.DatagramProtocol):
-    """One UDP socket, IPv4 or IPv6, bound to ``host:port`` (port 0 = any free port)."""
+class SocketFilter(Protocol):
+    """Something between a socket and the transport that owns it (network impairment, :mod:`.impair`).
+
+    It gets every datagram that crosses the socket, in either direction, and calls ``forward`` with
+    it zero times (lost), once, or more (duplicated), now or later (delayed, reordered)."""
+
+    def outgoing(self, data: bytes, addr: tuple[str, int],
+                 forward: Callable[[bytes, tuple[str, int]], None]) -> None: ...
+
+    def incoming(self, data: bytes, addr: tuple[str, int],
+                 forward: Callable[[bytes, tuple[str, int]], None]) -> None: ...
+
+
+class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
+    """A transport on one UDP socket, IPv4 or IPv6, bound to ``host:port`` (port 0 = any free port).
+
+    Every datagram crosses the socket in exactly two places: :meth:`_sendto` going out and
+    :meth:`datagram_received` coming in.  A :class:`SocketFilter` set as ``socket_filter`` sits
+    there, *under* whatever the transport does with the bytes (for DTLS: under the records)."""
+
+    socket_filter: SocketFilter | None = None
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host
@@ -59,27 +80,54 @@ class UdpTransport(DatagramTransport, asyncio.DatagramProtocol):
         sockname = self._transport.get_extra_info("sockname")
         self._local = (sockname[0], sockname[1])
 
-    # asyncio.DatagramProtocol
-    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
-        if self.on_datagram is not None:
-            self.on_datagram(data, (addr[0], addr[1]))
-
-    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable etc.
-        if self.on_error is not None:
-            self.on_error(None, exc)
-
-    def send(self, data: bytes, remote: Remote) -> None:
-        if self._transport is None or self._transport.is_closing():
-            return
-        self._transport.sendto(data, remote)  # type: ignore[arg-type]
-
-    def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
-
     @property
     def local_address(self) -> tuple[str, int]:
         if self._local is None:
             raise RuntimeError("transport not open")
         return self._local
+
+    # asyncio.DatagramProtocol
+    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
+        peer = (addr[0], addr[1])
+        if self.socket_filter is None:
+            self._received(data, peer)
+        else:
+            self.socket_filter.incoming(data, peer, self._received)
+
+    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable etc.
+        if self.on_error is not None:
+            self.on_error(None, exc)
+
+    def _received(self, data: bytes, addr: tuple[str, int]) -> None:
+        """One datagram from the socket (after the filter): what the transport does with it."""
+        raise NotImplementedError
+
+    def _sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        """The one way out to the socket (through the filter, if any)."""
+        if self.socket_filter is None:
+            self._sendto_now(data, addr)
+        else:
+            self.socket_filter.outgoing(data, addr, self._sendto_now)
+
+    def _sendto_now(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.sendto(data, addr)
+
+    def _close_socket(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+
+class UdpTransport(SocketTransport):
+    """Plain CoAP over UDP: the remote is the peer's ``(host, port)``."""
+
+    def _received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.on_datagram is not None:
+            self.on_datagram(data, addr)
+
+    def send(self, data: bytes, remote: Remote) -> None:
+        self._sendto(data, remote)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._close_socket()

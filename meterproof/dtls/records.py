@@ -239,6 +239,16 @@ def parse_client_hello(body: bytes, fragmented: bool = False) -> ClientHello:
     return ch
 
 
+def client_random(datagram: bytes) -> bytes | None:
+    """The 32-byte random of the ClientHello a datagram starts with (record header, handshake header,
+    version, random: RFC 6347 §4.1, §4.2.2), None when it holds none.  A client keeps it across its
+    retransmissions and the cookie exchange; a new handshake has a new one."""
+    if len(datagram) < RECORD_HEADER + 12 + 2 + 32 or datagram[0] != HANDSHAKE or datagram[RECORD_HEADER] != 1:
+        return None
+    start = RECORD_HEADER + 12 + 2
+    return bytes(datagram[start:start + 32])
+
+
 def parse_server_hello(body: bytes) -> tuple[int, int, bytes] | None:
     """(version, chosen suite, session id) of a ServerHello body, None when unreadable."""
     try:

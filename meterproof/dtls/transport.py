@@ -30,13 +30,12 @@ import asyncio
 import collections
 import itertools
 import logging
-import socket
 from typing import Any, Callable, Hashable
 
 from mbedtls import tls
 from mbedtls.exceptions import TLSError
 
-from ..coap.transport import DatagramTransport, Remote
+from ..coap.transport import Remote, SocketTransport
 from ..errors import ProtocolError
 from ..report.redact import Redactor
 from . import records as rec
@@ -63,7 +62,7 @@ class DtlsSession:
     """One DTLS association with one peer.  Hashable by identity: it is the Endpoint's remote."""
 
     __slots__ = ("id", "peer", "role", "report", "state", "remote_key", "_t", "_buf", "_rto", "_timer",
-                 "_deadline", "_pending", "_waiters", "_poked", "_policy", "__weakref__")
+                 "_deadline", "_pending", "_waiters", "_poked", "_policy", "hello_random", "__weakref__")
 
     def __init__(self, transport: "_DtlsBase", peer: tuple[str, int], buf: tls.TLSWrappedBuffer,
                  report: HandshakeReport, remote_key: Hashable | None = None) -> None:
@@ -83,6 +82,7 @@ class DtlsSession:
         self._poked = False
         c = transport.settings.certificates
         self._policy = c.peer_policy if c is not None else None    # checked once, see _check_peer
+        self.hello_random: bytes | None = None     # server role: the random of the ClientHello it began with
 
     def __repr__(self) -> str:
         host, port = self.peer[0], self.peer[1]
@@ -377,19 +377,18 @@ class DtlsSession:
         self._flush()
 
 
-class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
-    """What both roles share: the socket, the context, report keeping."""
+class _DtlsBase(SocketTransport):
+    """What both roles share: the socket (records cross it in ``_sendto`` / ``_received``, where a
+    :class:`~meterproof.coap.transport.SocketFilter` such as network impairment sits), the context,
+    report keeping."""
 
     role = "?"
 
     def __init__(self, host: str, port: int, settings: DtlsSettings, *, redactor: Redactor | None = None,
                  keep_reports: int = 1000) -> None:
-        self._host = host
-        self._port = port
+        super().__init__(host, port)
         self.settings = settings
         self.redactor = redactor if redactor is not None else Redactor()
-        self._transport: asyncio.DatagramTransport | None = None
-        self._local: tuple[str, int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._store: PskStore | None = None
         self._ctx: Any = None
@@ -432,17 +431,7 @@ class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
 
     async def open(self) -> None:
         self._loop = asyncio.get_running_loop()
-        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        self._transport, _ = await self._loop.create_datagram_endpoint(
-            lambda: self, local_addr=(self._host, self._port), family=family)
-        sockname = self._transport.get_extra_info("sockname")
-        self._local = (sockname[0], sockname[1])
-
-    @property
-    def local_address(self) -> tuple[str, int]:
-        if self._local is None:
-            raise RuntimeError("transport not open")
-        return self._local
+        await super().open()
 
     #: Open sessions by peer address (each role fills it its own way).
     sessions: dict[tuple[str, int], DtlsSession]
@@ -450,17 +439,7 @@ class _DtlsBase(DatagramTransport, asyncio.DatagramProtocol):
     def close(self) -> None:
         for s in list(self.sessions.values()):
             s.close()
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
-
-    def error_received(self, exc: Exception) -> None:
-        if self.on_error is not None:
-            self.on_error(None, exc)
-
-    def _sendto(self, data: bytes, addr: tuple[str, int]) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.sendto(data, addr)
+        self._close_socket()
 
     def send_record(self, data: bytes, remote: Remote) -> None:
         """Put bytes on the socket toward a session's peer (or an address) *without* encryption."""
@@ -519,6 +498,8 @@ class DtlsServerTransport(_DtlsBase):
         #: (regulatory-checks.md REG-TLS-05) -- as (peer, first 512 bytes), newest last.
         self.plaintext: collections.deque[tuple[tuple[str, int], bytes]] = collections.deque(maxlen=256)
         self.on_plaintext: Callable[[tuple[str, int], bytes], None] | None = None
+        #: A new handshake from the address of an open association, until it completes (RFC 6347 §4.2.8).
+        self._successors: dict[tuple[str, int], DtlsSession] = {}
         super().__init__(host, port, settings or DtlsSettings(**kw), redactor=redactor)
 
     def _build(self) -> None:
@@ -546,10 +527,9 @@ class DtlsServerTransport(_DtlsBase):
                                                              self.settings.mode)
         return DtlsSession(self, addr, buf, report)
 
-    # asyncio.DatagramProtocol
-    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
+    def _received(self, data: bytes, addr: tuple[str, int]) -> None:
         try:
-            self._datagram((addr[0], addr[1]), data)
+            self._datagram(addr, data)
         except Exception:   # bad input from a device is a finding, never a crash of the harness
             log.exception("DTLS server: datagram from %s could not be handled", addr)
 
@@ -562,24 +542,62 @@ class DtlsServerTransport(_DtlsBase):
                 self.on_plaintext(addr, bytes(data))
             return
         sess = self.sessions.get(addr)
+        pending = self._successors.get(addr)
+        if pending is not None and (sess is None or sess.state != "open"):
+            del self._successors[addr]              # the old association is gone: the new one is the peer's
+            self.sessions[addr] = sess = pending
+            pending = None
+        if pending is not None and sess is not None and sess.state == "open":
+            # a new handshake beside an open association: plaintext (epoch 0) goes to the new one; protected
+            # records to the open one, and to the new one too once it waits for the peer's Finished
+            if rec.without_epoch0(data) != data:
+                pending.feed(data)
+                return
+            if pending._step() in ("CLIENT_FINISHED", "CLIENT_CHANGE_CIPHER_SPEC"):
+                pending.feed(data)
+            if self.sessions.get(addr) is sess:
+                sess.feed(data)
+            return
         if sess is not None and not (sess.state == "open" and _is_client_hello(data)):
             sess.feed(data)
             return
         if not _is_client_hello(data):
             return   # a stray record for no session: DTLS drops it silently (RFC 6347 §4.1.2.7)
+        random = rec.client_random(data)
+        if sess is not None and random is not None and random == sess.hello_random:
+            # a copy of the ClientHello that began the open association (the network duplicated or delayed
+            # it, or someone replays it): not a new handshake; dropped
+            log.debug("DTLS server: a copy of %r's ClientHello, dropped", sess)
+            return
         if sess is None and len(self.sessions) >= self.max_sessions:
             log.warning("DTLS server: %d sessions, refusing a new one from %s", len(self.sessions), addr)
             return
         cand = self._new_session(addr)
+        cand.hello_random = random
         cand.feed(data)
-        if cand.state == "handshake" or cand.state == "open":
-            # passed the cookie check: this is the peer's new association (a rebooted client, RFC 6347 §4.2.8)
-            old = self.sessions.get(addr)
-            self.sessions[addr] = cand
-            if old is not None and old is not cand:
-                old.state = "closed"
-                old._cancel_timer()
-                self._peer_gone(old, ProtocolError(f"{old!r} replaced: the peer started a new handshake"))
+        if cand.state == "handshake" and sess is not None and sess.state == "open":
+            # RFC 6347 §4.2.8: proceed with the handshake but keep the existing association until the new
+            # one delivers a verifiable Finished (a valid cookie alone proves little: any copy of an old
+            # ClientHello from that address carries one)
+            self._successors[addr] = cand
+        elif cand.state == "handshake" or cand.state == "open":
+            self._replace(addr, cand)
+
+    def _replace(self, addr: tuple[str, int], new: DtlsSession) -> None:
+        """``new`` is the peer's association from now on (a rebooted client, RFC 6347 §4.2.8)."""
+        old = self.sessions.get(addr)
+        self.sessions[addr] = new
+        if old is not None and old is not new:
+            old.state = "closed"
+            old._cancel_timer()
+            self._peer_gone(old, ProtocolError(f"{old!r} replaced: the peer completed a new handshake"))
+
+    def _on_established(self, session: DtlsSession) -> None:
+        if self._successors.get(session.peer) is session:
+            del self._successors[session.peer]
+            self._replace(session.peer, session)
+        super()._on_established(session)
+
 
     def _hello_verify(self, session: DtlsSession) -> None:
         # stateless: keep only the report, for the diagnostics of the retry
@@ -592,6 +610,13 @@ class DtlsServerTransport(_DtlsBase):
     def _forget(self, session: DtlsSession) -> None:
         if self.sessions.get(session.peer) is session:
             del self.sessions[session.peer]
+        if self._successors.get(session.peer) is session:
+            del self._successors[session.peer]
+
+    def close(self) -> None:
+        for s in list(self._successors.values()):
+            s.close(notify=False)
+        super().close()
 
     def send(self, data: bytes, remote: Remote) -> None:
         if isinstance(remote, DtlsSession):
@@ -663,8 +688,8 @@ class DtlsClientTransport(_DtlsBase):
             sess = self._start(addr)
         return await sess.wait_established(timeout if timeout is not None else self.settings.deadline() + 1)
 
-    def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
-        sess = self.sessions.get((addr[0], addr[1]))
+    def _received(self, data: bytes, addr: tuple[str, int]) -> None:
+        sess = self.sessions.get(addr)
         if sess is not None:
             sess.feed(data)
 

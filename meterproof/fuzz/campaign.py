@@ -51,8 +51,9 @@ class DeviceLost(RuntimeError):
 @dataclass
 class CampaignConfig:
     probe_every: int = 10              # cases per liveness probe (1 = after every case)
-    timeout: float = 0.1               # first probe (ping) wait
-    retry_timeout: float = 0.5         # re-probe (GET /3/0/0) wait before declaring silence
+    timeout: float = 0.1               # a probe's first wait: ping and GET /3/0/0 are retransmitted with
+    #                                    CoAP's back-off from it (oracle.LivenessOracle; silent after the
+    #                                    whole schedule, timeout x (2^(MAX_RETRANSMIT+1) - 1))
     ring: int = 50                     # cases kept for the reproducer
     wire_ring: int = 400               # datagrams kept for capture.pcap
     shrink: bool = True
@@ -78,7 +79,8 @@ class CampaignConfig:
 def lab_config(params: Any, **overrides: Any) -> CampaignConfig:
     """Lab-mode oracle settings derived from the device's transmission parameters (RFC 7252 §4.8).
 
-    * probe: ping ACK_TIMEOUT/5, re-probe GET ACK_TIMEOUT;
+    * probe: ping and GET /3/0/0, retransmitted with CoAP's back-off from ACK_TIMEOUT/5 (silent after
+      6.2 x ACK_TIMEOUT with MAX_RETRANSMIT 4: shorter than the seeded hang, 10 x ACK_TIMEOUT);
     * hang vs crash: after a silence, re-probe with back-off (from ACK_TIMEOUT/5, doubling) for up to
       MAX_TRANSMIT_WAIT — the longest a conformant endpoint may legitimately be busy with one exchange
       of its own.  Answered within it: a *hang* (silence that ends); still silent: a *crash*, and the
@@ -86,8 +88,7 @@ def lab_config(params: Any, **overrides: Any) -> CampaignConfig:
       (``--time-scale``) to wait less;
     * latency trend: a window must be at least ACK_TIMEOUT/100 slower (5 ms on loopback) than the baseline.
     """
-    cfg = CampaignConfig(probe_every=10, timeout=params.ack_timeout / 5, retry_timeout=params.ack_timeout,
-                         shrink_budget=60.0, hang_wait=params.max_transmit_wait,
+    cfg = CampaignConfig(probe_every=10, timeout=params.ack_timeout / 5, shrink_budget=60.0, hang_wait=params.max_transmit_wait,
                          hang_probe_interval=params.ack_timeout / 5,
                          trend_min_increase=max(0.005, params.ack_timeout / 100), stop_on_finding=False)
     for k, v in overrides.items():
@@ -153,8 +154,7 @@ class Campaign:
         self._wire: collections.deque[tuple[str, bytes, float]] = collections.deque(maxlen=self.config.wire_ring)
         ep = server.aio.endpoint
         self.ep = ep
-        self.oracle = LivenessOracle(ep, self._remote, timeout=self.config.timeout,
-                                     retry_timeout=self.config.retry_timeout)
+        self.oracle = LivenessOracle(ep, self._remote, timeout=self.config.timeout)
         self.watch = RebootWatch(server.aio.events, endpoint)
         self.trend = self._new_trend()
         self._aside: set[str] = set()          # input signatures of known crash/hang findings
@@ -215,7 +215,7 @@ class Campaign:
         self._wire.append((ev.direction, ev.raw, ev.wall_time))
         if ev.direction != "in" or len(ev.raw) < 4:
             return
-        if int.from_bytes(ev.raw[2:4], "big") in self.oracle._waiting:
+        if self.oracle.is_probe_answer(ev):
             return                                       # a probe answer, not a case's
         m = ev.message
         if m is None:
@@ -230,7 +230,7 @@ class Campaign:
 
     # ------------------------------------------------------------------ one batch (loop thread)
     async def _batch(self, cases: Sequence[tuple[bytes, str]], timeout: float | None = None,
-                     retry_timeout: float | None = None, probe: bool = True, record: bool = True) -> Probe | None:
+                     probe: bool = True, record: bool = True, retransmit: int | None = None) -> Probe | None:
         remote = self._remote()
         if self.config.channel == "record":
             transport = self.ep.transport
@@ -250,11 +250,11 @@ class Campaign:
             send(data, remote, claim=False, label=label or "fuzz")
         if not probe:
             return None
-        return await self.oracle.probe(timeout, retry_timeout)
+        return await self.oracle.probe(timeout, retransmit)
 
-    def probe(self, timeout: float | None = None, retry_timeout: float | None = None) -> Probe:
+    def probe(self, timeout: float | None = None) -> Probe:
         async def go() -> Probe:
-            return await self.oracle.probe(timeout, retry_timeout)
+            return await self.oracle.probe(timeout)
         return self._run(go())
 
     def _run(self, coro: Any) -> Any:
@@ -291,8 +291,9 @@ class Campaign:
             reboot = self.watch.check()
             if not probe.alive:
                 self._dead = True
-                self._on_failure("silence", f"no answer to a ping ({cfg.timeout:.2f}s) nor to GET /3/0/0 "
-                                 f"({cfg.retry_timeout:.2f}s) after the last {len(batch)} case(s)")
+                self._on_failure("silence", f"no answer to a ping nor to GET /3/0/0, each sent "
+                                 f"{1 + self.ep.params.max_retransmit} times over {self.oracle.window():.1f}s, "
+                                 f"after the last {len(batch)} case(s)")
             elif reboot is not None:
                 self._on_failure("reboot", f"the device sent {reboot.kind} (a reboot or a reset) during the "
                                  f"last {len(batch)} case(s)")
@@ -351,19 +352,24 @@ class Campaign:
                     return
         raise DeviceLost(f"the device did not answer within {self.config.restart_wait / 2}s of two restarts")
 
-    def _tight(self) -> tuple[float, float]:
-        """Probe waits while shrinking: scaled from the device's usual round trip, never above normal."""
+    #: Retransmissions of each probe while shrinking: a quick look (a wrong guess under loss costs only
+    #: shrink quality; the minimal input is confirmed with the full, loss-tolerant probe).
+    TIGHT_RETRANSMIT = 1
+
+    def _tight(self) -> float:
+        """The probe's first wait while shrinking: scaled from the device's usual round trip, never above normal."""
         cfg = self.config
         med = statistics.median(self.stats.rtts) if self.stats.rtts else cfg.timeout / 10
-        return min(cfg.timeout, max(0.02, 30 * med)), min(cfg.retry_timeout, max(0.06, 100 * med))
+        return min(cfg.timeout, max(0.02, 30 * med))
 
     def _fails(self, steps: Sequence[bytes], tight: bool = True) -> bool:
         """Replay ``steps`` on a live device; True when it goes silent or re-registers."""
         if self._dead:
             self._restart()
         self.watch.mark()
-        t, r = self._tight() if tight else (self.config.timeout, self.config.retry_timeout)
-        probe = self._run(self._batch([(s, "replay") for s in steps], t, r, record=False))
+        t = self._tight() if tight else self.config.timeout
+        probe = self._run(self._batch([(s, "replay") for s in steps], t, record=False,
+                                      retransmit=self.TIGHT_RETRANSMIT if tight else None))
         self._account(probe)
         if not probe.alive:
             self._dead = True
@@ -375,8 +381,8 @@ class Campaign:
         steps = self.ring.snapshot()
         wire = list(self._wire)
         failed_at = time.monotonic()
-        oracle: dict[str, Any] = {"timeout": cfg.timeout, "retry_timeout": cfg.retry_timeout,
-                                  "probe_every": cfg.probe_every}
+        oracle: dict[str, Any] = {"timeout": cfg.timeout, "window": round(self.oracle.window(), 3),
+                                  "max_retransmit": self.ep.params.max_retransmit, "probe_every": cfg.probe_every}
         if kind == "silence" and cfg.hang_wait > 0:
             # A hang is a silence that ends by itself; a crash lasts until the restart.  Re-probe with
             # back-off (hang_probe_interval, doubling, capped at a quarter of hang_wait) until hang_wait.
@@ -534,8 +540,10 @@ class SimTarget:
     """A harness server and a simulated meter on loopback (tests, benchmarks, ``meterproof`` CLI use)."""
 
     def __init__(self, defects: Iterable[str] = (), *, endpoint: str = "fuzz-0001", lwm2m: str = "1.1",
-                 params: Any = None) -> None:
+                 params: Any = None, impairment: Any = None, seed: int | str = 0) -> None:
+        """``impairment``: a :class:`~meterproof.coap.impair.Impairment` on the harness's socket (seeded)."""
         from ..coap.params import LOOPBACK
+        from ..coap.transport import UdpTransport
         from ..dut.simulator import SimulatorDriver
         from ..lwm2m.model.catalog import default_catalog
         from ..lwm2m.sync import LoopThread, SyncServer
@@ -543,7 +551,11 @@ class SimTarget:
         self.lt = LoopThread("fuzz-target")
         p = params or LOOPBACK
         catalog = default_catalog()
-        self.server = SyncServer.start(self.lt, params=p, model=lambda reg: catalog)
+        transport: Any = UdpTransport()
+        if impairment is not None:
+            from ..coap.impair import ImpairedTransport
+            transport = ImpairedTransport(transport, impairment, seed=seed)
+        self.server = SyncServer.start(self.lt, transport=transport, params=p, model=lambda reg: catalog)
         self.endpoint = endpoint
         self.defects = tuple(defects)
         self.driver = SimulatorDriver(self.lt, lwm2m=lwm2m, defects=self.defects, params=p)

@@ -1,11 +1,18 @@
 """Is the device still alive?  The black-box oracles of a fuzz campaign.
 
 * :class:`LivenessOracle` — a probe after every case or every N: a CoAP ping
-  (empty CON, RFC 7252 §4.3: the peer answers RST) and, when that goes
-  unanswered, a re-probe with ``GET /3/0/0`` (Manufacturer) and a longer wait.
-  *Any* datagram carrying the probe's message ID counts as alive — a 4.04 or a
-  5.00 to the GET is an answer (reference §3.1: requiring 2.05 reports false
-  crashes).  Only when both stay silent is the device declared unresponsive.
+  (empty CON, RFC 7252 §4.3: the peer answers RST) and, when its first wait
+  goes unanswered, ``GET /3/0/0`` (Manufacturer) beside it.  Both are CONs and
+  are retransmitted by CoAP's own rules (:mod:`meterproof.coap.raw`: the same
+  bytes and message ID, the wait doubling from the probe timeout, MAX_RETRANSMIT
+  times; a conformant device deduplicates and answers each copy).  *Any* ACK or
+  RST carrying a probe's message ID counts as alive — a 4.04 or a 5.00 to the
+  GET is an answer (reference §3.1: requiring 2.05 reports false crashes).  The
+  device is declared unresponsive only when both schedules run out unanswered:
+  2 × (1 + MAX_RETRANSMIT) datagrams, each of which a lossy link would have had
+  to lose (at 10 % loss each way, about 6e-8), so packet loss is no finding;
+  that takes timeout × (2^(MAX_RETRANSMIT+1) − 1) — 6.2 × ACK_TIMEOUT with the
+  plugin's timeout of ACK_TIMEOUT/5, shorter than a stall worth reporting.
 * :class:`RebootWatch` — a crash followed by a watchdog reset shows up as a
   new Register (or a De-register) from the same endpoint name in the server's
   event log, even when the next probe is answered.
@@ -27,6 +34,7 @@ from dataclasses import dataclass
 from typing import Callable, Hashable, Sequence
 
 from ..coap.endpoint import Endpoint, WireEvent
+from ..coap.raw import RawExchange, exchange
 from ..lwm2m.events import Event, EventLog
 from . import packets
 
@@ -51,50 +59,33 @@ def _answer_text(ev: WireEvent) -> str:
 
 
 class LivenessOracle:
-    """Ping, then GET /3/0/0 with a longer wait; any answer with the probe's message ID is life."""
+    """Ping, then GET /3/0/0 beside it, both retransmitted by CoAP's rules; any answer is life."""
 
     def __init__(self, endpoint: Endpoint, remote: Callable[[], Remote], *, timeout: float = 0.1,
-                 retry_timeout: float = 0.5, probe_path: Sequence[str] = ("3", "0", "0")) -> None:
+                 probe_path: Sequence[str] = ("3", "0", "0")) -> None:
         self.endpoint = endpoint
         self.remote = remote
         self.timeout = timeout
-        self.retry_timeout = retry_timeout
         self.probe_path = tuple(probe_path)
-        self._waiting: dict[int, asyncio.Future[WireEvent]] = {}
+        #: Message IDs of recent probes: their answers (late copies included) are not a case's answers.
+        self.mids: deque[int] = deque(maxlen=64)
         self.probes = 0
         self.reprobes = 0
 
     def attach(self) -> None:
-        self.endpoint.listeners.append(self._listen)
+        """Nothing to attach: each probe listens for the length of its own exchange."""
 
     def detach(self) -> None:
-        try:
-            self.endpoint.listeners.remove(self._listen)
-        except ValueError:
-            pass
+        """See :meth:`attach`."""
 
-    def _listen(self, ev: WireEvent) -> None:
-        if ev.direction != "in" or len(ev.raw) < 4 or not self._waiting:
-            return
-        fut = self._waiting.get(int.from_bytes(ev.raw[2:4], "big"))
-        if fut is not None and not fut.done():
-            fut.set_result(ev)
+    def is_probe_answer(self, ev: WireEvent) -> bool:
+        return len(ev.raw) >= 4 and int.from_bytes(ev.raw[2:4], "big") in self.mids
 
-    async def _ask(self, data: bytes, timeout: float) -> tuple[WireEvent | None, float]:
-        loop = self.endpoint.loop
-        mid = int.from_bytes(data[2:4], "big")
-        fut: asyncio.Future[WireEvent] = loop.create_future()
-        self._waiting[mid] = fut
-        t0 = loop.time()
-        try:
-            self.endpoint.send_raw(data, self.remote(), claim=True, label="probe")
-            try:
-                ev = await asyncio.wait_for(fut, timeout)
-            except asyncio.TimeoutError:
-                return None, loop.time() - t0
-            return ev, loop.time() - t0
-        finally:
-            self._waiting.pop(mid, None)
+    def window(self, timeout: float | None = None, retransmit: int | None = None) -> float:
+        """How long a probe of an unresponsive device takes: the whole back-off schedule."""
+        t = self.timeout if timeout is None else timeout
+        n = self.endpoint.params.max_retransmit if retransmit is None else retransmit
+        return t * (2 ** (n + 1) - 1)
 
     def ping_bytes(self) -> bytes:
         return packets.empty(packets.CON, self.endpoint.next_mid())
@@ -103,17 +94,38 @@ class LivenessOracle:
         opts = [(packets.URI_PATH, s.encode()) for s in self.probe_path]
         return packets.message(packets.CON, packets.GET, self.endpoint.next_mid(), self.endpoint.new_token(), opts)
 
-    async def probe(self, timeout: float | None = None, retry_timeout: float | None = None) -> Probe:
-        """Ping; if silent, GET the probe path and wait longer.  Never raises on silence."""
+    def _ask(self, data: bytes, first_wait: float, retransmit: int | None) -> "asyncio.Task[RawExchange]":
+        self.mids.append(int.from_bytes(data[2:4], "big"))
+        n = self.endpoint.params.max_retransmit if retransmit is None else retransmit
+        return self.endpoint.loop.create_task(exchange(self.endpoint, data, self.remote(), first_wait * 2 ** n,
+                                                       first_wait=first_wait, label="probe", max_retransmit=n))
+
+    async def probe(self, timeout: float | None = None, retransmit: int | None = None) -> Probe:
+        """Ping; if its first wait passes unanswered, GET the probe path beside it.  Never raises on silence.
+
+        ``retransmit``: retransmissions of each (default MAX_RETRANSMIT; fewer only for a quick look whose
+        verdict is confirmed later, as while shrinking)."""
         self.probes += 1
-        ev, rtt = await self._ask(self.ping_bytes(), self.timeout if timeout is None else timeout)
-        if ev is not None:
-            return Probe(True, rtt, "ping", _answer_text(ev))
-        self.reprobes += 1
-        ev, rtt = await self._ask(self.get_bytes(), self.retry_timeout if retry_timeout is None else retry_timeout)
-        if ev is not None:
-            return Probe(True, rtt, "get", _answer_text(ev))
-        return Probe(False, None, "", "")
+        t = self.timeout if timeout is None else timeout
+        ping = self._ask(self.ping_bytes(), t, retransmit)
+        tasks = {ping: "ping"}
+        try:
+            done, _ = await asyncio.wait([ping], timeout=t)
+            if not (done and ping.result().first_answer is not None):
+                self.reprobes += 1
+                tasks[self._ask(self.get_bytes(), t, retransmit)] = "get"
+            pending = set(tasks)
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    ex = task.result()
+                    ans = ex.first_answer
+                    if ans is not None:
+                        return Probe(True, ex.answer_delay, tasks[task], _answer_text(ans))
+            return Probe(False, None, "", "")
+        finally:
+            for task in tasks:
+                task.cancel()
 
 
 class RebootWatch:

@@ -132,6 +132,9 @@ class Lwm2mServer:
                  model: ModelProvider | TypeResolver | None = None, lifetime_grace: float = 0.0) -> None:
         self.endpoint = Endpoint(transport or UdpTransport("127.0.0.1", 0), params, name="server")
         self.endpoint.handler = self._handle
+        # a Read/Write/Delete/Observe whose exchange lost every copy is asked once more before the device
+        # is called silent (Endpoint.request): packet loss is no device finding
+        self.endpoint.repeat_idempotent = 1
         self.params = params
         self.events = EventLog()
         self.registrations: dict[str, Registration] = {}      # by endpoint name
@@ -571,9 +574,13 @@ class Lwm2mServer:
         reg = self.registration(endpoint)
         return await self.endpoint.request(msg, reg.remote, timeout=timeout)
 
-    async def raw_send(self, endpoint: str, data: bytes, *, timeout: float) -> list:
+    async def raw_send(self, endpoint: str, data: bytes, *, timeout: float, retransmit: bool = True,
+                       heartbeat: float | None = None) -> Any:
+        """Hand-built bytes to a registered client: a :class:`~meterproof.coap.raw.RawExchange`
+        (a CON is retransmitted by RFC 7252's rules; ``timeout`` 0 sends once and returns at once)."""
         reg = self.registration(endpoint)
-        return await self.endpoint.exchange_raw(data, reg.remote, timeout)
+        return await self.endpoint.exchange_raw(data, reg.remote, timeout, retransmit=retransmit,
+                                                heartbeat=heartbeat)
 
 
 def _attr_text(v: Any) -> str:

@@ -93,6 +93,16 @@ class SyncObservation:
         return self.handle.established
 
     @property
+    def requested_at(self) -> float | None:
+        """Loop time of the Observe request's first transmission (see Observation.requested_at)."""
+        return self.handle.observation.requested_at
+
+    @property
+    def established_at(self) -> float | None:
+        """Loop time its answer arrived (see Observation.established_at)."""
+        return self.handle.observation.established_at
+
+    @property
     def notifications(self) -> list[Notification]:
         return list(self.handle.observation.notifications)
 

@@ -1,9 +1,16 @@
 """Robustness against malformed input: the device rejects or ignores it, answers in time, and stays alive.
 
 Messages are hand-built byte by byte (:mod:`meterproof.fuzz.packets`) and sent on the
-server's own socket toward the registered device.  Liveness is a Read of /3/0/0 afterwards
-(:func:`fixtures.expect.alive`).  "In time" is PROCESSING_DELAY plus one retransmission
-window plus the lateness tolerance: a device that stalls after bad input misses it.
+server's own socket toward the registered device.  A CON is retransmitted as RFC 7252 §4.2
+retransmits any CON (same bytes, same message ID, back-off up to MAX_RETRANSMIT), so a datagram
+the link loses is not taken for a device that ignores it; a conformant device answers each copy
+(§4.5).  Liveness is a Read of /3/0/0 afterwards (:func:`fixtures.expect.alive`).
+
+"In time" is PROCESSING_DELAY plus one retransmission window plus the lateness tolerance,
+counted from the copy that reached the device (the last transmission before the first answer);
+while waiting the harness pings the device (CoAP ping, §4.3) every ACK_TIMEOUT/5, and a device
+that stalls after bad input -- silent to the input and to every ping for longer than that -- is
+caught however the retransmissions fall.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ ROB = dict(epic="Robustness", feature="Malformed input")
 
 
 def _answer_budget(timing: Any) -> float:
-    """How long an answer to one CON may take, one lost datagram included."""
+    """How long the device may take to answer the copy of a CON that reached it, or fall silent."""
     p = timing.params
     return p.ack_timeout * p.ack_random_factor + p.processing_delay + timing.late
 
@@ -27,11 +34,15 @@ def _device_path(dut: Any, path: str) -> str:
     return "/" + "/".join(dut.registration.device_path(P(path)))
 
 
-def _replies(server: Any, dut: Any, data: bytes, timeout: float) -> list[Any]:
-    """Send ``data`` once; the device's datagrams carrying its message ID within ``timeout``."""
-    mid = int.from_bytes(data[2:4], "big")
-    got = server.raw_send(dut.endpoint, data, timeout=timeout)
-    return [ev.message for ev in got if ev.message is not None and ev.message.mid == mid]
+def _exchange(server: Any, dut: Any, data: bytes, timeout: float, timing: Any) -> Any:
+    """Send ``data`` (a CON: retransmitted up to MAX_RETRANSMIT times, pinging the device while waiting);
+    the :class:`~meterproof.coap.raw.RawExchange`, ending at the first answer or ``timeout`` after the last copy."""
+    return server.raw_send(dut.endpoint, data, timeout=timeout, heartbeat=timing.params.ack_timeout / 5)
+
+
+def _replies(exchange: Any) -> list[Any]:
+    """The device's decodable datagrams carrying the message ID of what was sent."""
+    return [ev.message for ev in exchange.answers if ev.message is not None]
 
 
 @mp("MP-ROB-OPT", "Reserved option nibble 15", **ROB,
@@ -42,7 +53,7 @@ def test_reserved_option_nibble(server, dut, timing, transcript):
     Pass: the device still answers a Read of /3/0/0."""
     mid, token = server.aio.endpoint.next_mid(), server.aio.endpoint.new_token()
     bad = packets.get_with_reserved_delta(_device_path(dut, "/3/0"), mid, token)
-    for reply in _replies(server, dut, bad, _answer_budget(timing)):
+    for reply in _replies(_exchange(server, dut, bad, _answer_budget(timing), timing)):
         expect.true(reply.mtype == packets.RST or reply.code in (codes.BAD_REQUEST, codes.BAD_OPTION),
                     "answer to a message with option nibble 15", "RST, 4.00, 4.02 or none",
                     f"{reply.mtype.name} {reply.code}")
@@ -54,16 +65,24 @@ def test_reserved_option_nibble(server, dut, timing, transcript):
 def test_lying_tlv_length(server, dut, timing, transcript):
     """POST /1/x (partial Write on the Server instance serving us) in TLV: the Lifetime resource (1) whose length
     field says 32 bytes, 2 follow.
-    Sent once, as raw bytes: a retransmission would hide a stall.
-    Pass: 4.00 Bad Request, answered in time (no stall).
+    Raw bytes, a CON retransmitted by RFC 7252's rules; the device is pinged while the harness waits.
+    Pass: 4.00 Bad Request, answered in time (no stall: never silent to the Write and every ping for
+    longer than the answer budget, and the answer in time after the copy that reached the device).
     Pass: the device still answers a Read of /3/0/0."""
     lying = tlv_header(3, 1, 32) + b"\x0e\x10"
     mid, token = server.aio.endpoint.next_mid(), server.aio.endpoint.new_token()
     write = packets.request(packets.POST, _device_path(dut, dut.server_path()), mid, token, content_format=CF.TLV,
                             payload=lying)
-    replies = _replies(server, dut, write, _answer_budget(timing))
-    expect.true(bool(replies), "answer to the malformed Write", f"4.00 within {_answer_budget(timing):.1f}s",
-                "none (sent once, no retransmission)")
+    budget = _answer_budget(timing)
+    ex = _exchange(server, dut, write, budget, timing)
+    replies = _replies(ex)
+    expect.true(bool(replies), "answer to the malformed Write", f"4.00 within {budget:.1f}s of a copy",
+                f"none ({ex.describe()})")
+    expect.true(ex.silence <= budget, "device answering while it handles the malformed Write",
+                f"no silence longer than {budget:.1f}s", f"silent for {ex.silence:.1f}s, the Write and every "
+                f"ping unanswered: a stall ({ex.describe()})")
+    expect.true(ex.answer_delay is not None and ex.answer_delay <= budget, "answer to the malformed Write in time",
+                f"within {budget:.1f}s of the copy that reached the device", ex.describe())
     expect.equal(replies[0].code, codes.BAD_REQUEST, "response code to the malformed Write")
     expect.alive(server, dut.endpoint)
 
@@ -76,7 +95,7 @@ def test_unexpected_ack_and_reset(server, dut, timing, transcript):
     Pass: the device still answers a Read of /3/0/0."""
     for mtype in (packets.ACK, packets.RST):
         stray = packets.empty(mtype, server.aio.endpoint.next_mid())
-        replies = _replies(server, dut, stray, timing.params.processing_delay)
+        replies = _replies(_exchange(server, dut, stray, timing.params.processing_delay, timing))
         expect.true(not replies, f"answer to an unexpected {'ACK' if mtype == packets.ACK else 'RST'}",
                     "silence", ", ".join(f"{m.mtype.name} {m.code}" for m in replies))
     expect.alive(server, dut.endpoint)

@@ -506,14 +506,16 @@ async def test_ipv6_loopback() -> None:
 @aio
 async def test_exchange_raw() -> None:
     async with endpoint_pair(echo) as (server, client):
-        evs = await client.exchange_raw(bytes.fromhex("40009876"), server.local_address, 1.0)
+        ex = await client.exchange_raw(bytes.fromhex("40009876"), server.local_address, 1.0)
+        evs = ex.events
         assert len(evs) == 1 and evs[0].raw == bytes.fromhex("70009876") and evs[0].problems == []
+        assert ex.answers == evs and len(ex.sent) == 1
         # a claimed reply is consumed quietly: no RST back to a response nobody asked for
         req = wire.encode(get("raw", mtype=wire.CON, mid=0x3333, token=b"\x77"))
-        evs = await client.exchange_raw(req, server.local_address, 1.0)
+        evs = (await client.exchange_raw(req, server.local_address, 1.0)).events
         assert evs[0].message.code == codes.CONTENT and evs[0].message.mid == 0x3333
         silent = await client.exchange_raw(b"\x00", server.local_address, 0.05)   # version 0: ignored
-        assert silent == []
+        assert silent.events == [] and silent.first_answer is None
 
 
 @aio

@@ -61,7 +61,7 @@ async def test_raw_path_is_encrypted_inside_the_session() -> None:
         sess = next(iter(server.sessions.values()))
         junk = b"\x40\x01\x12\x34\xff" + b"MARKER-RAW" * 3      # CON GET, 0xFF then payload: well, junk
         before = len(server.wire)
-        events = await sep.exchange_raw(junk, sess, timeout=1.0)
+        events = (await sep.exchange_raw(junk, sess, timeout=1.0)).events
         assert any(ev.raw == junk for ev in got)                 # arrived decrypted at the client
         assert all(b"MARKER-RAW" not in d for d, _ in server.wire[before:])   # never in clear on the wire
         assert events and events[0].remote is sess               # the client's reply came back in-session

@@ -380,3 +380,32 @@ async def test_garbage_and_mangled_client_hellos_never_break_the_server() -> Non
         assert (await client.connect(server.local_address)).established
     finally:
         client.close(); server.close()
+
+
+@aio
+async def test_a_duplicated_client_hello_does_not_tear_down_the_open_session() -> None:
+    """RFC 6347 §4.2.8: a ClientHello with a valid cookie from the address of an open association starts a
+    new handshake, but the open association stays until the new one delivers its Finished.  A copy of the
+    ClientHello that the network delivers late (or an attacker replays) must not destroy the session."""
+    server = await psk_server()
+    client = LossyClient(settings=DtlsSettings(psk=Psk("meter-0001", KEY), **FAST))
+    await client.open()
+    got: list[bytes] = []
+    server.on_datagram = lambda data, remote: got.append(data)
+    try:
+        await client.connect(server.local_address)
+        old = server.sessions[client.local_address]
+        hello = [d for d, _ in client.wire if d[0] == 22 and d[3:5] == b"\0\0" and d[13] == 1][-1]   # with cookie
+        server.datagram_received(hello, client.local_address)              # the network's late copy
+        assert server.sessions[client.local_address] is old and old.established
+        client.send(b"still here", server.local_address)
+        for _ in range(50):
+            if got:
+                break
+            await asyncio.sleep(0.01)
+        assert got == [b"still here"]                                      # the old session carries on
+        await asyncio.sleep(FAST["handshake_timeout_max"] * 2 + 0.2)       # the abandoned handshake times out
+        assert server.sessions[client.local_address] is old and not server._successors
+        assert [r.outcome for r in server.reports] == ["ok"]               # and is no handshake to report
+    finally:
+        client.close(); server.close()
