@@ -43,7 +43,7 @@ from .strategies_coap import unexpected_messages
 if TYPE_CHECKING:
     from .campaign import Campaign
 
-READ_PATHS = ("/3/0", "/3/0/0", "/3/0/9", "/3/0/13", "/5/0/3", "/5/0/5", "/1/0/1", "/3")
+READ_PATHS = ("/3/0", "/3/0/0", "/3/0/9", "/3/0/13", "/5/0/3", "/5/0/5", "/3")
 OBSERVE_PATHS = ("/3/0/9", "/3/0/13", "/5/0/3", "/3/0")
 ACCEPTS = (None, int(CF.TLV), int(CF.TEXT), int(CF.SENML_JSON), int(CF.SENML_CBOR), int(CF.LINK), 60, 11543)
 #: TS Core 1.1 Appendix E.6 (Firmware Update State), previous -> allowed next (a push write may
@@ -56,14 +56,17 @@ class WalkFailure(AssertionError):
 
 
 def lwm2m_machine(campaign: "Campaign", *, timeout: float | None = None, stray: bool = True,
-                  firmware: bool = True,
+                  firmware: bool = True, account: str = "/1/0",
                   on_failure: Callable[[BaseException], None] | None = None) -> type[RuleBasedStateMachine]:
     """A state machine class bound to ``campaign``'s server and device (see the module docstring).
 
-    ``timeout`` bounds each operation (default: the server's, from the transmission parameters);
-    ``on_failure`` gets what ended a failing walk."""
+    ``account`` is the Server Object instance serving this server (the device numbers it: a caller finds it
+    by SSID); ``firmware`` adds the Firmware Update rules (only for a device that claims firmware push and
+    registers /5: a walk writes packages and executes Update); ``timeout`` bounds each operation (default:
+    the server's, from the transmission parameters); ``on_failure`` gets what ended a failing walk."""
     server = campaign.server
     ep = campaign.endpoint_name
+    read_paths = (*READ_PATHS, f"{account}/1")
 
     class Lwm2mWalk(RuleBasedStateMachine):
         observations = Bundle("observations")
@@ -87,7 +90,7 @@ def lwm2m_machine(campaign: "Campaign", *, timeout: float | None = None, stray: 
                 raise WalkFailure(f"/5/0/3 State went {self.fw_state} -> {new} (TS Core Appendix E.6)")
             self.fw_state = new
 
-        @rule(path=st.sampled_from(READ_PATHS), accept=st.sampled_from(ACCEPTS))
+        @rule(path=st.sampled_from(read_paths), accept=st.sampled_from(ACCEPTS))
         def read(self, path: str, accept: int | None) -> None:
             server.read(ep, path, accept=accept, timeout=timeout)
 
@@ -109,7 +112,7 @@ def lwm2m_machine(campaign: "Campaign", *, timeout: float | None = None, stray: 
 
         @rule()
         def update_trigger(self) -> None:
-            server.execute(ep, "/1/0/8", timeout=timeout)
+            server.execute(ep, f"{account}/8", timeout=timeout)
 
         if firmware:
             @rule(package=st.one_of(st.binary(max_size=64), st.just(b"")))
@@ -119,8 +122,10 @@ def lwm2m_machine(campaign: "Campaign", *, timeout: float | None = None, stray: 
 
             @rule()
             def fw_update(self) -> None:
-                if self.fw_state == 2:
-                    return          # a real install reboots the meter: not part of this walk
+                if self.fw_state is None:
+                    self._fw()      # judge an Update only against a State the walk has read
+                if self.fw_state in (None, 2):
+                    return          # unknown, or a real install that reboots the meter: not part of this walk
                 r = server.execute(ep, "/5/0/2", timeout=timeout)
                 if r.ok:
                     raise WalkFailure(f"Execute /5/0/2 in State {self.fw_state} answered {r.code_text} "

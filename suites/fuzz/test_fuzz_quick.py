@@ -97,12 +97,14 @@ def test_fuzz_senml(fuzz):
 
 @mp("MP-FUZZ-STATEFUL", "Walks over registration, observe and firmware-update states", **FUZZ,
     clause="OMA TS Core 1.1 §6.3-§6.4, Appendix E.6; RFC 7641 §3.6/§4.1")
-def test_fuzz_state_walk(fuzz):
+def test_fuzz_state_walk(fuzz, dut):
     """Hypothesis stateful walks (derandomized): reads, Write-Attributes, Observe and cancel (GET and RST),
-    the Update Trigger, firmware package writes and Update executes, with stray ACK/RST between them.
+    the Update Trigger of the Server instance serving us, and -- on a device that claims firmware push and
+    registers /5 -- firmware package writes and Update executes, with stray ACK/RST between them.
     Pass: alive after every step, no reboot, /5/0/3 only moves along Appendix E.6."""
     from meterproof.fuzz.stateful import WalkFailure, run_walk
+    firmware = dut.profile.claims("firmware-push") and 5 in dut.registered_objects()
     try:
-        run_walk(fuzz, examples=4, steps=15, shrink=False)
+        run_walk(fuzz, examples=4, steps=15, shrink=False, account=dut.server_path(), firmware=firmware)
     except WalkFailure as exc:
         expect.fail("state walk", "every invariant holds after every step", str(exc).splitlines()[0])
