@@ -145,7 +145,7 @@ def to_type(value: object, dtype: DataType, path: Path | None = None) -> Value:
         if t is ObjLnk:
             return value  # type: ignore[return-value]
     elif dtype is DataType.NONE:
-        raise FormatError(f"resource {path} is executable and carries no value")
+        raise FormatError(f"resource {path} is executable: it has no value, and a value for it (such as this one) is not a valid representation")
     raise _fail(value, dtype, path)
 
 

@@ -98,7 +98,7 @@ def text_to_value(text: str, dtype: DataType, path: Path | None = None) -> Value
         return b64_std_decode(text, path)
     if dtype is DataType.OBJLNK:
         return objlnk_from_text(text, path)
-    raise FormatError(f"resource {path} is executable and carries no value")
+    raise FormatError(f"resource {path} is executable: it has no value, and a value for it (such as this one) is not a valid representation")
 
 
 def encode(values: ValueTree, base: Path, model: "TypeResolver | None" = None) -> bytes:

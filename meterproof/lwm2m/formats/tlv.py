@@ -311,7 +311,7 @@ def _dec_opaque(b: bytes, path: Path) -> bytes:
 
 
 def _dec_none(b: bytes, path: Path) -> Value:
-    raise FormatError(f"resource {path} is executable and carries no value")
+    raise FormatError(f"resource {path} is executable: it has no value, and a value for it (such as this one) is not a valid representation")
 
 
 _DECODERS: dict[DataType, Callable[[bytes, Path], Value]] = {
