@@ -30,8 +30,7 @@ PROFILES = REPO / "fixtures" / "profiles"
 #: credentials the harness chooses per case (fixtures/security.py DeviceFactory); with the default nosec
 #: profile these are the bootstrap cases (the security cases are not applicable for every driver alike)
 SIMULATOR_ONLY = {"int-0", "int-4", "int-5", "int-7", "int-8", "int-9"}
-SIMULATOR_ONLY_REASON = "the case starts the device with accounts and credentials the harness chooses; the {} " \
-                        "driver cannot provision them"
+SIMULATOR_ONLY_REASON = "which only meterproof's simulator driver can set up; the {} driver starts the device as it is"
 SEED = "1"   # one seed for the three runs: the external simulators get it too (METERPROOF_SEED, virtual modem)
 
 

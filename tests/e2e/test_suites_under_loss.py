@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_report import report
+from support.e2e_report import report
 from test_suites_vs_simulator import run_suites
 
 IMPAIR = "loss=10,dup=5,reorder=10"
