@@ -89,8 +89,10 @@ def test_int_101_initial_registration(server, dut, registration, transcript):
     for oid in FORBIDDEN_IN_OBJECT_LIST.get(dut.lwm2m_version, (0,)):
         expect.true(oid not in objects.objects, f"object /{oid} in the Register object list", "absent",
                     f"present ({', '.join(str(lk.path) for lk in objects.links if lk.path.object_id == oid)})",
-                    clause="OMA TS Core 1.1 §6.2.1: the Security object (and OSCORE, COSE) MUST NOT be part of the "
-                           "object list")
+                    clause=_clause(dut, "OMA TS 1.0 §5.3.1 Register: the Security Object (ID 0) MUST NOT be part "
+                                   "of the Registration Objects and Object Instances list",
+                                   "OMA TS Core 1.1 §6.2.1: the Security object (and OSCORE, COSE) MUST NOT be part "
+                                   "of the object list"))
 
 
 @ets("LightweightM2M-1.1-int-102", "Registration Update")

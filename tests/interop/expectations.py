@@ -123,7 +123,8 @@ def todo_entries(expected: Mapping[str, Any]) -> list[str]:
 
 def updated(expected: Mapping[str, Any] | None, results: Mapping[str, Mapping[str, Any]],
             header: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """The expectation data for a run: unchanged verdicts keep their reason and clause; new and changed
+    """The expectation data for a run: unchanged verdicts keep their reason (the clause is refreshed from the
+    run, which cites the device's release); new and changed
     entries get ``reason: TODO`` (a passed case gets "conforms"), the clause the results give, else TODO.
     Returns the data and the keys that changed."""
     old = dict(expected["cases"]) if expected else {}
@@ -132,8 +133,8 @@ def updated(expected: Mapping[str, Any] | None, results: Mapping[str, Mapping[st
     for key, rec in sorted(by_case(results).items()):
         verdict = rec["verdict"]
         prev = old.get(key)
-        if prev is not None and prev["verdict"] == verdict:
-            cases[key] = {"verdict": verdict, "reason": prev["reason"], "clause": prev["clause"]}
+        if prev is not None and prev["verdict"] == verdict:     # the clause is the case's, the reason a person's
+            cases[key] = {"verdict": verdict, "reason": prev["reason"], "clause": rec.get("clause") or prev["clause"]}
             continue
         clause = rec.get("clause") or (prev or {}).get("clause") or TODO
         cases[key] = {"verdict": verdict, "reason": PASSED if verdict == "passed" else TODO, "clause": clause}
