@@ -16,7 +16,7 @@ from meterproof.errors import ConfigError
 
 #: subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "simulate": ("tools.simulate", "run the reference smart meter against an LwM2M server"),
+    "simulate": ("meterproof.tools.simulate", "run the reference smart meter against an LwM2M server"),
 }
 
 
