@@ -14,6 +14,7 @@ pytest's cache goes to the current folder (``.pytest_cache``), never into site-p
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -34,11 +35,19 @@ def pytest_args(user_args: Sequence[str], cwd: str | os.PathLike[str] | None = N
     args: list[str] = [str(suites), "--rootdir", str(root)]
     if not is_checkout(root):
         args += ["-c", str(RUN_INI), "--confcutdir", str(root)]
-        if not any(a == "cache_dir" or a.startswith("cache_dir=") or "cache_dir=" in a for a in user_args):
+        if not any("cache_dir=" in a or a == "no:cacheprovider" for a in user_args):
             args += ["-o", f"cache_dir={Path(cwd or os.getcwd()).resolve() / '.pytest_cache'}"]
     return args + list(user_args)
 
 
 def main(user_args: Sequence[str]) -> int:
-    import pytest
-    return int(pytest.main(pytest_args(user_args)))
+    """pytest in this process's place (exec): signals (Ctrl-C, SIGTERM) reach pytest itself, and pytest imports
+    meterproof first, so its assertion rewriting of the plugin works.  ``-P``: the current folder is not put
+    on sys.path (a user's folder named ``fixtures`` must not shadow anything)."""
+    import subprocess
+    argv = [sys.executable, "-P", "-m", "pytest", *pytest_args(user_args)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, argv)
+    return subprocess.call(argv)        # pragma: no cover - not POSIX
