@@ -1,3 +1,7 @@
-"""Wires meterproof's pytest plugin into runs from this checkout (installed runs get it via pytest11)."""
+"""Wires meterproof's pytest plugin into runs from this checkout.
 
-pytest_plugins = ["fixtures.plugin"]
+The installed ``pytest11`` entry point registers the same module under the same name
+(``meterproof.fixtures.plugin``), so a checkout with ``pip install -e .`` loads it once, not twice.
+"""
+
+pytest_plugins = ["meterproof.fixtures.plugin"]

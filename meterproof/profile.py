@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from ._resources import profiles_dir
 from .errors import ConfigError
 from .lwm2m.contentformat import CF
 
@@ -583,7 +584,7 @@ def load(path: str | FsPath) -> Profile:
     return from_dict(data, str(p), base_dir=p.resolve().parent)
 
 
-BUILTIN_DIR = FsPath(__file__).resolve().parents[1] / "fixtures" / "profiles"
+BUILTIN_DIR = profiles_dir()
 EXAMPLES_DIR = BUILTIN_DIR / "examples"
 
 

@@ -7,8 +7,8 @@ emitted files use the LwM2M 1.1 DDF form (element order of LWM2M-v1_1.xsd).
 
 Usage::
 
-    python -m tools.ddf_author            # rewrite objects/*.xml from the tables
-    python -m tools.ddf_author --check    # exit 1 if objects/ differs from the tables
+    python -m meterproof.tools.ddf_author            # rewrite objects/*.xml from the tables
+    python -m meterproof.tools.ddf_author --check    # exit 1 if objects/ differs from the tables
 
 To author a vendor DDF, build an :class:`Obj` of :class:`Res` rows and call
 :func:`render`; a row reads like the DDF it becomes::
@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Iterable, Mapping
 from xml.sax.saxutils import escape
 
-OBJECTS_DIR = Path(__file__).resolve().parents[1] / "objects"
+from meterproof._resources import objects_dir
+
+OBJECTS_DIR = objects_dir()
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,10 @@ from typing import Any
 
 import yaml
 
+from .._resources import modem_families_dir
 from ..errors import ConfigError
 
-FAMILY_DIR = Path(__file__).resolve().parent / "modem_families"
+FAMILY_DIR = modem_families_dir()
 STEPS = ("configure", "set_server", "set_endpoint", "set_credentials", "queue_mode", "enable", "disable", "reboot",
          "factory_reset", "trigger_update", "trigger_send")
 URCS = ("registered", "deregistered", "registration_failed", "ready")

@@ -112,6 +112,60 @@ class RingLog:
         return len(self.lines)
 
 
+#: every client process group a ProcessDriver started and has not yet seen end (pid -> process)
+_LIVE: dict[int, "subprocess.Popen[bytes]"] = {}
+_LIVE_LOCK = threading.Lock()
+_ENDED: set[int] = set()     # pids end_all() ended: their drivers must not restart them as crashed
+_ATEXIT = False
+
+
+def _track(proc: "subprocess.Popen[bytes]") -> None:
+    global _ATEXIT
+    with _LIVE_LOCK:
+        _LIVE[proc.pid] = proc
+        if not _ATEXIT:
+            import atexit
+            atexit.register(end_all)
+            _ATEXIT = True
+
+
+def _untrack(proc: "subprocess.Popen[bytes]") -> None:
+    with _LIVE_LOCK:
+        _LIVE.pop(proc.pid, None)
+
+
+def live() -> set[int]:
+    """The pids of the client processes started here and still running."""
+    with _LIVE_LOCK:
+        return {pid for pid, p in _LIVE.items() if p.poll() is None}
+
+
+def end_all(timeout: float = 3.0, keep: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
+    """End every client process group still running (a run that ends, is interrupted or is told to stop),
+    except those in ``keep``: SIGTERM to each group, SIGKILL to the groups still there after ``timeout``.
+    Returns the pids ended."""
+    with _LIVE_LOCK:
+        procs = [p for pid, p in _LIVE.items() if p.poll() is None and pid not in keep]
+        for p in procs:
+            _LIVE.pop(p.pid, None)
+            _ENDED.add(p.pid)
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        try:       # the whole group: a client's own children (a shell's program) end with it
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return [p.pid for p in procs]
+
+
 class ProcessDriver(Driver):
     kind = "process"
 
@@ -198,6 +252,7 @@ class ProcessDriver(Driver):
             self.log.add("driver", f"cannot start: {exc}")
             raise ConfigError(f"driver.command: cannot start {argv[0]!r}: {exc.strerror or exc}") from None
         self.proc = proc
+        _track(proc)
         self.starts += 1
         self.log.add("driver", f"pid {proc.pid}")
         for stream, name in ((proc.stdout, "stdout"), (proc.stderr, "stderr")):
@@ -218,9 +273,10 @@ class ProcessDriver(Driver):
 
     def _watch(self, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()
+        _untrack(proc)
         with self._lock:
             self.exits.append(code)
-            if proc is not self.proc or not self._running:
+            if proc is not self.proc or not self._running or proc.pid in _ENDED:
                 return
             self._crashes.append(exit_description(code))
             self.log.add("driver", f"client exited unexpectedly: {exit_description(code)}")

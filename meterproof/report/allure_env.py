@@ -11,7 +11,9 @@ import json
 import shutil
 from pathlib import Path
 
-CATEGORIES = Path(__file__).resolve().parents[2] / "reports" / "categories.json"
+from .._resources import reports_dir
+
+CATEGORIES = reports_dir() / "categories.json"
 
 
 def _escape(s: str) -> str:

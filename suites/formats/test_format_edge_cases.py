@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fixtures import CF, P, codes, expect, mp, requires
+from meterproof.fixtures import CF, P, codes, expect, mp, requires
 
 FMT = dict(epic="Content formats", feature="Value encoding")
 METER_FLOATS = {3421: 1, 3423: 1, 3424: 1}   # Voltage / Cumulated gas volume / Cumulated water volume: Float, M

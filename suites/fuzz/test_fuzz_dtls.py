@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 
-from fixtures import expect, mp
-from fixtures.security import channel
+from meterproof.fixtures import expect, mp
+from meterproof.fixtures.security import channel
 from meterproof.fuzz import strategies_dtls as sd
 from meterproof.fuzz.campaign import hypothesis_cases
 

@@ -16,8 +16,8 @@ import itertools
 
 import pytest
 
-from fixtures import expect, mp
-from fixtures.fuzzing import fuzz_budget, progress_printer
+from meterproof.fixtures import expect, mp
+from meterproof.fixtures.fuzzing import fuzz_budget, progress_printer
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
 from meterproof.fuzz.campaign import hypothesis_cases

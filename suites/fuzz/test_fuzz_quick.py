@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from fixtures import expect, mp
+from meterproof.fixtures import expect, mp
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
 from meterproof.fuzz.campaign import hypothesis_cases

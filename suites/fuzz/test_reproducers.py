@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fixtures import expect, mp
+from meterproof.fixtures import expect, mp
 from meterproof.fuzz.corpus import POCS
 from meterproof.fuzz.reproducer import load_findings
 

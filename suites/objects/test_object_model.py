@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fixtures import CF, codes, expect, mp
+from meterproof.fixtures import CF, codes, expect, mp
 
 OBJECTS = {1: "LwM2M Server", 2: "Access Control", 3: "Device", 4: "Connectivity Monitoring",
            5: "Firmware Update", 9: "Software Management", 19: "BinaryAppDataContainer", 20: "Event Log",

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from meterproof.lwm2m.bootstrap import BootstrapPlan, discover_links
 
-from fixtures import CF, codes, ets, expect, requires
-from fixtures.security import channel
+from meterproof.fixtures import CF, codes, ets, expect, requires
+from meterproof.fixtures.security import channel
 
 C13 = dict(server=None, bootstrap=True)
 #: int-9 writes a lone Server Object resource; the instance is the Bootstrap-Server's choice (the ETS: /1/x/5).

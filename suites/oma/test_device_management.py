@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fixtures import CF, P, codes, errata, ets, expect, mp, requires
+from meterproof.fixtures import CF, P, codes, errata, ets, expect, mp, requires
 
 DEVICE_BASICS = ("/3/0/0", "/3/0/1", "/3/0/2")       # Manufacturer, Model Number, Serial Number (optional)
 C1_DEVICE = ("/3/0/0", "/3/0/1", "/3/0/2", "/3/0/3")  # ETS configuration C.1: Device resources 0..3

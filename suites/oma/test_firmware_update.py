@@ -1,7 +1,7 @@
 """Firmware Update object /5 (OMA ETS int-751..776, push delivery) and meterproof's anti-rollback check.
 
 Images are the device's own, from its profile's ``firmware.images`` by role (newer, older, corrupt); only
-meterproof's simulated meter gets images built on demand (:mod:`fixtures.firmware`).  Every wait for a state
+meterproof's simulated meter gets images built on demand (:mod:`meterproof.fixtures.firmware`).  Every wait for a state
 change observes /5/0 and is bounded by the device's reaction time; Write-Attributes on /5/0 is tried first
 (a SHOULD for clients, TS Core 1.1.1 §5.1.2: without it, the device still notifies each change).  The facts
 (State 0 Idle, 1 Downloading, 2 Downloaded, 3 Updating; Update Result 0 initial, 1 success, 5 integrity
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from fixtures import CF, P, codes, ets, expect, mp, regulation, requires
-from fixtures.firmware import image
+from meterproof.fixtures import CF, P, codes, ets, expect, mp, regulation, requires
+from meterproof.fixtures.firmware import image
 from meterproof.errors import TimeoutError_
 
 IDLE, DOWNLOADING, DOWNLOADED, UPDATING = 0, 1, 2, 3

@@ -17,8 +17,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from fixtures import CF, P, codes, ets, expect, mp, requires
-from fixtures import errata
+from meterproof.fixtures import CF, P, codes, ets, expect, mp, requires
+from meterproof.fixtures import errata
 from meterproof.coap.observe import Notification, is_fresher
 from meterproof.errors import TimeoutError_
 from meterproof.lwm2m.values import ValueTree

@@ -11,7 +11,7 @@ Values the device holds (lifetime, binding) are read from it and, on devices tha
 
 from __future__ import annotations
 
-from fixtures import CF, P, codes, dut_config, errata, ets, expect, mp, requires
+from meterproof.fixtures import CF, P, codes, dut_config, errata, ets, expect, mp, requires
 from meterproof.lwm2m.registration import canonical_version
 
 #: Objects a Register's object list must not hold, per registered LwM2M version: TS 1.0 §5.3.1 and TS Core

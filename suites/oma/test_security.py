@@ -17,8 +17,8 @@ import pytest
 from meterproof.dtls import RPK_NOT_APPLICABLE
 from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
 
-from fixtures import CF, codes, ets, expect, mp, regulation, requires
-from fixtures.security import PUBLIC_DEFAULT_PSKS, channel
+from meterproof.fixtures import CF, codes, ets, expect, mp, regulation, requires
+from meterproof.fixtures.security import PUBLIC_DEFAULT_PSKS, channel
 
 SEC = dict(epic="Security", feature="Channel security")
 

@@ -4,7 +4,7 @@ Messages are hand-built byte by byte (:mod:`meterproof.fuzz.packets`) and sent o
 server's own socket toward the registered device.  A CON is retransmitted as RFC 7252 §4.2
 retransmits any CON (same bytes, same message ID, back-off up to MAX_RETRANSMIT), so a datagram
 the link loses is not taken for a device that ignores it; a conformant device answers each copy
-(§4.5).  Liveness is a Read of /3/0/0 afterwards (:func:`fixtures.expect.alive`).
+(§4.5).  Liveness is a Read of /3/0/0 afterwards (:func:`meterproof.fixtures.expect.alive`).
 
 "In time" is PROCESSING_DELAY plus one retransmission window plus the lateness tolerance,
 counted from the copy that reached the device (the last transmission before the first answer);
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fixtures import CF, P, codes, expect, mp
+from meterproof.fixtures import CF, P, codes, expect, mp
 from meterproof.fuzz import packets
 from meterproof.lwm2m.formats.tlv import tlv_header
 

@@ -11,7 +11,7 @@ import pytest
 pytest_plugins = ["pytester"]
 
 CASES = '''
-from fixtures import ets, requires, expect
+from meterproof.fixtures import ets, requires, expect
 
 @ets("LightweightM2M-1.1-int-101", "registers")
 def test_registers(dut, registration):
@@ -33,7 +33,7 @@ def _run(pytester: pytest.Pytester, *args: str, env: dict[str, str] | None = Non
     results = pytester.path / "verdicts.json"
     for k, v in (env or {}).items():
         pytester._monkeypatch.setenv(k, v)  # type: ignore[attr-defined]
-    res = pytester.runpytest_subprocess("-p", "fixtures.plugin", "-p", "no:cacheprovider",
+    res = pytester.runpytest_subprocess("-p", "meterproof.fixtures.plugin", "-p", "no:cacheprovider",
                                         f"--meterproof-results={results}", *args)
     data = json.loads(results.read_text()) if results.exists() else {}
     return res, data
@@ -61,7 +61,7 @@ def test_dut_command_shortcut_uses_the_process_driver(pytester: pytest.Pytester)
 
 def test_sim_variant_reaches_the_simulator(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_variant='''
-from fixtures import ets, expect
+from meterproof.fixtures import ets, expect
 
 @ets("LightweightM2M-1.1-int-101", "registers with its own Server instance")
 def test_server_instance(dut, registration):
@@ -69,7 +69,7 @@ def test_server_instance(dut, registration):
     expect.equal("b" in registration.query.params, False, "b= in the Register")
 ''')
     results = pytester.path / "verdicts.json"
-    res = pytester.runpytest_subprocess("-p", "fixtures.plugin", "-p", "no:cacheprovider", "test_variant.py",
+    res = pytester.runpytest_subprocess("-p", "meterproof.fixtures.plugin", "-p", "no:cacheprovider", "test_variant.py",
                                         f"--meterproof-results={results}", "--sim-variant", "server-instance",
                                         "--sim-variant", "no-binding-param")
     data = json.loads(results.read_text())
@@ -108,7 +108,7 @@ def test_uniqueness_findings() -> None:
 
 
 def test_device_of_nodeid() -> None:
-    from fixtures.plugin import _device_of_nodeid
+    from meterproof.fixtures.plugin import _device_of_nodeid
     slugs = ["sim-gas-1_1", "sim-gas-1_1-2", "modem"]
     assert _device_of_nodeid("s.py::test_x[sim-gas-1_1]", slugs) == 0
     assert _device_of_nodeid("s.py::test_x[sim-gas-1_1-2]", slugs) == 1

@@ -10,7 +10,7 @@ import pytest
 
 from meterproof.lwm2m.model import Catalog, ddf
 from meterproof.lwm2m.model.catalog import OBJECTS_DIR
-from tools import ddf_author
+from meterproof.tools import ddf_author
 
 REQUIRED = {
     (0, "1.2"), (0, "1.0"), (1, "1.2"), (1, "1.0"), (2, "1.1"), (3, "1.2"), (3, "1.0"), (4, "1.3"), (5, "1.2"),
@@ -45,7 +45,7 @@ def test_objects_folder_has_the_required_definitions_named_by_id_and_version() -
 
 
 def test_objects_are_generated_from_the_author_tables() -> None:
-    assert ddf_author.stale() == [], "run: python -m tools.ddf_author"
+    assert ddf_author.stale() == [], "run: python -m meterproof.tools.ddf_author"
     files = {p.name for p in OBJECTS_DIR.glob("*.xml")}
     assert files == {o.filename for o in ddf_author.ALL}
 

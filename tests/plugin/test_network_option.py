@@ -10,7 +10,7 @@ import pytest
 pytest_plugins = ["pytester"]
 
 CASE = '''
-from fixtures import ets, expect
+from meterproof.fixtures import ets, expect
 
 @ets("LightweightM2M-1.1-int-201", "conformant")
 def test_pass():
@@ -23,7 +23,7 @@ def test_pass():
                                          ("loss=10,delay=5-40", "expected milliseconds such as delay=5-40ms")])
 def test_a_bad_value_is_one_line_saying_what_to_write(pytester: pytest.Pytester, value: str, says: str) -> None:
     pytester.makepyfile(test_x="def test_x(): pass\n")
-    res = pytester.runpytest("-p", "fixtures.plugin", "--net-impair", value)
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", "--net-impair", value)
     err = res.stderr.str()
     assert res.ret != 0 and "Traceback" not in err
     lines = [ln for ln in err.splitlines() if "--net-impair" in ln]
@@ -33,7 +33,7 @@ def test_a_bad_value_is_one_line_saying_what_to_write(pytester: pytest.Pytester,
 def test_the_settings_reach_the_allure_environment_and_the_results(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_cases=CASE)
     out, results = pytester.path / "allure", pytester.path / "verdicts.json"
-    res = pytester.runpytest("-p", "fixtures.plugin", "--net-impair", "loss=10,dup=5,reorder=10,delay=5-40ms",
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", "--net-impair", "loss=10,dup=5,reorder=10,delay=5-40ms",
                              "--alluredir", str(out), f"--meterproof-results={results}")
     assert res.ret == 0
     env = (out / "environment.properties").read_text()
@@ -45,6 +45,6 @@ def test_the_settings_reach_the_allure_environment_and_the_results(pytester: pyt
 def test_without_the_option_nothing_changes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_cases=CASE)
     results = pytester.path / "verdicts.json"
-    res = pytester.runpytest("-p", "fixtures.plugin", f"--meterproof-results={results}")
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", f"--meterproof-results={results}")
     assert res.ret == 0 and "environment" not in json.loads(results.read_text())
     assert "network impairment" not in res.stdout.str()

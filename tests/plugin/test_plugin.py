@@ -15,7 +15,7 @@ pytest_plugins = ["pytester"]
 
 CASES = '''
 import pytest
-from fixtures import ets, mp, requires, expect, CF
+from meterproof.fixtures import ets, mp, requires, expect, CF
 
 @ets("LightweightM2M-1.1-int-201", "conformant")
 def test_pass():
@@ -54,7 +54,7 @@ def test_inconclusive():
 def _run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
     pytester.makepyfile(test_cases=CASES)
     results = pytester.path / "verdicts.json"
-    res = pytester.runpytest("-p", "fixtures.plugin", f"--meterproof-results={results}", *args)
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", f"--meterproof-results={results}", *args)
     data = json.loads(results.read_text())["cases"] if results.exists() else {}
     return res, {k.split("::")[-1]: v for k, v in data.items()}
 
@@ -132,7 +132,7 @@ def test_profile_errors_are_one_clear_line(pytester: pytest.Pytester, content: s
     prof = pytester.path / "device.yaml"
     prof.write_text(content)
     pytester.makepyfile(test_x="def test_x(): pass\n")
-    res = pytester.runpytest("-p", "fixtures.plugin", f"--dut-profile={prof}")
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", f"--dut-profile={prof}")
     err = res.stderr.str()
     assert res.ret != 0
     lines = [ln for ln in err.splitlines() if ln.strip()]
@@ -142,17 +142,17 @@ def test_profile_errors_are_one_clear_line(pytester: pytest.Pytester, content: s
 
 def test_unknown_sim_variant_is_one_clear_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_x="def test_x(): pass\n")
-    res = pytester.runpytest("-p", "fixtures.plugin", "--sim-variant", "bogus")
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", "--sim-variant", "bogus")
     assert res.ret != 0
     assert "unknown variant 'bogus'; see meterproof simulate --list-variants" in res.stderr.str()
     assert "Traceback" not in res.stderr.str()
-    res = pytester.runpytest("-p", "fixtures.plugin", "--sim-variant", "no-root-link", "--sim-lwm2m", "1.0")
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", "--sim-variant", "no-root-link", "--sim-lwm2m", "1.0")
     assert res.ret != 0 and "needs LwM2M 1.1 or 1.2; this meter is 1.0" in res.stderr.str()
 
 
 def test_missing_profile_file(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_x="def test_x(): pass\n")
-    res = pytester.runpytest("-p", "fixtures.plugin", "--dut-profile=nowhere.yaml")
+    res = pytester.runpytest("-p", "meterproof.fixtures.plugin", "--dut-profile=nowhere.yaml")
     assert res.ret != 0
     assert "nowhere.yaml: file not found" in res.stderr.str()
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from meterproof.sim.defects import DEFECTS
-from tools.cli import main
+from meterproof.tools.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys):
 def test_simulate_registers_and_deregisters_on_sigint(make_rig):
     rig = make_rig()                       # its server also hosts the CLI meter
     mark = rig.server.mark()
-    proc = subprocess.Popen([sys.executable, "-m", "tools.cli", "simulate", "--server", rig.aio.uri,
+    proc = subprocess.Popen([sys.executable, "-m", "meterproof.tools.cli", "simulate", "--server", rig.aio.uri,
                              "--endpoint", "cli-meter", "--meter", "gas", "--lwm2m", "1.0", "--lifetime", "60"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -30,6 +30,7 @@ import os
 from pathlib import Path as FsPath
 from typing import Iterable, Iterator, Mapping
 
+from ..._resources import objects_dir
 from ...errors import ModelError
 from ..path import Path
 from . import ddf
@@ -38,7 +39,7 @@ from .types import ObjectDef, ResourceDef
 __all__ = ["Catalog", "OBJECTS_DIR", "default_catalog", "version_key"]
 
 #: The project's own DDF files (repository root / objects).
-OBJECTS_DIR = FsPath(__file__).resolve().parents[3] / "objects"
+OBJECTS_DIR = objects_dir()
 
 
 def version_key(version: str) -> tuple[int, int]:
