@@ -56,6 +56,7 @@ def test_same_verdicts_over_a_lossy_link(tmp_path: Path, mode: str) -> None:
                             "--net-impair", IMPAIR)
     t2 = time.monotonic()
     assert _environment(tmp_path, f"lossy-{mode}") == {"net.impair": IMPAIR}     # the link really was impaired
+    clean, lossy = clean["cases"], lossy["cases"]
     assert set(lossy) == set(clean)
     differ = {n: (clean[n]["verdict"], lossy[n]["verdict"]) for n in clean if clean[n]["verdict"] != lossy[n]["verdict"]}
     excused = {n: d for n, d in differ.items() if clean[n]["case"] in LOSS_SENSITIVE and d[1] == "failed"}
