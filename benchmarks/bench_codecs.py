@@ -7,13 +7,17 @@ object once, then decode it N times and compare SenML CBOR decoding with ``cbor2
 the very same bytes -- the floor set by the C CBOR parser alone.
 
 Run: ``python benchmarks/bench_codecs.py [N]``
+
+:func:`server_read_rows` is the row of ``python -m benchmarks``: a real SenML CBOR Read of /3/0 from
+the simulator, decoded through :meth:`Lwm2mServer.decode_payload` with the model the suites' server
+uses for that registration, against ``cbor2.loads`` of the same bytes, in interleaved rounds.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import cbor2
 
@@ -23,6 +27,8 @@ from meterproof.lwm2m.model.catalog import default_catalog
 from meterproof.lwm2m.model.types import DataType
 from meterproof.lwm2m.path import P, Path
 from meterproof.lwm2m.values import ObjLnk, ValueTree, tree
+
+from .rounds import Row, interleave, per_unit
 
 
 def meter_tree(model: object) -> dict[Path, ValueTree]:
@@ -54,6 +60,43 @@ def rate(fn: Callable[[], object], n: int) -> float:
     for _ in range(n):
         fn()
     return n / (time.perf_counter() - t0)
+
+
+def server_read_payload() -> tuple[Any, Any, Any]:
+    """(server, message, registration): a SenML CBOR Read of /3/0 answered by the simulator, as the
+    suites' server holds it (``model`` resolved per registration as the plugin does)."""
+    from meterproof.lwm2m.contentformat import CF
+    from meterproof.lwm2m.model.versions import pins as object_pins
+    from meterproof.fuzz.campaign import SimTarget
+
+    catalog = default_catalog()
+
+    def model_for(reg: Any) -> Any:    # fixtures/plugin.py's server fixture
+        if reg is None:
+            return catalog
+        return catalog.for_versions(object_pins(reg.objects.objects, reg.lwm2m_version, extra=(0, 1, 2, 3)))
+
+    with SimTarget(endpoint="bench-codec") as tgt:
+        res = tgt.server.read(tgt.endpoint, "/3/0", accept=CF.SENML_CBOR)
+        assert res.ok and res.content_format == CF.SENML_CBOR and res.values, res
+        server = tgt.server.aio
+        server._model = model_for         # what the suites' server fixture passes
+        reg = server.registrations[tgt.endpoint]
+        msg = res.response
+    return server, msg, reg
+
+
+def server_read_rows(rounds: int, n: int) -> list[Row]:
+    server, msg, reg = server_read_payload()
+    base = P("/3/0")
+    values, err = server.decode_payload(msg, base, reg)
+    assert err is None and values, err
+    payload = bytes(msg.payload)
+    decode = per_unit(lambda: server.decode_payload(msg, base, reg), n)
+    raw = per_unit(lambda: cbor2.loads(payload), n)
+    return [interleave(f"SenML CBOR decode, Read /3/0 ({len(values)} values, {len(payload)} B), "
+                       "Lwm2mServer.decode_payload", decode, "cbor2.loads, same bytes", raw, rounds,
+                       unit="us per payload", scale=lambda s: s * 1e6)]
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ suite drives a meter) measured three ways:
 
 Prints requests/s for each and the ratios (b)/(a) and (c)/(a) as slow-down factors.
 
-Run: ``python benchmarks/bench_endpoint.py [N] [--profile b|c]`` (N round trips per round, best of 5 rounds)
+Run: ``python -m benchmarks.bench_endpoint [N] [--profile b|c]`` (N round trips per round, best of 5 rounds)
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import cProfile
 import pstats
 import sys
 import time
+from typing import TYPE_CHECKING, Any
 
 from aiocoap import Message
 from aiocoap.numbers import codes
@@ -29,6 +30,11 @@ from meterproof.coap.endpoint import Endpoint
 from meterproof.coap.params import LOOPBACK
 from meterproof.coap.transport import UdpTransport
 from meterproof.lwm2m.server import Lwm2mServer
+
+if TYPE_CHECKING:
+    from meterproof.lwm2m.sync import LoopThread
+
+    from .rounds import Row
 
 
 class _Echo(asyncio.DatagramProtocol):
@@ -142,3 +148,69 @@ def run() -> None:
 
 if __name__ == "__main__":
     run()
+
+
+# ----------------------------------------------------------------------------- python -m benchmarks rows
+class _EchoOnLoop:
+    """A bare UDP echo on the suite's loop thread, and a coroutine that does one round trip to it."""
+
+    def __init__(self, lt: "LoopThread") -> None:
+        async def _open() -> tuple[Any, Any, Any, _Client]:
+            loop = asyncio.get_running_loop()
+            st, _ = await loop.create_datagram_endpoint(_Echo, local_addr=("127.0.0.1", 0))
+            ct, cp = await loop.create_datagram_endpoint(_Client, local_addr=("127.0.0.1", 0))
+            return st, st.get_extra_info("sockname"), ct, cp
+        self.lt = lt
+        self.st, self.addr, self.ct, self.cp = lt.run(_open())
+        self.data = bytes.fromhex("44011234deadbeefb13301300130")   # the size of a CoAP GET /3/0/0
+
+    async def round_trip(self) -> bytes:
+        self.cp.waiter = asyncio.get_running_loop().create_future()
+        self.ct.sendto(self.data, self.addr)
+        return await self.cp.waiter
+
+    def close(self) -> None:
+        self.lt.loop.call_soon_threadsafe(self.ct.close)
+        self.lt.loop.call_soon_threadsafe(self.st.close)
+
+
+def sync_read_rows(rounds: int, n: int) -> list["Row"]:
+    """The suites' Read (``SyncServer.read`` from the test thread, the simulator on the loop thread, as
+    the fixtures run it) against a bare UDP echo round trip and against aiocoap's client GET of the same
+    resource on the same simulator, each driven from the test thread through the same LoopThread."""
+    from aiocoap import GET, Context
+
+    from meterproof.fuzz.campaign import SimTarget
+
+    from .rounds import interleave, per_unit
+
+    with SimTarget(endpoint="bench-read") as tgt:
+        lt, server, ep = tgt.lt, tgt.server, tgt.endpoint
+        host, port = tgt.driver.meter.endpoint.local_address
+        echo = _EchoOnLoop(lt)
+
+        async def _ctx() -> Any:
+            return await Context.create_client_context()
+        ctx = lt.run(_ctx())
+        uri = f"coap://{host}:{port}/3/0/0"
+
+        async def aio_get() -> Any:
+            resp = await ctx.request(Message(code=GET, uri=uri)).response
+            assert resp.code == codes.CONTENT, resp
+            return resp
+
+        def read() -> None:
+            res = server.read(ep, "/3/0/0")
+            assert res.ok and res.values is not None, res
+
+        lt.run(aio_get())   # aiocoap reaches the meter at all (it answers any peer)
+        ours = per_unit(read, n)
+        rows = [interleave("suites' Read /3/0/0 (SyncServer -> simulator)", ours,
+                           "bare UDP echo round trip, same threads", per_unit(lambda: lt.run(echo.round_trip()), n),
+                           rounds, unit="us per round trip", scale=lambda s: s * 1e6),
+                interleave("suites' Read /3/0/0 (SyncServer -> simulator)", ours,
+                           "aiocoap client GET /3/0/0, same simulator", per_unit(lambda: lt.run(aio_get()), n),
+                           rounds, unit="us per request", scale=lambda s: s * 1e6)]
+        lt.run(ctx.shutdown())
+        echo.close()
+    return rows

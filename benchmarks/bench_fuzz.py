@@ -1,6 +1,6 @@
 """Black-box fuzz throughput: cases per second against the simulator and a bare UDP responder, one run.
 
-    /tmp/probe/bin/python benchmarks/bench_fuzz.py [--cases 20000]
+    python -m benchmarks.bench_fuzz [--cases 20000]
 
 For each target it measures the campaign loop (send on the server's socket,
 liveness probe, histogram, ring buffer) with a probe every 10 cases and with a
@@ -15,15 +15,20 @@ bounds the quick deterministic set, not the lab campaign.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import multiprocessing
 import socket
 import time
+from typing import TYPE_CHECKING, Any, Callable
 
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
 from meterproof.fuzz.campaign import Campaign, CampaignConfig, SimTarget, hypothesis_cases
 from meterproof.fuzz.corpus import POCS
 from meterproof.fuzz.mutators import Mutator
+
+if TYPE_CHECKING:
+    from .rounds import Row
 
 
 def responder(port_q: "multiprocessing.Queue[int]") -> None:
@@ -37,7 +42,7 @@ def responder(port_q: "multiprocessing.Queue[int]") -> None:
             s.sendto(b"\x70\x00" + data[2:4], addr)
 
 
-def measure(c: Campaign, cases: list[bytes], every: int) -> tuple[float, int]:
+def measure_cases(c: Campaign, cases: list[bytes], every: int) -> tuple[float, int]:
     c.config.probe_every = every
     before = c.stats.cases
     t0 = time.perf_counter()
@@ -81,9 +86,9 @@ def main() -> None:
             bare = Campaign(tgt.server, "bare", config=CampaignConfig(findings_dir=None, shrink=False),
                             remote=("127.0.0.1", port))
             for name, c in (("bare UDP responder", bare), ("simulator (same process)", sim)):
-                measure(c, cases[:2000], 10)                      # warm-up
-                r10, rp10 = measure(c, cases, 10)
-                r1, rp1 = measure(c, cases[: max(2000, args.cases // 4)], 1)
+                measure_cases(c, cases[:2000], 10)                      # warm-up
+                r10, rp10 = measure_cases(c, cases, 10)
+                r1, rp1 = measure_cases(c, cases[: max(2000, args.cases // 4)], 1)
                 live = measure_live(c, Mutator(pool, 2, accept=lambda b: not sc.is_disruptive(b)), args.cases, 10)
                 rows.append((name, r10, r1, live, rp10 + rp1))
                 c.detach()
@@ -98,3 +103,48 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ----------------------------------------------------------------------------- python -m benchmarks rows
+class _RstResponder(asyncio.DatagramProtocol):
+    """The bare responder on the harness's loop: an RST with the message ID of every datagram."""
+
+    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:  # type: ignore[no-untyped-def]
+        if len(data) >= 4:
+            self.transport.sendto(b"\x70\x00" + data[2:4], addr)
+
+
+def fuzz_rows(rounds: int, n: int) -> list["Row"]:
+    """Cases/s of the campaign loop (probe every 10 cases) against the simulator and against a bare RST
+    responder, both on the harness's own loop thread (the simulator shares it in the suites)."""
+    from .rounds import interleave
+
+    pool = [p.data for p in POCS if not sc.is_disruptive(p.data)]
+    mut = Mutator(pool, 1, accept=lambda b: not sc.is_disruptive(b))
+    cases = pool + [mut.next() for _ in range(max(0, n - len(pool)))]
+    with SimTarget(endpoint="bench-fuzz") as tgt:
+        async def _open() -> Any:
+            t, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+                _RstResponder, local_addr=("127.0.0.1", 0))
+            return t
+        rt = tgt.lt.run(_open())
+        sim = tgt.campaign()
+        bare = Campaign(tgt.server, "bare", config=CampaignConfig(findings_dir=None, shrink=False),
+                        remote=rt.get_extra_info("sockname"))
+
+        def per_case(c: Campaign) -> Callable[[], float]:
+            def measure() -> float:
+                c.attach()
+                rate, _ = measure_cases(c, cases, 10)
+                c.detach()
+                return 1 / rate
+            return measure
+        try:
+            return [interleave("fuzz cases/s vs the simulator (probe every 10)", per_case(sim),
+                               "bare RST responder on the same loop", per_case(bare), rounds,
+                               unit="cases/s", scale=lambda s: 1 / s)]
+        finally:
+            tgt.lt.loop.call_soon_threadsafe(rt.close)

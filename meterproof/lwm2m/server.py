@@ -145,6 +145,11 @@ class Lwm2mServer:
         #: Endpoints whose next Update finds their registration gone (int-105).
         self._forget_at_update: set[str] = set()
         self._model = model
+        #: model_for() per endpoint: (registration, its object list, the provider's answer).  A provider
+        #: answers from what the device registered (its object list and LwM2M version, both fixed until an
+        #: Update replaces the list or a new Register the registration), so it is asked once per state,
+        #: not once per decoded payload (building a per-device catalog view cost more than the decode).
+        self._model_memo: dict[str, tuple[Registration, ObjectList, TypeResolver | None]] = {}
         self.reject_register: Callable[[Query], RegistrationRejected | None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -172,7 +177,14 @@ class Lwm2mServer:
         if self._model is None:
             return None
         if callable(self._model) and not hasattr(self._model, "resource_def"):
-            return self._model(reg)  # type: ignore[operator]
+            if reg is None:
+                return self._model(reg)  # type: ignore[operator]
+            memo = self._model_memo.get(reg.endpoint)
+            if memo is not None and memo[0] is reg and memo[1] is reg.objects:
+                return memo[2]
+            model = self._model(reg)  # type: ignore[operator]
+            self._model_memo[reg.endpoint] = (reg, reg.objects, model)
+            return model
         return self._model  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ incoming

@@ -48,6 +48,8 @@ from ..model.types import DataType
 from ..path import Path
 from ..values import ObjLnk, Record, Value, ValueTree, latest
 from ._common import (
+    INT64_MAX,
+    INT64_MIN,
     INTEGRAL,
     check_shape,
     check_value_path,
@@ -107,6 +109,10 @@ _EXACT: dict[DataType, type] = {
     DataType.STRING: str, DataType.CORELNK: str, DataType.FLOAT: float, DataType.BOOLEAN: bool,
     DataType.OPAQUE: bytes, DataType.OBJLNK: ObjLnk,
 }
+
+
+#: Integer types a plain int already fits when in the signed 64-bit range (to_type's own check, inlined).
+_INT64 = frozenset({DataType.INTEGER, DataType.TIME})
 
 
 def _number(x: Any, what: str) -> int | float:
@@ -366,7 +372,9 @@ def tree_from_pack(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes],
             if rdef is not None:
                 if (len(ids) == 4) is not rdef.multiple:
                     check_shape(path, rdef)
-                if _EXACT.get(rdef.type) is not type(value):
+                vt = type(value)
+                if _EXACT.get(rdef.type) is not vt and not (
+                        vt is int and rdef.type in _INT64 and INT64_MIN <= value <= INT64_MAX):
                     value = _coerce(value, path, rdef, cbor)
         tree[path] = value
         n += 1

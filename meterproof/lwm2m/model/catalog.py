@@ -62,6 +62,8 @@ class Catalog:
         self._pins: dict[int, str] = {}
         #: object_def() answers per object id; codecs ask once per value, so this is the hot path.
         self._resolved: dict[int, ObjectDef | None] = {}
+        #: resource_def() answers per (object id, resource id), cleared with _resolved.
+        self._rdefs: dict[tuple[int, int], ResourceDef | None] = {}
         for d in defs:
             self.add(d)
         for oid, ver in (pins or {}).items():
@@ -73,6 +75,7 @@ class Catalog:
         version_key(objdef.version)  # reject nonsense early
         self._defs.setdefault(objdef.id, {})[objdef.version] = objdef
         self._resolved.clear()
+        self._rdefs.clear()
 
     def load_dir(self, folder: str | os.PathLike[str]) -> "Catalog":
         """Add every object of the DDF files in ``folder``; a same (id, version) replaces ours."""
@@ -102,6 +105,7 @@ class Catalog:
         version_key(version)
         self._pins[oid] = version
         self._resolved.pop(oid, None)
+        self._rdefs.clear()
 
     def for_versions(self, versions: Mapping[int, str]) -> "Catalog":
         """A per-device view: these definitions, with ``versions`` pinned."""
@@ -176,12 +180,16 @@ class Catalog:
 
     def resource_def(self, path: Path) -> ResourceDef | None:
         """TypeResolver: the resource at (or containing) ``path``; None if unknown or too short."""
-        if len(path) < 3:
+        ids = path.ids
+        if len(ids) < 3:
             return None
-        obj = self.object_def(path)
-        if obj is None:
-            return None
-        return obj.resources.get(path.ids[2])
+        key = (ids[0], ids[2])
+        try:
+            return self._rdefs[key]
+        except KeyError:
+            obj = self.object_def(ids[0])
+            found = self._rdefs[key] = obj.resources.get(ids[2]) if obj is not None else None
+            return found
 
     def __repr__(self) -> str:
         return f"<Catalog {len(self)} definitions of {len(self._defs)} objects, pins={self._pins}>"
