@@ -556,5 +556,4 @@ def json_schema() -> dict[str, Any]:
         "description": driver.pop("description", ""), "default": {"type": "simulator"},
         "anyOf": [{"enum": list(DRIVERS)}, {k: v for k, v in driver.items() if k != "default"}]}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": "https://meterproof.invalid/schema/profile.json",
             "title": "meterproof device profile", **{k: v for k, v in schema.items() if k != "title"}}
