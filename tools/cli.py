@@ -19,6 +19,8 @@ from meterproof.errors import ConfigError
 #: subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("meterproof.tools.simulate", "run the reference smart meter against an LwM2M server"),
+    "schema": ("meterproof.tools.schema", "write the JSON Schema of a device profile (schema profile [-o FILE]) "
+                                          "for editors that validate YAML as it is typed"),
 }
 
 #: subcommands whose arguments all go to pytest -> (module, one-line help); the module has main(args) -> int
