@@ -4,7 +4,8 @@ Read from the sources with :mod:`ast`, not by importing them, so an import insid
 as one at the top of a module (a function-local import that only dodges a circle is still a circle).  Imports
 under ``if TYPE_CHECKING:`` are left out: they exist for annotations and never run.
 
-* Within ``meterproof/coap`` and ``meterproof/sim`` the modules import each other without a cycle.
+* Within ``meterproof/coap`` and ``meterproof/sim`` the modules import each other without a cycle (and
+  without one even counting annotations: the helpers and parts name their hub by a Protocol).
 * Nothing in ``meterproof/`` imports pytest or the plugin (``fixtures`` / ``meterproof.fixtures``).
 """
 
@@ -108,10 +109,12 @@ def test_modules_of_a_room_import_one_way(room: str) -> None:
                          for c in loops))
 
 
-def test_coap_helpers_do_not_even_annotate_with_the_endpoint() -> None:
-    """blockwise, observe and raw name what they need as Protocols (exchange_types), so in meterproof/coap even
-    the annotations point one way: nothing the endpoint imports knows the endpoint."""
-    assert cycles(package_graph(ENGINE / "coap", "meterproof.coap", type_checking=True)) == []
+@pytest.mark.parametrize("room", ["coap", "sim"])
+def test_not_even_annotations_point_back(room: str) -> None:
+    """coap's blockwise, observe and raw name what they need of an endpoint as Protocols (exchange_types); the
+    simulator's parts name the meter as sim.host.MeterHost: counting TYPE_CHECKING imports too, the modules
+    a room's hub imports never know the hub."""
+    assert cycles(package_graph(ENGINE / room, f"meterproof.{room}", type_checking=True)) == []
 
 
 def test_the_engine_never_imports_pytest_or_the_plugin() -> None:
@@ -145,3 +148,41 @@ def test_the_checks_find_what_they_look_for(tmp_path: Path) -> None:
     assert cycles(graph) == [["a", "b", "c"]]
     assert graph["d"] == set() and graph["e"] == {"d"}
     assert package_graph(pkg, "room", type_checking=True)["d"] == {"a"}
+
+
+def _members(protocol: type) -> dict[str, object]:
+    names = set(getattr(protocol, "__annotations__", {}))
+    names |= {n for n, v in vars(protocol).items() if not n.startswith("__") and (callable(v) or isinstance(v, property))}
+    return {n: vars(protocol).get(n) for n in sorted(names)}
+
+
+def _same_parameters(proto_fn: object, impl: object) -> bool:
+    import inspect
+    fn = proto_fn.fget if isinstance(proto_fn, property) else proto_fn
+    if isinstance(impl, property) or not callable(fn):
+        return isinstance(proto_fn, property) == isinstance(impl, property)
+    return list(inspect.signature(fn).parameters) == list(inspect.signature(impl).parameters)
+
+
+def test_the_meter_is_what_its_parts_take_it_for() -> None:
+    """sim.host's Protocols match the classes the meter hands its parts: every member exists, with the same
+    parameters (a renamed method in the meter or a part fails here, not in a run)."""
+    from meterproof.sim import host
+    from meterproof.sim.dm import DeviceManagement
+    from meterproof.sim.meter import SimulatedMeter
+    from meterproof.sim.registration_client import RegistrationClient
+    from meterproof.sim.reporting import Reporter
+    from meterproof.sim.security import MeterSecurity
+
+    meter = SimulatedMeter("coap://127.0.0.1:5683", "layering")
+    pairs = [(host.MeterHost, SimulatedMeter, meter), (host.Values, DeviceManagement, meter.dm),
+             (host.Observations, Reporter, meter.reporter), (host.Reregistration, RegistrationClient, meter.reg),
+             (host.SecuritySettings, MeterSecurity, meter.security)]
+    problems = []
+    for protocol, cls, obj in pairs:
+        for name, proto_member in _members(protocol).items():
+            if not (hasattr(cls, name) or name in vars(obj)):   # (no property is run: some need a loop)
+                problems.append(f"{cls.__name__} has no {name} ({protocol.__name__})")
+            elif proto_member is not None and not _same_parameters(proto_member, vars(cls).get(name)):
+                problems.append(f"{cls.__name__}.{name} differs from {protocol.__name__}.{name}")
+    assert problems == []
