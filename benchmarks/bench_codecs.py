@@ -71,7 +71,7 @@ def server_read_payload() -> tuple[Any, Any, Any]:
 
     catalog = default_catalog()
 
-    def model_for(reg: Any) -> Any:    # fixtures/plugin.py's server fixture
+    def model_for(reg: Any) -> Any:    # the server fixture of fixtures/session.py
         if reg is None:
             return catalog
         return catalog.for_versions(object_pins(reg.objects.objects, reg.lwm2m_version, extra=(0, 1, 2, 3)))

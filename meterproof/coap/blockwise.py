@@ -25,7 +25,7 @@ from ..errors import ProtocolError
 from . import wire
 
 if TYPE_CHECKING:
-    from .endpoint import Endpoint
+    from .exchange_types import Requester
 
 Block = BlockOption.BlockwiseTuple
 
@@ -108,7 +108,7 @@ def slice_block2(req: Message, resp: Message, our_szx: int) -> Message:
     return resp
 
 
-async def request(ep: "Endpoint", msg: Message, remote: Hashable, *, szx: int = 6,
+async def request(ep: "Requester", msg: Message, remote: Hashable, *, szx: int = 6,
                   timeout: float | None = None, exchanges: list[tuple[Message, Message]] | None = None) -> Message:
     """Send ``msg`` (any size) and return the complete response, doing Block1/Block2 as needed.
 
@@ -150,7 +150,7 @@ async def request(ep: "Endpoint", msg: Message, remote: Hashable, *, szx: int = 
     return await _collect_block2(ep, msg, resp, remote, timeout, log)
 
 
-async def _collect_block2(ep: "Endpoint", msg: Message, first: Message, remote: Hashable,
+async def _collect_block2(ep: "Requester", msg: Message, first: Message, remote: Hashable,
                           timeout: float | None, log: list[tuple[Message, Message]]) -> Message:
     b2 = first.opt.block2
     if b2 is None or not b2.more:

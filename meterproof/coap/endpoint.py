@@ -33,7 +33,7 @@ import logging
 import os
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from aiocoap import Message
@@ -41,39 +41,19 @@ from aiocoap.numbers import codes
 
 from ..errors import ProtocolError, TimeoutError_
 from . import blockwise, wire
+from .exchange_types import Listener, WireEvent
 from .params import DEFAULT, TransmissionParams
+from .raw import RawExchange, exchange
 from .transport import DatagramTransport, Remote
 
 if TYPE_CHECKING:
     from .observe import Observation
-    from .raw import RawExchange
+
+__all__ = ["IDEMPOTENT", "Endpoint", "Listener", "RequestHandler", "RequestTimeout", "ResetError", "WireEvent"]
 
 log = logging.getLogger(__name__)
 
 RequestHandler = Callable[[Message, Remote], Awaitable["Message | None"]]
-
-
-@dataclass(slots=True)
-class WireEvent:
-    """One datagram seen by the endpoint, as it went over the wire."""
-
-    direction: str            # "in" or "out"
-    remote: Remote
-    raw: bytes
-    message: Message | None   # None when the bytes did not decode
-    wall_time: float          # time.time()
-    mono_time: float          # loop.time()
-    problems: list[str] = field(default_factory=list)
-    label: str = ""           # "retransmission", "raw", "duplicate", "rejected", ...
-
-    @property
-    def summary(self) -> str:
-        if self.message is None:
-            return f"<{len(self.raw)} undecodable bytes: {self.raw[:16].hex()}>"
-        return wire.summary(self.message)
-
-
-Listener = Callable[[WireEvent], None]
 
 
 #: Request methods that may be repeated without changing what they do (RFC 7252 §5.1, RFC 8132 §2).
@@ -217,10 +197,9 @@ class Endpoint:
             self.transport.send(bytes(data), remote)
 
     async def exchange_raw(self, data: bytes, remote: Remote, timeout: float, *, retransmit: bool = True,
-                           first_wait: float | None = None, heartbeat: float | None = None) -> "RawExchange":
+                           first_wait: float | None = None, heartbeat: float | None = None) -> RawExchange:
         """Send raw bytes and collect what ``remote`` sends back; a CON is retransmitted by RFC 7252's
         rules until its ACK/RST comes (:mod:`.raw` says how, and what the result measures)."""
-        from .raw import exchange
         return await exchange(self, data, remote, timeout, retransmit=retransmit, first_wait=first_wait,
                               heartbeat=heartbeat)
 

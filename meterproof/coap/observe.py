@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Hashable
+from typing import TYPE_CHECKING, Hashable, Protocol
 
 from aiocoap import Message
 from aiocoap.numbers import codes
@@ -19,7 +19,19 @@ from ..errors import ProtocolError, TimeoutError_
 from . import blockwise, wire
 
 if TYPE_CHECKING:
-    from .endpoint import Endpoint
+    from .exchange_types import Requester
+
+    class ObservingEndpoint(Requester, Protocol):
+        """An endpoint that keeps observations: it routes their notifications (what this module uses)."""
+
+        @property
+        def loop(self) -> asyncio.AbstractEventLoop: ...
+
+        def new_token(self, length: int = 4) -> bytes: ...
+
+        def register_observation(self, obs: Observation) -> None: ...
+
+        def forget_observation(self, obs: Observation) -> None: ...
 
 SEQ_MODULUS = 1 << 24
 FRESHNESS_WINDOW = 128.0  # seconds, RFC 7641 §3.4
@@ -42,7 +54,7 @@ class Notification:
 class Observation:
     """One observation relationship the harness holds on a device resource."""
 
-    def __init__(self, endpoint: "Endpoint", request: Message, remote: Hashable) -> None:
+    def __init__(self, endpoint: "ObservingEndpoint", request: Message, remote: Hashable) -> None:
         self.endpoint = endpoint
         self.request = request
         self.remote = remote
@@ -130,7 +142,7 @@ class Observation:
         self.cancelled = True
 
 
-async def observe(ep: "Endpoint", msg: Message, remote: Hashable, *, timeout: float | None = None) -> Observation:
+async def observe(ep: "ObservingEndpoint", msg: Message, remote: Hashable, *, timeout: float | None = None) -> Observation:
     """Send ``msg`` (a GET or FETCH) with Observe=0 and return the observation.
 
     The observation is registered before the request goes out so that a

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from . import wire
 
 if TYPE_CHECKING:
-    from .endpoint import Endpoint, WireEvent
+    from .exchange_types import RawEndpoint, WireEvent
     from .transport import Remote
 
 
@@ -94,7 +94,7 @@ class RawExchange:
         return f"{len(self.sent)} transmission(s) in {self.end - self.start:.2f}s, {ans}{hb}"
 
 
-async def exchange(ep: "Endpoint", data: bytes, remote: "Remote", timeout: float, *, retransmit: bool = True,
+async def exchange(ep: "RawEndpoint", data: bytes, remote: "Remote", timeout: float, *, retransmit: bool = True,
                    first_wait: float | None = None, heartbeat: float | None = None,
                    label: str = "raw", max_retransmit: int | None = None) -> RawExchange:
     """Send ``data`` to ``remote`` on ``ep`` and collect what comes back (see the module docstring).

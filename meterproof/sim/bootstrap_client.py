@@ -54,7 +54,7 @@ from .registration_client import announced_version
 from .store import StoreError
 
 if TYPE_CHECKING:
-    from .meter import SimulatedMeter
+    from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class BootstrapFailed(ProtocolError):
 
 
 class BootstrapClient:
-    def __init__(self, meter: "SimulatedMeter") -> None:
+    def __init__(self, meter: "MeterHost") -> None:
         self.meter = meter
         self.remote: Hashable | None = None
         self.active = False

@@ -46,7 +46,7 @@ from .registration_client import announced_version, root_path, root_segments
 from .store import StoreError
 
 if TYPE_CHECKING:
-    from .meter import SimulatedMeter
+    from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
 
 
 class DeviceManagement:
-    def __init__(self, meter: "SimulatedMeter") -> None:
+    def __init__(self, meter: "MeterHost") -> None:
         self.meter = meter
 
     @property

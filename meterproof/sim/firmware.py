@@ -31,7 +31,7 @@ from ..lwm2m.path import Path
 from .firmware_image import FirmwareImage, ImageError, is_older, parse_image
 
 if TYPE_CHECKING:
-    from .meter import SimulatedMeter
+    from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ STATE, RESULT, PKG_NAME, PKG_VERSION = (Path((5, 0, r)) for r in (3, 5, 6, 7))
 
 
 class FirmwareUpdater:
-    def __init__(self, meter: "SimulatedMeter") -> None:
+    def __init__(self, meter: "MeterHost") -> None:
         self.meter = meter
         self.image: FirmwareImage | None = None
         self._job: asyncio.Task[None] | None = None

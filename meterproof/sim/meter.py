@@ -16,6 +16,9 @@ Everything runs on the caller's event loop; a meter has no thread and builds
 its instances lazily, so a thousand of them fit in one process.  Incoming
 datagrams pass a *gate* first: a queue-mode meter that sleeps does not
 receive, and the robustness defects "crash" there by going silent.
+
+The parts never import this module: each takes the meter as :class:`.host.MeterHost` (a Protocol of what
+the parts use), so the package's imports run one way, from the meter to its parts.
 """
 
 from __future__ import annotations

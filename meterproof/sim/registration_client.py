@@ -39,7 +39,7 @@ from .profiles import CORE_VERSIONS
 from .representation import served
 
 if TYPE_CHECKING:
-    from .meter import SimulatedMeter
+    from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +53,17 @@ class RegistrationFailed(ProtocolError):
     """The server did not accept our Register."""
 
 
-def root_path(meter: "SimulatedMeter") -> str:
+def root_path(meter: "MeterHost") -> str:
     """Where the meter serves its objects: "/" or, with ``alternate-path``, :data:`ALTERNATE_PATH`."""
     return ALTERNATE_PATH if meter.varies("alternate-path") else "/"
 
 
-def root_segments(meter: "SimulatedMeter") -> tuple[str, ...]:
+def root_segments(meter: "MeterHost") -> tuple[str, ...]:
     """The Uri-Path segments every Device Management request must start with."""
     return tuple(s for s in root_path(meter).split("/") if s)
 
 
-def announced_version(meter: "SimulatedMeter", oid: int) -> str | None:
+def announced_version(meter: "MeterHost", oid: int) -> str | None:
     """The ``ver`` to put on object ``oid``'s link, None to leave it out: every version other than 1.0,
     and any core object version other than the enabler's (TS Core 1.1 §7.2.3; 1.2 §7.2.3 makes that a MUST)."""
     ver = meter.profile.objects[oid].version
@@ -71,7 +71,7 @@ def announced_version(meter: "SimulatedMeter", oid: int) -> str | None:
     return ver if ver != "1.0" or (enabler is not None and ver != enabler) else None
 
 
-def object_list(meter: "SimulatedMeter") -> bytes:
+def object_list(meter: "MeterHost") -> bytes:
     """The CoRE link-format object list of the Register / Update payload."""
     links: list[Link] = []
     root = root_path(meter)
@@ -92,7 +92,7 @@ def object_list(meter: "SimulatedMeter") -> bytes:
 
 
 class RegistrationClient:
-    def __init__(self, meter: "SimulatedMeter") -> None:
+    def __init__(self, meter: "MeterHost") -> None:
         self.meter = meter
         self.location: str | None = None
         self.registered = asyncio.Event()

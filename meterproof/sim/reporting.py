@@ -35,7 +35,7 @@ from .attributes import NUMERIC_TYPES
 from .store import StoreError
 
 if TYPE_CHECKING:
-    from .meter import SimulatedMeter
+    from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Observation:
 class Reporter:
     """All observations of one meter."""
 
-    def __init__(self, meter: "SimulatedMeter") -> None:
+    def __init__(self, meter: "MeterHost") -> None:
         self.meter = meter
         self.observations: list[Observation] = []
         self._seq = 0

@@ -44,7 +44,7 @@ from ..lwm2m.path import Path
 
 if TYPE_CHECKING:
     from ..dtls import DtlsSettings
-    from .meter import SimulatedMeter
+    from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, 
     return {r: v for r, v in res.items() if known is None or r in known}
 
 
-def install_factory(meter: "SimulatedMeter") -> None:
+def install_factory(meter: "MeterHost") -> None:
     """Put the factory accounts into /0 (and /1: none when the meter must bootstrap first).
 
     Instance ids and the SSID come from the meter's layout: C.1/C.13 (/0/0 SSID 1, Bootstrap-Server
@@ -200,7 +200,7 @@ def install_factory(meter: "SimulatedMeter") -> None:
         store.replace_object(1, {})
 
 
-def accounts(meter: "SimulatedMeter") -> list[tuple[int, dict[int, Any], int]]:
+def accounts(meter: "MeterHost") -> list[tuple[int, dict[int, Any], int]]:
     """Complete server accounts: (security iid, its resources, server iid), by SSID order."""
     store = meter.store
     out = []
@@ -215,14 +215,14 @@ def accounts(meter: "SimulatedMeter") -> list[tuple[int, dict[int, Any], int]]:
     return sorted(out, key=lambda a: (a[1].get(SEC_SSID) or 0, a[0]))
 
 
-def server_instance(meter: "SimulatedMeter") -> int | None:
+def server_instance(meter: "MeterHost") -> int | None:
     """The /1 instance of the account in use: the one :func:`prepare_register` registers with (the first
     complete account by SSID), wherever the factory or a Bootstrap-Server put it; None without one."""
     found = accounts(meter)
     return found[0][2] if found else None
 
 
-def bootstrap_account(meter: "SimulatedMeter") -> tuple[int, dict[int, Any]] | None:
+def bootstrap_account(meter: "MeterHost") -> tuple[int, dict[int, Any]] | None:
     store = meter.store
     for iid in store.instance_ids(0):
         res = store.instance(0, iid)
@@ -243,7 +243,7 @@ def address(uri: str) -> tuple[str, int, str]:
     return parts.hostname, port or (5684 if parts.scheme == "coaps" else 5683), parts.scheme
 
 
-def usable_problems(meter: "SimulatedMeter", res: dict[int, Any]) -> list[str]:
+def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
     """Why this meter cannot use an account (a scheme/mode its transport cannot speak, a missing key)."""
     try:
         _, _, scheme = address(res.get(SEC_URI, ""))
@@ -272,7 +272,7 @@ def usable_problems(meter: "SimulatedMeter", res: dict[int, Any]) -> list[str]:
     return []
 
 
-def settings_for(meter: "SimulatedMeter", res: dict[int, Any]) -> "DtlsSettings":
+def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     """The DTLS client settings for the account in /0 instance ``res`` (defects applied here)."""
     from ..dtls import Certificates, DtlsSettings, Psk
     base = DtlsSettings(**meter.security.dtls)
@@ -308,7 +308,7 @@ def settings_for(meter: "SimulatedMeter", res: dict[int, Any]) -> "DtlsSettings"
     raise ConfigError(f"security mode {mode} has no DTLS settings")
 
 
-def initial_settings(meter: "SimulatedMeter") -> "DtlsSettings":
+def initial_settings(meter: "MeterHost") -> "DtlsSettings":
     """Settings for opening the DTLS transport: the first secure account in /0 (each handshake reconfigures)."""
     store = meter.store
     for iid in store.instance_ids(0):
@@ -318,7 +318,7 @@ def initial_settings(meter: "SimulatedMeter") -> "DtlsSettings":
     raise ConfigError("a secure meter without a PSK or certificate account")
 
 
-async def prepare_register(meter: "SimulatedMeter", query: tuple[str, ...]) -> None:
+async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
     """Before a Register: take the first usable server account of /0 and (DTLS) handshake with its server."""
     found = accounts(meter)
     if not found:
@@ -336,7 +336,7 @@ async def prepare_register(meter: "SimulatedMeter", query: tuple[str, ...]) -> N
     await connect(meter, meter.server_remote, register_query=query)
 
 
-def use(meter: "SimulatedMeter", res: dict[int, Any]) -> tuple[str, int]:
+def use(meter: "MeterHost", res: dict[int, Any]) -> tuple[str, int]:
     """Point the meter's transport at the account in ``res``; returns the server address (unresolved)."""
     host, port, scheme = address(res.get(SEC_URI, ""))
     if scheme == "coaps":
@@ -354,7 +354,7 @@ async def resolve(host: str, port: int) -> tuple[str, int]:
     return info[0][4][0], info[0][4][1]
 
 
-async def connect(meter: "SimulatedMeter", addr: Any, *, register_query: tuple[str, ...] = ()) -> None:
+async def connect(meter: "MeterHost", addr: Any, *, register_query: tuple[str, ...] = ()) -> None:
     """Handshake with ``addr`` now (DTLS meters only); raises :class:`HandshakeFailed` with the diagnosis.
 
     With ``nosec-fallback`` a failed handshake is followed by the Register in clear, on the same port."""

@@ -22,14 +22,14 @@ from ..lwm2m.path import Path
 from .firmware_image import MAGIC, ImageError, parse_image
 
 if TYPE_CHECKING:
-    from .meter import SimulatedMeter
+    from .host import MeterHost
 
 INITIAL, DOWNLOAD_STARTED, DOWNLOADED, DELIVERED, INSTALLED = range(5)
 R_INITIAL, R_INSTALLED, R_VERIFIED, R_INTEGRITY = 0, 2, 3, 53
 
 
 class SoftwareManager:
-    def __init__(self, meter: "SimulatedMeter") -> None:
+    def __init__(self, meter: "MeterHost") -> None:
         self.meter = meter
 
     def _p(self, iid: int, rid: int) -> Path:
