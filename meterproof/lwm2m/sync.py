@@ -10,9 +10,11 @@ method (same name, same arguments) and adds event waits, so a suite case reads
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import inspect
 import threading
+import time
 from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from ..coap.observe import Notification
@@ -22,9 +24,28 @@ from .server import Lwm2mServer, ObservationHandle, OpResult
 
 T = TypeVar("T")
 
+#: an event kind as a person waiting for it would say it (progress lines)
+EVENT_NAMES = {"registered": "Register", "updated": "Update", "deregistered": "De-register",
+               "expired": "the registration's expiry", "rejected": "a refused Register", "send": "Send",
+               "bootstrap-request": "Bootstrap-Request", "bootstrap-done": "the end of bootstrap",
+               "bootstrap-finished": "Bootstrap-Finish", "bootstrap-pack": "Bootstrap-Pack-Request"}
+
+
+#: a wait longer than this is announced to :attr:`LoopThread.progress` (then again every :data:`PROGRESS_EVERY_S`)
+PROGRESS_AFTER_S = 3.0
+PROGRESS_EVERY_S = 5.0
+#: what a long wait is announced to: (what is awaited, seconds waited, seconds left or None)
+Progress = Callable[[str, float, "float | None"], None]
+
 
 class LoopThread:
-    """An asyncio event loop running in its own daemon thread."""
+    """An asyncio event loop running in its own daemon thread.
+
+    ``progress`` (set by whoever shows a console) hears about every wait given a ``what`` that lasts longer than
+    :data:`PROGRESS_AFTER_S`: what is awaited and how long is left, so a person watching a slow device knows the
+    run is waiting on purpose."""
+
+    progress: Progress | None = None
 
     def __init__(self, name: str = "meterproof-loop") -> None:
         self.loop = asyncio.new_event_loop()
@@ -38,18 +59,41 @@ class LoopThread:
         self.loop.call_soon(self._ready.set)
         self.loop.run_forever()
 
-    def run(self, coro: Coroutine[Any, Any, T] | Awaitable[T], timeout: float | None = None) -> T:
-        """Run ``coro`` on the loop and wait for its result (re-raising its exception)."""
+    def run(self, coro: Coroutine[Any, Any, T] | Awaitable[T], timeout: float | None = None, *,
+            what: str | None = None, limit: float | None = None) -> T:
+        """Run ``coro`` on the loop and wait for its result (re-raising its exception). ``what`` names what a
+        long wait is for, and ``limit`` how long the coroutine itself may wait, for :attr:`progress`."""
         if threading.current_thread() is self.thread:
             raise RuntimeError("LoopThread.run called from the loop thread itself")
         fut = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
         try:
+            if what is not None and self.progress is not None:
+                return self._announced(fut, timeout, what, limit if limit is not None else timeout)
             return fut.result(timeout)
         except TimeoutError:
             if fut.done():
                 raise   # the coroutine's own TimeoutError (e.g. RequestTimeout), not our wait running out
             fut.cancel()
             raise TimeoutError_(f"operation did not finish within {timeout}s") from None
+
+    def _announced(self, fut: "concurrent.futures.Future[T]", timeout: float | None, what: str,
+                   limit: float | None) -> T:
+        """``fut.result(timeout)``, telling :attr:`progress` about the wait once it is long."""
+        t0 = time.monotonic()
+        step = PROGRESS_AFTER_S
+        while True:
+            waited = time.monotonic() - t0
+            slice_ = step if timeout is None else min(step, max(timeout - waited, 0.0))
+            try:
+                return fut.result(slice_)
+            except concurrent.futures.TimeoutError:
+                waited = time.monotonic() - t0
+                if fut.done() or (timeout is not None and waited >= timeout):
+                    raise
+            progress = self.progress
+            if progress is not None:
+                progress(what, waited, None if limit is None else max(limit - waited, 0.0))
+            step = PROGRESS_EVERY_S
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a plain function on the loop thread (to touch loop-owned state safely)."""
@@ -115,7 +159,8 @@ class SyncObservation:
         return self.handle.observation.stale
 
     def next(self, timeout: float) -> Notification:
-        return self._lt.run(self.handle.observation.next(timeout))
+        return self._lt.run(self.handle.observation.next(timeout),
+                            what=f"a notification of {self.handle.observation.path}", limit=timeout)
 
     def decode(self, n: Notification) -> tuple[Any, str | None]:
         return self.handle.decode(n)
@@ -167,7 +212,9 @@ class SyncServer:
 
     def wait_event(self, kind: str | tuple[str, ...], endpoint: str | None = None, *, since: int = 0,
                    timeout: float, where: Callable[[Event], bool] | None = None) -> Event:
-        return self.lt.run(self.aio.events.wait(kind, endpoint, since=since, timeout=timeout, where=where))
+        kinds = " or ".join(EVENT_NAMES.get(k, k) for k in ((kind,) if isinstance(kind, str) else kind))
+        return self.lt.run(self.aio.events.wait(kind, endpoint, since=since, timeout=timeout, where=where),
+                           what=f"the device's {kinds}", limit=timeout)
 
     def events(self, kind: str | tuple[str, ...], endpoint: str | None = None, since: int = 0) -> list[Event]:
         return self.aio.events.all(kind, endpoint, since)
