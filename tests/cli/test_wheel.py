@@ -69,7 +69,9 @@ def test_installed_wheel_runs_the_suites(installed: tuple[Path, Path], tmp_path:
     res = run([py, "-c", "import meterproof.fixtures.plugin, meterproof.tools.cli, meterproof.profile as p; "
                          "print(p.BUILTIN_DIR)"], tmp_path)
     assert res.returncode == 0 and "site-packages" in res.stdout, res.stderr
-    res = run([str(bindir / "meterproof"), "run", "-p", "no:cacheprovider", "-n", "2",
+    # one seed, as a checkout's end-to-end tests use: the simulator's meter values come from it, and MP-FMT-FLOAT
+    # is rightly not applicable when a seed leaves /3421/0/1 integral
+    res = run([str(bindir / "meterproof"), "run", "-p", "no:cacheprovider", "-n", "2", "--meterproof-seed", "1",
                "--case", "int-101", "--case", "int-203", "--case", "MP-FMT-TEXT-BOOL", "--case", "MP-FMT-FLOAT",
                "--meterproof-results", "results.json", "--alluredir", "allure"], tmp_path)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
