@@ -31,18 +31,12 @@ from meterproof.coap.params import LOOPBACK
 from meterproof.coap.transport import UdpTransport
 from meterproof.lwm2m.server import Lwm2mServer
 
+from .rounds import UdpEcho
+
 if TYPE_CHECKING:
     from meterproof.lwm2m.sync import LoopThread
 
     from .rounds import Row
-
-
-class _Echo(asyncio.DatagramProtocol):
-    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
-        self.transport = transport
-
-    def datagram_received(self, data: bytes, addr) -> None:  # type: ignore[no-untyped-def]
-        self.transport.sendto(data, addr)
 
 
 class _Client(asyncio.DatagramProtocol):
@@ -59,7 +53,7 @@ class _Client(asyncio.DatagramProtocol):
 
 async def bench_udp(n: int) -> float:
     loop = asyncio.get_running_loop()
-    st, _ = await loop.create_datagram_endpoint(_Echo, local_addr=("127.0.0.1", 0))
+    st, _ = await loop.create_datagram_endpoint(UdpEcho, local_addr=("127.0.0.1", 0))
     addr = st.get_extra_info("sockname")
     ct, cp = await loop.create_datagram_endpoint(_Client, local_addr=("127.0.0.1", 0))
     # a datagram the size of a CoAP GET /3/0/0 with a 4-byte token
@@ -157,7 +151,7 @@ class _EchoOnLoop:
     def __init__(self, lt: "LoopThread") -> None:
         async def _open() -> tuple[Any, Any, Any, _Client]:
             loop = asyncio.get_running_loop()
-            st, _ = await loop.create_datagram_endpoint(_Echo, local_addr=("127.0.0.1", 0))
+            st, _ = await loop.create_datagram_endpoint(UdpEcho, local_addr=("127.0.0.1", 0))
             ct, cp = await loop.create_datagram_endpoint(_Client, local_addr=("127.0.0.1", 0))
             return st, st.get_extra_info("sockname"), ct, cp
         self.lt = lt

@@ -29,6 +29,8 @@ from meterproof.coap.params import LOOPBACK
 from meterproof.lwm2m.server import Lwm2mServer
 from meterproof.sim.meter import SimulatedMeter
 
+from .rounds import UdpEcho
+
 if TYPE_CHECKING:
     from .rounds import Row
 
@@ -79,14 +81,6 @@ async def fleet_meters(n: int) -> dict[str, float]:
     return {"seconds": dt, "kib": (rss1 - rss0) / n, "registered": registered}
 
 
-class _Echo(asyncio.DatagramProtocol):
-    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
-        self.transport = transport
-
-    def datagram_received(self, data: bytes, addr) -> None:  # type: ignore[no-untyped-def]
-        self.transport.sendto(data, addr)
-
-
 class _One(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.done = asyncio.get_running_loop().create_future()
@@ -98,7 +92,7 @@ class _One(asyncio.DatagramProtocol):
 
 async def fleet_bare(n: int) -> dict[str, float]:
     loop = asyncio.get_running_loop()
-    st, _ = await loop.create_datagram_endpoint(_Echo, local_addr=("127.0.0.1", 0))
+    st, _ = await loop.create_datagram_endpoint(UdpEcho, local_addr=("127.0.0.1", 0))
     addr = st.get_extra_info("sockname")
     register = b"\x44\x02\x12\x34" + bytes(4) + b"\xb2rd" + b"x" * 250   # a Register's size
     rss0 = rss_kib()

@@ -16,6 +16,8 @@ slower than its anchor".
 
 from __future__ import annotations
 
+import asyncio
+
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -121,3 +123,13 @@ def table(rows: list[Row]) -> str:
                                       for i, w in enumerate(widths)) + "|")
     notes = [f"- {r.name}: {r.note}" for r in rows if r.note]
     return "\n".join(out + ([""] + notes if notes else []))
+
+
+class UdpEcho(asyncio.DatagramProtocol):
+    """A bare UDP echo: the anchor the endpoint and fleet benchmarks measure against."""
+
+    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:  # type: ignore[no-untyped-def]
+        self.transport.sendto(data, addr)
