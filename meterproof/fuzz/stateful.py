@@ -110,14 +110,16 @@ def lwm2m_machine(campaign: "Campaign", *, timeout: float | None = None, stray: 
         def cancel(self, obs: Any, mode: str) -> None:
             if not obs.established:
                 return
-            try:
-                server.cancel_observation(obs, mode=mode, timeout=timeout)
-            except TimeoutError_:
+            if mode == "reset":
                 # RFC 7641 §3.6: a reset answers the *next* notification, which the device sends when it has
-                # one (a change, or pmax if set), not within a time the walk may require; the reset stays
-                # armed and answers whatever comes later, so a quiet observation is no finding
-                if mode != "reset":
-                    raise
+                # one (a change, or pmax if set), not within a time the walk may require: the reset is armed
+                # and answers whatever comes later (the walk goes on at once; a quiet observation is no finding)
+                try:
+                    server.cancel_observation(obs, mode=mode, timeout=0.0)
+                except TimeoutError_:
+                    pass
+                return
+            server.cancel_observation(obs, mode=mode, timeout=timeout)
 
         @rule()
         def update_trigger(self) -> None:
