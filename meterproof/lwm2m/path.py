@@ -8,7 +8,7 @@ is reserved but still parses, so tests can send it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from ..errors import FormatError
@@ -21,8 +21,14 @@ class Path:
     """An LwM2M path such as ``/3/0/7/1``; ``Path()`` is the root ``/``."""
 
     ids: tuple[int, ...] = ()
+    #: hash(ids), kept: value trees are dicts keyed by paths and every lookup would hash the tuple again
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(self.ids))
         if len(self.ids) > 4:
             raise FormatError(f"an LwM2M path has at most 4 levels, got {len(self.ids)}")
         for i in self.ids:
@@ -33,6 +39,14 @@ class Path:
     @classmethod
     def of(cls, *ids: int) -> "Path":
         return cls(tuple(ids))
+
+    @classmethod
+    def trusted(cls, ids: tuple[int, ...]) -> "Path":
+        """A Path from ids the caller has already range-checked (no re-validation; decoders' hot paths)."""
+        p = object.__new__(cls)
+        object.__setattr__(p, "ids", ids)
+        object.__setattr__(p, "_hash", hash(ids))
+        return p
 
     @classmethod
     def parse(cls, text: "str | Path") -> "Path":

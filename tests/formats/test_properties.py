@@ -193,3 +193,52 @@ def test_every_data_type_is_exercised() -> None:
     # the all-types object has a single and a multiple resource of every valued type
     types = {r.type for o in OBJECTS if o.id == 9999 for r in o.resources.values()}
     assert types == set(DataType)
+
+
+#: record names a plain pack uses: resources and resource instances of every type in the test model,
+#: and names that are not plain (no slash, object level, outside /3 for base /3/0)
+PLAIN_NAMES = st.sampled_from(["/3/0/0", "/3/0/9", "/3/0/13", "/3/0/6/0", "/3/0/6", "/3/0/7/1", "/9999/0/1",
+                               "/9999/0/2", "/9999/0/3", "/9999/0/12/0", "/9999/0/4", "/3/0", "3/0/1",
+                               "/3/0/00", "/65/0/0/1", "/77/0/1"])
+PLAIN_VALUES = st.one_of(st.booleans(), st.integers(-(1 << 65), 1 << 65), st.floats(), st.text(max_size=4),
+                         st.binary(max_size=3), st.none())
+
+
+@st.composite
+def plain_packs(draw: Any, labels: Any) -> list[dict[Any, Any]]:
+    """Packs shaped like a Read answer (bn on the first record, n and one value field on each), with the
+    deviations the plain path must hand to the general one: odd names, value fields of the wrong type,
+    repeated names, two value fields, extra fields."""
+    recs = []
+    for i in range(draw(st.integers(0, 5))):
+        name = draw(PLAIN_NAMES)
+        rec: dict[Any, Any] = {}
+        if i == 0 and draw(st.booleans()):
+            cut = draw(st.integers(0, len(name)))
+            rec[labels.bn], name = name[:cut], name[cut:]
+        if name or draw(st.booleans()):
+            rec[labels.n] = name
+        for field in draw(st.lists(st.sampled_from(["v", "vs", "vb", "vd", "t", "bt", "u"]), min_size=1,
+                                   max_size=2, unique=True)):
+            rec[getattr(labels, field)] = draw(PLAIN_VALUES)
+        recs.append(rec)
+    return recs
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data(), st.sampled_from([Path((3, 0)), Path(), Path((9999, 0)), Path((3,))]))
+def test_plain_read_path_agrees_with_the_general_path(data: Any, base: Path) -> None:
+    """tree_from_pack's shortcut for plain Read answers gives the general path's tree, or its error."""
+    from meterproof.lwm2m.formats import senml
+    for labels in (senml.JSON_LABELS, senml.CBOR_LABELS):
+        pack = data.draw(plain_packs(labels))
+
+        def outcome(fn: Callable[[], Any]) -> Any:
+            try:
+                return ("tree", typed(fn()))
+            except FormatError as e:
+                return ("error", str(e))
+        vd = (lambda x: x) if labels.cbor else (lambda x: x.encode() if isinstance(x, str) else b"")
+        fast = outcome(lambda: senml.tree_from_pack(pack, labels, vd, base, MODEL, now=1.7e9))
+        slow = outcome(lambda: senml.general_tree(pack, labels, vd, base, MODEL, now=1.7e9))
+        assert fast == slow, pack

@@ -39,9 +39,7 @@ _B64_URL = re.compile(r"[A-Za-z0-9_-]*\Z")
 
 def make_path(ids: tuple[int, ...]) -> Path:
     """A Path from ids the caller has already range-checked (skips re-validation; hot paths)."""
-    p = object.__new__(Path)
-    object.__setattr__(p, "ids", ids)
-    return p
+    return Path.trusted(ids)
 
 
 class MemoResolver:

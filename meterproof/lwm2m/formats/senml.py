@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import time as _time
+import weakref
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Sequence, Union
@@ -51,6 +52,7 @@ from ._common import (
     INT64_MAX,
     INT64_MIN,
     INTEGRAL,
+    UINT64_MAX,
     check_shape,
     check_value_path,
     datetime_seconds,
@@ -349,11 +351,147 @@ def records_from_pack(pack: Any, labels: Labels, vd_decode: Callable[[Any], byte
     return series_from_pack(pack, labels, vd_decode, Path(), model)
 
 
+#: Per model, per base path, per base name and name: what :func:`_plain_tree` needs to know about a name it has
+#: already met -- its path, the Python type its resource's values need no conversion from (None: unknown
+#: resource, any value; :class:`_Converted`: none, every value goes through the general path), and the
+#: range a plain int may take as it is (integral types).  Weak on the model: a registration's model goes
+#: with it.
+_NamePlan = tuple[Path, "type | None", "tuple[int, int] | None"]
+
+#: Names remembered per base name: a device's objects have a few hundred resources at most, a fuzzer sends any.
+_PLANS_PER_NAME = 4096
+
+
+class _Converted:
+    """Matches no decoded value's type: a resource whose values always take :func:`to_type`'s path."""
+
+
+#: Integral data types whose plain int values need only a range check (:func:`._common.to_type`).
+_INT_RANGE = {DataType.INTEGER: (INT64_MIN, INT64_MAX), DataType.TIME: (INT64_MIN, INT64_MAX),
+              DataType.UNSIGNED_INTEGER: (0, UINT64_MAX)}
+_PLANS: "weakref.WeakKeyDictionary[Any, dict[Path, dict[str, dict[str, _NamePlan]]]]" = weakref.WeakKeyDictionary()
+
+
+def _plan(name: str, base: Path, model: "TypeResolver") -> _NamePlan | None:
+    """The plan of a name that is a well-formed resource (instance) path under ``base`` whose shape matches
+    its definition; None for anything else (the general path then gives the finding)."""
+    if not name.startswith("/"):
+        return None
+    try:
+        path = parse_name(name)
+    except FormatError:
+        return None
+    ids = path.ids
+    if len(ids) < 3 or ids[:len(base.ids)] != base.ids:
+        return None
+    rdef = model.resource_def(path)
+    if rdef is None:
+        return path, None, None
+    if (len(ids) == 4) is not rdef.multiple:
+        return None
+    return path, _EXACT.get(rdef.type, _Converted), _INT_RANGE.get(rdef.type)
+
+
+def _plain_tree(pack: Any, labels: Labels, base: Path, model: "TypeResolver") -> ValueTree | None:
+    """The value tree of the pack almost every Read answer is, or None when this pack is anything else.
+
+    "Plain" means: records with ``bn`` and ``n`` only as names (RFC 8428 §4.5.1) and exactly one ``v``, ``vs``
+    or ``vb`` each, no time, no base value/sum/version, no repeated name, every value already of the
+    Python type its resource's definition decodes to.  Everything else -- other fields, bad types,
+    anything to convert or report -- returns None and :func:`tree_from_pack`'s general path decides, so
+    this adds no verdict of its own: it only skips work the general path would do to the same result
+    (tests/formats/test_properties.py holds both to one answer)."""
+    if type(pack) is not list:
+        return None
+    try:
+        per_base = _PLANS[model]
+    except KeyError:
+        per_base = {}
+        _PLANS[model] = per_base
+    except TypeError:      # a model that cannot be weakly referenced: no memo, the general path
+        return None
+    per_bn = per_base.get(base)
+    if per_bn is None:
+        per_bn = per_base[base] = {}
+    L_bn, L_n, L_v, L_vs, L_vb = labels.bn, labels.n, labels.v, labels.vs, labels.vb
+    isfinite = math.isfinite
+    bn = ""
+    plans = per_bn.get(bn)
+    if plans is None:
+        plans = per_bn[bn] = {}
+    tree: ValueTree = {}
+    count = 0
+    for rec in pack:
+        if type(rec) is not dict:
+            return None
+        k = len(rec)
+        x = rec.get(L_bn)
+        if x is not None:
+            if type(x) is not str:
+                return None
+            bn = x
+            plans = per_bn.get(bn)
+            if plans is None:
+                plans = per_bn[bn] = {}
+            k -= 1
+        n = rec.get(L_n)
+        if n is None:
+            n = ""
+        elif type(n) is str:
+            k -= 1
+        else:
+            return None
+        if k != 1:
+            return None
+        v = rec.get(L_v)
+        if v is None:
+            v = rec.get(L_vs)
+            if v is None:
+                v = rec.get(L_vb)
+                if type(v) is not bool:
+                    return None
+            elif type(v) is not str:
+                return None
+        else:
+            tv = type(v)
+            if tv is float:
+                if not isfinite(v):
+                    return None
+            elif tv is not int:
+                return None
+        plan = plans.get(n)
+        if plan is None:
+            plan = _plan(bn + n, base, model)
+            if plan is None:
+                return None
+            if len(plans) < _PLANS_PER_NAME:
+                plans[n] = plan
+        path, exact, ints = plan
+        if exact is not None and type(v) is not exact and not (
+                ints is not None and type(v) is int and ints[0] <= v <= ints[1]):
+            return None
+        tree[path] = v
+        count += 1
+        if len(tree) != count:
+            return None     # a time series: the general path keeps the latest
+    return tree
+
+
 def tree_from_pack(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes],
                    base: Path, model: "TypeResolver | None" = None, now: float | None = None) -> ValueTree:
     """A value tree (Read, Write, Write-Composite ...), all paths under ``base``; a path that comes
     back several times (a time series) holds its most recent value (:func:`..values.latest`,
     relative times taken against ``now``, by default the clock at decoding)."""
+    if model is not None:
+        plain = _plain_tree(pack, labels, base, model)
+        if plain is not None:
+            return plain
+    return general_tree(pack, labels, vd_decode, base, model, now)
+
+
+def general_tree(pack: Any, labels: Labels, vd_decode: Callable[[Any], bytes],
+                 base: Path, model: "TypeResolver | None" = None, now: float | None = None) -> ValueTree:
+    """:func:`tree_from_pack` for every pack, record by record (the reference :func:`_plain_tree` agrees with)."""
     tree: ValueTree = {}
     base_ids = base.ids
     nb = len(base_ids)
