@@ -80,6 +80,8 @@ class DtlsSettings:
     handshake_timeout_max: float = 60.0
     handshake_deadline: float | None = None     # give up a handshake after this long (None: from the timer bounds)
     resumption: bool = True                     # server: keep a session cache; client: offer the last session
+    #: the client context these settings build, once (settings are frozen; sessions live in the wrapped buffers)
+    _client_ctx: "tls.ClientContext | None" = field(default=None, init=False, repr=False, compare=False)
 
     def with_(self, **changes: Any) -> "DtlsSettings":
         return replace(self, **changes)
@@ -142,6 +144,13 @@ class DtlsSettings:
         return tls.ServerContext(tls.DTLSConfiguration(**self._base(**extra)))
 
     def client_context(self) -> tls.ClientContext:
+        """The client context of these settings, built on first use and shared by every transport that uses
+        them (a fleet of simulated meters with one configuration builds it once)."""
+        if self._client_ctx is None:
+            object.__setattr__(self, "_client_ctx", self._new_client_context())
+        return self._client_ctx  # type: ignore[return-value]
+
+    def _new_client_context(self) -> tls.ClientContext:
         extra: dict[str, Any] = {}
         if self.psk is not None:
             extra["pre_shared_key"] = (self.psk.identity, bytes(self.psk.key))

@@ -10,6 +10,8 @@ bundled Mbed TLS 2.28 lacks it).
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -132,7 +134,9 @@ def name(code: int) -> str:
     return f"0x{code:04X}"
 
 
+@functools.cache
 def _available() -> frozenset[str]:
+    """The suites the bundled Mbed TLS was built with (fixed for the process)."""
     return frozenset(_tls.ciphers_available())
 
 
