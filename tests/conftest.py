@@ -1,24 +1,92 @@
-"""Prints what the end-to-end tests measured (suite wall times, the defect-by-case matrix) in the
-terminal summary, also under pytest-xdist, whose workers' stdout is not shown.
+"""Run-wide set-up of the project's own tests, for the xdist controller and its workers.
+
+* Prints what the end-to-end tests measured (suite wall times, the defect-by-case matrix) in the terminal
+  summary, also under pytest-xdist, whose workers' stdout is not shown.
+* Nothing is written into the checkout: hypothesis keeps no example database, the end-to-end summary lives
+  in a temporary folder, and at the end the controller fails the run if files appeared in the checkout
+  that git does not track (bytecode caches and the set-up's own ``.venv`` and egg-info excepted).
 
 It lives at the top of tests/ because the xdist controller, which writes the summary, loads only the
 conftest files of the paths it is given, never those of sub-folders."""
 
 from __future__ import annotations
 
-import pytest
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
-from support.e2e_report import SUMMARY
+import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from support.e2e_report import ENV, summary_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+settings.register_profile("meterproof-tests", database=None)
+settings.load_profile("meterproof-tests")
+set_hypothesis_home_dir(summary_file().parent / "hypothesis")   # its constants cache, not ./.hypothesis
+
+#: What a test run may leave in the checkout: the README's set-up and Python's own bytecode caches.
+_ALLOWED = (".venv/", "meterproof.egg-info/", "__pycache__/", ".pytest_cache/")
+
+
+def _untracked() -> set[str] | None:
+    """Files in the checkout git does not track (ignored ones included), or None outside a git checkout."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "-z",
+                              "--", ".", ":(exclude).venv"], cwd=REPO, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    names = {e[3:] for e in out.stdout.decode("utf-8", "replace").split("\0") if e[:2] in ("??", "!!")}
+    return {n for n in names if not any(a in f"/{n}" for a in (f"/{a}" for a in _ALLOWED))}
+
+
+_BEFORE: set[str] | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        os.environ.pop(ENV, None)
+        summary_file()              # the controller names the file; the workers it starts inherit the name
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    global _BEFORE
     if not hasattr(session.config, "workerinput"):
-        SUMMARY.unlink(missing_ok=True)
+        _BEFORE = _untracked()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput") or _BEFORE is None:
+        return
+    after = _untracked()
+    new = sorted((after or set()) - _BEFORE)
+    if new:
+        session.config.stash[_WROTE] = new
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_WROTE = pytest.StashKey[list]()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
-    if hasattr(config, "workerinput") or not SUMMARY.exists():
+    if hasattr(config, "workerinput"):
         return
-    terminalreporter.section("meterproof end-to-end measurements")
-    for line in SUMMARY.read_text(encoding="utf-8").splitlines():
-        terminalreporter.write_line(line)
+    summary = summary_file()
+    if summary.exists():
+        terminalreporter.section("meterproof end-to-end measurements")
+        for line in summary.read_text(encoding="utf-8").splitlines():
+            terminalreporter.write_line(line)
+    wrote = config.stash.get(_WROTE, [])
+    if wrote:
+        terminalreporter.section("files the tests wrote into the checkout", red=True)
+        for name in wrote[:50]:
+            terminalreporter.write_line(f"  {name}")
+        terminalreporter.write_line("the project's tests must write only into temporary folders: "
+                                    "give the writer a tmp_path (FAIL)")

@@ -25,12 +25,12 @@ def run_suites(tmp: Path, name: str, *args: str, timeout: float = 900,
     tail of the run's output. ``env`` adds variables to the run's environment (e.g. NODE_PATH for a client
     program the profile starts). The venv's bin folder comes first on PATH, so ``meterproof`` resolves."""
     results = tmp / f"{name}.json"
-    cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+    cmd = [sys.executable, "-m", "pytest", str(REPO / "suites"), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
            f"--meterproof-results={results}", *args]
     full_env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
                     PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     full_env.update(env or {})
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
+    proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=timeout, env=full_env)
     out = proc.stdout[-6000:] + proc.stderr[-2000:]
     if not results.exists():
         raise AssertionError(f"suite run {name} wrote no results (exit {proc.returncode}):\n{out}")
