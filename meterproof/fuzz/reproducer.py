@@ -26,7 +26,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 DEFAULT_DIR = Path("reports/findings")
 
@@ -256,6 +256,20 @@ def load_finding(path: Path | str) -> Finding:
     return Finding(**{k: v for k, v in data.items() if k in known})
 
 
+#: The parts of a finding's ``device`` record that say which device it is (the profile, the driver, and for the
+#: simulator the build it ran: meter kind, LwM2M version, seeded defects, variants); counters, endpoints and
+#: commands (which carry ports) change from run to run and do not.
+DEVICE_IDENTITY = ("profile", "driver", "meter", "lwm2m", "defects", "variants", "family")
+
+
+def same_device(found_on: Mapping[str, str], device: Mapping[str, str]) -> bool:
+    """Whether a finding recorded on ``found_on`` (its ``device``) was found on ``device``: every identity field
+    both records carry agrees, and they share the profile.  A finding that names no profile matches none."""
+    if not found_on.get("profile") or found_on.get("profile") != device.get("profile"):
+        return False
+    return all(found_on[k] == device[k] for k in DEVICE_IDENTITY if k in found_on and k in device)
+
+
 def load_findings(*roots: Path | str) -> Iterator[Finding]:
     """Every ``finding.json`` (or single-file ``*.json`` reproducer) under ``roots``, sorted by path."""
     for root in roots:
@@ -269,5 +283,5 @@ def load_findings(*roots: Path | str) -> Iterator[Finding]:
                 continue
 
 
-__all__ = ["DEFAULT_DIR", "Finding", "RingBuffer", "ddmin", "load_finding", "load_findings", "save_finding",
+__all__ = ["DEFAULT_DIR", "DEVICE_IDENTITY", "Finding", "RingBuffer", "ddmin", "load_finding", "load_findings", "same_device", "save_finding",
            "shrink_bytes", "signature", "specific", "write_pcap"]

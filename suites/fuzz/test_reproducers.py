@@ -2,8 +2,10 @@
 
 * ``MP-FUZZ-REPRO`` replays the reproducers shipped in ``suites/fuzz/corpus/``
   and every finding saved under the findings folder (``--fuzz-findings``,
-  default ``reports/findings/``): each one's minimal steps, then the liveness
-  probe.  A finding that was fixed stays fixed.
+  default ``reports/findings/``) on the device it was found on (its profile and,
+  for the simulator, its build; ``--fuzz-replay-all`` replays them on any
+  device): each one's minimal steps, then the liveness probe.  A finding that
+  was fixed stays fixed.
 * ``MP-FUZZ-POC`` sends the published proof-of-concept inputs of the bug
   corpus (:mod:`meterproof.fuzz.corpus`: Wakaama, mbed-coap, Contiki, RIOT,
   libcoap, OpenThread, CoAPthon, Anjay, Zephyr ... re-typed as facts), one at a
@@ -21,7 +23,7 @@ from typing import Any
 
 from meterproof.fixtures import expect, mp
 from meterproof.fuzz.corpus import POCS
-from meterproof.fuzz.reproducer import load_findings
+from meterproof.fuzz.reproducer import load_findings, same_device
 
 CORPUS = Path(__file__).parent / "corpus"
 FUZZ = dict(epic="Robustness", feature="Fuzzing regressions")
@@ -41,13 +43,19 @@ def _replay_all(fuzz: Any, items: list[tuple[str, list[bytes]]]) -> list[str]:
 @mp("MP-FUZZ-REPRO", "Saved fuzz reproducers no longer kill the device", **FUZZ,
     clause="RFC 7252 §4.2/§4.3; every fuzz finding becomes a regression case (DESIGN.md, Principles)")
 def test_saved_reproducers(fuzz, request):
-    """Replay the minimal steps of every shipped and saved reproducer.
+    """Replay the minimal steps of every shipped reproducer and of every finding saved on this device (its
+    profile and, for the simulator, its build; ``--fuzz-replay-all``: every saved finding).
     Pass: the device answers the probe after each one and does not re-register."""
-    roots = [CORPUS, Path(request.config.getoption("--fuzz-findings") or "reports/findings")]
-    items = [(f.id or f.summary, f.step_bytes()) for f in load_findings(*roots) if f.steps]
+    items = [(f.id or f.summary, f.step_bytes()) for f in load_findings(CORPUS) if f.steps]
     expect.true(bool(items), "reproducers found", f"at least the shipped ones in {CORPUS}", "none")
+    saved = [f for f in load_findings(Path(request.config.getoption("--fuzz-findings") or "reports/findings"))
+             if f.steps]
+    mine = saved if request.config.getoption("--fuzz-replay-all") else [
+        f for f in saved if same_device(f.device, fuzz.config.device)]
+    items += [(f.id or f.summary, f.step_bytes()) for f in mine]
+    others = f" ({len(saved) - len(mine)} saved on other devices not replayed)" if len(mine) < len(saved) else ""
     bad = _replay_all(fuzz, items)
-    expect.true(not bad, f"device alive after each of {len(items)} reproducers", "alive after every one",
+    expect.true(not bad, f"device alive after each of {len(items)} reproducers{others}", "alive after every one",
                 ", ".join(bad))
 
 

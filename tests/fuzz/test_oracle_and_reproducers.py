@@ -173,3 +173,15 @@ def test_ring_buffer_and_finding_roundtrip(tmp_path):
                      harness=("127.0.0.1", 5683), device=("127.0.0.1", 40000))
     back = next(load_findings(tmp_path))
     assert back.steps == f.steps and back.seed == 5 and (d / "capture.pcap").exists()
+
+
+def test_saved_findings_replay_only_on_the_device_they_were_found_on() -> None:
+    from meterproof.fuzz.reproducer import same_device
+    sim = {"profile": "meterproof simulated meter", "driver": "simulator", "meter": "electricity", "lwm2m": "1.1",
+           "defects": "crash-on-unexpected-ack", "variants": "none", "endpoint": "ep-1"}
+    assert same_device(sim, dict(sim, endpoint="ep-2"))                  # another run of the same build
+    assert not same_device(sim, dict(sim, defects="none"))               # the conformant build
+    assert not same_device(sim, dict(sim, profile="Wakaama lwm2mclient"))
+    wk = {"profile": "Wakaama", "driver": "process", "command": "lwm2mclient -p 40001", "restarts": "2"}
+    assert same_device(wk, {"profile": "Wakaama", "driver": "process", "command": "lwm2mclient -p 40077"})
+    assert not same_device({}, sim)                                      # an old finding naming no device
