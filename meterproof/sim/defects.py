@@ -282,9 +282,6 @@ _ALL = [
     _d("bin-data-not-observable", "objects",
        "Binary App Data answers an Observe as a plain Read: no observation is set up",
        "GET /19/x/0 Observe=0 -> 2.05 without an Observe option, and no notification follows", "int-1900"),
-    _d("vendor-value-out-of-range", "objects",
-       "the vendor object's tariff index reports a value outside the range its own DDF file gives",
-       "GET /32769/0/1 -> 9 where the vendor's DDF says 1..4 (variant vendor-object)", "MP-OBJ-32769"),
     # ---------------------------------------------------------------- robustness
     _d("crash-on-reserved-option-nibble", "robustness",
        "a CoAP option nibble of 15 kills the CoAP stack",

@@ -41,6 +41,7 @@ from ..coap import blockwise, wire
 from ..coap.endpoint import Endpoint
 from ..coap.params import LOOPBACK, TransmissionParams
 from ..coap.transport import UdpTransport
+from .._resources import resource_dir
 from ..errors import ConfigError, ProtocolError
 from ..lwm2m.contentformat import CF
 from ..lwm2m.formats import senml_cbor
@@ -65,6 +66,8 @@ from .store import ObjectStore, StoreError
 
 log = logging.getLogger(__name__)
 
+#: Where the ``vendor-object`` variant's DDF file lives: beside its profile, as a lab keeps a vendor's files.
+VENDOR_DDF = "fixtures/profiles/variants/vendor-ddf"
 ACTION_DELAY = 0.02          # an action caused by a request starts after its response went out
 DEFAULT_SEND_PATHS = ("/3/0/9",)
 
@@ -72,6 +75,13 @@ DEFAULT_SEND_PATHS = ("/3/0/9",)
 @functools.lru_cache(maxsize=1)
 def _shared_catalog() -> Catalog:
     return default_catalog()
+
+
+@functools.lru_cache(maxsize=1)
+def _vendor_catalog() -> Catalog:
+    """The variant ``vendor-object``: our definitions plus the vendor's own DDF folder (the one its profile
+    hands a lab)."""
+    return default_catalog().with_user_dirs(resource_dir(VENDOR_DDF))
 
 
 _VIEWS: dict[tuple[int, str, str, tuple[tuple[int, str], ...]], Catalog] = {}
@@ -133,7 +143,9 @@ class SimulatedMeter:
         self.params = params
         self.queue_mode = queue_mode
         self.seed = seed
-        self.catalog = catalog if catalog is not None else _shared_catalog()
+        if catalog is None:
+            catalog = _vendor_catalog() if "vendor-object" in self.variants else _shared_catalog()
+        self.catalog = catalog
         self.profile = profile_for(meter, lwm2m, self.catalog, self.variants)
         self.ctx = MeterContext(endpoint, meter, lwm2m, server_uri, lifetime, binding, queue_mode, seed,
                                 self.defects, self.variants)

@@ -385,6 +385,21 @@ def _low_battery(ctx: MeterContext, iid: int) -> dict[int, Any]:
             6025: b""}
 
 
+# --------------------------------------------------------------------------- vendor object (variant vendor-object)
+
+VENDOR_OBJECT = 32769
+
+
+def _tariffs(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {0: "two-rate day/night", 1: 1,
+            2: {0: 100000.0, 1: 25000.0}, 3: None}
+
+
+_TARIFF_PROVIDERS: dict[int, Provider] = {
+    2: lambda ctx, iid, t: {0: _reading(ctx, t) - 25000.0, 1: 25000.0},
+}
+
+
 # --------------------------------------------------------------------------- assembling
 
 _PROFILES: dict[tuple[str, str, int, tuple[str, ...]], Profile] = {}
@@ -462,6 +477,8 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
     objs[10281] = ObjectProfile(_newest(catalog, 10281), (0,), _low_battery)
     if kind == "water":
         objs[10266] = ObjectProfile(_newest(catalog, 10266), (0,), _water_flow)
+    if "vendor-object" in variants:
+        objs[VENDOR_OBJECT] = ObjectProfile(_newest(catalog, VENDOR_OBJECT), (0,), _tariffs, _TARIFF_PROVIDERS)
     # keep only objects the catalog defines, and only the resources their definition has (with
     # minimal-resources: only the mandatory ones); instance ids as the layout numbers them
     model = catalog.for_versions({oid: op.version for oid, op in objs.items()})
