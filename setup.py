@@ -31,7 +31,7 @@ for folder, (name, _) in DATA_ROOMS.items():
 package_data = {
     "meterproof": ["py.typed"],
     "meterproof.dut": ["modem_families/*.yaml"],
-    "meterproof.fixtures": ["profiles/*.yaml", "profiles/*/*.yaml"],
+    "meterproof.fixtures": ["profiles/*.yaml", "profiles/*/*.yaml", "profiles/*/*/*.xml"],
     "meterproof.tools": ["*.ini"],
     "meterproof.suites.fuzz": ["corpus/*.json", "corpus/*.bin"],
     **{name: patterns for name, patterns in DATA_ROOMS.values()},

@@ -174,6 +174,8 @@ class DeviceManagement:
                         content_format=representation.wire_format(cf, self.meter.defects))
 
     def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
+        if path.object_id == 19 and self.has("bin-data-not-observable"):
+            return self._read(path, req.opt.accept)      # the vendor's /19 handler knows only Read
         values = self.read_values(path)
         cf = self.choose(req.opt.accept, path)
         payload = self.encode(cf, values, path)
@@ -312,6 +314,8 @@ class DeviceManagement:
     def _commit(self, plan: dict[Path, Any]) -> None:
         m = self.meter
         for rp, v in plan.items():
+            if rp.object_id == 19 and rp.resource_id == 0 and isinstance(v, dict) and self.has("bin-data-write-truncated"):
+                v = {riid: bytes(x)[:4] for riid, x in v.items()}   # a 4-byte buffer per record
             if v is None:
                 self.store.remove(rp)
             elif m.is_sink(rp):

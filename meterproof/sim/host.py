@@ -51,6 +51,14 @@ class Observations(Protocol):
     def changed(self, path: Path) -> None: ...
 
 
+class Deliveries(Protocol):
+    """Interval and event data delivery as reporting and writes drive it (:mod:`.delivery`)."""
+
+    def observed(self, paths: tuple[Path, ...]) -> None: ...
+
+    def schedule_changed(self) -> None: ...
+
+
 class Reregistration(Protocol):
     """The registration client as bootstrap uses it (:mod:`.registration_client`)."""
 
@@ -84,6 +92,7 @@ class MeterHost(Protocol):
     security: SecuritySettings
     dm: Values
     reporter: Observations
+    delivery: Deliveries
     reg: Reregistration
     # where it talks to
     server_uri: str

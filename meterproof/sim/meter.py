@@ -41,6 +41,7 @@ from ..coap import blockwise, wire
 from ..coap.endpoint import Endpoint
 from ..coap.params import LOOPBACK, TransmissionParams
 from ..coap.transport import UdpTransport
+from .._resources import resource_dir
 from ..errors import ConfigError, ProtocolError
 from ..lwm2m.contentformat import CF
 from ..lwm2m.formats import senml_cbor
@@ -52,6 +53,7 @@ from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
 from .defects import check_defects
+from .delivery import Delivery
 from .variants import check_variants
 from .dm import DeviceManagement
 from .firmware import FirmwareUpdater
@@ -64,6 +66,8 @@ from .store import ObjectStore, StoreError
 
 log = logging.getLogger(__name__)
 
+#: Where the ``vendor-object`` variant's DDF file lives: beside its profile, as a lab keeps a vendor's files.
+VENDOR_DDF = "fixtures/profiles/variants/vendor-ddf"
 ACTION_DELAY = 0.02          # an action caused by a request starts after its response went out
 DEFAULT_SEND_PATHS = ("/3/0/9",)
 
@@ -71,6 +75,13 @@ DEFAULT_SEND_PATHS = ("/3/0/9",)
 @functools.lru_cache(maxsize=1)
 def _shared_catalog() -> Catalog:
     return default_catalog()
+
+
+@functools.lru_cache(maxsize=1)
+def _vendor_catalog() -> Catalog:
+    """The variant ``vendor-object``: our definitions plus the vendor's own DDF folder (the one its profile
+    hands a lab)."""
+    return default_catalog().with_user_dirs(resource_dir(VENDOR_DDF))
 
 
 _VIEWS: dict[tuple[int, str, str, tuple[tuple[int, str], ...]], Catalog] = {}
@@ -132,7 +143,9 @@ class SimulatedMeter:
         self.params = params
         self.queue_mode = queue_mode
         self.seed = seed
-        self.catalog = catalog if catalog is not None else _shared_catalog()
+        if catalog is None:
+            catalog = _vendor_catalog() if "vendor-object" in self.variants else _shared_catalog()
+        self.catalog = catalog
         self.profile = profile_for(meter, lwm2m, self.catalog, self.variants)
         self.ctx = MeterContext(endpoint, meter, lwm2m, server_uri, lifetime, binding, queue_mode, seed,
                                 self.defects, self.variants)
@@ -142,6 +155,7 @@ class SimulatedMeter:
         self.store.on_change = self._on_change
         self.attributes = AttributeStore()
         self.reporter = Reporter(self)
+        self.delivery = Delivery(self)
         self.reg = RegistrationClient(self)
         self.dm = DeviceManagement(self)
         self.firmware = FirmwareUpdater(self)
@@ -224,6 +238,7 @@ class SimulatedMeter:
         self.running = False
         self.reporter.clear()
         self.reporter.stop()
+        self.delivery.stop()
         self.reg.close()
         if deregister and self.reg.location is not None and not self.dead:
             await self.reg.deregister()
@@ -237,6 +252,7 @@ class SimulatedMeter:
     async def reboot(self) -> None:
         """As if /3/0/4 executed: observations and attributes go, persisted state reloads, fresh Register."""
         self.reporter.clear()
+        self.delivery.stop()
         self.attributes.clear()
         self._load_state()
         self.reg.forget()
@@ -252,6 +268,8 @@ class SimulatedMeter:
             self.store.check_value(p.truncate(3), value if len(p) == 3 else {p.ids[3]: value})
         except StoreError as exc:
             raise ConfigError(f"cannot set {path}: {exc}") from None
+        if p.object_id == 4 and self.has("connectivity-values-frozen"):
+            return                        # the link changed, but the object never asks the modem again
         self.store.set(p, value)
 
     async def trigger_send(self, paths: list[str] | None = None) -> None:
@@ -424,8 +442,12 @@ class SimulatedMeter:
         elif self.is_server_resource(ids, 7):
             self.reg.spawn_update((f"b={value}",), delay=ACTION_DELAY)
         elif ids == (3, 0, 13):
-            self.ctx.time_offset = float(value) - time.time()
+            if not self.has("time-write-ignored"):
+                self.ctx.time_offset = float(value) - time.time()
             self.store._pinned.discard((3, 0, 13))
+            self.delivery.schedule_changed()
+        elif ids[0] == 10264:
+            self.delivery.schedule_changed()
         elif ids == (5, 0, 0):
             self.firmware.package_written(bytes(value))
         elif ids == (5, 0, 1):
@@ -459,9 +481,11 @@ class SimulatedMeter:
         elif ids == (3, 0, 4):
             self.later(self.reboot, 0.05)
         elif ids == (3, 0, 5):
-            self.later(self._factory_reset, 0.05)
+            # the seeded defect restarts the client and keeps every setting: a reboot, not a factory reset
+            self.later(self.reboot if self.has("factory-reset-keeps-configuration") else self._factory_reset, 0.05)
         elif ids == (3, 0, 12):
-            self.store.set(Path((3, 0, 11)), {0: 0})
+            if not self.has("reset-error-code-ignored"):
+                self.store.set(Path((3, 0, 11)), {0: 0})
         elif ids == (5, 0, 2):
             return self.firmware.execute_update()
         elif ids == (5, 0, 10):
@@ -481,6 +505,7 @@ class SimulatedMeter:
 
     async def _factory_reset(self) -> None:
         self.reporter.clear()
+        self.delivery.stop()
         self.attributes.clear()
         self.store.reset()
         sec.install_factory(self)

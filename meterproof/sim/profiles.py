@@ -251,8 +251,29 @@ _DEVICE_PROVIDERS: dict[int, Provider] = {
 
 
 def _connectivity(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    return {0: 7, 1: {0: 6, 1: 7}, 2: -90, 3: 60, 4: {0: "127.0.0.1"}, 7: {0: "iot.meterproof"},
-            8: 12345 + ctx.seed % 1000, 9: 1, 10: 262}
+    return {0: 7, 1: {0: 6, 1: 7}, 2: -90, 3: -10, 4: {0: "127.0.0.1"}, 7: {0: "iot.meterproof"},
+            8: 12345 + ctx.seed % 1000, 9: 1, 10: 262, 11: 12}
+
+
+def _fade(ctx: MeterContext, t: float) -> int:
+    """How far the simulated NB-IoT link has faded (0..6 dB), a triangle over 30 steps: the radio values of /4
+    move with it (RSRP, RSRQ and SNR fall together), so observing /4/0 sees the link change.  A Server can also
+    pin one of them with the ``set-value`` trigger (the harness's way to change the link on purpose)."""
+    if ctx.has("connectivity-values-frozen"):
+        t = 0.0                       # the vendor reads the modem once at boot and never again
+    return triangle(t, 30, 0, 6)
+
+
+def _rsrp(ctx: MeterContext, iid: int, t: float) -> int:
+    value = -90 - _fade(ctx, t)
+    return abs(value) if ctx.has("radio-strength-sign-lost") else value
+
+
+_CONNECTIVITY_PROVIDERS: dict[int, Provider] = {
+    2: _rsrp,
+    3: lambda ctx, iid, t: -10 - _fade(ctx, t) // 2,        # RSRQ (dB), TS 36.214
+    11: lambda ctx, iid, t: 12 - _fade(ctx, t),             # SNR (dB)
+}
 
 
 def _firmware(ctx: MeterContext, iid: int) -> dict[int, Any]:
@@ -287,10 +308,17 @@ def _rsp(ctx: MeterContext, iid: int) -> dict[int, Any]:
 
 def _reading(ctx: MeterContext, t: float) -> float:
     """The meter's cumulative register: Wh for electricity, m3 for gas and water."""
+    if ctx.has("register-counts-down"):
+        t = -t                        # the prepayment credit (what is left) reported in the consumption register
     if ctx.kind == "electricity":
         return round(125000.0 + 1092.5 * t / 3600.0, 3)
     rate = 0.0005 if ctx.kind == "gas" else 0.0002   # m3/s
     return round(1234.5 + rate * t, 4)
+
+
+def _voltage(ctx: MeterContext, iid: int, t: float) -> float:
+    volts = wobble(ctx, t, 230.0, 2.4, 7.0, 1)
+    return volts * 1000 if ctx.has("voltage-in-millivolts") else volts
 
 
 def _meter_blob(ctx: MeterContext, iid: int, t: float) -> dict[int, bytes]:
@@ -302,7 +330,7 @@ def _electricity(ctx: MeterContext, iid: int) -> dict[int, Any]:
 
 
 _ELECTRICITY_PROVIDERS: dict[int, Provider] = {
-    1: lambda ctx, iid, t: wobble(ctx, t, 230.0, 2.4, 7.0, 1),
+    1: _voltage,
     6: lambda ctx, iid, t: wobble(ctx, t, 5.0, 0.8, 11.0, 2),
     11: lambda ctx, iid, t: wobble(ctx, t, 50.0, 0.02, 13.0, 3),
     16: lambda ctx, iid, t: round(wobble(ctx, t, 230.0, 2.4, 7.0, 1) * wobble(ctx, t, 5.0, 0.8, 11.0, 2) * 0.95, 1),
@@ -355,6 +383,21 @@ def _water_flow(ctx: MeterContext, iid: int) -> dict[int, Any]:
 def _low_battery(ctx: MeterContext, iid: int) -> dict[int, Any]:
     return {6011: 3, 6012: False, 6013: False, 6014: 10.0, 6015: 1, 6021: 0, 6022: None, 6024: 100,
             6025: b""}
+
+
+# --------------------------------------------------------------------------- vendor object (variant vendor-object)
+
+VENDOR_OBJECT = 32769
+
+
+def _tariffs(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    return {0: "two-rate day/night", 1: 1,
+            2: {0: 100000.0, 1: 25000.0}, 3: None}
+
+
+_TARIFF_PROVIDERS: dict[int, Provider] = {
+    2: lambda ctx, iid, t: {0: _reading(ctx, t) - 25000.0, 1: 25000.0},
+}
 
 
 # --------------------------------------------------------------------------- assembling
@@ -415,7 +458,7 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
         1: ObjectProfile(core[1], (0,), _server),
         2: ObjectProfile(core[2], tuple(range(_ACL_COUNT)), _acl),
         3: ObjectProfile(core[3], (0,), _device, _DEVICE_PROVIDERS),
-        4: ObjectProfile(core[4], (0,), _connectivity, {2: lambda c, i, t: -90 - triangle(t, 30, 0, 6)}),
+        4: ObjectProfile(core[4], (0,), _connectivity, _CONNECTIVITY_PROVIDERS),
         5: ObjectProfile(core[5], (0,), _firmware),
         9: ObjectProfile("1.0", (0,), _software),
         19: ObjectProfile("1.0", (0, 1), _bin_data,
@@ -434,6 +477,8 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
     objs[10281] = ObjectProfile(_newest(catalog, 10281), (0,), _low_battery)
     if kind == "water":
         objs[10266] = ObjectProfile(_newest(catalog, 10266), (0,), _water_flow)
+    if "vendor-object" in variants:
+        objs[VENDOR_OBJECT] = ObjectProfile(_newest(catalog, VENDOR_OBJECT), (0,), _tariffs, _TARIFF_PROVIDERS)
     # keep only objects the catalog defines, and only the resources their definition has (with
     # minimal-resources: only the mandatory ones); instance ids as the layout numbers them
     model = catalog.for_versions({oid: op.version for oid, op in objs.items()})

@@ -85,6 +85,7 @@ class Reporter:
         obs.seq = self._next_seq()
         self.observations.append(obs)
         self._ensure_ticker()
+        self.meter.delivery.observed(paths)
         return obs.seq
 
     def cancel(self, remote: Hashable, token: bytes) -> bool:
@@ -123,6 +124,14 @@ class Reporter:
         """A local change (write, set_value, instance create/delete): evaluate soon."""
         if self.observations and self._wake is not None:
             self._wake.set()
+
+    def deliver(self, path: Path) -> None:
+        """A scheduled delivery (:mod:`.delivery`) of ``path``: every observation covering it notifies (after its
+        pmin), changed or not."""
+        for obs in self.observations:
+            if any(path.startswith(p) or p.startswith(path) for p in obs.paths):
+                obs.pending = True
+        self.changed(path)
 
     def _next_seq(self) -> int:
         self._seq = (self._seq + 1) % SEQ_MOD

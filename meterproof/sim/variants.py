@@ -101,6 +101,12 @@ _ALL = [
             "gets 4.04)",
             "TS Core 1.1 §6.2.1 (alternate path, rt=\"oma.lwm2m\") and TS Transport 1.1 §6.4 (the Server "
             "prefixes every request with the registered alternate path)", FROM_1_1),
+    Variant("vendor-object", "objects",
+            "the meter also implements a vendor object, 32769 'meterproof Tariff Register' (time-of-use tariff "
+            "registers), defined only in the vendor's own DDF file fixtures/profiles/variants/vendor-ddf/32769.xml, "
+            "which a lab's profile names in ddf_dirs (fixtures/profiles/variants/sim-vendor-object-1_1.yaml)",
+            "TS Core 1.1 §7.1 (Object Model: objects beyond the OMA core, registered in OMNA or vendor-specific in "
+            "the 10241-42800 and 26241-32768+ ranges) and the DDF format (LWM2M.xsd)"),
 ]
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in _ALL}

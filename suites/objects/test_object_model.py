@@ -2,8 +2,9 @@
 its object definition (DDF in objects/).
 
 One case per object, ``MP-OBJ-<oid>``: the list below covers the core objects a meter
-registers, the metering objects and the SEW delivery set; an object the device did not
-register is "not applicable".  The definition used is the version the device implements
+registers, the metering objects and the SEW delivery set, and every object defined in the DDF
+folders the device's profile names (``ddf_dirs``: a vendor's own objects, covered with no change
+here); an object the device did not register is "not applicable".  The definition used is the version the device implements
 (``ver=`` in its Register, else its LwM2M release's default: :mod:`meterproof.lwm2m.model.versions`),
 never the newest by accident; an object registered without instances may answer its Read with no values.
 """
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from meterproof.fixtures import CF, codes, expect, mp
+from meterproof.fixtures.options import lab_objects
 
 OBJECTS = {1: "LwM2M Server", 2: "Access Control", 3: "Device", 4: "Connectivity Monitoring",
            5: "Firmware Update", 9: "Software Management", 19: "BinaryAppDataContainer", 20: "Event Log",
@@ -51,7 +53,13 @@ def _instances(dut: Any, oid: int) -> list[str]:
     return listed or [f"/{oid}"]
 
 
-@pytest.mark.parametrize("oid", [_case(oid, name) for oid, name in OBJECTS.items()])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One case per object of :data:`OBJECTS` and of the profiles' own DDF folders."""
+    if metafunc.function is test_object_instances_conform:
+        objects = {**OBJECTS, **{oid: name for oid, name in lab_objects(metafunc.config).items() if oid not in OBJECTS}}
+        metafunc.parametrize("oid", [_case(oid, name) for oid, name in objects.items()])
+
+
 def test_object_instances_conform(server, dut, transcript, oid):
     """The device registered object <oid> (else not applicable).
     Read each registered instance (TLV, else SenML): 2.05, and the payload decodes.

@@ -19,7 +19,10 @@ from typing import Any
 
 from meterproof.fixtures import CF, P, codes, ets, expect, mp, requires
 from meterproof.fixtures import errata
-from meterproof.coap.observe import Notification, is_fresher
+from meterproof.fixtures.observation import (attributes as _attributes, check_periods as _check_periods,
+                                            collect as _collect, observe as _observe, periods as _periods,
+                                            values as _values)
+from meterproof.coap.observe import is_fresher
 from meterproof.errors import TimeoutError_
 from meterproof.lwm2m.values import ValueTree
 
@@ -33,34 +36,9 @@ MP_IR = dict(epic="Information Reporting", feature="Notification attributes")
 
 
 # ---------------------------------------------------------------------------- helpers
-def _periods(timing: Any) -> tuple[int, int]:
-    return timing.attr(1), timing.attr(2)
-
-
-def _attributes(server: Any, dut: Any, path: str, **attrs: Any) -> None:
-    """Write-Attributes the case needs: 2.04, or not applicable when the device refuses them (a SHOULD)."""
-    r = server.write_attributes(dut.endpoint, path, **attrs)
-    if r.code != codes.CHANGED:
-        expect.not_applicable(f"the device refuses Write-Attributes {path}?{'&'.join(attrs)} ({r.code_text}); TS Core "
-                              "1.1.1 §5.1.2 makes the <NOTIFICATION> attributes a SHOULD for clients, so their "
-                              "effect cannot be observed here")
-
-
 def _composite(dut: Any) -> tuple[str, ...]:
     """int-304's paths: /1/x/1, /3/0/11 (every instance), /3/0/16."""
     return (dut.server_path(LIFETIME), "/3/0/11", "/3/0/16")
-
-
-def _observe(server: Any, dut: Any, path: str, **attrs: Any) -> Any:
-    """Write-Attributes (if any) on ``path``, then Observe it: 2.04, then 2.05 with an Observe option."""
-    expect.resource_present(server, dut.endpoint, path)
-    if attrs:
-        _attributes(server, dut, path, **attrs)
-    obs = server.observe(dut.endpoint, path)
-    expect.code(obs.first, codes.CONTENT)
-    expect.true(obs.established, f"Observe {path}: the 2.05 carries an Observe option", "Observe option", "none")
-    obs.t0 = obs.now()          # establishment time: pmin/pmax count from here
-    return obs
 
 
 def _observe_composite(server: Any, dut: Any, paths: tuple[str, ...]) -> Any:
@@ -76,38 +54,10 @@ def _senml(dut: Any) -> int:
     return CF.SENML_CBOR if dut.serves(CF.SENML_CBOR) else CF.SENML_JSON
 
 
-def _values(obs: Any, n: Notification) -> ValueTree:
-    """A notification is a 2.05 with an Observe option whose payload decodes."""
-    expect.equal(n.message.code, codes.CONTENT, "notification response code")
-    expect.true(n.seq is not None, "notification Observe option", "present", "absent")
-    vals, err = obs.decode(n)
-    expect.true(err is None and vals is not None, "notification payload", "a decodable value tree",
-                err or "no payload")
-    return vals
-
-
 def _holds(values: ValueTree, paths: tuple[str, ...], what: str) -> None:
     for p in paths:
         expect.true(any(k.startswith(P(p)) for k in values), f"{what} holds {p}", "present",
                     f"absent ({', '.join(map(str, values))})")
-
-
-def _collect(obs: Any, count: int, pmax: float, timing: Any, what: str) -> list[Notification]:
-    """``count`` notifications, each at most pmax + late after the previous one."""
-    return [expect.notification(obs, pmax + timing.late, what) for _ in range(count)]
-
-
-def _check_periods(obs: Any, notes: list[Notification], timing: Any, *, pmin: float | None = None,
-                   pmax: float | None = None) -> None:
-    """No two notifications closer than pmin - early; none later than pmax + late after the previous."""
-    times = [obs.t0] + [n.time for n in notes]
-    for i, gap in enumerate(b - a for a, b in zip(times, times[1:])):
-        if pmin is not None:
-            expect.true(gap >= pmin - timing.early, f"time between notifications {i} and {i + 1}",
-                        f">= pmin {pmin}s (-{timing.early:.2f}s)", f"{gap:.2f}s")
-        if pmax is not None:
-            expect.true(gap <= pmax + timing.late, f"time between notifications {i} and {i + 1}",
-                        f"<= pmax {pmax}s (+{timing.late:.2f}s)", f"{gap:.2f}s")
 
 
 def _wait_out(obs: Any, seconds: float) -> None:

@@ -643,6 +643,71 @@ def _(rig):
     assert _secure(rig, go) == ("2.05", False)
 
 
+# ---------------------------------------------------------------- object behaviour
+@symptom("time-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/3/0/13", 1367491215, content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/3/0/13", accept=CF.TEXT).values[P("/3/0/13")] > 1367491215 + 86400
+
+
+@symptom("reset-error-code-ignored")
+def _(rig):
+    rig.lt.call(rig.meter.set_value, "/3/0/11/0", 8)
+    assert rig.server.execute(rig.ep, "/3/0/12").code_text == "2.04"
+    assert rig.server.read(rig.ep, "/3/0/11/0", accept=CF.TEXT).values[P("/3/0/11/0")] == 8
+
+
+@symptom("factory-reset-keeps-configuration")
+def _(rig):
+    rig.server.write(rig.ep, "/1/0/1", 86417, content_format=CF.TEXT)
+    mark = rig.server.mark()
+    assert rig.server.execute(rig.ep, "/3/0/5").code_text == "2.04"
+    assert rig.server.wait_event("registered", rig.ep, since=mark, timeout=3)["registration"].lifetime == 86417
+
+
+@symptom("radio-strength-sign-lost")
+def _(rig):
+    assert rig.server.read(rig.ep, "/4/0/2", accept=CF.TEXT).values[P("/4/0/2")] > 0
+
+
+@symptom("connectivity-values-frozen")
+def _(rig):
+    rig.lt.call(rig.meter.set_value, "/4/0/2", -120)
+    assert rig.server.read(rig.ep, "/4/0/2", accept=CF.TEXT).values[P("/4/0/2")] != -120
+
+
+@symptom("register-counts-down")
+def _(rig):
+    first = rig.server.read(rig.ep, "/3421/0/25", accept=CF.TEXT).values[P("/3421/0/25")]
+    sleep(rig, 0.5)
+    assert rig.server.read(rig.ep, "/3421/0/25", accept=CF.TEXT).values[P("/3421/0/25")] < first
+
+
+@symptom("voltage-in-millivolts")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3421/0/1", accept=CF.TEXT).values[P("/3421/0/1")] > 1000
+
+
+@symptom("delivery-schedule-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/10264/0/3", 0, content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.write(rig.ep, "/10264/0/2", 1, content_format=CF.TEXT).code_text == "2.04"
+    obs = rig.server.observe(rig.ep, "/10262/0/2")
+    with pytest.raises(Exception):
+        obs.next(timeout=1.5)           # a conformant meter delivers every second
+
+
+@symptom("bin-data-write-truncated")
+def _(rig):
+    rig.server.write(rig.ep, "/19/1/0", {P("/19/1/0/0"): b"0123456789"}, content_format=CF.TLV)
+    assert rig.server.read(rig.ep, "/19/1/0", accept=CF.TLV).values[P("/19/1/0/0")] == b"0123"
+
+
+@symptom("bin-data-not-observable")
+def _(rig):
+    assert not rig.server.observe(rig.ep, "/19/0/0").established
+
+
 def test_catalog_is_complete():
     assert len(DEFECTS) >= 30
     for d in DEFECTS.values():
