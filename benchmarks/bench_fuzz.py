@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
-from meterproof.fuzz.campaign import Campaign, CampaignConfig, SimTarget, hypothesis_cases
+from meterproof.fuzz.campaign import Campaign, CampaignConfig, hypothesis_cases
+from meterproof.fuzz.targets import SimTarget
 from meterproof.fuzz.corpus import POCS
 from meterproof.fuzz.mutators import Mutator
 
