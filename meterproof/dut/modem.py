@@ -111,7 +111,8 @@ class ModemDriver(Driver):
         self._closing = False
         self._values: dict[str, str] = {}
         self._wlock = threading.Lock()
-        self._own_boot = 0.0            # until then a ready URC answers a reboot of ours (monotonic time)
+        self._own_boots = 0             # ready URCs our own reboots still owe ...
+        self._own_boot_until = 0.0      # ... until then (monotonic time)
 
     # ------------------------------------------------------------------ serial
     def open(self) -> None:
@@ -187,8 +188,11 @@ class ModemDriver(Driver):
             self._cond.notify_all()
             if kind != "ready":
                 return False
-            own, self._own_boot = time.monotonic() < self._own_boot, 0.0
-            return not own
+            if self._own_boots > 0 and time.monotonic() < self._own_boot_until:
+                self._own_boots -= 1
+                return False
+            self._own_boots = 0
+            return True
         self.log.add("<<", text)
         if self.family.ok.search(text):
             p["result"] = "OK"
@@ -243,7 +247,9 @@ class ModemDriver(Driver):
 
     def _expect_boot(self) -> None:
         """A reboot of ours is on its way: the next ready URC is its answer, not a reset by itself."""
-        self._own_boot = time.monotonic() + self.OWN_BOOT_WINDOW
+        with self._cond:
+            self._own_boots += 1
+            self._own_boot_until = time.monotonic() + self.OWN_BOOT_WINDOW
 
     def _run_step(self, step: str, *, required: bool = False, ignore_errors: bool = False,
                   extra: Mapping[str, str] | None = None) -> bool:
