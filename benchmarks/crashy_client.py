@@ -1,9 +1,10 @@
 """A tiny LwM2M client process with seeded crash defects: the "crashes often" target of the fuzz benchmark and tests.
 
-    python benchmarks/crashy_client.py --server coap://127.0.0.1:5683 --endpoint crashy-1 [--defects all]
+    python -S benchmarks/crashy_client.py --server coap://127.0.0.1:5683 --endpoint crashy-1 [--defects all]
 
-Standard library only (it starts in a few tens of milliseconds, so a campaign
-that restarts it after every crash measures the campaign, not the client).  It
+Standard library only, and only its lightest modules (``python -S`` starts it in
+under 10 ms, so a campaign that restarts it after every crash measures the
+campaign, not the client).  It
 registers (POST /rd, retransmitted until answered), then answers every CoAP
 ping with an RST, every confirmable request with a piggybacked ACK (2.05 with
 a short text for a GET, 4.04 otherwise, 4.00 for a malformed one) and drops
@@ -23,14 +24,11 @@ Run by the process driver exactly as a vendor's client would be.
 
 from __future__ import annotations
 
-import argparse
 import os
-import random
 import signal
 import socket
 import sys
 import time
-from urllib.parse import urlsplit
 
 DEFECTS = ("segv", "abort", "exit", "hang")
 
@@ -71,6 +69,17 @@ def delta_nibble_15(data: bytes) -> bool:
     return False
 
 
+def defect_of(data: bytes, reg_mid: int = -1) -> str | None:
+    """Which defect ``data`` sets off (see the module docstring), or None."""
+    if len(data) < 4:
+        return None
+    if delta_nibble_15(data):
+        return "segv"
+    if data[0] & 0xCF == 0x40 and data[1] == 0 and len(data) == 4 and int.from_bytes(data[2:4], "big") != reg_mid:
+        return {2: "abort", 3: "exit", 1: "hang"}.get((data[0] >> 4) & 3)     # version 1, no token, empty
+    return None
+
+
 def register(sock: socket.socket, server: tuple[str, int], endpoint: str, mid: int) -> bytes:
     """The Register request (CON POST /rd?ep=..&lt=..&lwm2m=1.1&b=U, link format)."""
     def opt(delta: int, value: bytes) -> bytes:
@@ -97,7 +106,7 @@ def serve(server: tuple[str, int], endpoint: str, defects: set[str]) -> None:
     family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     sock.connect(server)
-    reg_mid = random.randrange(1 << 16)
+    reg_mid = int.from_bytes(os.urandom(2), "big")
     req = register(sock, server, endpoint, reg_mid)
     sock.settimeout(0.5)
     for _ in range(8):
@@ -120,17 +129,18 @@ def serve(server: tuple[str, int], endpoint: str, defects: set[str]) -> None:
             continue
         if len(data) < 4:
             continue
-        mtype, code, mid = (data[0] >> 4) & 3, data[1], int.from_bytes(data[2:4], "big")
-        stray = data[0] & 0xCF == 0x40 and code == 0 and len(data) == 4 and mid != reg_mid   # v1, no token
-        if "segv" in defects and delta_nibble_15(data):
-            os.kill(os.getpid(), signal.SIGSEGV)
-        if "abort" in defects and stray and mtype == 2:
-            os.kill(os.getpid(), signal.SIGABRT)
-        if "exit" in defects and stray and mtype == 3:
-            sys.stdout.flush()
-            os._exit(3)
-        if "hang" in defects and stray and mtype == 1:
-            time.sleep(3600)
+        mtype, code = (data[0] >> 4) & 3, data[1]
+        hit = defect_of(data, reg_mid)
+        if hit in defects:
+            if hit == "segv":
+                os.kill(os.getpid(), signal.SIGSEGV)
+            elif hit == "abort":
+                os.kill(os.getpid(), signal.SIGABRT)
+            elif hit == "exit":
+                sys.stdout.flush()
+                os._exit(3)
+            else:
+                time.sleep(3600)
         if mtype != 0 or data[0] >> 6 != 1:
             continue                                           # only confirmable requests are answered
         tkl = data[0] & 0x0F
@@ -147,18 +157,23 @@ def serve(server: tuple[str, int], endpoint: str, defects: set[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--server", required=True, help="coap://host:port of the LwM2M Server")
-    ap.add_argument("--endpoint", required=True)
-    ap.add_argument("--defects", default="all", help=f"comma-separated: {', '.join(DEFECTS)}; all; none")
-    a = ap.parse_args(argv)
-    chosen = set(DEFECTS) if a.defects == "all" else set() if a.defects == "none" else set(a.defects.split(","))
-    unknown = chosen - set(DEFECTS)
-    if unknown:
-        ap.error(f"unknown defects {sorted(unknown)}")
-    u = urlsplit(a.server)
+    args = sys.argv[1:] if argv is None else argv
+    opts = {"--defects": "all"}
+    while args:
+        if args[0] not in ("--server", "--endpoint", "--defects") or len(args) < 2:
+            sys.exit(f"usage: crashy_client.py --server coap://HOST:PORT --endpoint NAME [--defects "
+                     f"{','.join(DEFECTS)}|all|none] (got {args[0]!r})")
+        opts[args[0]], args = args[1], args[2:]
+    if "--server" not in opts or "--endpoint" not in opts:
+        sys.exit("crashy_client.py: --server and --endpoint are required")
+    d = opts["--defects"]
+    chosen = set(DEFECTS) if d == "all" else set() if d == "none" else set(d.split(","))
+    if chosen - set(DEFECTS):
+        sys.exit(f"crashy_client.py: unknown defects {sorted(chosen - set(DEFECTS))}")
+    hostport = opts["--server"].split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    serve((u.hostname or "127.0.0.1", u.port or 5683), a.endpoint, chosen)
+    serve((host.strip("[]") or "127.0.0.1", int(port or 5683)), opts["--endpoint"], chosen)
 
 
 if __name__ == "__main__":

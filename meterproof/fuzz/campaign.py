@@ -574,6 +574,15 @@ class Campaign:
                 summary += f"; then {rb.kind} (the device rebooted)"
         target = verdict(kind, end)
         cases = [d for d, _ in batch]
+        known = self._known_suspect(target, cases)
+        if known is not None:
+            # a case of the batch has the shape of a bucket with this verdict: a duplicate, counted without
+            # bisecting (no reproducer is saved for a duplicate)
+            self._duplicate(known)
+            self.ring.clear()
+            if self._dead:
+                self._restart()
+            return
         located: list[bytes] | None = None
         if self.restart_fn is not None and len(cases) > 1:
             located = self._locate(cases, target)       # restarts the device first
@@ -642,6 +651,20 @@ class Campaign:
                           "from_steps": len(steps), "to_steps": len(candidate), "from_bytes": len(last),
                           "to_bytes": len(candidate[-1])}
         self.stats.shrink_seconds += time.monotonic() - t0
+
+    def _known_suspect(self, target: str, cases: Sequence[bytes]) -> Finding | None:
+        """The finding whose bucket (verdict and input shape) the first such case of the batch falls into:
+        the device takes the batch in order, so the first case of a known crash's shape is taken for the
+        one that ended it (a new bug with the same verdict hidden before it goes uncounted this time, and
+        is found when it comes again in a batch of its own).  None when no case has a known shape."""
+        if len(cases) < 2 or not self._buckets:
+            return None
+        ch = self.config.channel
+        for c in cases:
+            f = self._buckets.get(f"{target}: {signature(c, ch)}")
+            if f is not None:
+                return f
+        return None
 
     def _duplicate(self, finding: Finding) -> None:
         """One more failure in ``finding``'s bucket: count it (here and in its saved finding.json) and set

@@ -21,7 +21,7 @@ SCALED = LOOPBACK.scaled(0.2)          # the probe's silent window 0.62 s: a han
 
 
 def command(defects: str = "all") -> str:
-    return f"{sys.executable} {CLIENT} --server {{server_uri}} --endpoint {{endpoint}} --defects {defects}"
+    return f"{sys.executable} -S {CLIENT} --server {{server_uri}} --endpoint {{endpoint}} --defects {defects}"
 
 
 def segv(i: int) -> bytes:
