@@ -485,10 +485,6 @@ class Campaign:
             return seen == target
         return True
 
-    def _fails(self, steps: Sequence[bytes], tight: bool = True) -> bool:
-        """Replay ``steps`` on a live device; True when it goes silent, ends or re-registers."""
-        return self._observe(steps, tight) is not None
-
     def _locate(self, batch: Sequence[bytes], target: str) -> list[bytes] | None:
         """The exact steps that reproduce a failure seen after a batch of cases: bisect over the batch for
         the first case after which a freshly started device fails with ``target`` (the cases before it
