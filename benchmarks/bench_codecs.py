@@ -67,7 +67,7 @@ def server_read_payload() -> tuple[Any, Any, Any]:
     suites' server holds it (``model`` resolved per registration as the plugin does)."""
     from meterproof.lwm2m.contentformat import CF
     from meterproof.lwm2m.model.versions import pins as object_pins
-    from meterproof.fuzz.campaign import SimTarget
+    from meterproof.fuzz.targets import SimTarget
 
     catalog = default_catalog()
 

@@ -174,7 +174,7 @@ def sync_read_rows(rounds: int, n: int) -> list["Row"]:
     resource on the same simulator, each driven from the test thread through the same LoopThread."""
     from aiocoap import GET, Context
 
-    from meterproof.fuzz.campaign import SimTarget
+    from meterproof.fuzz.targets import SimTarget
 
     from .rounds import interleave, per_unit
 

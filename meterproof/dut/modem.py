@@ -16,6 +16,11 @@ that wants queue mode (``@dut_config(queue_mode=True)``) runs when the family
 has a ``queue_mode`` step (sent before enable with ``{queue_mode}`` = 1, and
 = 0 for every other case), else it is not applicable.
 
+A ``ready`` URC the driver did not cause (no start or reboot of its own in the
+last two minutes) means the module reset itself: listeners of
+:meth:`~.base.Driver.on_end` hear of it at once as a "reboot" (a fuzz campaign
+records it without waiting for the re-registration).
+
 ``port: virtual`` in a profile runs a :class:`~.virtual_modem.VirtualModem`
 (a pty with the simulator behind it) and drives it through the same code.
 """
@@ -30,7 +35,7 @@ from typing import Any, Callable, Mapping
 from ..errors import ConfigError
 from ..profile import Security
 from ..report.redact import Redactor
-from .base import Driver, TriggerUnavailable
+from .base import DeviceEnd, Driver, TriggerUnavailable
 from .modem_family import ModemFamily, load_family
 from .process import RingLog, fill, placeholder_values
 
@@ -106,6 +111,8 @@ class ModemDriver(Driver):
         self._closing = False
         self._values: dict[str, str] = {}
         self._wlock = threading.Lock()
+        self._own_boots = 0             # ready URCs our own reboots still owe ...
+        self._own_boot_until = 0.0      # ... until then (monotonic time)
 
     # ------------------------------------------------------------------ serial
     def open(self) -> None:
@@ -163,23 +170,38 @@ class ModemDriver(Driver):
 
     def _line(self, text: str) -> None:
         with self._cond:
-            p = self._pending
-            if p is not None and text == p["cmd"] and not p["lines"]:
-                return   # the module's echo of our command
-            kind = self.family.urc_kind(text)
-            if kind is not None or p is None:
-                self.log.add("urc" if kind else "<<", text)
-                self.urcs.append(Urc(time.monotonic(), kind, text))
-                self._cond.notify_all()
-                return
-            self.log.add("<<", text)
-            if self.family.ok.search(text):
-                p["result"] = "OK"
-            elif self.family.error.search(text):
-                p["result"] = text
-            else:
-                p["lines"].append(text)
+            unasked_boot = self._take_line(text)
+        if unasked_boot:
+            # a boot nobody asked for: the module (or its LwM2M client) reset itself (a crash, a watchdog)
+            self.log.add("driver", "the module rebooted by itself")
+            self._ended(DeviceEnd("reboot", f"the module announced a fresh boot ({self.redactor.text(text)})"))
+
+    def _take_line(self, text: str) -> bool:
+        """File one line (under ``_cond``); True when it is a ready URC no start or reboot of ours explains."""
+        p = self._pending
+        if p is not None and text == p["cmd"] and not p["lines"]:
+            return False   # the module's echo of our command
+        kind = self.family.urc_kind(text)
+        if kind is not None or p is None:
+            self.log.add("urc" if kind else "<<", text)
+            self.urcs.append(Urc(time.monotonic(), kind, text))
             self._cond.notify_all()
+            if kind != "ready":
+                return False
+            if self._own_boots > 0 and time.monotonic() < self._own_boot_until:
+                self._own_boots -= 1
+                return False
+            self._own_boots = 0
+            return True
+        self.log.add("<<", text)
+        if self.family.ok.search(text):
+            p["result"] = "OK"
+        elif self.family.error.search(text):
+            p["result"] = text
+        else:
+            p["lines"].append(text)
+        self._cond.notify_all()
+        return False
 
     def send(self, cmd: str, timeout: float | None = None) -> list[str]:
         """Send one command and wait for its final result code; the information lines, or ModemError."""
@@ -220,6 +242,15 @@ class ModemDriver(Driver):
                     raise ModemError(f"no {kind} URC within {timeout:g}s")
                 self._cond.wait(left)
 
+    #: how long after a reboot command of ours the module's ready URC is still taken as its answer
+    OWN_BOOT_WINDOW = 120.0
+
+    def _expect_boot(self) -> None:
+        """A reboot of ours is on its way: the next ready URC is its answer, not a reset by itself."""
+        with self._cond:
+            self._own_boots += 1
+            self._own_boot_until = time.monotonic() + self.OWN_BOOT_WINDOW
+
     def _run_step(self, step: str, *, required: bool = False, ignore_errors: bool = False,
                   extra: Mapping[str, str] | None = None) -> bool:
         cmds = self.family.step(step, self.security.mode)
@@ -254,9 +285,11 @@ class ModemDriver(Driver):
                 self.log.add("driver", "the family has no configuration commands: the module keeps the server "
                                        "and endpoint the lab provisioned")
             self._run_step("queue_mode")
-            if not self._run_step("enable") and not self._run_step("reboot"):
-                self.log.add("driver", "the family has no enable or reboot command: waiting for the module to "
-                                       "register by itself")
+            if not self._run_step("enable"):
+                self._expect_boot()
+                if not self._run_step("reboot"):
+                    self.log.add("driver", "the family has no enable or reboot command: waiting for the module to "
+                                           "register by itself")
         except ModemError as exc:
             raise RuntimeError(f"modem ({self.family.name}) on {self.port_name}: {exc}") from None
 
@@ -284,8 +317,10 @@ class ModemDriver(Driver):
             raise TriggerUnavailable(f"the {self.family.name} modem family has no command for '{name}'")
         try:
             if name == "reboot":
+                self._expect_boot()
                 self._run_step("reboot", required=True)
             elif name == "factory-reset":
+                self._expect_boot()
                 self._run_step("factory_reset", required=True)
             elif name == "trigger-update":
                 self._run_step("trigger_update", required=True)

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 from ..errors import ConfigError
 from ..profile import Security
 from ..report.redact import Redactor
-from .base import Driver, TriggerUnavailable
+from .base import DeviceEnd, Driver, TriggerUnavailable
 
 BUILTIN_TRIGGERS = frozenset({"reboot", "power-cycle", "factory-reset", "start-registration"})
 
@@ -88,6 +88,17 @@ def exit_description(code: int) -> str:
             name = f"signal {-code}"
         return f"killed by signal {name} ({code})"
     return f"exit status {code}"
+
+
+def exit_event(code: int) -> DeviceEnd:
+    """The :class:`~.base.DeviceEnd` of a client process that ended with subprocess return code ``code``."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return DeviceEnd("crash", exit_description(code), signal=name)
+    return DeviceEnd("crash", exit_description(code), exit_status=code)
 
 
 class RingLog:
@@ -280,6 +291,11 @@ class ProcessDriver(Driver):
                 return
             self._crashes.append(exit_description(code))
             self.log.add("driver", f"client exited unexpectedly: {exit_description(code)}")
+        # the listeners (a fuzz campaign) hear of it before any restart: the campaign stops waiting at once
+        self._ended(exit_event(code))
+        with self._lock:
+            if proc is not self.proc or not self._running:
+                return                    # stopped or restarted by someone else meanwhile
             if not self.restart_on_crash or self.restarts >= self.max_restarts:
                 self.log.add("driver", f"not restarted ({self.restarts} restarts of at most {self.max_restarts})")
                 self._running = False
@@ -353,6 +369,9 @@ class ProcessDriver(Driver):
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def alive(self) -> bool | None:
+        return self.running
 
     @property
     def pid(self) -> int | None:

@@ -20,6 +20,11 @@
   probe round-trip times that keep growing: the median of the last window
   against the median of the first.
 
+A driver that sees the device end (its process exited, a modem announced a
+fresh boot) tells the oracle through :meth:`LivenessOracle.device_ended`: the
+probe under way returns "not alive" at once instead of waiting out its
+schedule.
+
 The probes run on the engine's event loop (they are coroutines); the
 campaign (:mod:`.campaign`) decides what a silence means (crash, hang,
 reboot), restarts the device through its driver and keeps the reproducer.
@@ -31,7 +36,7 @@ import asyncio
 import statistics
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Hashable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 from ..coap.endpoint import Endpoint, WireEvent
 from ..coap.raw import RawExchange, exchange
@@ -45,8 +50,9 @@ Remote = Hashable
 class Probe:
     alive: bool
     rtt: float | None          # seconds, of the probe that was answered
-    via: str                   # "ping", "get" or "" (silent)
+    via: str                   # "ping", "get", "" (silent) or "driver" (cut short: the driver saw the device end)
     answer: str                # what came back: "RST", "2.05", ...
+    took: float = 0.0          # seconds the probe lasted
 
 
 def _answer_text(ev: WireEvent) -> str:
@@ -71,12 +77,27 @@ class LivenessOracle:
         self.mids: deque[int] = deque(maxlen=64)
         self.probes = 0
         self.reprobes = 0
+        #: set (on the loop) when the device's driver saw it end: probes return "not alive" at once
+        self.ended = False
+        self._waiter: asyncio.Future[None] | None = None
 
     def attach(self) -> None:
         """Nothing to attach: each probe listens for the length of its own exchange."""
 
     def detach(self) -> None:
         """See :meth:`attach`."""
+
+    def device_ended(self) -> None:
+        """The driver saw the device end (loop thread): the probe under way, and every probe until
+        :meth:`revive`, is answered "not alive" without waiting out its schedule."""
+        self.ended = True
+        w = self._waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def revive(self) -> None:
+        """The device was started again (loop thread)."""
+        self.ended = False
 
     def is_probe_answer(self, ev: WireEvent) -> bool:
         return len(ev.raw) >= 4 and int.from_bytes(ev.raw[2:4], "big") in self.mids
@@ -106,24 +127,38 @@ class LivenessOracle:
         ``retransmit``: retransmissions of each (default MAX_RETRANSMIT; fewer only for a quick look whose
         verdict is confirmed later, as while shrinking)."""
         self.probes += 1
+        loop = self.endpoint.loop
+        t0 = loop.time()
+        if self.ended:
+            return Probe(False, None, "driver", "the device ended")
         t = self.timeout if timeout is None else timeout
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiter = waiter
         ping = self._ask(self.ping_bytes(), t, retransmit)
         tasks = {ping: "ping"}
         try:
-            done, _ = await asyncio.wait([ping], timeout=t)
-            if not (done and ping.result().first_answer is not None):
+            done, _ = await asyncio.wait([ping, waiter], timeout=t, return_when=asyncio.FIRST_COMPLETED)
+            if waiter.done():
+                return Probe(False, None, "driver", "the device ended", loop.time() - t0)
+            if not (ping in done and ping.result().first_answer is not None):
                 self.reprobes += 1
                 tasks[self._ask(self.get_bytes(), t, retransmit)] = "get"
-            pending = set(tasks)
+            pending: set[asyncio.Future[Any]] = set(tasks)
             while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                done, pending = await asyncio.wait(pending | {waiter}, return_when=asyncio.FIRST_COMPLETED)
+                pending.discard(waiter)
                 for task in done:
+                    if task is waiter:
+                        continue
                     ex = task.result()
                     ans = ex.first_answer
                     if ans is not None:
-                        return Probe(True, ex.answer_delay, tasks[task], _answer_text(ans))
-            return Probe(False, None, "", "")
+                        return Probe(True, ex.answer_delay, tasks[task], _answer_text(ans), loop.time() - t0)
+                if waiter.done():
+                    return Probe(False, None, "driver", "the device ended", loop.time() - t0)
+            return Probe(False, None, "", "", loop.time() - t0)
         finally:
+            self._waiter = None
             for task in tasks:
                 task.cancel()
 

@@ -4,7 +4,7 @@ Every finding is a directory under the findings folder (default
 ``reports/findings/``)::
 
     20261124-211502-silence-3f2a9c1e/
-        finding.json     kind, time, seed, device/defects, the minimal steps (hex), the original
+        finding.json     kind (crash: with the signal or exit status), time, seed, device/defects, the minimal steps (hex), the original
                          steps, how it was shrunk, the oracle's view
         case.bin         the minimal datagram that still fails (the last step)
         original.bin     the case that was running when the device stopped answering
@@ -118,7 +118,7 @@ def shrink_bytes(data: bytes, fails: Callable[[bytes], bool], *, deadline: float
 # --------------------------------------------------------------------------- findings
 @dataclass
 class Finding:
-    kind: str                                  # "silence", "hang", "reboot", "degradation"
+    kind: str                                  # "crash", "silence", "hang", "reboot", "degradation"
     summary: str
     steps: list[str]                           # minimal steps, hex, the last is case.bin
     original_steps: list[str] = field(default_factory=list)
@@ -134,6 +134,8 @@ class Finding:
     channel: str = "coap"                      # "coap": inside the session / on UDP; "record": raw DTLS records
     bucket: str = ""                           # oracle verdict + shrunk input signature (see signature())
     duplicates: int = 0                        # further failures that fell into the same bucket
+    signal: str = ""                           # crash: the signal that ended the device's process ("SIGSEGV")
+    exit_status: int | None = None             # crash: the exit status when the process exited by itself
 
     @property
     def case(self) -> bytes:
@@ -190,11 +192,6 @@ def signature(data: bytes, channel: str = "coap") -> str:
     return f"coap {mtype} {kind}{detail}"
 
 
-def specific(sig: str) -> bool:
-    """Whether a signature is narrow enough to set cases aside by it (not just "a CON GET")."""
-    return ":" in sig or " empty" in sig or sig.startswith("record ")
-
-
 def write_pcap(path: Path, datagrams: Iterable[tuple[str, bytes, float]], *, harness: tuple[str, int] =
                ("127.0.0.1", 5683), device: tuple[str, int] = ("127.0.0.2", 56830)) -> None:
     """Write ``(direction, bytes, wall time)`` datagrams as IPv4/UDP packets (Wireshark decodes the
@@ -247,6 +244,14 @@ def save_finding(finding: Finding, root: Path | str = DEFAULT_DIR, *,
     return d
 
 
+def update_finding(finding: Finding, root: Path | str) -> None:
+    """Rewrite the ``finding.json`` of a finding already saved under ``root`` (its duplicate count grew)."""
+    if finding.id:
+        p = Path(root) / finding.id / "finding.json"
+        if p.parent.is_dir():
+            p.write_text(json.dumps(asdict(finding), indent=1, sort_keys=True), encoding="utf-8")
+
+
 def load_finding(path: Path | str) -> Finding:
     p = Path(path)
     if p.is_dir():
@@ -283,5 +288,5 @@ def load_findings(*roots: Path | str) -> Iterator[Finding]:
                 continue
 
 
-__all__ = ["DEFAULT_DIR", "DEVICE_IDENTITY", "Finding", "RingBuffer", "ddmin", "load_finding", "load_findings", "same_device", "save_finding",
-           "shrink_bytes", "signature", "specific", "write_pcap"]
+__all__ = ["DEFAULT_DIR", "DEVICE_IDENTITY", "Finding", "RingBuffer", "ddmin", "load_finding", "load_findings",
+           "same_device", "save_finding", "shrink_bytes", "signature", "update_finding", "write_pcap"]

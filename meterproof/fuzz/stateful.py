@@ -158,6 +158,11 @@ def lwm2m_machine(campaign: "Campaign", *, timeout: float | None = None, stray: 
         @invariant()
         def device_alive(self) -> None:
             p = campaign.probe()
+            end = campaign.take_end()
+            if end is not None:
+                campaign._dead = True
+                raise WalkFailure(f"the device's process ended during the walk ({end.detail})" if end.kind == "crash"
+                                  else f"the device rebooted by itself during the walk ({end.detail})")
             if not p.alive:
                 campaign._dead = True
                 raise WalkFailure("the device stopped answering (ping and GET /3/0/0 unanswered)")

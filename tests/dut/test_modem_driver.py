@@ -174,3 +174,35 @@ def test_concurrent_urcs_while_a_command_waits(server: SyncServer) -> None:
         assert not errors
     finally:
         d.stop()
+
+
+def test_a_boot_the_module_announces_by_itself_is_reported_at_once(server: SyncServer) -> None:
+    """A ready URC that no start or reboot of the driver's explains means the module reset itself: the
+    driver's on_end listeners (a fuzz campaign) hear "reboot" at once; the driver's own reboots stay quiet."""
+    d = ModemDriver("meterproof", "virtual", params=LOOPBACK)
+    heard: list = []
+    got = threading.Event()
+
+    def listener(ev) -> None:
+        heard.append(ev)
+        got.set()
+    stop = d.on_end(listener)
+    mark = server.mark()
+    d.start(server.aio.uri, "modem-reset")
+    try:
+        server.wait_event("registered", "modem-reset", since=mark, timeout=10)
+        mark = server.mark()
+        d.trigger("reboot")                      # ours: its ready URC is expected
+        server.wait_event("registered", "modem-reset", since=mark, timeout=10)
+        d.wait_urc("ready", timeout=5)
+        assert heard == [] and d.alive() is None
+        d.virtual._write_line("+MPREADY")        # the module resets by itself (a watchdog, a crash)
+        assert got.wait(5), d.logs()
+        (ev,) = heard
+        assert ev.kind == "reboot" and "+MPREADY" in ev.detail and not ev.signal
+        stop()
+        d.virtual._write_line("+MPREADY")
+        d.wait_urc("ready", since=ev.at + 1e-6, timeout=5)
+        assert len(heard) == 1                   # unsubscribed
+    finally:
+        d.stop()

@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from meterproof.fuzz.campaign import SimTarget
+from meterproof.fuzz.targets import SimTarget
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from meterproof.fuzz import packets
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
 from meterproof.coap.params import LOOPBACK
-from meterproof.fuzz.campaign import CampaignConfig, SimTarget, hypothesis_cases, lab_config
+from meterproof.fuzz.campaign import CampaignConfig, hypothesis_cases, lab_config
+from meterproof.fuzz.targets import SimTarget
 from meterproof.fuzz.corpus import POCS
 from meterproof.fuzz.mutators import Mutator
 from meterproof.fuzz.reproducer import Finding, RingBuffer, ddmin, load_findings, save_finding, shrink_bytes

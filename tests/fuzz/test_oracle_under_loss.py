@@ -8,7 +8,8 @@ import time
 from meterproof.coap.impair import Impairment
 from meterproof.coap.params import LOOPBACK
 from meterproof.fuzz import strategies_coap as sc
-from meterproof.fuzz.campaign import SimTarget, hypothesis_cases
+from meterproof.fuzz.campaign import hypothesis_cases
+from meterproof.fuzz.targets import SimTarget
 
 FAST = LOOPBACK.scaled(0.2)                 # ACK_TIMEOUT 0.1 s: the probe's first wait 0.02 s
 LOSSY = Impairment(loss=10, dup=5, reorder=10)

@@ -48,6 +48,7 @@ class _Device:
         self.endpoint_name = "ep"
         self.watch = NS(mark=lambda: None, check=lambda: None)
         self.restart_fn = object()
+        self.take_end = lambda: None          # a driver that never reports the device's end
         self._dead = False
         self.dies_at, self.every_boot = dies_at, every_boot
         self.boots, self.probes_this_boot, self.log = 1, 0, []
