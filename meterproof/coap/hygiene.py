@@ -33,6 +33,7 @@ from aiocoap.numbers import codes
 from . import wire
 from .exchange_types import WireEvent
 from .observe import is_fresher
+from .params import DEFAULT
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,10 @@ class Breach:
 @dataclass
 class _Sent:
     mtype: int
-    token: bytes | None     # None: a request whose token could not be read (malformed on purpose)
+    token: bytes | None     # None: no token to compare with (malformed on purpose, or the Message ID used twice)
     request: bool
     time: float
+    raw: bytes
 
 
 def _header(raw: bytes) -> tuple[int, int, bytes | None] | None:
@@ -97,6 +99,9 @@ class HygieneWatch:
     def __init__(self, exchange_lifetime: float, non_lifetime: float, *, reordering: bool = False,
                  max_tokens: int = 200_000) -> None:
         self.exchange_lifetime = exchange_lifetime
+        #: how long our own Message IDs are remembered: the peer's EXCHANGE_LIFETIME, which may be the RFC's
+        #: default however short ours is (a peer's deduplication answers a reused ID from its cache that long)
+        self.memory = max(exchange_lifetime, DEFAULT.exchange_lifetime)
         self.non_lifetime = non_lifetime
         self.reordering = reordering
         self.max_tokens = max_tokens
@@ -124,8 +129,15 @@ class HygieneWatch:
             self._malformed[ev.remote] = ev.mono_time
         request = msg is not None and msg.code.is_request()
         if mtype in (wire.CON, wire.NON):
-            self._sent[(ev.remote, mid)] = _Sent(mtype, None if broken else token, request, ev.mono_time)
-            self._sent.move_to_end((ev.remote, mid))
+            key = (ev.remote, mid)
+            before = self._sent.get(key)
+            # Our own Message ID used again for another message (a fuzz case's hand-built datagrams, replayed as it
+            # shrinks an input): the peer rightly answers a duplicate with the answer it cached for the first
+            # (RFC 7252 §4.5), so while that may be so the token is not judged.
+            reused = before is not None and ev.mono_time - before.time <= self.memory \
+                and (before.raw != ev.raw or before.token is None)
+            self._sent[key] = _Sent(mtype, None if broken or reused else token, request, ev.mono_time, bytes(ev.raw))
+            self._sent.move_to_end(key)
         if request and not broken and token is not None:
             self._tokens[(ev.remote, token)] = ev.mono_time
             self._tokens.move_to_end((ev.remote, token))
@@ -136,7 +148,7 @@ class HygieneWatch:
     def _expire(self, now: float) -> None:
         while self._sent:
             key, s = next(iter(self._sent.items()))
-            if now - s.time <= self.exchange_lifetime:
+            if now - s.time <= self.memory:
                 break
             del self._sent[key]
         while self._received:
