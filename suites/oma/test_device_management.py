@@ -547,7 +547,8 @@ NUMERIC_DEVICE_RESOURCES = ("/3/0/9", "/3/0/10", "/3/0/7")
            "Object, the Object Instance and the Resources; §5.1.2 the <NOTIFICATION> attributes and their levels")
 def test_write_attributes_shown_by_discover(server, dut, transcript):
     """Write-Attributes (each a SHOULD of TS Core 1.1.1 §5.1.2: a refusal is a warning and ends the case)
-    /3?pmin=7&pmax=170; /3/0?pmax=230 (1.1+: and epmin=2&epmax=40, attributes 1.1 adds); /3/0/R?lt=5&gt=95&st=2
+    /3?pmin=7&pmax=170; /3/0?pmax=230 (1.1+: then /3/0?epmin=2&epmax=40, attributes 1.1 adds: a refusal is a
+    warning and they are not looked for); /3/0/R?lt=5&gt=95&st=2
     (R: the first numeric resource of 9, 10, 7 the device has; gt/lt/st are for numeric resources only).
     Pass: Discover /3 shows </3>;pmin=7;pmax=170; Discover /3/0 shows </3/0>;pmax=230 (1.1+: epmin, epmax) and
     </3/0/R>;lt=5;gt=95;st=2; Discover /3/0/R shows lt, gt, st, and from 1.1 the attributes it inherits (pmin=7
@@ -559,14 +560,15 @@ def test_write_attributes_shown_by_discover(server, dut, transcript):
                               f"{', '.join(NUMERIC_DEVICE_RESOURCES)} that gt/lt/st can be attached to")
     writes: dict[str, dict[str, float]] = {"/3": {"pmin": 7, "pmax": 170}, "/3/0": {"pmax": 230},
                                            resource: {"lt": 5, "gt": 95, "st": 2}}
-    if dut.version_at_least("1.1"):
-        writes["/3/0"].update(epmin=2, epmax=40)
-    written: list[str] = []
+    written: list[tuple[str, dict[str, float]]] = []
     try:
         for path, attrs in writes.items():
             if not _write_attributes(server, dut, path, **attrs):
                 return
-            written.append(path)
+            written.append((path, attrs))
+        if dut.version_at_least("1.1") and _write_attributes(server, dut, "/3/0", epmin=2, epmax=40):
+            written.append(("/3/0", {"epmin": 2, "epmax": 40}))
+            writes["/3/0"].update(epmin=2, epmax=40)
         shown = {"/3": _discover(server, dut, "/3").get("/3", {}), "/3/0": _discover(server, dut, "/3/0")}
         at_resource = _discover(server, dut, resource).get(resource, {})
         for k, v in writes["/3"].items():
@@ -586,5 +588,5 @@ def test_write_attributes_shown_by_discover(server, dut, transcript):
                              clause="OMA TS Core 1.1 §5.4.2 and ETS int-261: Discover on a Resource shows the "
                                     "attributes it inherits from its Object Instance and Object")
     finally:
-        for path in written:
-            server.write_attributes(dut.endpoint, path, **{k: None for k in writes[path]})
+        for path, attrs in written:
+            server.write_attributes(dut.endpoint, path, **{k: None for k in attrs})
