@@ -392,7 +392,7 @@ CLOCK_GRANULARITY = 1.0
 BASE, GT, LT, ST = 50, 80, 20, 10      # every driven value stays within 0..100 (Battery Level's range)
 
 
-def _driven(server: Any, dut: Any) -> str:
+def _driven(dut: Any) -> str:
     """The resource this device's set-value trigger drives (not applicable without one)."""
     for path, name in DRIVEN:
         if dut.has(path):
@@ -402,7 +402,7 @@ def _driven(server: Any, dut: Any) -> str:
     raise AssertionError("unreachable")
 
 
-def _set(server: Any, dut: Any, path: str, value: int) -> None:
+def _set(dut: Any, path: str, value: int) -> None:
     """Change ``path`` on the device through its set-value trigger (not applicable when it has none)."""
     dut.trigger("set-value", path=path, value=value)
 
@@ -417,15 +417,15 @@ def _confirm(server: Any, dut: Any, path: str, value: int) -> None:
 
 
 @contextmanager
-def _driven_observation(server: Any, dut: Any, timing: Any, **attrs: Any) -> Iterator[tuple[str, Any]]:
+def _driven_observation(server: Any, dut: Any, **attrs: Any) -> Iterator[tuple[str, Any]]:
     """Set the driven resource to BASE (confirmed by a Read), Write-Attributes ``attrs`` on it, Observe it (the
     2.05 carries BASE); afterwards cancel, unset the attributes and put the device's own value back."""
-    path = _driven(server, dut)
+    path = _driven(dut)
     with expect.supporting(f"Read {path} before driving it", "int-224 (Read on Resource)"):
         r = server.read(dut.endpoint, path, accept=dut.value_format())
         expect.code(r, codes.CONTENT)
         own = expect.decodes(r).get(P(path))
-    _set(server, dut, path, BASE)
+    _set(dut, path, BASE)
     _confirm(server, dut, path, BASE)
     obs = None
     try:
@@ -441,10 +441,10 @@ def _driven_observation(server: Any, dut: Any, timing: Any, **attrs: Any) -> Ite
                 pass
         server.write_attributes(dut.endpoint, path, **{k: None for k in attrs})
         if isinstance(own, int) and not isinstance(own, bool):
-            _set(server, dut, path, own)
+            _set(dut, path, own)
 
 
-def _change_notified(obs: Any, path: str, value: int, timing: Any, what: str, *, within: float) -> Notification:
+def _change_notified(obs: Any, path: str, value: int, what: str, *, within: float) -> Notification:
     """The next notification arrives within ``within`` seconds and carries ``value``."""
     n = expect.notification(obs, within, what)
     expect.value(_values(obs, n), path, value)
@@ -467,7 +467,7 @@ def _silent(obs: Any, window: float, what: str, *, should: str | None = None) ->
 
 
 @mp("MP-IR-PMIN-CHANGE", "pmin holds back the notification of a change", **MP_IR,
-    clause="OMA TS Core 1.1 §5.1.2 pmin (1.0: TS 1.0 §5.1.2): the client MUST wait pmin between two notifications; "
+    clause="OMA TS Core 1.1 §5.1.2 pmin (the same in TS 1.0): the client MUST wait pmin between two notifications; "
            "a notification due before pmin expires MUST be sent as soon as it expires")
 @requires(trigger="set-value")
 def test_pmin_with_changing_value(server, dut, timing, transcript):
@@ -478,12 +478,12 @@ def test_pmin_with_changing_value(server, dut, timing, transcript):
     expires)."""
     pmin = timing.attr(2)
     early = timing.early + CLOCK_GRANULARITY
-    with _driven_observation(server, dut, timing, pmin=pmin, pmax=10 * pmin) as (path, obs):
-        _set(server, dut, path, BASE + 10)
-        first = _change_notified(obs, path, BASE + 10, timing, f"notification of {path} = {BASE + 10}",
+    with _driven_observation(server, dut, pmin=pmin, pmax=10 * pmin) as (path, obs):
+        _set(dut, path, BASE + 10)
+        first = _change_notified(obs, path, BASE + 10, f"notification of {path} = {BASE + 10}",
                                  within=pmin + timing.late)
-        _set(server, dut, path, BASE + 20)
-        second = _change_notified(obs, path, BASE + 20, timing, f"notification of {path} = {BASE + 20}",
+        _set(dut, path, BASE + 20)
+        second = _change_notified(obs, path, BASE + 20, f"notification of {path} = {BASE + 20}",
                                   within=pmin + timing.late)
         gap = second.time - first.time
         expect.true(gap >= pmin - early, f"time between the notifications of {BASE + 10} and {BASE + 20} (changed "
@@ -496,7 +496,7 @@ def _pmax_far(timing: Any) -> int:
 
 
 @mp("MP-IR-GT-LT", "gt and lt: a crossing notifies, in both directions", **MP_IR,
-    clause="OMA TS Core 1.1 §5.1.2 gt/lt (1.0: TS 1.0 §5.1.2): the client MUST notify each time the value crosses "
+    clause="OMA TS Core 1.1 §5.1.2 gt/lt (the same in TS 1.0): the client MUST notify each time the value crosses "
            "the threshold (with respect to pmin)")
 @requires(trigger="set-value")
 def test_thresholds_notify_crossings(server, dut, timing, transcript):
@@ -505,23 +505,23 @@ def test_thresholds_notify_crossings(server, dut, timing, transcript):
     Pass: each crossing is notified with its value.  Between them 60, 85 and 15 cross nothing: a notification of
     those is a warning (the Notify SHOULD be sent when the conditions set by Write-Attributes are met)."""
     window = timing.late
-    quiet = ("OMA TS Core 1.1 §6.4 / TS 1.0 §5.5: the Notify SHOULD be sent when the conditions configured by "
-             "Write-Attributes (here gt/lt) are met")
-    with _driven_observation(server, dut, timing, pmin=0, pmax=_pmax_far(timing), gt=GT, lt=LT) as (path, obs):
+    quiet = ("OMA TS Core 1.1 §6.4 / TS 1.0 §5.5 Notify: the Notify operation SHOULD be sent when all the "
+             "conditions (pmin, pmax, gt, lt, st) configured by Write-Attributes are met")
+    with _driven_observation(server, dut, pmin=0, pmax=_pmax_far(timing), gt=GT, lt=LT) as (path, obs):
         for value, crosses in ((BASE + 10, None), (90, "up through gt"), (85, None), (BASE, "down through gt"),
                                (10, "down through lt"), (15, None), (BASE, "up through lt")):
-            _set(server, dut, path, value)
+            _set(dut, path, value)
             if crosses is None:
                 _silent(obs, window, f"notification of {path} = {value} (crosses neither gt {GT} nor lt {LT})",
                         should=quiet)
                 _confirm(server, dut, path, value)
             else:
-                _change_notified(obs, path, value, timing, f"notification of {path} = {value} ({crosses})",
+                _change_notified(obs, path, value, f"notification of {path} = {value} ({crosses})",
                                  within=window)
 
 
 @mp("MP-IR-STEP-CHANGE", "st is measured from the last notified value", **MP_IR,
-    clause="OMA TS Core 1.1 §5.1.2 st (1.0: TS 1.0 §5.1.2): the Change Value Condition occurs when the value "
+    clause="OMA TS Core 1.1 §5.1.2 st (the same in TS 1.0): the Change Value Condition occurs when the value "
            "varied by at least st since the last notification")
 @requires(trigger="set-value")
 def test_step_from_last_notified_value(server, dut, timing, transcript):
@@ -529,13 +529,13 @@ def test_step_from_last_notified_value(server, dut, timing, transcript):
     Set 58 (8 < st since 50): no notification.  Set 61 (11 >= st since the notified 50, only 3 since 58):
     a notification with 61.  Set 51 (10 down since 61): a notification with 51."""
     window = timing.late
-    with _driven_observation(server, dut, timing, pmin=0, pmax=_pmax_far(timing), st=ST) as (path, obs):
-        _set(server, dut, path, BASE + 8)
+    with _driven_observation(server, dut, pmin=0, pmax=_pmax_far(timing), st=ST) as (path, obs):
+        _set(dut, path, BASE + 8)
         _silent(obs, window, f"notification of {path} = {BASE + 8} (moved 8 < st {ST} since the notified {BASE})")
         _confirm(server, dut, path, BASE + 8)
-        _set(server, dut, path, BASE + 11)
-        _change_notified(obs, path, BASE + 11, timing, f"notification of {path} = {BASE + 11} (moved 11 >= st {ST} "
+        _set(dut, path, BASE + 11)
+        _change_notified(obs, path, BASE + 11, f"notification of {path} = {BASE + 11} (moved 11 >= st {ST} "
                          f"since the notified {BASE})", within=window)
-        _set(server, dut, path, BASE + 1)
-        _change_notified(obs, path, BASE + 1, timing, f"notification of {path} = {BASE + 1} (moved 10 >= st {ST} "
+        _set(dut, path, BASE + 1)
+        _change_notified(obs, path, BASE + 1, f"notification of {path} = {BASE + 1} (moved 10 >= st {ST} "
                          f"since the notified {BASE + 11})", within=window)
