@@ -165,6 +165,10 @@ class SyncObservation:
     def decode(self, n: Notification) -> tuple[Any, str | None]:
         return self.handle.decode(n)
 
+    def drain(self) -> list[Notification]:
+        """Set aside every notification already queued (the next :meth:`next` waits for a new one)."""
+        return self._lt.call(self.handle.observation.drain)
+
     def decode_series(self, n: Notification) -> tuple[Any, str | None]:
         """Every value of a notification with its time (see ObservationHandle.decode_series)."""
         return self.handle.decode_series(n)

@@ -347,6 +347,8 @@ class DeviceManagement:
         oid = path.ids[0]
 
         def attr_params(p: Path, inherited: bool = False) -> dict[str, str | None]:
+            if len(p) < 3 and self.has("discover-omits-attributes"):
+                return {}     # the vendor prints only the attributes stored with resources
             a = attrs.inherited(p) if inherited else attrs.get(p)
             return {k: fmt(v) for k, v in a.items()}
 

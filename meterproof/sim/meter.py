@@ -175,6 +175,8 @@ class SimulatedMeter:
         inner = self.endpoint.transport.on_datagram
         assert inner is not None
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
+        if self.has("token-truncated"):
+            transport.send = functools.partial(_truncate_response_tokens, transport.send)
         if secure:
             rec_inner = transport.datagram_received
             transport.datagram_received = functools.partial(self._record_gate, rec_inner)
@@ -559,5 +561,13 @@ def _has_plaintext_alert(data: bytes) -> bool:
     return any(r.content_type == ALERT and r.epoch == 0 for r in recs)
 
 
+
+
+def _truncate_response_tokens(send: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:
+    """Defect ``token-truncated``: a response leaves with at most 4 bytes of its token (a fixed 4-byte buffer)."""
+    tkl = raw[0] & 0x0F if raw else 0
+    if len(raw) >= 4 + tkl and tkl > 4 and 2 <= raw[1] >> 5 <= 5:
+        raw = bytes([(raw[0] & 0xF0) | 4]) + raw[1:8] + raw[4 + tkl:]
+    send(raw, remote)
 
 __all__ = ["SimulatedMeter"]

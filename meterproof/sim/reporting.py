@@ -56,6 +56,7 @@ class Observation:
     last_time: float = 0.0
     last_eval: float = 0.0
     pending: bool = False
+    urgent: bool = False          # defect pmin-ignored-on-change: a local change notifies at once
     seq: int = 0
     count: int = 0
     cancelled: bool = False
@@ -122,6 +123,10 @@ class Reporter:
     # ------------------------------------------------------------------ change detection
     def changed(self, path: Path) -> None:
         """A local change (write, set_value, instance create/delete): evaluate soon."""
+        if self.meter.has("pmin-ignored-on-change"):
+            for obs in self.observations:
+                if any(path.startswith(p) or p.startswith(path) for p in obs.paths):
+                    obs.urgent = True
         if self.observations and self._wake is not None:
             self._wake.set()
 
@@ -189,8 +194,9 @@ class Reporter:
         pmin = self._attr(obs, "pmin", m.default_pmin()) or 0
         pmax = self._attr(obs, "pmax", m.default_pmax())
         since = now - obs.last_time
-        if m.has("pmin-ignored"):
+        if m.has("pmin-ignored") or (obs.urgent and obs.pending):
             pmin = 0
+        obs.urgent = False
         due = obs.pending and since >= pmin
         if not due and pmax and pmax >= pmin and since >= pmax and not m.has("pmax-ignored"):
             due = True
@@ -225,8 +231,12 @@ class Reporter:
                 continue
             for threshold in (gt, lt):
                 if threshold is not None and isinstance(prev, (int, float)) and (prev > threshold) != (cur > threshold):
-                    return True
+                    outward = cur > threshold if threshold == gt else cur < threshold
+                    if outward or not self.meter.has("threshold-return-ignored"):
+                        return True
             last = obs.last_values.get(p)
+            if self.meter.has("step-from-last-sample"):
+                last = prev
             if st is not None and (not isinstance(last, (int, float)) or abs(cur - last) >= st):
                 return True
         return False

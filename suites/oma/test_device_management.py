@@ -534,3 +534,59 @@ def test_not_found(server, dut, transcript):
 def test_not_acceptable(server, dut, transcript):
     """GET /3/0 with Accept 65000 (no LwM2M format): 4.06 Not Acceptable."""
     expect.code(server.read(dut.endpoint, "/3/0", accept=65000), codes.NOT_ACCEPTABLE)
+
+
+#: Numeric Device resources whose attributes MP-DISC-ATTRS writes (gt/lt/st apply to numeric resources only,
+#: TS Core 1.1 §5.1.2): Battery Level, Memory Free, Power Source Voltage -- the first the device implements.
+NUMERIC_DEVICE_RESOURCES = ("/3/0/9", "/3/0/10", "/3/0/7")
+
+
+@mp("MP-DISC-ATTRS", "Write-Attributes is reflected in Discover at the object, instance and resource level",
+    epic="Device Management and Service Enablement", feature="Attributes",
+    clause="OMA TS Core 1.1 §5.4.2 Discover (TS 1.0 §5.4.2): the response carries the attributes attached to the "
+           "Object, the Object Instance and the Resources; §5.1.2 the <NOTIFICATION> attributes and their levels")
+def test_write_attributes_shown_by_discover(server, dut, transcript):
+    """Write-Attributes (each a SHOULD of TS Core 1.1.1 §5.1.2: a refusal is a warning and ends the case)
+    /3?pmin=7&pmax=170; /3/0?pmax=230 (1.1+: then /3/0?epmin=2&epmax=40, attributes 1.1 adds: a refusal is a
+    warning and they are not looked for); /3/0/R?lt=5&gt=95&st=2
+    (R: the first numeric resource of 9, 10, 7 the device has; gt/lt/st are for numeric resources only).
+    Pass: Discover /3 shows </3>;pmin=7;pmax=170; Discover /3/0 shows </3/0>;pmax=230 (1.1+: epmin, epmax) and
+    </3/0/R>;lt=5;gt=95;st=2; Discover /3/0/R shows lt, gt, st, and from 1.1 the attributes it inherits (pmin=7
+    from the object, pmax=230 from the instance, the nearer level winning), as int-261 expects them.
+    Afterwards every attribute written is unset again."""
+    resource = next((p for p in NUMERIC_DEVICE_RESOURCES if dut.has(p)), None)
+    if resource is None:
+        expect.not_applicable(f"the device implements none of the numeric Device resources "
+                              f"{', '.join(NUMERIC_DEVICE_RESOURCES)} that gt/lt/st can be attached to")
+    writes: dict[str, dict[str, float]] = {"/3": {"pmin": 7, "pmax": 170}, "/3/0": {"pmax": 230},
+                                           resource: {"lt": 5, "gt": 95, "st": 2}}
+    written: list[tuple[str, dict[str, float]]] = []
+    try:
+        for path, attrs in writes.items():
+            if not _write_attributes(server, dut, path, **attrs):
+                return
+            written.append((path, attrs))
+        if dut.version_at_least("1.1") and _write_attributes(server, dut, "/3/0", epmin=2, epmax=40):
+            written.append(("/3/0", {"epmin": 2, "epmax": 40}))
+            writes["/3/0"].update(epmin=2, epmax=40)
+        shown = {"/3": _discover(server, dut, "/3").get("/3", {}), "/3/0": _discover(server, dut, "/3/0")}
+        at_resource = _discover(server, dut, resource).get(resource, {})
+        for k, v in writes["/3"].items():
+            expect.equal(_number(shown["/3"].get(k)), float(v), f"attribute {k} of </3> in Discover /3")
+        for k, v in writes["/3/0"].items():
+            expect.equal(_number(shown["/3/0"].get("/3/0", {}).get(k)), float(v),
+                         f"attribute {k} of </3/0> in Discover /3/0")
+        for k, v in writes[resource].items():
+            expect.equal(_number(shown["/3/0"].get(resource, {}).get(k)), float(v),
+                         f"attribute {k} of <{resource}> in Discover /3/0")
+            expect.equal(_number(at_resource.get(k)), float(v), f"attribute {k} of <{resource}> in Discover "
+                         f"{resource}")
+        if dut.version_at_least("1.1"):
+            for k, v in (("pmin", 7.0), ("pmax", 230.0)):
+                expect.equal(_number(at_resource.get(k)), v, f"attribute {k} of <{resource}> in Discover {resource} "
+                             "(inherited: the instance's pmax wins over the object's)",
+                             clause="OMA TS Core 1.1 §5.4.2 and ETS int-261: Discover on a Resource shows the "
+                                    "attributes it inherits from its Object Instance and Object")
+    finally:
+        for path, attrs in written:
+            server.write_attributes(dut.endpoint, path, **{k: None for k in attrs})

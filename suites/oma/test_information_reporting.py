@@ -15,7 +15,8 @@ Write-Attributes a case needs makes that case not applicable, with that reason, 
 from __future__ import annotations
 
 import statistics
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from meterproof.fixtures import CF, P, codes, ets, expect, mp, requires
 from meterproof.fixtures import errata
@@ -328,3 +329,163 @@ def _steps(server: Any, dut: Any, timing: Any, pmax: int) -> list[float]:
         expect.not_applicable("/3/0/7 did not change during four notifications: the step attribute cannot be "
                               "observed")
     return steps
+
+
+# ---------------------------------------------------------------------------- attributes seen through driven changes
+#: Numeric resources a case drives through the device's set-value trigger, in order of preference, with the
+#: range their values must stay in: Battery Level (0..100 %) and Memory Free (KB) of the Device object, which a
+#: meter does not change on its own within a case (Wakaama's lwm2mclient ``change`` command takes both too).
+DRIVEN = (("/3/0/9", "Battery Level"), ("/3/0/10", "Memory Free"))
+#: The clock a device counts attribute periods with: the attributes are whole seconds (TS Core 1.1 §5.1.2), so a
+#: client that counts whole seconds may send one second early by the harness's clock and still wait pmin.
+CLOCK_GRANULARITY = 1.0
+BASE, GT, LT, ST = 50, 80, 20, 10      # every driven value stays within 0..100 (Battery Level's range)
+
+
+def _driven(dut: Any) -> str:
+    """The resource this device's set-value trigger drives (not applicable without one)."""
+    for path, name in DRIVEN:
+        if dut.has(path):
+            return path
+    expect.not_applicable(f"the device implements none of {', '.join(f'{p} ({n})' for p, n in DRIVEN)}, the "
+                          "numeric resources the set-value trigger drives")
+    raise AssertionError("unreachable")
+
+
+def _set(dut: Any, path: str, value: int) -> None:
+    """Change ``path`` on the device through its set-value trigger (not applicable when it has none)."""
+    dut.trigger("set-value", path=path, value=value)
+
+
+def _confirm(server: Any, dut: Any, path: str, value: int) -> None:
+    """A Read shows the value set-value was asked for (a supporting step: a silence is only evidence when the
+    value really changed)."""
+    with expect.supporting(f"Read {path} after set-value {value}", "int-224 (Read on Resource)"):
+        r = server.read(dut.endpoint, path, accept=dut.value_format())
+        expect.code(r, codes.CONTENT)
+        expect.value(expect.decodes(r), path, value)
+
+
+@contextmanager
+def _driven_observation(server: Any, dut: Any, **attrs: Any) -> Iterator[tuple[str, Any]]:
+    """Set the driven resource to BASE (confirmed by a Read), Write-Attributes ``attrs`` on it, Observe it (the
+    2.05 carries BASE); afterwards cancel, unset the attributes and put the device's own value back."""
+    path = _driven(dut)
+    with expect.supporting(f"Read {path} before driving it", "int-224 (Read on Resource)"):
+        r = server.read(dut.endpoint, path, accept=dut.value_format())
+        expect.code(r, codes.CONTENT)
+        own = expect.decodes(r).get(P(path))
+    _set(dut, path, BASE)
+    _confirm(server, dut, path, BASE)
+    obs = None
+    try:
+        obs = _observe(server, dut, path, **attrs)
+        with expect.supporting(f"the Observe response of {path} carries the value set", "int-301"):
+            expect.value(expect.decodes(obs.first), path, BASE)
+        yield path, obs
+    finally:
+        if obs is not None:
+            try:
+                server.cancel_observation(obs, mode="get")
+            except Exception:   # the verdict stands; the next case observes afresh
+                pass
+        server.write_attributes(dut.endpoint, path, **{k: None for k in attrs})
+        if isinstance(own, int) and not isinstance(own, bool):
+            _set(dut, path, own)
+
+
+def _change_notified(obs: Any, path: str, value: int, what: str, *, within: float) -> Notification:
+    """The next notification arrives within ``within`` seconds and carries ``value``."""
+    n = expect.notification(obs, within, what)
+    expect.value(_values(obs, n), path, value)
+    return n
+
+
+def _silent(obs: Any, window: float, what: str, *, should: str | None = None) -> None:
+    """No notification for ``window`` seconds; with ``should``, one that comes is a warning citing that clause
+    (and every notification queued by then is set aside, so the next check sees the next change)."""
+    try:
+        n = obs.next(window)
+    except TimeoutError_:
+        return
+    vals, _ = obs.decode(n)
+    got = f"a notification carrying {', '.join(f'{k} = {v}' for k, v in (vals or {}).items()) or 'no value'}"
+    if should is None:
+        expect.fail(what, f"no notification within {window:.1f}s", got)
+    expect.should(False, what, f"no notification within {window:.1f}s", got, clause=should)
+    obs.drain()
+
+
+@mp("MP-IR-PMIN-CHANGE", "pmin holds back the notification of a change", **MP_IR,
+    clause="OMA TS Core 1.1 §5.1.2 pmin (the same in TS 1.0): the client MUST wait pmin between two notifications; "
+           "a notification due before pmin expires MUST be sent as soon as it expires")
+@requires(trigger="set-value")
+def test_pmin_with_changing_value(server, dut, timing, transcript):
+    """Drive a numeric resource (set-value; /3/0/9 or /3/0/10) to 50; Write-Attributes pmin=P, pmax=10P: 2.04;
+    Observe: 2.05.  Set 60: a notification with 60 (the Observe response may or may not start pmin: not judged).
+    At once set 70.  Pass: the notification with 70 comes no sooner than pmin after the one with 60 (less the
+    device's one-second clock granularity and jitter) and no later than pmin + tolerance (sent as soon as pmin
+    expires)."""
+    pmin = timing.attr(2)
+    early = timing.early + CLOCK_GRANULARITY
+    with _driven_observation(server, dut, pmin=pmin, pmax=10 * pmin) as (path, obs):
+        _set(dut, path, BASE + 10)
+        first = _change_notified(obs, path, BASE + 10, f"notification of {path} = {BASE + 10}",
+                                 within=pmin + timing.late)
+        _set(dut, path, BASE + 20)
+        second = _change_notified(obs, path, BASE + 20, f"notification of {path} = {BASE + 20}",
+                                  within=pmin + timing.late)
+        gap = second.time - first.time
+        expect.true(gap >= pmin - early, f"time between the notifications of {BASE + 10} and {BASE + 20} (changed "
+                    f"at once after the first)", f">= pmin {pmin}s (-{early:.2f}s)", f"{gap:.2f}s")
+
+
+def _pmax_far(timing: Any) -> int:
+    """A pmax beyond the whole case (pmax notifications would blur what a change caused)."""
+    return timing.attr(60)
+
+
+@mp("MP-IR-GT-LT", "gt and lt: a crossing notifies, in both directions", **MP_IR,
+    clause="OMA TS Core 1.1 §5.1.2 gt/lt (the same in TS 1.0): the client MUST notify each time the value crosses "
+           "the threshold (with respect to pmin)")
+@requires(trigger="set-value")
+def test_thresholds_notify_crossings(server, dut, timing, transcript):
+    """Drive a numeric resource to 50; Write-Attributes pmin=0, pmax far, gt=80, lt=20: 2.04; Observe: 2.05.
+    Then set 90 (up through gt), 50 (down through gt), 10 (down through lt), 50 (up through lt).
+    Pass: each crossing is notified with its value.  Between them 60, 85 and 15 cross nothing: a notification of
+    those is a warning (the Notify SHOULD be sent when the conditions set by Write-Attributes are met)."""
+    window = timing.late
+    quiet = ("OMA TS Core 1.1 §6.4 / TS 1.0 §5.5 Notify: the Notify operation SHOULD be sent when all the "
+             "conditions (pmin, pmax, gt, lt, st) configured by Write-Attributes are met")
+    with _driven_observation(server, dut, pmin=0, pmax=_pmax_far(timing), gt=GT, lt=LT) as (path, obs):
+        for value, crosses in ((BASE + 10, None), (90, "up through gt"), (85, None), (BASE, "down through gt"),
+                               (10, "down through lt"), (15, None), (BASE, "up through lt")):
+            _set(dut, path, value)
+            if crosses is None:
+                _silent(obs, window, f"notification of {path} = {value} (crosses neither gt {GT} nor lt {LT})",
+                        should=quiet)
+                _confirm(server, dut, path, value)
+            else:
+                _change_notified(obs, path, value, f"notification of {path} = {value} ({crosses})",
+                                 within=window)
+
+
+@mp("MP-IR-STEP-CHANGE", "st is measured from the last notified value", **MP_IR,
+    clause="OMA TS Core 1.1 §5.1.2 st (the same in TS 1.0): the Change Value Condition occurs when the value "
+           "varied by at least st since the last notification")
+@requires(trigger="set-value")
+def test_step_from_last_notified_value(server, dut, timing, transcript):
+    """Drive a numeric resource to 50; Write-Attributes pmin=0, pmax far, st=10: 2.04; Observe: 2.05 (50).
+    Set 58 (8 < st since 50): no notification.  Set 61 (11 >= st since the notified 50, only 3 since 58):
+    a notification with 61.  Set 51 (10 down since 61): a notification with 51."""
+    window = timing.late
+    with _driven_observation(server, dut, pmin=0, pmax=_pmax_far(timing), st=ST) as (path, obs):
+        _set(dut, path, BASE + 8)
+        _silent(obs, window, f"notification of {path} = {BASE + 8} (moved 8 < st {ST} since the notified {BASE})")
+        _confirm(server, dut, path, BASE + 8)
+        _set(dut, path, BASE + 11)
+        _change_notified(obs, path, BASE + 11, f"notification of {path} = {BASE + 11} (moved 11 >= st {ST} "
+                         f"since the notified {BASE})", within=window)
+        _set(dut, path, BASE + 1)
+        _change_notified(obs, path, BASE + 1, f"notification of {path} = {BASE + 1} (moved 10 >= st {ST} "
+                         f"since the notified {BASE + 11})", within=window)
