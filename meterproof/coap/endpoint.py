@@ -132,6 +132,8 @@ class Endpoint:
         #: RFC 8323 §5.4: answer a Ping with a Pong (False: never -- a seeded defect).
         self.answer_ping = True
         self._pings: dict[tuple[Remote, bytes], asyncio.Future[Message]] = {}
+        #: RFC 8323: the Max-Message-Size this side's last CSM announced on each connection (§5.3.1)
+        self.announced: dict[Remote, int] = {}
         if self.reliable:
             transport.on_connect = self._on_connect  # type: ignore[attr-defined]
             transport.on_disconnect = self._on_disconnect  # type: ignore[attr-defined]
@@ -217,7 +219,7 @@ class Endpoint:
         """A connection carries CoAP now: our CSM goes first (RFC 8323 §5.3)."""
         self.peers[remote] = tcp.PeerSettings()
         if self.csm is not None:
-            self.send_message(self.csm, remote, "csm")
+            self.send_csm(remote, self.csm)
 
     def _on_disconnect(self, remote: Remote, exc: Exception | None) -> None:
         for (r, tok), fut in list(self._pending_resp.items()):
@@ -254,6 +256,9 @@ class Endpoint:
 
     def send_csm(self, remote: Remote, csm: Message) -> None:
         """Send a (further) CSM on the connection: its settings replace the earlier ones (RFC 8323 §5.3)."""
+        mms = tcp.signal_options(csm).get(tcp.OPT_MAX_MESSAGE_SIZE)
+        if mms is not None:
+            self.announced[remote] = int.from_bytes(mms, "big")
         self.send_message(csm, remote, "csm")
 
     def _on_signal(self, msg: Message, remote: Remote) -> None:
@@ -504,8 +509,8 @@ class Endpoint:
             # §5.3: "Each endpoint MUST send a CSM ... as its first message"; noted once per connection
             peer.problems.append(f"first message on the connection is {msg.code}, not a CSM (RFC 8323 §5.3)")
             problems = problems + peer.problems[-1:]
-        limit = getattr(self.transport, "max_size", None)
-        if limit is not None and len(raw) > limit:
+        limit = self.announced.get(remote, tcp.BASE_MAX_MESSAGE_SIZE)
+        if len(raw) > limit:
             problems = problems + [f"message of {len(raw)} bytes exceeds the Max-Message-Size {limit} this side "
                                    f"announced (RFC 8323 §5.3.1)"]
         ev = WireEvent("in", remote, raw, msg, time.time(), now, problems, "")
