@@ -215,6 +215,11 @@ class StreamTransport(DatagramTransport):
     def secure(self) -> bool:
         return self.scheme == "coaps+tcp"
 
+    @property
+    def plaintext(self) -> list[tuple[tuple[str, int], bytes]]:
+        """What peers sent in clear to a TLS listener (none for a clear-text one)."""
+        return list(getattr(self.channels, "plaintext", ()))
+
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
         if self.server:

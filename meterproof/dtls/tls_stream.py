@@ -10,7 +10,10 @@ handshake reports and the policies the same as over DTLS.
 :class:`TlsChannels` is the channel factory :class:`meterproof.coap.stream.StreamTransport` takes; each
 connection gets a :class:`TlsChannel`, whose end of handshake yields a :class:`.diagnostics.HandshakeReport`
 (outcome, negotiated suite, PSK identity, peer certificate) through ``on_handshake``, as the DTLS
-transports do.
+transports do.  Certificate Usage and Matching Type (:mod:`.cert_usage`) are checked as over DTLS: on the
+peer's whole Certificate chain (read from the handshake records, which TLS 1.2 sends in clear before
+ChangeCipherSpec), before our next flight; a refusal sends a fatal alert.  A server channel whose peer speaks
+anything but TLS (CoAP in clear on the TLS port) records the bytes in ``plaintext`` and closes.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ from .config import DtlsSettings, PskStore
 from .diagnostics import HandshakeReport
 
 log = logging.getLogger(__name__)
+
+#: When the Certificate Usage check runs: before the flight that depends on the peer's certificate.
+_CHECK_BEFORE = {"client": HS.CLIENT_CERTIFICATE, "server": HS.SERVER_CHANGE_CIPHER_SPEC}
+_HANDSHAKE, _CCS, _ALERT = 22, 20, 21
 
 
 def _tls_config(settings: DtlsSettings, **extra: Any) -> tls.TLSConfiguration:
@@ -50,6 +57,11 @@ class TlsChannel:
         self.on_ready: Callable[[], None] = lambda: None
         self.on_failed: Callable[[Exception], None] = lambda exc: None
         self.state = "handshake"
+        c = owner.settings.certificates
+        self._policy = c.peer_policy if c is not None else None     # checked once, see _check_peer
+        self._records = bytearray()       # incoming TLS records not yet parsed (until ChangeCipherSpec)
+        self._hs = bytearray()            # the peer's handshake messages, in clear
+        self._sniffing = True
         self._psk_store: PskStore | None = None
         if server:
             if owner.settings.psk_lookup is not None:
@@ -68,6 +80,12 @@ class TlsChannel:
     def receive(self, data: bytes) -> bytes:
         if self.state in ("failed", "closed"):
             return b""
+        if self.server and not self._records and not self._hs and self._sniffing and data and data[0] != _HANDSHAKE:
+            self.owner.plaintext.append((self.peer, bytes(data[:64])))
+            self._fail("failed", f"the peer's first bytes are no TLS handshake record ({bytes(data[:8]).hex()})")
+            return b""
+        if self._sniffing:
+            self._sniff(data)
         self._buf.receive_from_network(data)
         if self.state == "handshake":
             self._handshake()
@@ -109,11 +127,53 @@ class TlsChannel:
             self._buf.consume_outgoing(len(out))
             self.output(bytes(out))
 
+    def _sniff(self, data: bytes) -> None:
+        """Collect the peer's clear-text handshake messages (RFC 5246 §6.2.1, §7.4) up to its ChangeCipherSpec, and
+        its Certificate chain (§7.4.2) into the report."""
+        self._records += data
+        while len(self._records) >= 5:
+            ctype, length = self._records[0], int.from_bytes(self._records[3:5], "big")
+            if len(self._records) < 5 + length:
+                return
+            body = bytes(self._records[5:5 + length])
+            del self._records[:5 + length]
+            if ctype == _CCS:
+                self._sniffing = False
+                self._records.clear()
+                return
+            if ctype == _HANDSHAKE:
+                self._hs += body
+        pos = 0
+        while pos + 4 <= len(self._hs):
+            mtype, mlen = self._hs[pos], int.from_bytes(self._hs[pos + 1:pos + 4], "big")
+            if pos + 4 + mlen > len(self._hs):
+                break
+            if mtype == 11 and not self.report.peer_chain:
+                self.report.peer_chain = _chain(bytes(self._hs[pos + 4:pos + 4 + mlen]))
+            pos += 4 + mlen
+
+    def _check_peer(self) -> bool:
+        """Certificate Usage / Matching Type (cert_usage.py) on the peer's chain, once, before our next flight."""
+        policy, self._policy = self._policy, None
+        r = self.report
+        if policy is None or not r.peer_chain:
+            return True           # a PSK peer (no Certificate message)
+        verdict = policy.check(r.peer_chain)
+        r.certificate_check, r.certificate_check_ok = verdict.reason, verdict.ok
+        if verdict.ok:
+            return True
+        self.output(bytes((_ALERT, 3, 3, 0, 2, 2, verdict.alert or 42)))   # fatal alert, in clear (epoch 0)
+        self._fail("failed", f"certificate refused: {verdict.reason}")
+        return False
+
     def _handshake(self) -> None:
         try:
             for _ in range(256):
-                if self._buf._handshake_state is HS.HANDSHAKE_OVER:
+                step = self._buf._handshake_state
+                if step is HS.HANDSHAKE_OVER:
                     break
+                if self._policy is not None and step is _CHECK_BEFORE[self.report.role] and not self._check_peer():
+                    return
                 try:
                     self._buf.do_handshake()
                 except tls.WantWriteError:
@@ -143,9 +203,7 @@ class TlsChannel:
             der = self._buf.getpeercert(True)
         except Exception:
             der = None
-        policy = self.owner.settings.certificates.peer_policy if self.owner.settings.certificates else None
         if der:
-            r.peer_chain = [bytes(der)]
             try:
                 from mbedtls import x509
                 crt = x509.CRT.from_DER(bytes(der))
@@ -153,16 +211,7 @@ class TlsChannel:
                 r.peer_certificate_issuer = str(crt.issuer)
             except Exception:
                 pass
-            verified = bool(getattr(self._buf, "_verified", False))
-            r.peer_verified = verified
-            if policy is not None and not verified and not (r.negotiated and "PSK" in r.negotiated):
-                # Certificate Usage / Matching Type (cert_usage.py) where Mbed TLS was told not to verify
-                verdict = policy.check(r.peer_chain)
-                r.certificate_check, r.certificate_check_ok = verdict.reason, verdict.ok
-                if not verdict.ok:
-                    self._fail("failed", f"certificate refused: {verdict.reason}")
-                    return
-                r.peer_verified = True
+            r.peer_verified = bool(getattr(self._buf, "_verified", False)) or bool(r.certificate_check_ok)
         self.state = "open"
         r.succeed()
         self.owner._seen(r)
@@ -196,6 +245,18 @@ class TlsChannel:
         self.on_failed(ConnectionError(f"TLS handshake with {self.peer} failed: {text}"))
 
 
+def _chain(body: bytes) -> list[bytes]:
+    """The DER certificates of a TLS 1.2 Certificate message body (RFC 5246 §7.4.2), leaf first."""
+    out: list[bytes] = []
+    pos = 3
+    end = min(len(body), 3 + int.from_bytes(body[:3], "big"))
+    while pos + 3 <= end:
+        n = int.from_bytes(body[pos:pos + 3], "big")
+        out.append(body[pos + 3:pos + 3 + n])
+        pos += 3 + n
+    return out
+
+
 class TlsChannels:
     """The TLS channel factory of a :class:`meterproof.coap.stream.StreamTransport` (``coaps+tcp``)."""
 
@@ -207,6 +268,8 @@ class TlsChannels:
         #: Called with each finished handshake's report (as :class:`.transport.DtlsServerTransport` does).
         self.on_handshake: Callable[[HandshakeReport], None] | None = None
         self.reports: list[HandshakeReport] = []
+        #: (peer, first bytes) of connections that spoke no TLS on this TLS port (a client falling back to clear)
+        self.plaintext: list[tuple[tuple[str, int], bytes]] = []
         if redactor is not None:
             if settings.psk is not None:
                 redactor.add(settings.psk.key)
