@@ -112,8 +112,10 @@ async def request(ep: "Requester", msg: Message, remote: Hashable, *, szx: int =
                   timeout: float | None = None, exchanges: list[tuple[Message, Message]] | None = None) -> Message:
     """Send ``msg`` (any size) and return the complete response, doing Block1/Block2 as needed.
 
-    ``exchanges`` collects every (request, response) pair on the wire."""
+    ``exchanges`` collects every (request, response) pair on the wire.  Blocks are no larger than the
+    endpoint lets them be toward ``remote`` (over TCP: the peer's Max-Message-Size, RFC 8323 §5.3.1)."""
     log = exchanges if exchanges is not None else []
+    szx = min(szx, ep.max_szx(remote)) if hasattr(ep, "max_szx") else szx
     body = msg.payload
     resp: Message
     if len(body) > block_size(szx):

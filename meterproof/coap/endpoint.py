@@ -22,6 +22,14 @@ and does, for the harness *and* for the simulated meter:
 Malformed input from the peer never raises out of the receive path: it is
 recorded as a :class:`WireEvent` with its problems and, where RFC 7252 says so,
 rejected with RST.
+
+Over a reliable transport (CoAP over TCP/TLS, RFC 8323; :mod:`.stream` says ``reliable``) the same
+endpoint speaks RFC 8323 instead: messages framed by :mod:`.tcp`, no types, message IDs, ACKs, RSTs,
+retransmission or deduplication (§3.2, §4.4); requests and responses matched by token; a CSM as the first
+message on every connection (§5.3, :attr:`Endpoint.csm`), the peer's CSM kept in :attr:`Endpoint.peers`
+(its Max-Message-Size bounds the blocks this side sends, §5.3.1), Ping answered with Pong (§5.4), a
+Release or Abort closing the connection (§5.5, §5.6).  Observe notifications go out as plain responses
+(RFC 8323 §7.2); an observer cancels with GET Observe=1, there is no RST.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from aiocoap import Message
 from aiocoap.numbers import codes
 
 from ..errors import ProtocolError, TimeoutError_
-from . import blockwise, wire
+from . import blockwise, tcp, wire
 from .exchange_types import Listener, WireEvent
 from .params import DEFAULT, TransmissionParams
 from .raw import RawExchange, exchange
@@ -114,6 +122,21 @@ class Endpoint:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         transport.on_datagram = self._on_datagram
+        #: CoAP over TCP/TLS (RFC 8323): see the module docstring.
+        self.reliable = bool(getattr(transport, "reliable", False))
+        #: RFC 8323: the CSM this side sends first on every connection (None: sends none -- a seeded defect).
+        self.csm: Message | None = tcp.csm(getattr(transport, "max_size", tcp.BASE_MAX_MESSAGE_SIZE)) \
+            if self.reliable else None
+        #: RFC 8323: what each connected peer's CSMs said, and whether its first message was one (§5.3).
+        self.peers: dict[Remote, tcp.PeerSettings] = {}
+        #: RFC 8323 §5.4: answer a Ping with a Pong (False: never -- a seeded defect).
+        self.answer_ping = True
+        self._pings: dict[tuple[Remote, bytes], asyncio.Future[Message]] = {}
+        #: RFC 8323: the Max-Message-Size this side's last CSM announced on each connection (§5.3.1)
+        self.announced: dict[Remote, int] = {}
+        if self.reliable:
+            transport.on_connect = self._on_connect  # type: ignore[attr-defined]
+            transport.on_disconnect = self._on_disconnect  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> "Endpoint":
@@ -179,20 +202,90 @@ class Endpoint:
             self._emit(WireEvent("out", remote, raw, msg, time.time(), self.loop.time(), [], label))
         self.transport.send(raw, remote)
 
+    def encode(self, msg: Message) -> bytes:
+        """The bytes of ``msg`` on this endpoint's transport (RFC 7252 §3, or RFC 8323 §3.2 framing)."""
+        return tcp.encode(msg) if self.reliable else wire.encode(msg)
+
+    def check(self, raw: bytes) -> list[str]:
+        """Every message-format rule ``raw`` breaks on this endpoint's transport."""
+        return tcp.check(raw) if self.reliable else wire.check(raw)
+
     def send_message(self, msg: Message, remote: Remote, label: str = "") -> None:
-        """Send one message as it is (mid/type/token must be set): no retransmission."""
-        self._send(wire.encode(msg), remote, msg, label)
+        """Send one message as it is (mid/type/token must be set; over TCP only the token): no retransmission."""
+        self._send(self.encode(msg), remote, msg, label)
+
+    # ------------------------------------------------------------------ RFC 8323 signalling
+    def _on_connect(self, remote: Remote) -> None:
+        """A connection carries CoAP now: our CSM goes first (RFC 8323 §5.3)."""
+        self.peers[remote] = tcp.PeerSettings()
+        if self.csm is not None:
+            self.send_csm(remote, self.csm)
+
+    def _on_disconnect(self, remote: Remote, exc: Exception | None) -> None:
+        for (r, tok), fut in list(self._pending_resp.items()):
+            if r == remote and not fut.done():
+                fut.set_exception(RequestTimeout(f"the connection to {remote} closed before the response came"
+                                                 + (f" ({exc})" if exc else "")))
+        for (r, _), fut in list(self._pings.items()):
+            if r == remote and not fut.done():
+                fut.set_exception(RequestTimeout(f"the connection to {remote} closed before the Pong came"))
+
+    def max_szx(self, remote: Remote) -> int:
+        """The largest block size exponent whose messages the peer takes: ``block_szx``, over TCP also no more
+        than the peer's Max-Message-Size allows with 128 bytes of header and options (RFC 8323 §5.3.1)."""
+        szx = self.block_szx
+        if not self.reliable:
+            return szx
+        limit = self.peers.get(remote, tcp.PeerSettings()).max_message_size - 128
+        while szx > 0 and blockwise.block_size(szx) > limit:
+            szx -= 1
+        return szx
+
+    async def ping(self, remote: Remote, timeout: float) -> Message:
+        """RFC 8323 §5.4: send a 7.02 Ping and return the peer's 7.03 Pong (RequestTimeout without one)."""
+        token = self.new_token()
+        fut: asyncio.Future[Message] = self.loop.create_future()
+        self._pings[(remote, token)] = fut
+        try:
+            self.send_message(tcp.ping(token), remote, "ping")
+            return await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            raise RequestTimeout(f"no Pong from {remote} within {timeout:.1f}s (RFC 8323 §5.4)") from None
+        finally:
+            self._pings.pop((remote, token), None)
+
+    def send_csm(self, remote: Remote, csm: Message) -> None:
+        """Send a (further) CSM on the connection: its settings replace the earlier ones (RFC 8323 §5.3)."""
+        mms = tcp.signal_options(csm).get(tcp.OPT_MAX_MESSAGE_SIZE)
+        if mms is not None:
+            self.announced[remote] = int.from_bytes(mms, "big")
+        self.send_message(csm, remote, "csm")
+
+    def _on_signal(self, msg: Message, remote: Remote) -> None:
+        peer = self.peers.setdefault(remote, tcp.PeerSettings())
+        if msg.code == tcp.CSM:
+            peer.update(msg)
+        elif msg.code == tcp.PING:
+            if self.answer_ping:
+                self.send_message(tcp.pong(msg), remote, "pong")
+        elif msg.code == tcp.PONG:
+            fut = self._pings.get((remote, msg.token))
+            if fut is not None and not fut.done():
+                fut.set_result(msg)
+        elif msg.code in (tcp.RELEASE, tcp.ABORT):
+            # §5.5: the peer will close; §5.6: the peer aborted -- this side closes its end too
+            self.transport.close_connection(remote)  # type: ignore[attr-defined]
 
     def send_raw(self, data: bytes, remote: Remote, *, claim: bool = True, label: str = "raw") -> None:
         """Put arbitrary bytes on the transport; replies show up to listeners.
 
         With ``claim`` the replies that match the message ID are consumed
         quietly instead of being treated as unexpected (and RST)."""
-        if claim and len(data) >= 4:
+        if claim and len(data) >= 4 and not self.reliable:
             self._raw_claims[(remote, int.from_bytes(data[2:4], "big"))] = self.loop.time() + \
                 self.params.exchange_lifetime
         self._emit(WireEvent("out", remote, bytes(data), None, time.time(), self.loop.time(),
-                             wire.check(bytes(data)), label))
+                             self.check(bytes(data)), label))
         if not self.closed:
             self.transport.send(bytes(data), remote)
 
@@ -261,6 +354,8 @@ class Endpoint:
         raise AssertionError("unreachable")
 
     async def _request_once(self, msg: Message, remote: Remote, confirmable: bool, timeout: float | None) -> Message:
+        if self.reliable:
+            return await self._request_reliable(msg, remote, timeout)
         msg.mtype = wire.CON if confirmable else wire.NON
         msg.mid = self.next_mid()
         if not msg.token:
@@ -293,11 +388,37 @@ class Endpoint:
             if self._pending_resp.pop(key, None) is not None:
                 self._release_token(msg.token)
 
+    async def _request_reliable(self, msg: Message, remote: Remote, timeout: float | None) -> Message:
+        """RFC 8323: the request goes out once, its response is the next one with its token."""
+        msg.mtype, msg.mid = None, None
+        if not msg.token:
+            msg.token = self.new_token()
+        key = (remote, msg.token)
+        fut: asyncio.Future[Message] = self.loop.create_future()
+        if key not in self._pending_resp:
+            self._hold_token(msg.token)
+        self._pending_resp[key] = fut
+        wait = timeout if timeout is not None else self.params.exchange_lifetime
+        try:
+            self.send_message(msg, remote)
+            try:
+                return await asyncio.wait_for(fut, wait)
+            except asyncio.TimeoutError:
+                raise RequestTimeout(f"no response from {remote} to {wire.summary(msg)} within {wait:.1f}s") \
+                    from None
+        finally:
+            if self._pending_resp.pop(key, None) is not None:
+                self._release_token(msg.token)
+
     async def notify(self, msg: Message, remote: Remote, token: bytes, *, confirmable: bool) -> str:
         """Send a notification (an Observe response) to an observer.
 
         Returns ``"acked"``, ``"reset"`` (the observer cancelled), ``"sent"``
         (NON) or ``"timeout"``."""
+        if self.reliable:       # RFC 8323 §7.2: a notification is a response; the connection delivers it
+            msg.mtype, msg.mid, msg.token = None, None, token
+            self.send_message(msg, remote)
+            return "sent"
         msg.mtype = wire.CON if confirmable else wire.NON
         msg.mid = self.next_mid()
         msg.token = token
@@ -333,6 +454,9 @@ class Endpoint:
 
     # ------------------------------------------------------------------ receiving
     def _on_datagram(self, raw: bytes, remote: Remote) -> None:
+        if self.reliable:
+            self._on_frame(raw, remote)
+            return
         now = self.loop.time()
         problems = wire.check(raw)
         msg: Message | None
@@ -368,6 +492,56 @@ class Endpoint:
             self._dispatch(msg, remote, now)
         except Exception:  # never let peer input crash the receive path
             log.exception("error while handling %s from %s", wire.summary(msg), remote)
+
+    def _on_frame(self, raw: bytes, remote: Remote) -> None:
+        """One message from a TCP/TLS connection (RFC 8323)."""
+        now = self.loop.time()
+        problems = tcp.check(raw)
+        msg: Message | None
+        try:
+            msg = tcp.decode(raw)
+        except ProtocolError as exc:
+            msg = None
+            if not problems:
+                problems = [str(exc)]
+        peer = self.peers.setdefault(remote, tcp.PeerSettings())
+        if msg is not None and not peer.csm_received and msg.code != tcp.CSM and not peer.problems:
+            # §5.3: "Each endpoint MUST send a CSM ... as its first message"; noted once per connection
+            peer.problems.append(f"first message on the connection is {msg.code}, not a CSM (RFC 8323 §5.3)")
+            problems = problems + peer.problems[-1:]
+        limit = self.announced.get(remote, tcp.BASE_MAX_MESSAGE_SIZE)
+        if len(raw) > limit:
+            problems = problems + [f"message of {len(raw)} bytes exceeds the Max-Message-Size {limit} this side "
+                                   f"announced (RFC 8323 §5.3.1)"]
+        ev = WireEvent("in", remote, raw, msg, time.time(), now, problems, "")
+        if problems:
+            self.violations.append(ev)
+        if self.listeners:
+            self._emit(ev)
+        if msg is None or tcp.check(raw):
+            return      # a message that does not parse is never handed up (the framing still holds)
+        try:
+            if msg.code.is_signalling():
+                self._on_signal(msg, remote)
+            elif msg.code.is_request():
+                task = self.loop.create_task(self._serve_reliable(msg, remote))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            elif msg.code.is_response():
+                self._on_response(msg, remote, claimed=False)
+        except Exception:  # never let peer input crash the receive path
+            log.exception("error while handling %s from %s", wire.summary(msg), remote)
+
+    async def _serve_reliable(self, req: Message, remote: Remote) -> None:
+        try:
+            resp = await self._answer(req, remote)
+        except Exception:
+            log.exception("request handler failed for %s", wire.summary(req))
+            resp = wire.new(codes.INTERNAL_SERVER_ERROR)
+        if resp is None:
+            return
+        resp.token, resp.mtype, resp.mid = req.token, None, None
+        self.send_message(resp, remote)
 
     def _dispatch(self, msg: Message, remote: Remote, now: float) -> None:
         claim = self._raw_claims.pop((remote, msg.mid), None)
@@ -429,6 +603,8 @@ class Endpoint:
                     pending[0].set_result(msg)
         elif obs is not None:
             accepted = obs.deliver(msg, self.loop.time())
+        if self.reliable:
+            return      # RFC 8323: nothing to acknowledge, and no RST for a response nobody wants
         if msg.mtype == wire.CON:
             reply = wire.empty(wire.ACK if accepted or claimed else wire.RST, msg.mid)
             raw = wire.encode(reply)
@@ -505,7 +681,7 @@ class Endpoint:
         """Block1 reassembly, the handler, Block2 slicing."""
         if self.handler is None:
             return wire.new(codes.NOT_FOUND)
-        full, early = self._block1.feed(req, remote, self.block_szx)
+        full, early = self._block1.feed(req, remote, self.max_szx(remote))
         if early is not None:
             return early
         assert full is not None
@@ -515,4 +691,4 @@ class Endpoint:
         if req.opt.block1 is not None:
             b1 = req.opt.block1
             resp.opt.block1 = type(b1)(b1.block_number, False, b1.size_exponent)
-        return blockwise.slice_block2(req, resp, self.block_szx)
+        return blockwise.slice_block2(req, resp, self.max_szx(remote))

@@ -48,6 +48,8 @@ class Requester(Protocol):
 
     max_body: int
 
+    def max_szx(self, remote: Remote) -> int: ...
+
     async def request(self, msg: Message, remote: Remote, *, confirmable: bool = True,
                       timeout: float | None = None) -> Message: ...
 

@@ -60,7 +60,15 @@ def check(raw: bytes) -> list[str]:
         problems.append("ACK carrying a request code (RFC 7252 §4.2)")
     if mtype == 3 and code != 0:
         problems.append("RST must be empty (RFC 7252 §4.2)")
-    pos = 4 + tkl
+    problems.extend(option_problems(raw, 4 + tkl))
+    return problems
+
+
+def option_problems(raw: bytes, pos: int) -> list[str]:
+    """Every RFC 7252 §3.1 option/payload-marker rule the bytes from ``pos`` on break: the options and payload
+    of a message, whatever header came before them (RFC 8323 §3.2 keeps this part as it is over TCP)."""
+    problems: list[str] = []
+    n = len(raw)
     number = 0
     while pos < n:
         b = raw[pos]
@@ -128,14 +136,19 @@ def empty(mtype: types.Type, mid: int) -> Message:
 
 
 def summary(msg: Message) -> str:
-    """One line for transcripts: ``CON GET /3/0 mid=12 tok=ab12 Accept=11542``."""
-    parts = [msg.mtype.name if msg.mtype is not None else "?", str(msg.code)]
+    """One line for transcripts: ``CON GET /3/0 mid=12 tok=ab12 Accept=11542`` (over TCP, RFC 8323, no type and
+    no message ID: ``GET /3/0 tok=ab12``; signals name their options: ``7.01 CSM max-message-size=1152``)."""
+    if msg.mtype is None and msg.mid is None:
+        parts = [str(msg.code)]
+    else:
+        parts = [msg.mtype.name if msg.mtype is not None else "?", str(msg.code)]
     if msg.code.is_request():
         path = "/" + "/".join(msg.opt.uri_path)
         if msg.opt.uri_query:
             path += "?" + "&".join(msg.opt.uri_query)
         parts.append(path)
-    parts.append(f"mid={msg.mid}")
+    if msg.mid is not None or msg.mtype is not None:
+        parts.append(f"mid={msg.mid}")
     if msg.token:
         parts.append(f"tok={msg.token.hex()}")
     for name in ("observe", "content_format", "accept", "block1", "block2", "size1", "size2"):

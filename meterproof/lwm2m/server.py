@@ -580,6 +580,33 @@ class Lwm2mServer:
         self.endpoint.register_observation(obs)
         return self._result("Cancel-Observe", handle.base, obs.request, resp, [], None, True)
 
+    # CoAP over TCP / TLS (RFC 8323) -----------------------------------------
+    def session(self, remote: Hashable) -> Any:
+        """What secures ``remote``'s channel: the DTLS session (the remote itself) or, over TLS, the connection's
+        TLS channel; both carry ``psk_identity``, ``cipher`` and the handshake ``report``."""
+        connection = getattr(self.endpoint.transport, "connection", None)
+        if connection is None:
+            return remote
+        conn = connection(remote)
+        return conn.channel if conn is not None else None
+
+    def peer_settings(self, endpoint: str) -> Any:
+        """What the registered client's CSMs said on its connection (:class:`~meterproof.coap.tcp.PeerSettings`),
+        None over UDP."""
+        if not self.endpoint.reliable:
+            return None
+        return self.endpoint.peers.get(self.registration(endpoint).remote)
+
+    async def ping(self, endpoint: str, *, timeout: float) -> Message:
+        """RFC 8323 §5.4: a 7.02 Ping to the registered client; its 7.03 Pong (RequestTimeout without one)."""
+        return await self.endpoint.ping(self.registration(endpoint).remote, timeout)
+
+    def send_csm(self, endpoint: str, max_message_size: int | None, block_wise: bool = True) -> None:
+        """A further CSM to the registered client (RFC 8323 §5.3): from now on it must send no message larger than
+        ``max_message_size`` bytes (§5.3.1)."""
+        from ..coap import tcp
+        self.endpoint.send_csm(self.registration(endpoint).remote, tcp.csm(max_message_size, block_wise))
+
     # raw ------------------------------------------------------------------
     async def raw_request(self, endpoint: str, msg: Message, *, timeout: float | None = None) -> Message:
         """Send a hand-built request (any code/options) to a registered client."""

@@ -326,6 +326,23 @@ _ALL = [
        "(RFC 6347 §4.1.2.7 says drop it); an off-path attacker silences the meter with one datagram",
        "after a plaintext alert record toward its address the meter answers nothing inside the session",
        "MP-FUZZ-DTLS"),
+    # ---------------------------------------------------------------- CoAP over TCP / TLS (RFC 8323; area "tcp":
+    # only a run with --transport tcp or tls can see them)
+    _d("tcp-no-csm", "tcp",
+       "the meter sends no CSM on its connections (RFC 8323 §5.3: the first message MUST be a CSM)",
+       "the first message on the connection is the Register (or a Bootstrap-Request)", "int-106", "MP-TCP-CSM",
+       "int-404", "int-406"),
+    _d("tcp-no-pong", "tcp",
+       "a Ping (7.02) goes unanswered (RFC 8323 §5.4: MUST answer with a Pong)",
+       "no 7.03 after the harness's Ping; everything else works", "MP-TCP-PING"),
+    _d("tcp-ignores-max-message-size", "tcp",
+       "the meter takes no notice of the peer's Max-Message-Size and cuts responses into 1024-byte blocks always "
+       "(RFC 8323 §5.3.1)",
+       "after a CSM announcing 96 bytes, a Read still comes back in one message of several hundred bytes",
+       "MP-TCP-MMS"),
+    _d("tcp-register-binding-u", "tcp",
+       "the Register says b=U although the meter registers over TCP (ETS int-106: b=T)",
+       "POST /rd ... b=U on a TCP connection", "int-106", "int-404", "int-406"),
 ]
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}

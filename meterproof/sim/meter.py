@@ -120,19 +120,27 @@ class SimulatedMeter:
             raise ConfigError(f"Bootstrap-Pack-Request is LwM2M 1.2; this meter is {lwm2m}")
         if not isinstance(lifetime, int) or lifetime < 0:
             raise ConfigError(f"lifetime must be a non-negative integer, got {lifetime!r}")
-        if binding != "U":
-            raise ConfigError(f"binding {binding!r} is not supported by the simulator (only U)")
         try:
             parts = urlsplit(server_uri)
             port = parts.port
         except ValueError:
             raise ConfigError(f"not a server URI: {server_uri!r}") from None
+        #: CoAP over TCP/TLS (binding T, RFC 8323): the server URI is coap+tcp:// or coaps+tcp://
+        self.tcp = parts.scheme.endswith("+tcp")
+        if self.tcp and lwm2m == "1.0":
+            raise ConfigError("LwM2M 1.0 has no TCP binding (TS 1.0 §5.3.1: U and S); coap+tcp needs 1.1 or later")
+        if self.tcp and binding == "U":
+            binding = "T"
+        if binding != ("T" if self.tcp else "U"):
+            raise ConfigError(f"binding {binding!r} is not supported by the simulator (U over UDP, T over TCP)")
         want = self.security.server.scheme if self.security.server is not None else parts.scheme
+        want = want.removesuffix("+tcp") + ("+tcp" if self.tcp else "")
         if parts.scheme != want or not parts.hostname:
             raise ConfigError(f"server URI must be {want}://host[:port] "
                               f"(coaps needs dtls= settings), got {server_uri!r}")
         self.server_uri = server_uri
-        self._server_host, self._server_port = parts.hostname, port or (5684 if parts.scheme == "coaps" else 5683)
+        self._server_host, self._server_port = parts.hostname, port or (5684 if parts.scheme.startswith("coaps")
+                                                                        else 5683)
         self.endpoint_name = endpoint
         self.kind = meter
         self.lwm2m = lwm2m
@@ -164,9 +172,16 @@ class SimulatedMeter:
         self._account_in_use: Any = None
         sec.install_factory(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
-        if secure:
+        if self.tcp:
+            from ..coap.stream import StreamTransport
+            channels: Any = None
+            if secure:
+                from ..dtls.tls_stream import TlsChannels
+                channels = TlsChannels(sec.initial_settings(self))
+            transport: Any = StreamTransport(bind_host, 0, server=False, channels=channels)
+        elif secure:
             from ..dtls import DtlsClientTransport
-            transport: Any = DtlsClientTransport(bind_host, 0, sec.initial_settings(self))
+            transport = DtlsClientTransport(bind_host, 0, sec.initial_settings(self))
         else:
             transport = UdpTransport(bind_host, 0)
         self.endpoint = Endpoint(transport, params, handler=self.bootstrap.route, rng=rng,
@@ -177,7 +192,9 @@ class SimulatedMeter:
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
         if self.has("token-truncated"):
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
-        if secure:
+        if self.tcp:
+            self._tcp_defects()
+        if secure and not self.tcp:
             rec_inner = transport.datagram_received
             transport.datagram_received = functools.partial(self._record_gate, rec_inner)
         self.server_remote: Hashable = (self._server_host, self._server_port)
@@ -341,6 +358,16 @@ class SimulatedMeter:
     def on_registered(self) -> None:
         self.wake()
 
+    def _tcp_defects(self) -> None:
+        """The seeded CoAP-over-TCP defects (RFC 8323), which live in the meter's endpoint."""
+        ep = self.endpoint
+        if self.has("tcp-no-csm"):
+            ep.csm = None                                   # §5.3: no CSM as the first message
+        if self.has("tcp-no-pong"):
+            ep.answer_ping = False                          # §5.4: a Ping goes unanswered
+        if self.has("tcp-ignores-max-message-size"):
+            ep.max_szx = lambda remote: ep.block_szx        # type: ignore[method-assign]  # §5.3.1 not honoured
+
     def _die(self, why: str) -> None:
         log.warning("%s: seeded defect: %s; the meter goes silent", self.endpoint_name, why)
         self.dead = True
@@ -358,16 +385,16 @@ class SimulatedMeter:
             if now > self._awake_until:
                 return            # asleep: the radio is off
             self._awake_until = now + self.params.max_transmit_wait
-        if self.has("crash-on-reserved-option-nibble") and any("nibble 15" in p for p in wire.check(raw)):
+        if self.has("crash-on-reserved-option-nibble") and any("nibble 15" in p for p in self.endpoint.check(raw)):
             self._die("option nibble 15")
             return
-        if self.has("process-crash-on-reserved-option-nibble") and any("nibble 15" in p for p in wire.check(raw)):
+        if self.has("process-crash-on-reserved-option-nibble") and any("nibble 15" in p for p in self.endpoint.check(raw)):
             if self.standalone:          # a real segmentation fault: the process ends, its driver sees the signal
                 log.error("%s: seeded defect: option nibble 15 crashes the process", self.endpoint_name)
                 os.kill(os.getpid(), signal.SIGSEGV)
             self._die("option nibble 15 (the process would end)")
             return
-        if self.has("crash-on-unexpected-ack") and len(raw) >= 4 and (raw[0] >> 4) & 3 in (2, 3):
+        if self.has("crash-on-unexpected-ack") and not self.tcp and len(raw) >= 4 and (raw[0] >> 4) & 3 in (2, 3):
             key = (remote, int.from_bytes(raw[2:4], "big"))
             if key not in self.endpoint._pending_con and key not in self.endpoint._sent_notifications:
                 self._die("ACK/RST with an unknown message ID")

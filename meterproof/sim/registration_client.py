@@ -123,6 +123,8 @@ class RegistrationClient:
                 binding = binding.replace("Q", "")
         if m.has("register-rejected-binding") and m.lwm2m != "1.0":
             binding += "Q"              # the 1.0 spelling of queue mode, invalid in 1.1+ (TS Core 1.1 §6.2.1)
+        if m.has("tcp-register-binding-u"):
+            binding = binding.replace("T", "U")
         if not (optional and binding == DEFAULT_BINDING):
             q.append(f"b={binding}")
         if queue and m.lwm2m != "1.0":

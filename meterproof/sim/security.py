@@ -231,16 +231,20 @@ def bootstrap_account(meter: "MeterHost") -> tuple[int, dict[int, Any]] | None:
     return None
 
 
+SCHEMES = ("coap", "coaps", "coap+tcp", "coaps+tcp")
+
+
 def address(uri: str) -> tuple[str, int, str]:
-    """(host, port, scheme) of a /0/x/0 URI; ConfigError when it is not coap/coaps."""
+    """(host, port, scheme) of a /0/x/0 URI; ConfigError when it is not coap, coaps, coap+tcp or coaps+tcp."""
     try:
         parts = urlsplit(str(uri))
         port = parts.port
     except ValueError:
         raise ConfigError(f"not a server URI: {uri!r}") from None
-    if parts.scheme not in ("coap", "coaps") or not parts.hostname:
-        raise ConfigError(f"server URI must be coap:// or coaps:// host[:port], got {uri!r}")
-    return parts.hostname, port or (5684 if parts.scheme == "coaps" else 5683), parts.scheme
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise ConfigError(f"server URI must be coap://, coaps://, coap+tcp:// or coaps+tcp:// host[:port], "
+                          f"got {uri!r}")
+    return parts.hostname, port or (5684 if parts.scheme.startswith("coaps") else 5683), parts.scheme
 
 
 def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
@@ -252,10 +256,14 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
     mode = res.get(SEC_MODE)
     if mode not in MODE_NAMES:
         return [f"security mode {mode} is not supported (PSK 0, Certificate 2, NoSec 3)"]
-    want = "coaps" if mode != MODE_NOSEC else "coap"
+    tcp = scheme.endswith("+tcp")
+    want = ("coaps" if mode != MODE_NOSEC else "coap") + ("+tcp" if tcp else "")
     if scheme != want:
         return [f"URI scheme {scheme} does not match security mode {mode}"]
-    if (scheme == "coaps") != meter.secure:
+    if tcp != bool(getattr(meter, "tcp", False)):
+        return [f"this meter speaks CoAP over {'TCP' if getattr(meter, 'tcp', False) else 'UDP'} only; "
+                f"cannot use {res.get(SEC_URI)}"]
+    if scheme.startswith("coaps") != meter.secure:
         return [f"this meter {'only speaks coaps' if meter.secure else 'has no DTLS'}; cannot use {res.get(SEC_URI)}"]
     if mode == MODE_PSK and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET)):
         return ["PSK account without identity or key"]
@@ -341,6 +349,8 @@ def use(meter: "MeterHost", res: dict[int, Any]) -> tuple[str, int]:
     host, port, scheme = address(res.get(SEC_URI, ""))
     if scheme == "coaps":
         meter.endpoint.transport.configure(settings_for(meter, res))
+    elif scheme == "coaps+tcp":
+        meter.endpoint.transport.channels.configure(settings_for(meter, res))
     return host, port
 
 
@@ -355,9 +365,16 @@ async def resolve(host: str, port: int) -> tuple[str, int]:
 
 
 async def connect(meter: "MeterHost", addr: Any, *, register_query: tuple[str, ...] = ()) -> None:
-    """Handshake with ``addr`` now (DTLS meters only); raises :class:`HandshakeFailed` with the diagnosis.
+    """Handshake with ``addr`` now (DTLS meters; over TCP: connect, and the TLS handshake); raises
+    :class:`HandshakeFailed` with the diagnosis.
 
     With ``nosec-fallback`` a failed handshake is followed by the Register in clear, on the same port."""
+    if getattr(meter, "tcp", False):
+        try:
+            await meter.endpoint.transport.connect(addr, 2 * meter.params.max_transmit_wait)
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise HandshakeFailed(f"cannot connect to {addr[0]}:{addr[1]}: {exc or 'timed out'}") from exc
+        return
     if not meter.secure:
         return
     from ..dtls import DtlsHandshakeError

@@ -17,9 +17,11 @@ from __future__ import annotations
 import functools
 
 from meterproof.fixtures import expect, mp
-from meterproof.fixtures.security import channel
+from meterproof.fixtures.security import channel, transport
 from meterproof.fuzz import strategies_dtls as sd
 from meterproof.fuzz.campaign import hypothesis_cases
+
+pytestmark = transport("udp", reason="fuzzes DTLS records (RFC 6347); over TCP the channel is TLS")
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,12 +17,15 @@ import itertools
 import pytest
 
 from meterproof.fixtures import expect, mp
+from meterproof.fixtures.security import UDP_DATAGRAMS, transport
 from meterproof.fixtures.fuzzing import fuzz_budget, progress_printer
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
 from meterproof.fuzz.campaign import hypothesis_cases
 from meterproof.fuzz.corpus import POCS
 from meterproof.fuzz.mutators import Mutator
+
+pytestmark = transport("udp", reason=UDP_DATAGRAMS)
 
 
 @pytest.mark.fuzz_lab

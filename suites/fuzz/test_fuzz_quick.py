@@ -16,9 +16,12 @@ import functools
 from typing import Any
 
 from meterproof.fixtures import expect, mp
+from meterproof.fixtures.security import UDP_DATAGRAMS, transport
 from meterproof.fuzz import strategies_coap as sc
 from meterproof.fuzz import strategies_payloads as sp
 from meterproof.fuzz.campaign import hypothesis_cases
+
+pytestmark = transport("udp", reason=UDP_DATAGRAMS)
 
 FUZZ = dict(epic="Robustness", feature="Fuzzing")
 ALIVE = "RFC 7252 §4.2/§4.3 (reject or ignore malformed and unexpected messages); a meter must survive any input"

@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from meterproof.fixtures import expect, mp
+from meterproof.fixtures.security import UDP_DATAGRAMS, transport
 from meterproof.fuzz.corpus import POCS
 from meterproof.fuzz.reproducer import load_findings, same_device
+
+pytestmark = transport("udp", reason=UDP_DATAGRAMS)
 
 CORPUS = Path(__file__).parent / "corpus"
 FUZZ = dict(epic="Robustness", feature="Fuzzing regressions")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from meterproof.lwm2m.bootstrap import BootstrapPlan, discover_links
 
 from meterproof.fixtures import CF, codes, ets, expect, requires
-from meterproof.fixtures.security import channel
+from meterproof.fixtures.security import channel, transport
 
 C13 = dict(server=None, bootstrap=True)
 #: int-9 writes a lone Server Object resource; the instance is the Bootstrap-Server's choice (the ETS: /1/x/5).
@@ -67,7 +67,27 @@ def test_int_0_client_initiated_bootstrap(bootstrap_server, dut_factory, timing,
     expect.code(bootstrap_server.finish(dev.endpoint), codes.CHANGED)
 
 
-def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, expect_psk: bool):  # type: ignore[no-untyped-def]
+def _over_tcp(server, bootstrap_server, ep, reg, bmark):  # type: ignore[no-untyped-def]
+    """int-404/int-406: CSMs on the Bootstrap-Server's and the Server's connection, Register b=T, and an object
+    list without /0 and /21 (the ETS pass criteria)."""
+    bs_remote = bootstrap_server.events("bootstrap-request", ep, bmark)[-1]["remote"]
+    for srv, remote, what in ((bootstrap_server.aio.server, bs_remote, "Bootstrap-Server"),
+                              (server.aio, reg.remote, "Server")):
+        peer = srv.endpoint.peers.get(remote)
+        expect.true(peer is not None and peer.csm_received and not peer.problems,
+                    f"CSM as the device's first message to the {what}", "7.01 CSM first",
+                    "no connection" if peer is None else "; ".join(peer.problems) or peer.describe(),
+                    clause="RFC 8323 §5.3; ETS int-404/int-406 (TCP + TLS + CSM)")
+    expect.true("T" in reg.binding, "Register 'b' query parameter", "includes T (TCP)",
+                repr(reg.query.params.get("b", "(absent: U)")),
+                clause="OMA TS Core 1.1 §6.2.1 Binding Mode; ETS int-404/int-406 (POST /rd ... b=T)")
+    for oid in (0, 21):
+        expect.true(oid not in reg.objects.objects, f"object /{oid} in the Register object list", "absent",
+                    "present", clause="OMA TS Core 1.1 §6.2.1; ETS int-404/int-406 pass criteria")
+
+
+def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, expect_psk: bool,  # type: ignore[no-untyped-def]
+                            tcp: bool = False):
     ep = dut_factory.endpoint()
     acct = dut_factory.account(ep, ssid=1)
     bootstrap_server.plan(ep, BootstrapPlan([acct], discover=True))
@@ -79,7 +99,10 @@ def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, ex
     expect.equal(fin["code"], "2.04", "Bootstrap-Finish response code")
     ev = expect.event(server, "registered", ep, since=mark, timeout=timing.reaction,
                       what="Register to the server the Bootstrap-Server provisioned")
-    session = ev["registration"].remote
+    reg = ev["registration"]
+    session = server.aio.session(reg.remote)      # the DTLS session, or over TCP the connection's TLS channel
+    if tcp:
+        _over_tcp(server, bootstrap_server, ep, reg, bmark)
     if expect_psk:
         expect.equal(getattr(session, "psk_identity", None), acct.identity.decode(),
                      "PSK identity of the registration's DTLS session (the provisioned one)")
@@ -104,6 +127,23 @@ def test_int_2_bootstrap_full_certificate(server, bootstrap_server, dut_factory,
     """int-1 with a certificate account (mode 2, client certificate and key, the server's trust anchor,
     SNI): the client registers with the provisioned certificate (int-402)."""
     _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=False)
+
+
+@ets("LightweightM2M-1.1-int-404", "TCP channel security - Certificate mode")
+@channel("cert", reason="int-404 bootstraps and registers over TLS in certificate mode")
+@transport("tcp", reason="int-404 is CoAP over TCP+TLS (configuration C.19: coaps+tcp://, b=T)")
+def test_int_404_tcp_certificate(server, bootstrap_server, dut_factory, timing, transcript):
+    """int-2 over TCP+TLS: TCP + TLS + CSM with the Bootstrap-Server, bootstrap, TCP + TLS to the Server,
+    POST /rd (b=T), GET /3/0; all succeed and the object list holds neither /0 nor /21."""
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=False, tcp=True)
+
+
+@ets("LightweightM2M-1.1-int-406", "TCP channel security - PSK")
+@channel("psk", reason="int-406 bootstraps and registers over TLS-PSK")
+@transport("tcp", reason="int-406 is CoAP over TCP+TLS (configuration C.20: PSK, b=T)")
+def test_int_406_tcp_psk(server, bootstrap_server, dut_factory, timing, transcript):
+    """int-404 with PSK (configuration C.20)."""
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=True, tcp=True)
 
 
 @ets("LightweightM2M-1.1-int-3", "Simple Bootstrap from Smartcard")

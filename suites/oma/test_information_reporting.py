@@ -24,6 +24,7 @@ from meterproof.fixtures.observation import (attributes as _attributes, check_pe
                                             collect as _collect, observe as _observe, periods as _periods,
                                             values as _values)
 from meterproof.coap.observe import is_fresher
+from meterproof.fixtures.security import transport
 from meterproof.errors import TimeoutError_
 from meterproof.lwm2m.values import ValueTree
 
@@ -131,6 +132,8 @@ def test_int_301_observe_and_notify(server, dut, timing, transcript):
 
 
 @ets("LightweightM2M-1.1-int-302", "Cancel Observations using Reset")
+@transport("udp", reason="a Reset message exists only over UDP; over TCP an observation is cancelled with GET "
+           "Observe=1 or by closing the connection (RFC 8323 §3.2: no message types; RFC 8323 §7.2)")
 def test_int_302_cancel_by_reset(server, dut, timing, transcript):
     """Observe /3/0/7 and /3/0/8 with pmin/pmax (as int-301); one notification of each.
     Answer the next notification of /3/0/7 with RST, then the next of /3/0/8.

@@ -12,6 +12,7 @@ Values the device holds (lifetime, binding) are read from it and, on devices tha
 from __future__ import annotations
 
 from meterproof.fixtures import CF, P, codes, dut_config, errata, ets, expect, mp, requires
+from meterproof.fixtures.security import transport
 from meterproof.lwm2m.registration import canonical_version
 
 #: Objects a Register's object list must not hold, per registered LwM2M version: TS 1.0 §5.3.1 and TS Core
@@ -51,6 +52,30 @@ def _set_lifetime(server, dut, seconds: int):  # type: ignore[no-untyped-def]
         dut.restore_later(path, _lifetime(server, dut), dut.value_format())
     mark, t0 = server.mark(), server.now()
     return server.write(dut.endpoint, path, seconds, content_format=dut.value_format()), mark, t0
+
+
+@ets("LightweightM2M-1.1-int-106", "TCP Binding")
+@requires(lwm2m="1.1")
+@transport("tcp", reason="int-106 registers over TCP (binding T, TS Transport 1.1 §5)")
+def test_int_106_tcp_binding(server, dut, registration, transcript):
+    """The client registers over TCP: the connection is up, CSMs went both ways, the Register says b=T and got
+    2.01 (the registration the server holds).
+
+    Pass (ETS int-106): TCP up; CSM exchanged both ways (RFC 8323 §5.3: each side's first message); Register
+    ``b`` holds T (TS Core 1.1 §6.2.1: the binding modes the client supports; T is CoAP over TCP, TS Transport
+    1.1 §5); 2.01 Created."""
+    peer = server.aio.peer_settings(dut.endpoint)
+    expect.true(peer is not None and peer.csm_received, "CSM from the device on the connection it registered over",
+                "7.01 CSM received", "none" if peer is None else peer.describe(),
+                clause="RFC 8323 §5.3 (each endpoint MUST send a CSM); ETS int-106 pass criteria")
+    first = [p for p in peer.problems if "first message" in p]
+    expect.true(not first, "first message of the device on the connection", "7.01 CSM", "; ".join(first),
+                clause="RFC 8323 §5.3 (the CSM is the first message); ETS int-106 pass criteria")
+    expect.true("T" in registration.binding, "Register 'b' query parameter", "includes T (TCP)",
+                repr(registration.query.params.get("b", "(absent: U)")),
+                clause="OMA TS Core 1.1 §6.2.1 Binding Mode; ETS int-106 pass criteria (POST /rd ... b=T)")
+    expect.true(registration.location.startswith("/rd/"), "Register answered 2.01 Created with a Location under /rd",
+                "a registration", registration.location)
 
 
 @ets("LightweightM2M-1.1-int-101", "Initial Registration")

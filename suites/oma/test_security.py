@@ -18,7 +18,7 @@ from meterproof.dtls import RPK_NOT_APPLICABLE
 from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
 
 from meterproof.fixtures import CF, codes, ets, expect, mp, regulation, requires
-from meterproof.fixtures.security import PUBLIC_DEFAULT_PSKS, channel
+from meterproof.fixtures.security import PUBLIC_DEFAULT_PSKS, channel, transport
 
 SEC = dict(epic="Security", feature="Channel security")
 
@@ -47,8 +47,12 @@ def _refused(dut_factory, srv, dev, timing, what, label="ad-hoc server"):  # typ
                 clause="regulatory-checks.md REG-TLS-05: no plaintext fallback")
 
 
+UDP_ONLY = "the ETS case is UDP channel security (DTLS); over TCP int-404 and int-406 check TLS"
+
+
 @ets("LightweightM2M-1.1-int-401", "UDP Channel Security - Pre-shared Key Mode")
 @channel("psk")
+@transport("udp", reason=UDP_ONLY)
 def test_int_401_psk(server, dut_factory, timing, transcript):
     """C.1 with /0/0/2 = 0: DTLS-PSK handshake, Register 2.01, Read /3/0 (TLV) 2.05 over the session,
     with the provisioned identity and a mandatory PSK suite."""
@@ -66,6 +70,7 @@ def test_int_401_psk(server, dut_factory, timing, transcript):
 
 @ets("LightweightM2M-1.1-int-402", "UDP Channel Security - Certificate mode")
 @channel("cert")
+@transport("udp", reason=UDP_ONLY)
 def test_int_402_certificate(server, dut_factory, timing, transcript):
     """C.17: certificate handshake (the client checks the server certificate, the server the client's),
     Register 2.01, Read /3/0 2.05."""
@@ -78,6 +83,7 @@ def test_int_402_certificate(server, dut_factory, timing, transcript):
 
 @ets("LightweightM2M-1.1-int-403", "Certificate mode, server identity check failure")
 @channel("cert")
+@transport("udp", reason="the ETS configuration C.18 is a coaps:// (DTLS) server")
 @regulation("regulatory-checks.md REG-TLS-06(b)")
 def test_int_403_server_identity_check_failure(dut_factory, security_run, timing, transcript):
     """C.18: the server's certificate is valid but names another host (server-fail.example.com): the
@@ -87,19 +93,13 @@ def test_int_403_server_identity_check_failure(dut_factory, security_run, timing
     _refused(dut_factory, srv, dev, timing, "server whose certificate names another host")
 
 
-@ets("LightweightM2M-1.1-int-404", "TCP channel security - Certificate mode")
-def test_int_404_tcp_certificate():
-    expect.not_applicable("meterproof has no CoAP over TCP/TLS transport")
+# int-404 and int-406 (TCP channel security) are int-2 and int-1 over TCP+TLS: they live beside them in
+# test_bootstrap.py and share their steps.
 
 
 @ets("LightweightM2M-1.1-int-405", "OSCORE")
 def test_int_405_oscore():
     expect.not_applicable("meterproof has no OSCORE support")
-
-
-@ets("LightweightM2M-1.1-int-406", "TCP channel security - PSK")
-def test_int_406_tcp_psk():
-    expect.not_applicable("meterproof has no CoAP over TCP/TLS transport")
 
 
 @mp("MP-SEC-CERT-UNTRUSTED", "A server certificate that does not chain to the trust anchor is refused",

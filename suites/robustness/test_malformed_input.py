@@ -18,8 +18,11 @@ from __future__ import annotations
 from typing import Any
 
 from meterproof.fixtures import CF, P, codes, expect, mp
+from meterproof.fixtures.security import UDP_DATAGRAMS, transport
 from meterproof.fuzz import packets
 from meterproof.lwm2m.formats.tlv import tlv_header
+
+pytestmark = transport("udp", reason=UDP_DATAGRAMS)
 
 ROB = dict(epic="Robustness", feature="Malformed input")
 

@@ -13,7 +13,8 @@ to the cases its catalog entry targets (``--case``), in the first channel mode
 (nosec, psk, cert) where they apply, which keeps the matrix to a few minutes; the claim "fails at least one case" is proven by those
 runs, and the per-case claim by the union over all defects.  A defect whose targets are all LwM2M 1.2 cases
 (not applicable to the default 1.1 simulator, e.g. int-12 Bootstrap-Pack) runs once more against the 1.2
-simulator (``--sim-lwm2m 1.2``).
+simulator (``--sim-lwm2m 1.2``).  A CoAP-over-TCP defect (area ``tcp``) runs with ``--transport tcp`` (nosec),
+then ``--transport tls`` (psk, cert).
 """
 
 from __future__ import annotations
@@ -94,8 +95,11 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
             args += ["--fuzz-budget", LAB_BUDGET]
         verdicts: dict[str, str] = {}
         out = ""
-        for mode in MODES:
-            data, out = run_suites(tmp_path, f"defect-{name}-{mode}", *args, "--security", mode)
+        # a CoAP-over-TCP defect (area "tcp") shows only on TCP: clear text, then TLS with PSK and certificates
+        runs = [("tcp", "nosec"), ("tls", "psk"), ("tls", "cert")] if d.area == "tcp" else [("udp", m) for m in MODES]
+        for transport, mode in runs:
+            data, out = run_suites(tmp_path, f"defect-{name}-{transport}-{mode}", *args, "--security", mode,
+                                   "--transport", transport)
             for v in data["cases"].values():
                 if verdicts.get(v["case"]) != "failed":
                     verdicts[v["case"]] = v["verdict"]

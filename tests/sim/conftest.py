@@ -21,8 +21,13 @@ def loop_thread_sim() -> Iterator[LoopThread]:
 def make_rig(loop_thread_sim: LoopThread) -> Iterator[Callable[..., Rig]]:
     rigs: list[Rig] = []
 
-    def make(ep: str = "meter-0001", **options: Any) -> Rig:
-        server = SyncServer.start(loop_thread_sim, params=FAST, model=model_for)
+    def make(ep: str = "meter-0001", tcp: bool = False, **options: Any) -> Rig:
+        """``tcp``: the server listens on TCP (RFC 8323) and the meter registers over coap+tcp."""
+        kw: dict[str, Any] = {}
+        if tcp:
+            from meterproof.coap.stream import StreamTransport
+            kw["transport"] = StreamTransport()
+        server = SyncServer.start(loop_thread_sim, params=FAST, model=model_for, **kw)
         try:
             meter = _start_meter(loop_thread_sim, server, ep, options)
         except BaseException:

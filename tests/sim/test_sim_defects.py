@@ -65,6 +65,50 @@ def _(make_rig, defects):
         make_rig(defects=defects)
 
 
+def _peer(rig):
+    return rig.aio.endpoint.peers[rig.aio.registrations[rig.ep].remote]
+
+
+@symptom("tcp-no-csm", tcp=True)
+def _(rig):
+    """Over TCP the meter's first message is its Register, no CSM (RFC 8323 §5.3)."""
+    peer = _peer(rig)
+    assert not peer.csm_received and "not a CSM" in peer.problems[0]
+
+
+@symptom("tcp-no-pong", tcp=True)
+def _(rig):
+    """A Ping goes unanswered (RFC 8323 §5.4); the conformant meter answers with a Pong."""
+    with pytest.raises(Exception, match="no Pong"):
+        rig.run(rig.aio.ping(rig.ep, timeout=0.3))
+
+
+@symptom("tcp-ignores-max-message-size", tcp=True)
+def _(rig):
+    """After a CSM announcing 96 bytes, a Read of /3/0 still comes back in one message larger than that."""
+    rig.call(rig.aio.send_csm, rig.ep, 96)
+    rig.server.read(rig.ep, "/3/0", accept=CF.TLV)
+    assert any("Max-Message-Size" in p for ev in rig.aio.endpoint.violations for p in ev.problems)
+
+
+@symptom("tcp-register-binding-u", tcp=True)
+def _(rig):
+    """The Register over TCP says b=U."""
+    assert rig.aio.registrations[rig.ep].binding == "U"
+
+
+def test_conformant_meter_over_tcp(make_rig):
+    """The same checks against the conformant meter over TCP: CSM first, Pong, blocks within 96 bytes, b=T."""
+    rig = make_rig(tcp=True)
+    peer = _peer(rig)
+    assert peer.csm_received and not peer.problems
+    assert str(rig.run(rig.aio.ping(rig.ep, timeout=1)).code) == "7.03 Pong"
+    rig.call(rig.aio.send_csm, rig.ep, 96)
+    assert rig.server.read(rig.ep, "/3/0", accept=CF.TLV).ok
+    assert not rig.aio.endpoint.violations
+    assert rig.aio.registrations[rig.ep].binding == "T"
+
+
 @symptom("register-wrong-version", lwm2m="1.2")
 def _(rig):
     assert rig.server.registration(rig.ep).lwm2m_version == "1.0"
