@@ -23,7 +23,7 @@ from meterproof.fixtures import errata
 from meterproof.fixtures.observation import (attributes as _attributes, check_periods as _check_periods,
                                             collect as _collect, observe as _observe, periods as _periods,
                                             values as _values)
-from meterproof.coap.observe import is_fresher
+from meterproof.coap.observe import Notification, is_fresher
 from meterproof.fixtures.security import transport
 from meterproof.errors import TimeoutError_
 from meterproof.lwm2m.values import ValueTree
