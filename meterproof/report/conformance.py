@@ -76,11 +76,13 @@ def _verdict_cell(verdict: str, href: str | None = None) -> Markup:
 
 
 def _copy_evidence(col: Column, ci: int, rec: dict[str, Any], outdir: Path) -> dict[str, str]:
-    """Copy a case's evidence files into the report folder; name -> path relative to the report."""
+    """Copy a case's evidence files into the report folder; name -> path relative to the report.  Only files
+    inside the run's folder are copied (a results file naming ``/etc/passwd`` gets no evidence)."""
     out: dict[str, str] = {}
+    base = col.run.base.resolve()
     for name, rel in (rec.get("evidence") or {}).items():
-        src = Path(rel) if os.path.isabs(rel) else col.run.base / rel
-        if name == "error" or not src.is_file():
+        src = (Path(rel) if os.path.isabs(rel) else base / rel).resolve()
+        if name == "error" or not src.is_file() or not src.is_relative_to(base):
             continue
         dest = outdir / "evidence" / f"column{ci}" / Path(rel).parent.name / src.name
         dest.parent.mkdir(parents=True, exist_ok=True)
