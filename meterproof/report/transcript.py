@@ -34,7 +34,7 @@ def _short(text: str, limit: int) -> str:
 class Transcript:
     def __init__(self, redactor: Redactor | None = None, *, resolver: Callable[[], object] | None = None) -> None:
         self.events: list[WireEvent] = []
-        self.redactor = redactor or Redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
         self.resolver = resolver
         self._endpoints: list[Endpoint] = []
         self._t0: float | None = None
