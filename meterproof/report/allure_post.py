@@ -15,8 +15,9 @@ end of the run (the controller, every worker done) :func:`finish` rewrites each 
   ``inconclusive: ...``), never a Python class name; a device non-conformance's trace is the expected,
   received and clause, not the harness's traceback (a broken case keeps its traceback: it is for whoever
   fixes the harness);
-* fixture plumbing leaves the set-up view: a fixture of the plugin (or of pytest) is hidden unless it failed;
-  what it attached (a driver log) moves to the case.
+* fixture plumbing leaves the set-up view: a fixture of the plugin (or of pytest), and the pseudo-fixture of
+  each parameter (already a parameter of the result), is hidden unless it failed; what it attached (a driver
+  log) moves to the case.
 
 It also writes ``executor.json`` (who produced the results).  Files it does not recognise stay as they are.
 """
@@ -128,12 +129,15 @@ def finish(outdir: Path, records: dict[str, dict[str, Any]], plumbing: Iterable[
         if not isinstance(cont, dict):
             continue
         children = [c for c in cont.get("children", []) if c in results]
+        # a parametrized case's parameters show as fixtures too: they are the result's parameters already
+        params = {p.get("name") for c in children for p in results[c].get("parameters", [])}
+        hidden = plumbing | params | {"meterproof_device"}
         changed = False
         for key in ("befores", "afters"):
             kept = []
             for fx in cont.get(key, []):
                 name = str(fx.get("name", "")).split("::")[0]
-                if name not in plumbing or fx.get("status") in ("failed", "broken"):
+                if name not in hidden or fx.get("status") in ("failed", "broken"):
                     kept.append(fx)
                     continue
                 changed = True

@@ -70,8 +70,9 @@ class Column:
         return (str(self.device.get("manufacturer", "")), str(self.device.get("model", "")), self.name)
 
     def heading(self, several_runs: bool) -> str:
-        fw = self.device.get("firmware")
-        parts = [self.name] + ([f"firmware {fw}"] if fw else []) + ([self.run.label] if several_runs else [])
+        fw, sec = self.device.get("firmware"), self.run.facts.get("security")
+        parts = [self.name] + ([f"firmware {fw}"] if fw else []) + ([f"{sec}", self.run.label] if several_runs and sec
+                                                                  else [self.run.label] if several_runs else [])
         return " / ".join(parts)
 
 
