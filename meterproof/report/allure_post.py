@@ -77,6 +77,8 @@ def _links(rec: dict[str, Any]) -> list[dict[str, str]]:
     out = []
     if links.get("ets"):
         out.append({"type": "tms", "url": links["ets"], "name": f"ETS {rec.get('ets_id', rec.get('case', ''))}"})
+    if links.get("case"):
+        out.append({"type": "link", "url": links["case"], "name": rec.get("case", "")})
     if links.get("clause"):
         out.append({"type": "link", "url": links["clause"], "name": rec.get("clause", "")[:120]})
     return out

@@ -135,7 +135,8 @@ def _link(url: str | None, text: str) -> Markup | str:
 
 def _finding(ci: int, col: Column, row: str, rec: dict[str, Any]) -> Markup:
     links = rec.get("links") or {}
-    items = [("device", col.name), ("case", join([_link(links.get("ets"), rec.get("ets_id") or rec.get("case", "")),
+    items = [("device", col.name), ("case", join([_link(links.get("ets") or links.get("case"),
+                                                        rec.get("ets_id") or rec.get("case", "")),
                                                   " ", rec.get("title", "")])),
              ("message", rec.get("message", "")),
              ("clause", _link(links.get("clause"), rec.get("clause", ""))),
@@ -170,7 +171,8 @@ def _case_detail(ci: int, col: Column, row: str, rec: dict[str, Any], outdir: Pa
               ("expected", rec.get("expected")), ("received", rec.get("received")), ("reason", rec.get("reason")),
               ("SHOULD-level deviations", "; ".join(rec.get("warnings", []))),
               ("errata applied", "; ".join(rec.get("errata", []))),
-              ("ETS", _link(links.get("ets"), rec.get("ets_id", "")) if rec.get("ets_id") else ""),
+              ("ETS" if links.get("ets") else "case", _link(links.get("ets") or links.get("case"),
+                                                            rec.get("ets_id", "")) if rec.get("ets_id") else ""),
               ("group", f"{rec.get('group', '')} / {rec.get('feature', '')}".strip(" /")),
               ("requirement", rec.get("level")), ("regulation", ", ".join(rec.get("regulation", []))),
               ("duration", f"{rec.get('duration', 0):.3f} s"), ("node", col.nodes.get(row, "")),

@@ -81,9 +81,10 @@ def timing_plot(observation: dict[str, Any], *, width: int = 520, height: int = 
     for i, n in enumerate(notes):
         late = n.get("pmax") is not None and n["interval"] > n["pmax"]
         early = n.get("pmin") is not None and n["interval"] < n["pmin"]
+        outside = " - outside [pmin, pmax]" if late or early else ""
         parts.append(el("circle", {"cx": f"{x(i):.1f}", "cy": f"{y(n['interval']):.1f}", "r": 4,
-                                   "fill": "#c62828" if late or early else "#2e7d32"},
+                                   "fill": "#ef6c00" if outside else "#2e7d32"},
                         el("title", {}, f"notification {i + 1}: {n['interval']:.3f}s after the one before"
-                                        f" (pmin {n.get('pmin')}, pmax {n.get('pmax')})")))
+                                        f" (pmin {n.get('pmin')}, pmax {n.get('pmax')}){outside}")))
     return el("svg", {"xmlns": "http://www.w3.org/2000/svg", "width": width, "height": height, "role": "img",
                       "class": "plot"}, join(parts))

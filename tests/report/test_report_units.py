@@ -113,3 +113,14 @@ def test_messages_name_no_python_class() -> None:
     assert describe(TimeoutError_("no response within 3s")) == "timeout: no response within 3s"
     assert describe(ProtocolError("bad token")) == "protocol error: bad token"
     assert describe(KeyError("x")) == "harness error: 'x'"
+
+
+def test_results_written_before_the_run_and_devices_layout_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"cases": {"suites/x.py::test_a": {"case": "int-101", "verdict": "passed"},
+                                          "suites/x.py::test_b": {"case": "int-203", "verdict": "failed",
+                                                                  "message": "m: expected 1, received 2 [c]"}}}))
+    html_path, summary_path = write_report(load([tmp_path]), tmp_path / "out")   # a folder of results
+    summary = json.loads(summary_path.read_text())
+    assert len(summary["columns"]) == 1 and [f["case"] for f in summary["findings"]] == ["int-203"]
+    assert "m: expected 1, received 2" in html_path.read_text()
