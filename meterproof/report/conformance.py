@@ -105,7 +105,8 @@ def _identity_table(cols: list[Column], several_runs: bool) -> Markup:
             ("meterproof", lambda c: f"{c.run.facts.get('meterproof_version', '?')} "
                                      f"{c.run.facts.get('git_commit', '')}".strip()),
             ("date (UTC)", lambda c: c.run.facts.get("date")), ("seed", lambda c: c.run.facts.get("seed")),
-            ("seeded defects", lambda c: ", ".join(c.run.facts.get("defects") or c.run.data.get("defects") or [])),
+            ("seeded defects (simulator)", lambda c: c.device.get("defects") or ", ".join(
+                c.run.facts.get("defects") or c.run.data.get("defects") or [])),
             ("command line", lambda c: c.run.facts.get("command_line")),
             ("results file", lambda c: str(c.run.path))]
     head = el("tr", {}, el("th", {}, ""), [el("th", {}, c.heading(several_runs)) for c in cols])
