@@ -26,7 +26,8 @@ def verdict_bars(groups: dict[str, dict[str, int]], order: Sequence[str], *, wid
     """One horizontal stacked bar per group: how many of its cases ended in each verdict."""
     if not groups:
         return Markup("")
-    label_w, row_h, gap = 260, 18, 6
+    row_h, gap = 18, 6
+    label_w = min(420, 7 * max(len(g) for g in groups) + 16)      # ~7 px a character at 12 px
     bar_w = width - label_w - 60
     most = max(sum(c.values()) for c in groups.values()) or 1
     height = len(groups) * (row_h + gap) + gap
