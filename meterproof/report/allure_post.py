@@ -64,7 +64,7 @@ def _trace(rec: dict[str, Any], old: str) -> str:
 
 
 def _labels(result: dict[str, Any], rec: dict[str, Any], device: str) -> list[dict[str, str]]:
-    replaced = {"parentSuite", "suite", "subSuite", "severity", NODE_LABEL}
+    replaced = {"parentSuite", "suite", "subSuite", "severity"}     # the node label stays: finish() can run again
     labels = [lb for lb in result.get("labels", []) if lb.get("name") not in replaced]
     labels += [{"name": "parentSuite", "value": device}, {"name": "suite", "value": rec.get("group", "")},
                {"name": "subSuite", "value": rec.get("feature", "")},
@@ -117,6 +117,7 @@ def finish(outdir: Path, records: dict[str, dict[str, Any]], plumbing: Iterable[
     plumbing = set(plumbing)
     results: dict[str, dict[str, Any]] = {}
     paths: dict[str, Path] = {}
+    originals: dict[str, dict[str, Any]] = {}
     for path in outdir.glob("*-result.json"):
         res = _load(path)
         if not isinstance(res, dict):
@@ -124,16 +125,18 @@ def finish(outdir: Path, records: dict[str, dict[str, Any]], plumbing: Iterable[
         node = next((lb.get("value") for lb in res.get("labels", []) if lb.get("name") == NODE_LABEL), None)
         if node is None or node not in records:
             continue
+        originals[res.get("uuid", "")] = {"parameters": list(res.get("parameters", []))}
         results[res.get("uuid", "")] = finish_result(res, records[node], several_devices)
         paths[res.get("uuid", "")] = path
+    # a parametrized case's parameters show as fixtures too (containers of their own, without children): they
+    # are the results' parameters already
+    hidden = plumbing | {"meterproof_device"} | {p.get("name") for r in originals.values()
+                                                 for p in r.get("parameters", [])}
     for path in outdir.glob("*-container.json"):
         cont = _load(path)
         if not isinstance(cont, dict):
             continue
         children = [c for c in cont.get("children", []) if c in results]
-        # a parametrized case's parameters show as fixtures too: they are the result's parameters already
-        params = {p.get("name") for c in children for p in results[c].get("parameters", [])}
-        hidden = plumbing | params | {"meterproof_device"}
         changed = False
         for key in ("befores", "afters"):
             kept = []
