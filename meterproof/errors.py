@@ -36,3 +36,24 @@ class TimeoutError_(MeterproofError, TimeoutError):
 
 class ConfigError(MeterproofError):
     """A user-supplied setting is missing or malformed; the message says what to fix."""
+
+
+#: How each family reads in a report (most specific first); anything else is the harness's own error.
+_WORDS: tuple[tuple[type[BaseException], str], ...] = (
+    (TimeoutError, "timeout"),
+    (ProtocolError, "protocol error"),
+    (FormatError, "payload did not decode"),
+    (ModelError, "object model"),
+    (ConfigError, "configuration"),
+    (MeterproofError, "error"),
+)
+
+
+def describe(exc: BaseException) -> str:
+    """``exc`` as one line a reader of a report understands, without a Python class name:
+    ``timeout: no response within 3.2s``, ``protocol error: ...``, ``harness error: ...``."""
+    text = " ".join(str(exc).split()) if str(exc) else ""
+    for cls, word in _WORDS:
+        if isinstance(exc, cls):
+            return f"{word}: {text}" if text else word
+    return f"harness error: {text}" if text else "harness error (no message)"

@@ -17,6 +17,8 @@ from typing import Callable, Hashable, Protocol
 
 Remote = Hashable
 DatagramHandler = Callable[[bytes, Remote], None]
+#: Sees every datagram that crosses a socket: (direction "in"/"out", bytes, peer address, local address).
+SocketTap = Callable[[str, bytes, tuple[str, int], tuple[str, int]], None]
 
 
 class DatagramTransport(ABC):
@@ -62,7 +64,10 @@ class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
 
     Every datagram crosses the socket in exactly two places: :meth:`_sendto` going out and
     :meth:`datagram_received` coming in.  A :class:`SocketFilter` set as ``socket_filter`` sits
-    there, *under* whatever the transport does with the bytes (for DTLS: under the records)."""
+    there, *under* whatever the transport does with the bytes (for DTLS: under the records).
+
+    ``taps`` see the datagrams as they cross the socket itself (outside any filter, for DTLS the records):
+    what a capture on the interface would hold (:mod:`meterproof.report.capture`)."""
 
     socket_filter: SocketFilter | None = None
 
@@ -71,6 +76,14 @@ class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
         self._port = port
         self._transport: asyncio.DatagramTransport | None = None
         self._local: tuple[str, int] | None = None
+        self.taps: list[SocketTap] = []
+
+    def _tap(self, direction: str, data: bytes, peer: tuple[str, int]) -> None:
+        for tap in self.taps:
+            try:
+                tap(direction, data, peer, self._local or (self._host, self._port))
+            except Exception:   # a capture must never break the protocol
+                pass
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
@@ -89,6 +102,8 @@ class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
     # asyncio.DatagramProtocol
     def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
         peer = (addr[0], addr[1])
+        if self.taps:
+            self._tap("in", bytes(data), peer)
         if self.socket_filter is None:
             self._received(data, peer)
         else:
@@ -111,6 +126,8 @@ class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
 
     def _sendto_now(self, data: bytes, addr: tuple[str, int]) -> None:
         if self._transport is not None and not self._transport.is_closing():
+            if self.taps:
+                self._tap("out", bytes(data), (addr[0], addr[1]))
             self._transport.sendto(data, addr)
 
     def _close_socket(self) -> None:

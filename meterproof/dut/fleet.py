@@ -27,13 +27,19 @@ _FIELDS = (("endpoint", "endpoint client name"), ("serial", "serial number (/3/0
            ("psk_identity", "PSK identity"), ("psk_fingerprint", "pre-shared key"))
 
 
-def device_record(index: int, profile: Profile, endpoint: str, info: dict[str, str], worker: str = "") -> dict[str, str]:
-    """What one device showed of its identity: from its profile, its registration and /3/0."""
+def device_record(index: int, profile: Profile, endpoint: str, info: dict[str, str], worker: str = "", *,
+                  lwm2m: str = "", security: str = "", slug: str = "", defects: str = "") -> dict[str, str]:
+    """What one device showed of its identity: from its profile, its registration (``lwm2m``: the version it
+    registered with) and /3/0 (manufacturer, model, serial number, firmware version); ``security``: the mode
+    of its channel in this run; ``slug``: its name in node ids; ``defects``: the seeded defects a simulated
+    device runs with (comma-separated)."""
     sec = profile.security
     serial = info.get("device.serial", "")
     return {
         "index": str(index), "profile": profile.name, "source": profile.source, "worker": worker,
-        "driver": profile.driver,
+        "driver": profile.driver, "slug": slug, "digest": profile.digest,
+        "lwm2m_profile": profile.lwm2m_version, "lwm2m": lwm2m, "security": security,
+        "firmware": info.get("device.firmware", ""), "defects": defects,
         # the profile's fixed endpoint is the identity; a {n} pattern is per-start, so the pattern is not unique
         "endpoint": endpoint if "{n}" not in profile.endpoint else "",
         "endpoint_pattern": profile.endpoint,

@@ -73,7 +73,7 @@ class ManualDriver(Driver):
             self.why_not = non_interactive_reason(env, input_stream)
         else:
             self.why_not = None if interactive else "the run is non-interactive"
-        self.log = RingLog(redactor or Redactor())
+        self.log = RingLog(redactor if redactor is not None else Redactor())
         self._values: dict[str, str] = {}
 
     @property

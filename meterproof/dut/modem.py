@@ -69,7 +69,7 @@ class ModemDriver(Driver):
         self.bootstrap_uri = bootstrap_uri
         self.lifetime = lifetime
         self.server_address = server_address
-        self.redactor = redactor or Redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
         for s in self.security.secrets():
             self.redactor.add(s)
             self.redactor.add(s.hex())

@@ -206,7 +206,7 @@ class ProcessDriver(Driver):
         self.server_address = server_address
         self.extra_triggers = {k: dict(v) for k, v in (triggers or {}).items()}
         self.triggers = BUILTIN_TRIGGERS | frozenset(self.extra_triggers)
-        self.redactor = redactor or Redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
         for s in self.security.secrets():
             self.redactor.add(s)
             self.redactor.add(s.hex())

@@ -196,17 +196,10 @@ def write_pcap(path: Path, datagrams: Iterable[tuple[str, bytes, float]], *, har
                ("127.0.0.1", 5683), device: tuple[str, int] = ("127.0.0.2", 56830)) -> None:
     """Write ``(direction, bytes, wall time)`` datagrams as IPv4/UDP packets (Wireshark decodes the
     CoAP and the LwM2M TLV in them).  Loopback addresses; direction "out" is harness -> device."""
-    from scapy.layers.inet import IP, UDP  # scapy is slow to import: only when a finding is written
-    from scapy.packet import Raw
-    from scapy.utils import wrpcap
+    from ..report.pcap import Datagram, write_pcap as write
 
-    pkts = []
-    for direction, data, t in datagrams:
-        src, dst = (harness, device) if direction == "out" else (device, harness)
-        p = IP(src=src[0], dst=dst[0]) / UDP(sport=src[1], dport=dst[1]) / Raw(load=bytes(data))
-        p.time = t
-        pkts.append(p)
-    wrpcap(str(path), pkts)
+    write(path, [Datagram(t, *((harness, device) if direction == "out" else (device, harness)), bytes(data))
+                 for direction, data, t in datagrams])
 
 
 def _addr(remote: Any, default: tuple[str, int]) -> tuple[str, int]:

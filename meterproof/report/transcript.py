@@ -3,7 +3,9 @@
 A :class:`Transcript` listens on an endpoint for the duration of one case and
 renders each datagram as one header line (time, direction, CoAP summary) plus
 the decoded LwM2M payload (TLV, SenML, link format ...) or a hex dump.  Secrets
-go through a :class:`~.redact.Redactor` before anything is rendered.
+go through a :class:`~.redact.Redactor` before anything is rendered.  Beside it,
+its :class:`~.capture.Capture` keeps the same exchange as it crossed the socket
+(for DTLS: the records), for a pcap.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..errors import FormatError
 from ..lwm2m import formats
 from ..lwm2m.contentformat import CF, name as cf_name
 from ..lwm2m.path import Path
+from .capture import Capture
 from .redact import Redactor
 
 
@@ -31,15 +34,17 @@ def _short(text: str, limit: int) -> str:
 class Transcript:
     def __init__(self, redactor: Redactor | None = None, *, resolver: Callable[[], object] | None = None) -> None:
         self.events: list[WireEvent] = []
-        self.redactor = redactor or Redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
         self.resolver = resolver
         self._endpoints: list[Endpoint] = []
         self._t0: float | None = None
         self._last_uri: dict[object, str] = {}
+        self.capture = Capture()
 
     def attach(self, ep: Endpoint) -> None:
         ep.listeners.append(self.events.append)
         self._endpoints.append(ep)
+        self.capture.attach(getattr(ep, "transport", None))
 
     def detach(self) -> None:
         for ep in self._endpoints:
@@ -48,6 +53,7 @@ class Transcript:
             except ValueError:
                 pass
         self._endpoints.clear()
+        self.capture.detach()
 
     def _payload_lines(self, ev: WireEvent, uri_by_token: dict[bytes, str]) -> list[str]:
         m = ev.message

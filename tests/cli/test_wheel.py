@@ -87,4 +87,7 @@ def test_installed_wheel_runs_the_suites(installed: tuple[Path, Path], tmp_path:
     listed = run([str(bindir / "meterproof"), "list-cases", "--sim-lwm2m", "1.0"], tmp_path)
     assert listed.returncode == 0, listed.stderr
     assert "MP-FMT-FLOAT" in listed.stdout and "n/a: needs LwM2M 1.1" in listed.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["allure", "results.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["allure", "results-evidence", "results.json"]
+    report = run([str(bindir / "meterproof"), "report", "results.json", "-o", "report"], tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "report" / "report.html").is_file() and (tmp_path / "report" / "summary.json").is_file()

@@ -119,4 +119,5 @@ def test_four_meters_two_workers_one_report(tmp_path: Path) -> None:
     assert {"device:sim-electricity-1_1", "device:sim-gas-1_1", "device:sim-process",
             "device:sim-virtual-modem"} <= tags
     env = (allure_dir / "environment.properties").read_text()
-    assert "devices=" in env and "profile.digest=" in env
+    for slug in ("sim-electricity-1_1", "sim-gas-1_1", "sim-process", "sim-virtual-modem"):
+        assert f"device.{slug}.profile.digest=" in env and f"device.{slug}.serial=" in env, env

@@ -63,8 +63,9 @@ def test_lab_campaign_finds_and_shrinks_each_robustness_defect(tmp_path, defect,
         meta = json.loads((d / "finding.json").read_text())
         assert meta["steps"] == f.steps and meta["device"]["defects"] == defect
         assert (d / "case.bin").read_bytes() == f.case and (d / "capture.pcap").stat().st_size > 0
+        from scapy.layers.inet import UDP   # loads the IP layers a LINKTYPE_RAW capture is read with
         from scapy.utils import rdpcap
-        assert bytes(rdpcap(str(d / "minimal.pcap"))[0]["Raw"].load) == f.case
+        assert bytes(rdpcap(str(d / "minimal.pcap"))[0][UDP].payload) == f.case
         # the saved reproducer replays: it silences this device again, and the regression loader reads it
         (saved,) = list(load_findings(tmp_path))
         assert not c.replay(saved.step_bytes()).alive
