@@ -97,3 +97,12 @@ def test_results_json_lists_every_failed_criterion(pytester: pytest.Pytester) ->
     assert rec["verdict"] == "failed"
     assert rec["message"].startswith("first: expected 2, received 1") and "second" in rec["message"]
     assert [c.split(":")[0] for c in rec["criteria"]] == ["first", "second"]
+
+
+def test_a_failed_step_leaves_what_it_leads_to_unjudged() -> None:
+    with expect.all_criteria() as criteria:
+        with criteria.step("Discover /3/0"):
+            expect.equal(1, 2, "Discover /3/0 response code")
+        with criteria.check("code"):
+            expect.equal(1, 1, "code")
+    assert criteria.unjudged == ["Discover /3/0: Discover /3/0 response code: expected 2, received 1"]
