@@ -382,8 +382,8 @@ class Endpoint:
                 if msg.mtype == wire.ACK and msg.code != codes.EMPTY and msg.token != token:
                     if not fut.done():
                         fut.set_exception(ProtocolError(
-                            f"piggybacked response token {msg.token.hex()} does not match request token "
-                            f"{token.hex()} (RFC 7252 §5.3.2)"))
+                            f"piggybacked response ({msg.code.dotted}) token {msg.token.hex() or '(empty)'} does not "
+                            f"match request token {token.hex()} (RFC 7252 §5.3.2)"))
                     return
                 if not fut.done():
                     fut.set_result(msg)
