@@ -88,8 +88,12 @@ class Endpoint:
     def __init__(self, transport: DatagramTransport, params: TransmissionParams = DEFAULT, *,
                  handler: RequestHandler | None = None, rng: random.Random | None = None,
                  block_szx: int = 6, max_body: int = 4 * 1024 * 1024,
-                 separate_after: float | None = None, name: str = "") -> None:
+                 separate_after: float | None = None, name: str = "",
+                 recognized_options: frozenset[int] | None = None) -> None:
         self.transport = transport
+        #: When set, a request carrying a critical option outside it is answered 4.02 Bad Option (a CON) or
+        #: silently ignored (a NON), RFC 7252 §5.4.1; None hands every request to the handler.
+        self.recognized_options = recognized_options
         self.params = params
         self.handler = handler
         self.name = name
@@ -552,8 +556,8 @@ class Endpoint:
                 if msg.mtype == wire.ACK and msg.code != codes.EMPTY and msg.token != token:
                     if not fut.done():
                         fut.set_exception(ProtocolError(
-                            f"piggybacked response token {msg.token.hex()} does not match request token "
-                            f"{token.hex()} (RFC 7252 §5.3.2)"))
+                            f"piggybacked response ({msg.code.dotted}) token {msg.token.hex() or '(empty)'} does not "
+                            f"match request token {token.hex()} (RFC 7252 §5.3.2)"))
                     return
                 if not fut.done():
                     fut.set_result(msg)
@@ -681,6 +685,12 @@ class Endpoint:
         """Block1 reassembly, the handler, Block2 slicing."""
         if self.handler is None:
             return wire.new(codes.NOT_FOUND)
+        if self.recognized_options is not None:
+            bad = wire.unrecognized_critical(req, self.recognized_options)
+            if bad:
+                if req.mtype == wire.NON:
+                    return None
+                return wire.new(codes.BAD_OPTION, payload=f"unrecognized critical option {bad[0]}".encode())
         full, early = self._block1.feed(req, remote, self.max_szx(remote))
         if early is not None:
             return early

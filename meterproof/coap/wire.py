@@ -21,6 +21,26 @@ Code = codes.Code
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="aiocoap")
 
+#: Options an endpoint that serves LwM2M requests acts on: RFC 7252 §5.10 (If-Match, Uri-Host, ETag,
+#: If-None-Match, Uri-Port, Location-Path, Uri-Path, Content-Format, Max-Age, Uri-Query, Accept,
+#: Location-Query, Size1), RFC 7641 (Observe), RFC 7959 (Block1, Block2, Size2), RFC 7967 (No-Response).
+#: Proxy-Uri / Proxy-Scheme (a forward proxy's) and OSCORE (RFC 8613) are not among them.
+RECOGNIZED_OPTIONS = frozenset({1, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 17, 20, 23, 27, 28, 60, 258})
+
+
+def add_option(msg: Message, number: int, value: bytes = b"") -> Message:
+    """Add option ``number`` (any number, one aiocoap does not know included) with an opaque ``value``."""
+    from aiocoap.numbers.optionnumbers import OptionNumber
+    from aiocoap.optiontypes import OpaqueOption
+    msg.opt.add_option(OpaqueOption(OptionNumber(number), value))
+    return msg
+
+
+def unrecognized_critical(msg: Message, recognized: frozenset[int] = RECOGNIZED_OPTIONS) -> list[int]:
+    """Numbers of the critical options (odd numbers, RFC 7252 §5.4.6) in ``msg`` that are not ``recognized``."""
+    return sorted({int(o.number) for o in msg.opt.option_list()
+                   if int(o.number) & 1 and int(o.number) not in recognized})
+
 
 def _extended(raw: bytes, pos: int, nibble: int) -> tuple[int, int]:
     """An option delta or length nibble with its extension bytes (RFC 7252 §3.1: 13 -> one byte + 13,

@@ -405,8 +405,10 @@ class Lwm2mServer:
     async def operate(self, endpoint: str, operation: str, code: codes.Code, path: Path, *,
                       payload: bytes = b"", content_format: int | None = None, accept: int | None = None,
                       query: Iterable[str] = (), timeout: float | None = None,
-                      confirmable: bool = True, decode: bool = True) -> OpResult:
-        """Send one request to a registered client and wrap what came back."""
+                      confirmable: bool = True, decode: bool = True,
+                      options: Iterable[tuple[int, bytes]] = ()) -> OpResult:
+        """Send one request to a registered client and wrap what came back (``options``: extra CoAP options by
+        number, e.g. one the client cannot recognise)."""
         reg = self.registration(endpoint)
         wait = timeout if timeout is not None else self.params.max_transmit_wait
         reg = await self._reachable(reg, wait)
@@ -418,6 +420,8 @@ class Lwm2mServer:
         q = tuple(query)
         if q:
             msg.opt.uri_query = q
+        for number, value in options:
+            wire.add_option(msg, number, value)
         exchanges: list[tuple[Message, Message]] = []
         transfer = blockwise.request(self.endpoint, msg, reg.remote, timeout=wait, exchanges=exchanges)
         if timeout is None:
@@ -453,8 +457,9 @@ class Lwm2mServer:
 
     # DM & SE -------------------------------------------------------------
     async def read(self, endpoint: str, path: str | Path, *, accept: int | None = None,
-                   timeout: float | None = None) -> OpResult:
-        return await self.operate(endpoint, "Read", codes.GET, Path.parse(path), accept=accept, timeout=timeout)
+                   timeout: float | None = None, options: Iterable[tuple[int, bytes]] = ()) -> OpResult:
+        return await self.operate(endpoint, "Read", codes.GET, Path.parse(path), accept=accept, timeout=timeout,
+                                  options=options)
 
     async def discover(self, endpoint: str, path: str | Path, *, depth: int | None = None,
                        timeout: float | None = None) -> OpResult:
@@ -470,7 +475,7 @@ class Lwm2mServer:
 
     async def write(self, endpoint: str, path: str | Path, values: Mapping[str | Path, Value] | Value | None = None,
                     *, content_format: int = CF.TLV, partial: bool = False, payload: bytes | None = None,
-                    timeout: float | None = None) -> OpResult:
+                    timeout: float | None = None, options: Iterable[tuple[int, bytes]] = ()) -> OpResult:
         """Write (replace with PUT, or partial update with POST on an instance).
 
         ``values`` is a value tree, or a single value for a resource path."""
@@ -481,7 +486,7 @@ class Lwm2mServer:
             payload = self.encode_values(endpoint, content_format, values, p)
         code = codes.POST if partial else codes.PUT
         return await self.operate(endpoint, "Write-Partial" if partial else "Write", code, p, payload=payload,
-                                  content_format=content_format, timeout=timeout)
+                                  content_format=content_format, timeout=timeout, options=options)
 
     async def write_attributes(self, endpoint: str, path: str | Path, attrs: Mapping[str, Any] | None = None, *,
                                timeout: float | None = None, **kw: Any) -> OpResult:

@@ -89,6 +89,10 @@ class DeviceManagement:
             raise StoreError(codes.METHOD_NOT_ALLOWED, "no such operation on /")
         if path.object_id in PROTECTED:
             self._guard_security(code, path)
+        if (path.is_resource and code in (codes.PUT, codes.POST) and self.has("absent-resource-method-not-allowed")
+                and self.store.has_instance(*path.ids[:2]) and self.store.resource_def(path) is None):
+            # the vendor checks the operation against the resource's flags first, and an unknown id has none
+            raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path} allows no such operation")
         if code == codes.GET:
             if req.opt.accept == CF.LINK:
                 return self._discover(path)
@@ -110,6 +114,8 @@ class DeviceManagement:
                     return self._execute(path, req.payload)
                 if not req.payload or self.meter.lwm2m == "1.0":
                     self._check_exists(path)
+                    if self.has("execute-non-executable-accepted"):
+                        return wire.new(codes.CHANGED)       # the vendor's Execute handler never looks at the flags
                     raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path} is not executable")
             return self._write(path, req, replace=False)
         if code == codes.DELETE:
@@ -119,6 +125,8 @@ class DeviceManagement:
     def _guard_security(self, code: codes.Code, path: Path) -> None:
         if code == codes.GET and path.object_id == 0 and self.has("security-object-readable"):
             return
+        if code == codes.GET and path.object_id == 0 and len(path) >= 2 and self.has("security-resource-readable"):
+            return            # the vendor guards the object path /0 only, not its instances and resources
         if code == codes.PUT and path.object_id == 0 and self.has("security-object-writable"):
             return
         raise StoreError(codes.UNAUTHORIZED, "the Security object is not accessible to a server")
@@ -168,6 +176,10 @@ class DeviceManagement:
         return representation.choose(accept, path, self.store.model, m.lwm2m, m.defects, m.variants)
 
     def _read(self, path: Path, accept: int | None) -> Message:
+        if self.has("read-executable-answers-empty") and len(path) == 3 and path.object_id not in PROTECTED:
+            rdef = self.store.resource_def(path)
+            if rdef is not None and rdef.type is DataType.NONE and self.store.exists(path):
+                return wire.new(codes.CONTENT, payload=b"", content_format=CF.TEXT)   # the vendor "reads" it empty
         values = self.read_values(path)
         cf = self.choose(accept, path)
         return wire.new(codes.CONTENT, payload=self.encode(cf, values, path),
@@ -255,7 +267,8 @@ class DeviceManagement:
         self._check_exists(path.truncate(min(len(path), 2)))
         if len(path) >= 3 and (self.store.resource_def(path) is None or not self.store.implemented(path)):
             raise StoreError(codes.NOT_FOUND, f"{path.truncate(3)} is not defined")
-        values = representation.decode(req.opt.content_format, req.payload, path, self.store.model, self.meter.lwm2m)
+        values = representation.decode(req.opt.content_format, req.payload, path, self.store.model, self.meter.lwm2m,
+                                       self.meter.defects)
         for p in values:
             if not p.startswith(path) and not (len(path) == 4 and p == path.parent):
                 raise StoreError(codes.BAD_REQUEST, f"{p} is not under {path}")
@@ -279,7 +292,8 @@ class DeviceManagement:
             if rdef.type is DataType.NONE:
                 raise StoreError(codes.METHOD_NOT_ALLOWED, f"{rp} is executable")
             if not rdef.operations.writable and not self.has("write-readonly-accepted") \
-                    and not (rp.object_id == 0 and self.has("security-object-writable")):
+                    and not (rp.object_id == 0 and self.has("security-object-writable")) \
+                    and not (rp.object_id not in (0, 1) and self.has("readonly-written-except-server-object")):
                 raise StoreError(codes.METHOD_NOT_ALLOWED, f"{rp} is not writable")
             if len(p) == 4:
                 if not rdef.multiple:

@@ -184,8 +184,9 @@ class SimulatedMeter:
             transport = DtlsClientTransport(bind_host, 0, sec.initial_settings(self))
         else:
             transport = UdpTransport(bind_host, 0)
-        self.endpoint = Endpoint(transport, params, handler=self.bootstrap.route, rng=rng,
-                                 name=endpoint)
+        self.endpoint = Endpoint(transport, params, handler=self.bootstrap.route, rng=rng, name=endpoint,
+                                 recognized_options=None if self.has("critical-option-ignored")
+                                 else wire.RECOGNIZED_OPTIONS)
         self.endpoint.on_notification_reply = self.reporter.on_reply
         inner = self.endpoint.transport.on_datagram
         assert inner is not None

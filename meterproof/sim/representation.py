@@ -75,7 +75,7 @@ def choose(accept: int | None, base: Path, model: "TypeResolver", lwm2m: str, de
         return _default(single, lwm2m, variants)
     if accept in served(lwm2m) and _usable(accept, single):
         return int(accept)
-    if "unsupported-accept-not-406" in defects:
+    if "unsupported-accept-not-406" in defects or (accept == CF.TEXT and "text-accept-answered-in-default" in defects):
         return _default(single, lwm2m, variants)     # ignores Accept and answers anyway
     raise StoreError(codes.NOT_ACCEPTABLE, f"cannot answer {base} in content format {accept}")
 
@@ -121,18 +121,34 @@ def wire_format(cf: int, defects: frozenset[str]) -> int:
     return cf
 
 
-def decode(cf: int | None, payload: bytes, base: Path, model: "TypeResolver", lwm2m: str) -> ValueTree:
+def decode(cf: int | None, payload: bytes, base: Path, model: "TypeResolver", lwm2m: str,
+           defects: frozenset[str] = frozenset()) -> ValueTree:
     """Decode a write payload; StoreError 4.15 for a format we do not read, 4.00 if it does not decode."""
     if cf is None:
         raise StoreError(codes.BAD_REQUEST, "a Write needs a Content-Format")
     if cf not in served(lwm2m):
-        raise StoreError(codes.UNSUPPORTED_CONTENT_FORMAT, f"content format {cf} is not supported")
+        if "unsupported-format-read-as-text" not in defects:
+            raise StoreError(codes.UNSUPPORTED_CONTENT_FORMAT, f"content format {cf} is not supported")
+        cf = CF.TEXT                     # the vendor parses any format it does not know as plain text
+    if cf == CF.TEXT and "lenient-text-numbers" in defects:
+        payload = _strtol_prefix(payload, base, model)
     if cf in SINGLE_VALUE and single_value_def(base, model) is None:
         raise StoreError(codes.BAD_REQUEST, f"content format {cf} carries one value; {base} is not one")
     try:
         return formats.decode(cf, payload, base, model)
     except FormatError as exc:
         raise StoreError(codes.BAD_REQUEST, f"payload does not decode: {exc}") from None
+
+
+def _strtol_prefix(payload: bytes, base: Path, model: "TypeResolver") -> bytes:
+    """The vendor's text parser reads a number as strtol() does: the leading digits, the rest ignored."""
+    rdef = single_value_def(base, model)
+    if rdef is None or rdef.type not in (DataType.INTEGER, DataType.UNSIGNED_INTEGER, DataType.TIME):
+        return payload
+    n = len(payload) - len(payload.lstrip(b"-+"))
+    while n < len(payload) and payload[n:n + 1].isdigit():
+        n += 1
+    return payload[:n] or payload
 
 
 def _strip_basename_slash(cf: int, payload: bytes) -> bytes:

@@ -119,14 +119,19 @@ def test_int_205_write_plain_text(server, dut, transcript):
     new = {dut.server_path(PMIN): 101, dut.server_path(PMAX): 1010, dut.server_path(DISABLE_TIMEOUT): 2000}
     _establish_c3(dut)
     before = _reference(server, dut, dut.server_path())
-    for path, value in new.items():
-        expect.code(server.write(dut.endpoint, path, value, content_format=CF.TEXT), codes.CHANGED)
-    after = _reference(server, dut, dut.server_path())
-    for path, value in new.items():
-        expect.value(after, path, value, clause="OMA TS Core 1.1 §5.4.3 Write: the written value is held")
-    for path in new:
-        if P(path) in before:
-            expect.code(server.write(dut.endpoint, path, before[P(path)], content_format=CF.TEXT), codes.CHANGED)
+    with expect.all_criteria() as criteria:
+        for path, value in new.items():
+            with criteria.check(f"Write {path}"):
+                expect.code(server.write(dut.endpoint, path, value, content_format=CF.TEXT), codes.CHANGED)
+        after = _reference(server, dut, dut.server_path())
+        for path, value in new.items():
+            with criteria.check(f"{path} read back"):
+                expect.value(after, path, value, clause="OMA TS Core 1.1 §5.4.3 Write: the written value is held")
+        for path in new:
+            if P(path) in before:
+                with criteria.check(f"restore {path}"):
+                    expect.code(server.write(dut.endpoint, path, before[P(path)], content_format=CF.TEXT),
+                                codes.CHANGED)
 
 
 @ets("LightweightM2M-1.1-int-211", "Querying basic information in CBOR format")
@@ -182,16 +187,20 @@ def test_int_221_security_object_is_off_limits(server, dut, transcript):
     v10 = dut.lwm2m_version == "1.0"
     refused = "any 4.xx (TS 1.0 Appendix E.1: not accessible to a LwM2M Server)"
     clause = "OMA TS 1.0 Appendix E.1" if v10 else "OMA TS Core 1.1 §7.3 and E.1; ETS int-221: 4.01 Unauthorized"
-    for r, also in ((server.read(dut.endpoint, "/0"), ()),
-                    (server.write(dut.endpoint, f"/0/{ETS_SECURITY_INSTANCE}/0", "coap://attacker.invalid",
-                                 content_format=CF.TEXT),
-                     (codes.NOT_FOUND,)),
-                    (server.write_attributes(dut.endpoint, "/0", pmin=30, pmax=45), ())):
-        if v10:
-            expect.true(r.code.class_ == 4, f"{r.operation} {r.path} response code", refused,
-                        r.code_text, clause=clause)
-        else:
-            expect.code(r, codes.UNAUTHORIZED, *also, clause=clause)
+    steps = (("Read /0", lambda: server.read(dut.endpoint, "/0"), ()),
+             (f"Write /0/{ETS_SECURITY_INSTANCE}/0", lambda: server.write(
+                 dut.endpoint, f"/0/{ETS_SECURITY_INSTANCE}/0", "coap://attacker.invalid", content_format=CF.TEXT),
+              (codes.NOT_FOUND,)),
+             ("Write-Attributes /0", lambda: server.write_attributes(dut.endpoint, "/0", pmin=30, pmax=45), ()))
+    with expect.all_criteria() as criteria:
+        for what, send, also in steps:
+            with criteria.check(what):
+                r = send()
+                if v10:
+                    expect.true(r.code.class_ == 4, f"{r.operation} {r.path} response code", refused,
+                                r.code_text, clause=clause)
+                else:
+                    expect.code(r, codes.UNAUTHORIZED, *also, clause=clause)
 
 
 @ets("LightweightM2M-1.1-int-222", "Read on Object")
@@ -358,9 +367,13 @@ def test_int_256_write_read_only(server, dut, transcript):
     w = server.write(dut.endpoint, path, other, content_format=dut.value_format())
     if w.ok:
         dut.restore_later(path, ssid, dut.value_format())
-    expect.code(w, codes.METHOD_NOT_ALLOWED, clause="OMA TS Transport 1.1 §6.3 Table 'Write': 4.05 for a resource the "
-                "operation is not allowed on")
-    expect.value(_read_values(server, dut, path), path, ssid)
+    with expect.all_criteria() as criteria:
+        with criteria.check("Write response code"):
+            expect.code(w, codes.METHOD_NOT_ALLOWED, clause="OMA TS Transport 1.1 §6.3 Table 'Write': 4.05 for a "
+                        "resource the operation is not allowed on")
+        with criteria.check(f"{path} after the Write"):
+            after = _reference(server, dut, path, "int-224 (Read on Resource)")
+            expect.value(after, path, ssid, clause="ETS int-256: the Short Server ID is unchanged")
 
 
 @ets("LightweightM2M-1.1-int-257", "Write-Composite Operation")

@@ -242,9 +242,14 @@ def test_int_772_update_without_package(server, dut, timing, transcript):
     if before[0] == DOWNLOADED:
         expect.inconclusive("a State other than Downloaded before the Update", "int-751",
                             "the device already holds a downloaded package")
-    expect.code(server.execute(dut.endpoint, UPDATE), codes.METHOD_NOT_ALLOWED,
-                clause="OMA TS Core 1.1 E.6: Update is valid only in Downloaded; ETS int-772: 4.05")
-    expect.equal(_read_fw(server, dut), before, "(State, Update Result) after the refused Update")
+    with expect.all_criteria() as criteria:
+        with criteria.check("Update response code"):
+            expect.code(server.execute(dut.endpoint, UPDATE), codes.METHOD_NOT_ALLOWED,
+                        clause="OMA TS Core 1.1 E.6: Update is valid only in Downloaded; ETS int-772: 4.05")
+        with criteria.check("State and Update Result after the Update"):
+            with expect.supporting("GET /5/0 after the Update", "int-751"):
+                after = _read_fw(server, dut)
+            expect.equal(after, before, "(State, Update Result) after the refused Update")
 
 
 @ets("LightweightM2M-1.1-int-776", "FW Error 5: package integrity check failure")

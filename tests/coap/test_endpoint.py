@@ -570,3 +570,28 @@ async def test_tokens_are_released_after_requests_and_timeouts() -> None:
         finally:
             silent.close()
         assert client._token_use == {} and client._pending_resp == {}
+
+
+# --------------------------------------------------------------------------- options (RFC 7252 §5.4.1)
+@aio
+async def test_unrecognised_critical_option_gets_4_02_and_never_reaches_the_handler() -> None:
+    handled: list[Message] = []
+
+    async def record(req: Message, remote: object) -> Message:
+        handled.append(req)
+        return await echo(req, remote)
+
+    async with endpoint_pair(record) as (server, client):
+        server.recognized_options = wire.RECOGNIZED_OPTIONS
+        resp = await client.request(wire.add_option(get("c"), 65001, b"\x01"), server.local_address)
+        assert resp.code == codes.BAD_OPTION and b"65001" in resp.payload and not handled
+        with pytest.raises(RequestTimeout):          # a NON with one is silently ignored
+            await client.request(wire.add_option(get("n"), 65001), server.local_address, confirmable=False,
+                                 timeout=0.3)
+        resp = await client.request(wire.add_option(get("e"), 65000, b"\x01"), server.local_address)
+        assert resp.code == codes.CONTENT and len(handled) == 1      # an elective one is ignored
+
+
+def test_unrecognized_critical_lists_odd_unknown_numbers_only() -> None:
+    msg = wire.add_option(wire.add_option(get("a", accept=0), 65001), 65000)
+    assert wire.unrecognized_critical(msg) == [65001]

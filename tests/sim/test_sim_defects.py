@@ -169,6 +169,59 @@ def _(rig):
     assert rig.server.read(rig.ep, "/1/0/0").values == {P("/1/0/0"): 123}
 
 
+@symptom("readonly-written-except-server-object")
+def _(rig):
+    assert rig.server.write(rig.ep, "/1/0/0", 123, content_format=CF.TEXT).code_text == "4.05"
+    assert rig.server.write(rig.ep, "/3/0/0", "Rogue", content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/3/0/0").values == {P("/3/0/0"): "Rogue"}
+
+
+@symptom("execute-non-executable-accepted")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/3/0/0").code_text == "2.04"
+
+
+@symptom("read-executable-answers-empty")
+def _(rig):
+    res = rig.server.read(rig.ep, "/3/0/4")
+    assert res.code_text == "2.05" and res.payload == b""
+
+
+@symptom("absent-resource-method-not-allowed")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/3/0/9999").code_text == "4.05"
+    assert rig.server.write(rig.ep, "/3/0/9999", payload=b"1", content_format=CF.TEXT).code_text == "4.05"
+
+
+@symptom("unsupported-format-read-as-text")
+def _(rig):
+    assert rig.server.write(rig.ep, "/1/0/1", payload=b"4321", content_format=65000).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/1").values == {P("/1/0/1"): 4321}
+
+
+@symptom("text-accept-answered-in-default")
+def _(rig):
+    res = rig.server.read(rig.ep, "/3/0", accept=CF.TEXT)
+    assert res.code_text == "2.05" and res.content_format != CF.TEXT
+
+
+@symptom("lenient-text-numbers")
+def _(rig):
+    assert rig.server.write(rig.ep, "/1/0/1", payload=b"61x", content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/1").values == {P("/1/0/1"): 61}
+
+
+@symptom("security-resource-readable")
+def _(rig):
+    assert rig.server.read(rig.ep, "/0").code_text == "4.01"
+    assert rig.server.read(rig.ep, "/0/0/0").code_text == "2.05"
+
+
+@symptom("critical-option-ignored")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/0", options=[(65001, b"\x01")]).code_text == "2.05"
+
+
 @symptom("missing-instance-wrong-code")
 def _(rig):
     assert rig.server.read(rig.ep, "/3/7").code_text == "4.00"
