@@ -103,3 +103,27 @@ def test_factory_credential_replaced(server, bootstrap_server, dut_factory, timi
                  what="Register with the provisioned credential")
     _attach("credentials before and after bootstrap", {"factory (toward the Bootstrap-Server)": sorted(factory),
                                                         "toward the LwM2M Server": presented})
+
+
+@mp("REG-PW-02", "Units of one device model present different credentials",
+    clause="ETSI EN 303 645 5.1-1 (unique per device), 5.4-4; ETSI TS 103 701 5.4-4-1(b); OMA LwM2M TS Transport "
+    "§5.2.1 (client keys unique per client); RFC 4279 §2 (the identity is sent in clear)", **REG)
+@channel("psk", "cert")
+@regulation("ETSI EN 303 645 5.1-1", "ETSI EN 303 645 5.4-4", "ETSI TS 103 701 5.1-1-2", "ETSI TS 103 701 5.4-4-1",
+            "EN 18031-1 AUM-5", "EN 18031-1 CCK-3", "UK PSTI Sch.1 ¶1(2)(a)", "EU CRA Annex I Part I (2)(d)",
+            "OMA LwM2M TS Transport §5.2.1")
+def test_units_present_unique_credentials(dut_factory, transcript):
+    """Two units of the device's model, each provisioned as the lab provisions it, start toward the run's
+    server: the PSK identities (ClientKeyExchange) and certificate keys (SPKI SHA-256) they present must not be
+    shared.  Across the devices of a batch (several --dut-profile) the same comparison runs at the end of the
+    run, over everything each device presented."""
+    units = [dut_factory.start() for _ in range(2)]
+    shown = [u.presented for u in units]
+    _attach("credentials presented by each unit", [{"unit": i + 1, **p} for i, p in enumerate(shown)])
+    if not any(p.get("psk_identities") or p.get("spki_sha256") for p in shown):
+        expect.inconclusive("capture of the credentials the units present", "int-401/int-402",
+                            "no handshake with a PSK identity or client certificate reached the harness")
+    for key, label in (("psk_identities", "PSK identity"), ("spki_sha256", "certificate public key (SPKI SHA-256)")):
+        shared = set(shown[0].get(key, ())) & set(shown[1].get(key, ()))
+        expect.true(not shared, f"{label} presented by two units", "different per unit",
+                    f"both present {', '.join(sorted(shared))}")
