@@ -94,7 +94,7 @@ def test_batch_sharing_one_psk_fails_by_what_it_presents(tmp_path: Path) -> None
     profiles = [f"--dut-profile={PROFILES / 'sim-electricity-1_1.yaml'}", f"--dut-profile={PROFILES / 'sim-gas-1_1.yaml'}"]
     good, out = run_suites(tmp_path, "batch-good", *profiles, "--security", "psk", "--case", "REG-PW-02",
                            "--case", "REG-TLS-01", timeout=120)
-    batch = good["cases"]["batch::REG-PW-02"]
+    batch = good["batch_credentials"]
     assert batch["verdict"] == "passed", out
     assert len(batch["presented"]) == 2 and all(r["psk_identities"] for r in batch["presented"].values())
     assert "ETSI EN 303 645 5.1-1" in batch["provisions"]
@@ -105,7 +105,7 @@ def test_batch_sharing_one_psk_fails_by_what_it_presents(tmp_path: Path) -> None
     assert "regulator view" in out
     bad, out = run_suites(tmp_path, "batch-universal", *profiles, "--security", "psk", "--case", "REG-PW-02",
                           "--sim-defect", "universal-psk", timeout=120)
-    batch = bad["cases"]["batch::REG-PW-02"]
+    batch = bad["batch_credentials"]
     assert batch["verdict"] == "failed", out
     assert "2 devices presented the same PSK identity 'SM-FACTORY'" in batch["findings"][0]
     row = next(r for r in bad["regulator"] if r["provision"] == "ETSI EN 303 645 5.1-1")
