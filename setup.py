@@ -31,6 +31,7 @@ for folder, (name, _) in DATA_ROOMS.items():
 package_data = {
     "meterproof": ["py.typed"],
     "meterproof.dut": ["modem_families/*.yaml"],
+    "meterproof.dtls": ["*.yaml"],
     "meterproof.fixtures": ["profiles/*.yaml", "profiles/*/*.yaml", "profiles/*/*/*.xml"],
     "meterproof.tools": ["*.ini"],
     "meterproof.suites.fuzz": ["corpus/*.json", "corpus/*.bin"],

@@ -86,6 +86,8 @@ class HandshakeReport:
     outcome: str = "in-progress"                # "ok", "failed", "timeout", "closed"
     client_hello: rec.ClientHello | None = None
     client_hellos: int = 0
+    #: every ClientHello of the handshake as sent (the first flight without a cookie, then the one with it)
+    client_hello_list: list[rec.ClientHello] = field(default_factory=list, repr=False)
     hello_verify_requests: int = 0
     negotiated: str | None = None
     version: str | None = None
@@ -139,6 +141,7 @@ class HandshakeReport:
         if m.msg_type == 1 and m.fragment_offset == 0:
             self.client_hellos += 1
             ch = rec.parse_client_hello(m.body, fragmented=not m.complete)
+            self.client_hello_list.append(ch)
             if self.client_hello is None or ch.cookie or not self.client_hello.suites:
                 self.client_hello = ch
         elif m.msg_type == 3:

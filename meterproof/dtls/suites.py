@@ -117,6 +117,13 @@ ECDSA_CBC = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"
 LWM2M_PSK = (PSK_CCM_8, PSK_CBC, ECDHE_PSK_CBC, ECDHE_PSK_CHACHA)
 #: What the harness offers in certificate mode.
 LWM2M_CERT = (ECDSA_CCM_8, ECDSA_CBC)
+#: What a LwM2M 1.1+ *client* offers: the mandatory CCM_8 suite (and a forward-secret AEAD one), no CBC --
+#: TS Transport 1.1 §5.2.8.1/§5.2.8.3: the server MUST support the CBC suites, the client SHOULD NOT use them.
+CLIENT_PSK = (PSK_CCM_8, ECDHE_PSK_CHACHA)
+CLIENT_CERT = (ECDSA_CCM_8,)
+#: Deny-listed suites Mbed TLS can still offer (CBC with a SHA-1 MAC): the simulator's weak-suite defect.
+PSK_CBC_SHA1 = "TLS_PSK_WITH_AES_128_CBC_SHA"
+ECDSA_CBC_SHA1 = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"
 
 
 def name(code: int) -> str:

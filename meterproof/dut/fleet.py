@@ -112,6 +112,54 @@ def allure_result(records: list[dict[str, str]], findings: list[str], started: f
     }
 
 
+#: REG-PW-02: the credentials the devices *present* on the wire are unique across the batch.
+PRESENTED_ID = "REG-PW-02"
+PRESENTED_TITLE = "Credentials the devices present are unique across the batch"
+PRESENTED_CLAUSE = ("ETSI EN 303 645 5.1-1 (unique per device), 5.4-4; OMA LwM2M TS Transport 1.1 §5.2.1 (keys "
+                    "unique per client): the PSK identity each device sent in its ClientKeyExchange (RFC 4279 §2) "
+                    "and the SubjectPublicKeyInfo of the certificate it presented")
+PRESENTED_PROVISIONS = ("ETSI EN 303 645 5.1-1", "ETSI EN 303 645 5.4-4", "ETSI TS 103 701 5.1-1-2",
+                        "ETSI TS 103 701 5.4-4-1", "EN 18031-1 AUM-5", "EN 18031-1 CCK-3", "UK PSTI Sch.1 ¶1(2)(a)",
+                        "EU CRA Annex I Part I (2)(d)", "OMA LwM2M TS Transport §5.2.1")
+
+
+def presented_findings(presented: dict[int, dict[str, Any]]) -> list[str]:
+    """One line per PSK identity or certificate key two or more devices presented (empty: unique).
+
+    ``presented``: device index -> {"profile", "psk_identities": [...], "spki_sha256": [...]} (every start of a
+    device may present another credential; a value shared *between* devices is the finding)."""
+    out = []
+    for key, label in (("psk_identities", "PSK identity"), ("spki_sha256", "certificate public key (SPKI SHA-256)")):
+        by_value: dict[str, list[str]] = {}
+        for index in sorted(presented):
+            rec = presented[index]
+            for v in sorted(set(rec.get(key, ()))):
+                by_value.setdefault(v, []).append(f"#{index} {rec.get('profile', '')}")
+        for value, devs in sorted(by_value.items()):
+            if len(devs) > 1:
+                out.append(f"{len(devs)} devices presented the same {label} {value!r}: {', '.join(devs)}")
+    return out
+
+
+def batch_allure_result(check_id: str, title: str, clause: str, findings: list[str], description: str,
+                        started: float, provisions: Iterable[str] = ()) -> dict[str, Any]:
+    """An Allure result for a batch-level check judged at the end of the run (``findings`` empty: passed)."""
+    now = int(time.time() * 1000)
+    labels = [{"name": "epic", "value": "Batch checks"}, {"name": "feature", "value": title},
+              {"name": "tag", "value": check_id}, {"name": "suite", "value": "batch"},
+              {"name": "framework", "value": "meterproof"}]
+    labels += [{"name": "provision", "value": p} for p in provisions]
+    return {
+        "uuid": str(uuid.uuid4()), "historyId": hashlib.md5(check_id.encode()).hexdigest(),
+        "testCaseId": hashlib.md5(check_id.encode()).hexdigest(), "name": f"{check_id}: {title}",
+        "fullName": f"meterproof.batch.{check_id}", "status": "failed" if findings else "passed",
+        "statusDetails": {"message": "\n".join(findings) if findings else "no credential shared between devices"},
+        "description": f"{clause}\n\n{description}", "stage": "finished",
+        "start": int(started * 1000) if started > 1e9 else now, "stop": now, "labels": labels,
+        "parameters": [], "attachments": [], "steps": [],
+    }
+
+
 def dumps(records: Iterable[dict[str, str]]) -> str:
     return json.dumps(list(records))
 

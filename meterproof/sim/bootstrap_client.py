@@ -363,7 +363,8 @@ class BootstrapClient:
             raise StoreError(codes.METHOD_NOT_ALLOWED, "LwM2M 1.0 has no Bootstrap-Read")
         if m.has("bootstrap-read-refused"):
             raise StoreError(codes.METHOD_NOT_ALLOWED, "Bootstrap-Read is not implemented")
-        if path.is_root or path.object_id not in READABLE:
+        if path.is_root or (path.object_id not in READABLE
+                            and not (path.object_id == 0 and m.has("bootstrap-read-security"))):
             raise StoreError(codes.UNAUTHORIZED, "Bootstrap-Read is for the Server and Access Control objects")
         values = m.dm.read_values(path)
         cf = m.dm.choose(accept, path)

@@ -54,6 +54,10 @@ MODE_NAMES = {v: k for k, v in MODES.items()}
 #: The "universal factory key" of the ``default-psk`` defect: the Anjay demo key ("password"), first entry
 #: of the public-default dictionary (regulatory-checks.md §4, REG-PW-01).
 UNIVERSAL_DEMO_KEY = b"password"
+#: The ``universal-psk`` defect: one vendor factory identity and key on every unit (not a public demo key, so
+#: only a comparison across the batch shows it).
+UNIVERSAL_FACTORY_IDENTITY = "SM-FACTORY"
+UNIVERSAL_FACTORY_KEY = bytes.fromhex("5a1c0ffee0ddf00d5a1c0ffee0ddf00d")
 #: Loopback-fast DTLS timers: RFC 6347 §4.2.4.1's retransmission timer (initial 1 s, doubling up to no
 #: less than 60 s) at a fifth of its size, 0.2 s doubling to 12.8 s: seven transmissions of a flight
 #: before Mbed TLS gives up, so a handshake over a lossy link completes (at 10 % loss each way a flight
@@ -280,16 +284,44 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
     return []
 
 
+def client_ciphers(meter: "MeterHost", mode: int) -> tuple[str, ...] | None:
+    """The suites the meter offers: a 1.1+ client offers no CBC suite (TS Transport 1.1 §5.2.8: the client
+    SHOULD NOT use them); a 1.0 client the two PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed
+    CBC-SHA-1 suite at the end of the offer (the server's preference still picks a good one)."""
+    from ..dtls import suites
+    if "ciphers" in meter.security.dtls:
+        return None
+    if meter.lwm2m == "1.0":
+        offer = suites.LWM2M_PSK if mode == MODE_PSK else suites.LWM2M_CERT
+    else:
+        offer = suites.CLIENT_PSK if mode == MODE_PSK else suites.CLIENT_CERT
+    if meter.has("weak-suite-offered"):
+        offer += (suites.PSK_CBC_SHA1 if mode == MODE_PSK else suites.ECDSA_CBC_SHA1,)
+    return offer
+
+
 def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     """The DTLS client settings for the account in /0 instance ``res`` (defects applied here)."""
     from ..dtls import Certificates, DtlsSettings, Psk
     base = DtlsSettings(**meter.security.dtls)
     mode = res.get(SEC_MODE)
+    ciphers = client_ciphers(meter, mode) if mode in (MODE_PSK, MODE_CERT) else None
+    if ciphers is not None:
+        base = base.with_(ciphers=ciphers)
     if mode == MODE_PSK:
         identity = bytes(res.get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
         key = bytes(res.get(SEC_SECRET) or b"")
         if meter.has("default-psk"):
             key = UNIVERSAL_DEMO_KEY          # the vendor's one key for every meter, whatever was provisioned
+        if meter.has("universal-psk"):
+            # the vendor's factory identity and key, the same on every unit, whatever was provisioned
+            identity, key = UNIVERSAL_FACTORY_IDENTITY, UNIVERSAL_FACTORY_KEY
+        if meter.has("factory-credential-kept") and not res.get(SEC_BOOTSTRAP):
+            boot = bootstrap_account(meter)
+            if boot is not None and boot[1].get(SEC_MODE) == MODE_PSK:
+                # the vendor bug: the factory (bootstrap) credential is used toward every server
+                identity = bytes(boot[1].get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
+                key = bytes(boot[1].get(SEC_SECRET) or b"")
         return base.with_(psk=Psk(identity, key))
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy, PkixPolicy

@@ -18,7 +18,7 @@ from meterproof.dtls import RPK_NOT_APPLICABLE
 from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
 
 from meterproof.fixtures import CF, codes, ets, expect, mp, regulation, requires
-from meterproof.fixtures.security import PUBLIC_DEFAULT_PSKS, channel, transport
+from meterproof.fixtures.security import PUBLIC_DEFAULT_PSKS, channel, expect_refused, transport
 
 SEC = dict(epic="Security", feature="Channel security")
 
@@ -31,20 +31,6 @@ def _registered_and_readable(server, dev, timing):  # type: ignore[no-untyped-de
     expect.code(r, codes.CONTENT)
     expect.has_mandatory_resources(expect.decodes(r))
     return ev["registration"].remote
-
-
-def _refused(dut_factory, srv, dev, timing, what, label="ad-hoc server"):  # type: ignore[no-untyped-def]
-    """The device's handshake with ``srv`` failed and it neither registered nor spoke CoAP in clear."""
-    reports = dut_factory.run.wait_handshake(dut_factory.mark, timing.reaction, label=label)
-    expect.true(bool(reports), f"a DTLS handshake with the {what}", "one (that fails)", "none arrived")
-    expect.true(all(r.outcome != "ok" for r in reports), f"DTLS handshake with the {what}", "aborted",
-                "; ".join(r.line(dut_factory.run.redactor) for r in reports))
-    expect.true(srv.no_event("registered", dev.endpoint, since=0, within=timing.s(1.0)),
-                f"registration with the {what}", "none", "the device registered")
-    clear = [d for a, d in srv.aio.endpoint.transport.plaintext]
-    expect.true(not clear, "CoAP in clear on the DTLS port after the failed handshake", "none",
-                f"{len(clear)} datagram(s), first {clear[0][:16].hex() if clear else ''}",
-                clause="regulatory-checks.md REG-TLS-05: no plaintext fallback")
 
 
 UDP_ONLY = "the ETS case is UDP channel security (DTLS); over TCP int-404 and int-406 check TLS"
@@ -90,7 +76,7 @@ def test_int_403_server_identity_check_failure(dut_factory, security_run, timing
     client's handshake fails and it never registers."""
     srv = dut_factory.ad_hoc_server(certificates=security_run.server_certificates("server-fail.example.com"))
     dev = dut_factory.start(server_uri=srv.aio.uri)
-    _refused(dut_factory, srv, dev, timing, "server whose certificate names another host")
+    expect_refused(dut_factory, srv, dev, timing, "server whose certificate names another host")
 
 
 # int-404 and int-406 (TCP channel security) are int-2 and int-1 over TCP+TLS: they live beside them in
@@ -110,7 +96,7 @@ def test_int_405_oscore():
 def test_untrusted_server_certificate(dut_factory, security_run, timing, transcript):
     srv = dut_factory.ad_hoc_server(certificates=security_run.server_certificates("localhost", ca="rogue"))
     dev = dut_factory.start(server_uri=srv.aio.uri)
-    _refused(dut_factory, srv, dev, timing, "server whose certificate a rogue CA issued")
+    expect_refused(dut_factory, srv, dev, timing, "server whose certificate a rogue CA issued")
 
 
 #: Per Certificate Usage (/0/x/15): what /0/x/4 names, and the server that must be refused -- one whose
@@ -162,7 +148,7 @@ def test_certificate_usage(dut_factory, security_run, timing, transcript, usage,
                                     label="violating server")
     dev2 = dut_factory.start(server_uri=bad.aio.uri, server=dut_factory.credentials(
         dut_factory.endpoint(), usage=usage, matching=matching))
-    _refused(dut_factory, bad, dev2, timing, wrong, label="violating server")
+    expect_refused(dut_factory, bad, dev2, timing, wrong, label="violating server")
 
 
 @mp("MP-SEC-PSK-WRONG-KEY", "No registration when the server holds another key for the device's identity",
@@ -172,7 +158,7 @@ def test_wrong_server_psk(dut_factory, timing, transcript):
     import secrets
     srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: secrets.token_bytes(16))
     dev = dut_factory.start(server_uri=srv.aio.uri)
-    _refused(dut_factory, srv, dev, timing, "server that holds another key")
+    expect_refused(dut_factory, srv, dev, timing, "server that holds another key")
 
 
 @mp("MP-SEC-NOSEC-FALLBACK", "No fallback to NoSec when the secure channel cannot be set up",
@@ -185,7 +171,7 @@ def test_no_nosec_fallback(dut_factory, security_run, timing, transcript):
     certs = security_run.server_certificates("localhost", ca="rogue") if security_run.channel == "cert" else None
     srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: None, certificates=certs)
     dev = dut_factory.start(server_uri=srv.aio.uri)
-    _refused(dut_factory, srv, dev, timing, "server that completes no handshake")
+    expect_refused(dut_factory, srv, dev, timing, "server that completes no handshake")
 
 
 @mp("MP-SEC-DEFAULT-PSK", "The device completes no handshake with a public default PSK",
@@ -203,7 +189,7 @@ def test_public_default_psk_refused(dut_factory, timing, transcript):
         return keys[(len(tried) - 1) % len(keys)]
     srv = dut_factory.ad_hoc_server(psk_lookup=lookup)
     dev = dut_factory.start(server_uri=srv.aio.uri)
-    _refused(dut_factory, srv, dev, timing, "server that uses public default keys")
+    expect_refused(dut_factory, srv, dev, timing, "server that uses public default keys")
 
 
 @mp("MP-SEC-RPK", "Raw Public Key mode (RFC 7250)", clause="TS Transport 1.1 §5.2.8.2", **SEC)

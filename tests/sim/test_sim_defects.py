@@ -865,3 +865,73 @@ def test_symptom_absent_without_the_defect(make_rig, name):
     rig = make_rig(**opts)
     with pytest.raises((Exception, pytest.fail.Exception)):
         SYMPTOMS[name](rig)
+
+
+# ---------------------------------------------------------------- regulatory checks (suites/regulatory)
+async def _registered(srv, ep, within=3.0):
+    import asyncio
+    for _ in range(int(within / 0.05)):
+        if ep in srv.registrations:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+@symptom("universal-psk")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.sim.security import UNIVERSAL_FACTORY_IDENTITY, UNIVERSAL_FACTORY_KEY
+        srv = await sr.dtls_server({UNIVERSAL_FACTORY_IDENTITY: UNIVERSAL_FACTORY_KEY})   # only the vendor's key
+        m = sr.meter(srv.uri, "r1", server=sr.psk("r1"), defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "r1" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("weak-suite-offered")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.dtls import DtlsServerTransport, DtlsSettings, suites
+        from meterproof.lwm2m.server import Lwm2mServer
+        creds = sr.psk("r2")
+        settings = DtlsSettings(psk_lookup={creds.identity.decode(): creds.secret}.get, ciphers=(suites.PSK_CBC_SHA1,),
+                                **sr.TIMERS)
+        srv = await Lwm2mServer(DtlsServerTransport(settings=settings), sr.FAST, model=sr.model_for).start()
+        m = sr.meter(srv.uri, "r2", server=creds, defects=defects)
+        try:       # a server accepting only the deny-listed suite: the meter must have offered it
+            return await sr.start_quietly(m) is None and "r2" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("factory-credential-kept")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.lwm2m.bootstrap import psk_account
+        factory = sr.psk("r3")
+        bs = await sr.bs_server({factory.identity.decode(): factory.secret})
+        srv = await sr.dtls_server({factory.identity.decode(): factory.secret})   # knows only the factory key
+        m = sr.meter(srv.uri, "r3", server=None, bootstrap_uri=bs.uri, bootstrap=factory, defects=defects)
+        try:
+            await m.start()
+            await bs.wait_request("r3", timeout=3)
+            await bs.write_account("r3", psk_account(srv.uri, "r3"))
+            await bs.finish("r3")
+            return await _registered(srv, "r3")
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go)
+
+
+@symptom("bootstrap-read-security")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "r4")
+        try:
+            return (await bs.read("r4", "/0")).code_text
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) == "2.05"

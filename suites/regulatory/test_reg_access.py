@@ -1,0 +1,88 @@
+"""Regulatory checks on protecting the keys on the device (REG-AC-*).
+
+The Security object (/0) holds the credentials: it "MUST only be changed by a Bootstrap-Server" and is not
+accessible to any LwM2M Server (OMA LwM2M TS Core 1.1 §6.3 and Appendix E.1), it is never listed in Register or
+Update (TS Core §6.2.1), and Bootstrap-Read is limited to the Server and Access Control objects (TS Core 1.1
+§6.1.7.2).  Evidenced provisions: ETSI EN 303 645 5.4-1 (sensitive security parameters stored securely; TS 103 701
+5.4-1-2: try to reach the parameter through remote interfaces), 5.5-5, 5.6-2; EN 18031-1 SSM-3 / ACM-2; EU CRA
+Annex I Part I (2)(d),(e).  The response *codes* (4.01 Unauthorized) are the device-management cases' business
+(int-221 and the Security-object cases); these check that no key material leaves the device.
+"""
+
+from __future__ import annotations
+
+from meterproof.lwm2m.contentformat import CF
+
+from meterproof.fixtures import codes, expect, mp, regulation, requires
+
+REG = dict(epic="Regulatory", feature="Key protection")
+KEY_OBJECTS = (0, 21, 23)   # Security, OSCORE, COSE: bootstrap-only objects holding keys
+
+
+def _known_secrets(security_run) -> list[bytes]:  # type: ignore[no-untyped-def]
+    return [k for k in (*security_run.dm_keys.values(), *security_run.bs_keys.values()) if len(k) >= 8]
+
+
+def _leak(payload: bytes, secrets: list[bytes]) -> bool:
+    return any(s in payload or s.hex().encode() in payload.lower() for s in secrets)
+
+
+@mp("REG-AC-01", "No key material leaves the Security object toward a LwM2M Server",
+    clause="OMA LwM2M TS Core 1.1 §6.3 / Appendix E.1: /0 is not accessible to a LwM2M Server; ETSI EN 303 645 "
+    "5.4-1; ETSI TS 103 701 5.4-1-2", **REG)
+@regulation("ETSI EN 303 645 5.4-1", "ETSI EN 303 645 5.5-5", "ETSI TS 103 701 5.4-1-2", "EN 18031-1 SSM-3",
+            "EN 18031-1 ACM-2", "EU CRA Annex I Part I (2)(d)", "EU CRA Annex I Part I (2)(e)",
+            "OMA LwM2M TS Core E.1")
+def test_security_object_not_disclosed(server, dut, security_run, transcript):
+    """Read /0, Discover /0, Read of the key resource /0/x/5 of the first instances an attacker would guess,
+    and (1.1+, a device claiming the composite operations) Read-Composite of /0: none may succeed (a Read-Composite may answer 2.05 without any /0 record),
+    and no payload may carry a key the harness gave."""
+    secrets = _known_secrets(security_run)
+    probes = [("Read /0", server.read(dut.endpoint, "/0")), ("Discover /0", server.discover(dut.endpoint, "/0"))]
+    probes += [(f"Read /0/{i}/5", server.read(dut.endpoint, f"/0/{i}/5")) for i in (0, 1)]
+    if dut.lwm2m_version != "1.0" and dut.profile.claims("composite"):   # Read-Composite is optional
+        probes.append(("Read-Composite [/0]", server.read_composite(dut.endpoint, ["/0"], content_format=CF.SENML_JSON)))
+    # a Read-Composite answers what it may read (TS Core 1.1 §6.3.8): 2.05 without any /0 record discloses nothing
+    disclosed = [f"{what} -> {r.code_text}" for what, r in probes
+                 if r.ok and (not what.startswith("Read-Composite") or b"/0" in bytes(r.payload or b""))]
+    leaked = [what for what, r in probes if r.payload and _leak(bytes(r.payload), secrets)]
+    expect.true(not leaked, "payloads answering Security-object requests", "no key material",
+                f"a provisioned key in the answer to {', '.join(leaked)}")
+    expect.true(not disclosed, "Security-object requests from a LwM2M Server", "refused (never 2.xx)",
+                "; ".join(disclosed))
+
+
+@mp("REG-AC-03", "Register never lists the Security, OSCORE or COSE objects",
+    clause="OMA LwM2M TS Core 1.1 §6.2.1: the Security object (and OSCORE /21, COSE /23) MUST NOT be part of the "
+    "Register object list", **REG)
+@regulation("ETSI EN 303 645 5.6-2", "ETSI EN 303 645 5.4-1", "EN 18031-1 SSM-3", "EU CRA Annex I Part I (2)(j)",
+            "OMA LwM2M TS Core §6.2.1")
+def test_register_hides_key_objects(dut, registration, transcript):
+    listed = sorted({str(lk.path) for lk in registration.objects.links if lk.path.object_id in KEY_OBJECTS})
+    expect.true(not listed, "object links of the Register", "none of /0, /21, /23", ", ".join(listed))
+
+
+@mp("REG-AC-04", "Bootstrap-Read cannot read the keys back",
+    clause="OMA LwM2M TS Core 1.1 §6.1.7.2: Bootstrap-Read only on the Server and Access Control objects; ETSI EN "
+    "303 645 5.4-1", **REG)
+@requires(lwm2m="1.1")
+@regulation("ETSI EN 303 645 5.4-1", "ETSI TS 103 701 5.4-1-2", "EN 18031-1 SSM-3", "EU CRA Annex I Part I (2)(e)",
+            "OMA LwM2M TS Core §6.1.7.2")
+def test_bootstrap_read_keeps_keys(bootstrap_server, dut_factory, security_run, timing, transcript):
+    """C.13: after the Bootstrap-Server wrote a server account (with a fresh key), Bootstrap-Read of /0 and of
+    that account's key /0/x/5 must not answer 2.05 nor carry the key; control: Bootstrap-Read /1 answers 2.05."""
+    dev = dut_factory.start(server=None, bootstrap=True)
+    acct = dut_factory.account(dev.endpoint)
+    with expect.supporting("Bootstrap-Request and the Writes of a server account", "int-0"):
+        expect.event(bootstrap_server, "bootstrap-request", dev.endpoint, since=0, timeout=timing.reaction,
+                     what="Bootstrap-Request from the device")
+        for r in bootstrap_server.write_account(dev.endpoint, acct):
+            expect.code(r, codes.CHANGED)
+    with expect.supporting("Bootstrap-Read /1 (control)", "int-8"):
+        expect.code(bootstrap_server.read(dev.endpoint, "/1"), codes.CONTENT)
+    secrets = _known_secrets(security_run) + ([acct.secret] if acct.secret and len(acct.secret) >= 8 else [])
+    probes = [(p, bootstrap_server.read(dev.endpoint, p)) for p in ("/0", f"/0/{acct.security_instance}/5")]
+    leaked = [p for p, r in probes if r.payload and _leak(bytes(r.payload), secrets)]
+    expect.true(not leaked, "Bootstrap-Read answers", "no key material", f"a key in the answer to {leaked}")
+    expect.true(not any(r.ok for _, r in probes), "Bootstrap-Read of the Security object", "an error, never 2.05",
+                "; ".join(f"{p} -> {r.code_text}" for p, r in probes))

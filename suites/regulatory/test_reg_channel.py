@@ -1,0 +1,115 @@
+"""Regulatory checks on the secure channel (REG-TLS-*), judged from the device's own handshakes.
+
+ETSI EN 303 645 5.5-1 ("the consumer IoT device shall use best practice cryptography to communicate securely"),
+ETSI TS 103 701 5.5-1-2 (functional: sniff the handshake, compare the suites with the IXIT, try to downgrade),
+EN 18031-1 SCM-2 / CRY-1 and EU CRA Annex I Part I (2)(e),(f).  The LwM2M baseline is DTLS 1.2 (RFC 6347) with
+the mandatory suites TLS_PSK_WITH_AES_128_CCM_8 (PSK) and TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (certificates)
+(OMA LwM2M TS Transport 1.1 §5.2.8; RFC 7925 §4.3.1); a 1.1 client SHOULD NOT use the CBC suites.
+
+What the harness can and cannot force with python-mbedtls (Mbed TLS 2.28) as the DTLS server: it sees every
+ClientHello and the PSK identity, it can hold a wrong key or present a rogue certificate, and it can refuse to
+complete a handshake.  It cannot answer with a suite the device did not offer, nor with a NULL suite (Mbed TLS
+only ever picks from the intersection, and this build has no NULL ciphers), and its DTLS 1.0 support could not
+be brought up against a DTLS 1.2-only client here: REG-TLS-03 (server-forced bad suite) and REG-TLS-04
+(downgrade) need a hand-built ServerHello and are not part of this group yet.
+"""
+
+from __future__ import annotations
+
+import json
+
+from meterproof.dtls import records as rec
+from meterproof.dtls import suites
+
+from meterproof.fixtures import expect, mp, regulation
+from meterproof.fixtures.security import channel, expect_refused
+
+REG = dict(epic="Regulatory", feature="Secure channel")
+#: The suite a device must offer per mode (OMA LwM2M TS Transport 1.1 §5.2.8.1, §5.2.8.3; RFC 7925 §4.3.1, §4.4).
+MANDATORY = {"psk": suites.PSK_CCM_8, "cert": suites.ECDSA_CCM_8}
+DTLS_1_2 = 0xFEFD
+
+
+def hygiene(hello: rec.ClientHello, mode: str, lwm2m: str) -> tuple[list[str], list[str]]:
+    """(failures, warnings) of one ClientHello: version, deny-listed suites, the mandatory suite, compression;
+    CBC suites and suites outside both lists are warnings (a 1.0 client may offer the CBC suite 1.0 lists)."""
+    fails, warns = [], []
+    if hello.version != DTLS_1_2:
+        fails.append(f"version {rec.VERSIONS.get(hello.version, hex(hello.version))} (DTLS 1.2 = 0xFEFD expected)")
+    for code in hello.suites:
+        status, name = suites.classify(code), suites.name(code)
+        if status == "deny":
+            fails.append(f"deny-listed suite {name} (0x{code:04X}: {suites.BY_CODE[code].note})")
+        elif status == "warn" and lwm2m != "1.0":
+            warns.append(f"CBC suite {name} offered (the client SHOULD NOT use CBC)")
+        elif status == "unknown":
+            warns.append(f"suite {name} is on neither the allow- nor the deny-list")
+    if suites.BY_NAME[MANDATORY[mode]].code not in hello.suites:
+        fails.append(f"the mandatory suite {MANDATORY[mode]} is not offered")
+    if hello.compression and hello.compression != [0]:
+        fails.append(f"compression methods {hello.compression} (only null, 0, is allowed: RFC 7525 §3.3)")
+    return fails, warns
+
+
+@mp("REG-TLS-01", "ClientHello hygiene: DTLS 1.2, no deny-listed suite, the mandatory suite, null compression",
+    clause="ETSI EN 303 645 5.5-1; ETSI TS 103 701 5.5-1-2(a); OMA LwM2M TS Transport 1.1 §5.2.8; RFC 6347; "
+    "RFC 7925 §4.3.1; RFC 7465 (no RC4); RFC 7525 §3.3 (no compression)", **REG)
+@channel("psk", "cert")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI EN 303 645 5.8-1", "ETSI EN 303 645 5.8-2", "ETSI TS 103 701 5.5-1-2",
+            "ETSI TS 103 701 5.8-1-2", "EN 18031-1 SCM-2", "EN 18031-1 CRY-1", "EU CRA Annex I Part I (2)(e)",
+            "EU CRA Annex I Part I (2)(f)", "OMA LwM2M TS Transport §5.2.8", "RFC 7925 §4.3.1")
+def test_client_hello_hygiene(dut, security_run, case_handshakes, transcript):
+    """Every ClientHello the device sent while it came up (the first flight and the one with the cookie) is
+    decoded: its version, offered suites, compression methods."""
+    hellos = [(label, h) for label, r in case_handshakes() if r.role == "server" for h in r.client_hello_list]
+    if not hellos:
+        expect.inconclusive("capture of the device's ClientHello", "int-401/int-402",
+                            "no ClientHello of the device reached the harness during bring-up")
+    evidence, problems = [], []
+    for label, h in hellos:
+        fails, warns = hygiene(h, security_run.channel, dut.lwm2m_version)
+        evidence.append({"server": label, "version": rec.VERSIONS.get(h.version, h.version), "cookie": bool(h.cookie),
+                         "suites": [f"0x{c:04X} {suites.name(c)} [{suites.classify(c)}]" for c in h.suites],
+                         "compression": h.compression, "extensions": h.extension_names, "failures": fails,
+                         "warnings": warns})
+        problems += fails
+        for w in warns:
+            expect.should(False, "ClientHello", "AEAD suites only", w, clause="OMA LwM2M TS Transport 1.1 §5.2.8.1")
+    try:
+        import allure
+        allure.attach(json.dumps(evidence, indent=1), name="decoded ClientHellos",
+                      attachment_type=allure.attachment_type.JSON)
+    except Exception:
+        pass
+    expect.true(not problems, "the device's ClientHello", "DTLS 1.2, the mandatory suite, no deny-listed suite, "
+                "null compression", "; ".join(dict.fromkeys(problems)))
+
+
+@mp("REG-TLS-05", "No plaintext fallback: when the secure channel cannot be set up, nothing goes in clear",
+    clause="OMA LwM2M TS Transport 1.1 §5.2.1 (LwM2M is secured by DTLS); ETSI EN 303 645 5.5-1; ETSI TS 103 701 "
+    "5.5-1-2 example 3", **REG)
+@channel("psk", "cert")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI EN 303 645 5.8-2", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-1",
+            "EU CRA Annex I Part I (2)(b)", "EU CRA Annex I Part I (2)(e)")
+def test_no_plaintext_fallback(dut_factory, security_run, timing, transcript):
+    """The server completes no handshake (no key for the device, or a rogue certificate): no CoAP in clear
+    arrives on its port and the device does not register (the same check as MP-SEC-NOSEC-FALLBACK)."""
+    certs = security_run.server_certificates("localhost", ca="rogue") if security_run.channel == "cert" else None
+    srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: None, certificates=certs)
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    expect_refused(dut_factory, srv, dev, timing, "server that completes no handshake")
+
+
+@mp("REG-TLS-08", "The device verifies the server: a server holding another key for its identity is refused",
+    clause="OMA LwM2M TS Transport 1.1 §5.2.1 (mutual authentication); RFC 4279 §2 (both sides prove the PSK); "
+    "ETSI EN 303 645 5.5-1", **REG)
+@channel("psk")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 AUM-2", "EN 18031-1 SCM-2",
+            "EU CRA Annex I Part I (2)(d)")
+def test_server_proof_of_key(dut_factory, timing, transcript):
+    """The harness accepts the device's identity but answers with a random key: the device must abort the
+    handshake, never register, never speak CoAP in clear."""
+    import secrets
+    srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: secrets.token_bytes(16))
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    expect_refused(dut_factory, srv, dev, timing, "server that holds another key")
