@@ -105,7 +105,9 @@ class FirmwareImage:
     file: str
     version: str = ""
     expect: str = "accept"   # accept: the device installs it; reject: it must refuse it (corrupt, unsigned, ...)
-    role: str = "newer"      # newer | older | current | corrupt | unsupported (FIRMWARE_ROLES)
+    #: newer | older | current | corrupt | unsupported (FIRMWARE_ROLES); oversized: larger than the device's storage
+    #: (int-773); failing: downloads and verifies, but its installation fails (int-779)
+    role: str = "newer"
 
 
 @dataclass(slots=True)

@@ -158,6 +158,7 @@ class SimulatedMeter:
         self.endpoint = Endpoint(transport, params, handler=self.bootstrap.route, rng=rng,
                                  name=endpoint)
         self.endpoint.on_notification_reply = self.reporter.on_reply
+        self.firmware.attach(self.endpoint)
         inner = self.endpoint.transport.on_datagram
         assert inner is not None
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
