@@ -241,7 +241,7 @@ _ALL = [
        "an older firmware version is installed (Result 1, /3/0/3 goes down)", "MP-FW-ROLLBACK", "int-779"),
     _d("fw-uri-ignored", "updates",
        "a Package URI is stored and acknowledged but never fetched",
-       "PUT /5/0/1 -> 2.04, then no request reaches the file server and State stays 0", "int-756", "int-771"),
+       "PUT /5/0/1 -> 2.04, then no request reaches the file server and State stays 0", "int-756"),
     _d("fw-storage-unchecked", "updates",
        "the package size is never checked against the flash: the download runs until the flash overflows and the "
        "truncated image fails its integrity check",
