@@ -17,11 +17,12 @@ a reboot.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from meterproof.fixtures import CF, P, codes, errata, ets, expect, mp, regulation, requires
 from meterproof.fixtures.delivery import PROTOCOL_SCHEMES, SCHEME_NAMES
 from meterproof.fixtures.firmware import image
+from meterproof.fixtures.update_state import StateWatch, read_pair
 from meterproof.errors import TimeoutError_
 
 IDLE, DOWNLOADING, DOWNLOADED, UPDATING = 0, 1, 2, 3
@@ -40,12 +41,7 @@ LOST_LINK_ORDER = ("http", "https", "coap", "coaps")
 # ---------------------------------------------------------------------------- helpers
 def _read_fw(server: Any, dut: Any) -> tuple[int, int]:
     """GET /5/0 (TLV when the device claims it): 2.05; returns (State, Update Result)."""
-    accept = CF.TLV if dut.serves(CF.TLV) else None
-    r = server.read(dut.endpoint, "/5/0", accept=accept)
-    expect.code(r, codes.CONTENT)
-    vals = expect.decodes(r)
-    expect.present(vals, STATE, RESULT)
-    return vals[P(STATE)], vals[P(RESULT)]
+    return read_pair(server, dut, "/5/0", STATE, RESULT)
 
 
 def _version(server: Any, dut: Any) -> str | None:
@@ -65,63 +61,9 @@ def _write_package(server: Any, dut: Any, data: bytes, *ok: Any) -> Any:
     return r
 
 
-def _watch(server: Any, dut: Any, timing: Any) -> Any:
-    """Observe /5/0 (Write-Attributes pmin 0 / pmax first where the device takes them): every change arrives."""
-    r = server.write_attributes(dut.endpoint, "/5/0", pmin=0, pmax=timing.attr(2))
-    expect.should(r.code == codes.CHANGED, "Write-Attributes /5/0?pmin&pmax", "2.04 Changed", r.code_text,
-                  clause="OMA TS Core 1.1.1 §5.1.2: the client SHOULD support the <NOTIFICATION> attributes")
-    obs = server.observe(dut.endpoint, "/5/0")
-    with expect.supporting("Observe /5/0", "int-760 (Basic Observation) and int-301"):
-        expect.code(obs.first, codes.CONTENT)
-        obs.last = _sr(expect.decodes(obs.first))
-    obs.seen = [obs.last]          # every (State, Update Result) notified or read, in order
-    return obs
-
-
-def _sr(values: Any) -> tuple[int, int]:
-    expect.present(values, STATE, RESULT)
-    return values[P(STATE)], values[P(RESULT)]
-
-
-def _saw(obs: Any, sr: tuple[int, int]) -> tuple[int, int]:
-    obs.last = sr
-    if getattr(obs, "seen", None) is not None and obs.seen[-1] != sr:
-        obs.seen.append(sr)
-    return sr
-
-
-def _until(server: Any, dut: Any, obs: Any, timing: Any, done: Callable[[int, int], bool], what: str, *,
-           budget: float | None = None) -> tuple[int, int]:
-    """Notifications of /5/0 until ``done(state, result)``; the device's reaction time (or ``budget``) bounds the
-    wait.  Notifications may be lost or not sent (no pmax): at the end a Read decides."""
-    wait = timing.reaction if budget is None else budget
-    deadline = obs.now() + wait
-    while not done(*obs.last) and obs.now() < deadline:
-        try:
-            n = obs.next(max(0.0, min(timing.s(2.0), deadline - obs.now())))
-        except TimeoutError_:
-            _saw(obs, _read_fw(server, dut))
-            continue
-        vals, err = obs.decode(n)
-        expect.true(err is None and vals is not None, "/5/0 notification payload", "decodable", err)
-        _saw(obs, _sr(vals))
-    if not done(*obs.last):
-        expect.fail(what, f"within {wait:.0f}s", f"State/Update Result {obs.last}", FIRMWARE)
-    return obs.last
-
-
-def _stays(obs: Any, timing: Any, expected: tuple[int, int], what: str) -> None:
-    """Listen on the /5/0 observation for a pmax period (any change is notified): every notification must
-    still say ``expected``."""
-    end = obs.now() + timing.attr(2) + timing.late
-    while (left := end - obs.now()) > 0:
-        try:
-            n = obs.next(left)
-        except TimeoutError_:
-            return
-        vals, _ = obs.decode(n)
-        if vals is not None:
-            expect.equal(_sr(vals), expected, what, clause=FIRMWARE)
+def _watch(server: Any, dut: Any, timing: Any) -> StateWatch:
+    """Observe /5/0 (:class:`StateWatch`): every (State, Update Result) it reports, in order."""
+    return StateWatch(server, dut, timing, "/5/0", STATE, RESULT, FIRMWARE, "int-760 (Basic Observation) and int-301")
 
 
 def _declared(server: Any, dut: Any) -> tuple[int, list[str]]:
@@ -170,7 +112,7 @@ def _failed_download(server: Any, dut: Any, watch: Any, timing: Any, result: int
     """Until the download ends: Idle with Update Result ``result``, only States 0 and 1 on the way (the device
     never reports the package Downloaded)."""
     start = len(watch.seen) - 1
-    final = _until(server, dut, watch, timing, lambda st, res: st == IDLE and res != INITIAL, what, budget=budget)
+    final = watch.until(lambda st, res: st == IDLE and res != INITIAL, what, budget=budget)
     seen = watch.seen[start:]
     expect.true(all(st in (IDLE, DOWNLOADING) for st, _ in seen), f"States notified during {what}",
                 "0 (Idle) and 1 (Downloading) only", seen, clause=FIRMWARE)
@@ -213,14 +155,14 @@ def _outcome(server: Any, dut: Any, obs: Any, mark: int, timing: Any) -> tuple[i
     deadline = server.now() + timing.reaction + (dut.profile.registration_timeout or 0)
     while server.now() < deadline:
         if server.events("registered", dut.endpoint, since=mark):
-            return _saw(obs, _read_fw(server, dut))
+            return obs.saw(_read_fw(server, dut))
         try:
             n = obs.next(min(timing.s(0.25), max(0.0, deadline - server.now())))
         except TimeoutError_:
             continue
         vals, _ = obs.decode(n)
         if vals is not None:
-            _saw(obs, _sr(vals))
+            obs.saw(obs.pair(vals))
             if obs.last[0] != UPDATING and obs.last[1] != INITIAL:
                 return obs.last
     expect.fail("outcome of Execute /5/0/2", f"a final Update Result (or a re-registration) within "
@@ -256,9 +198,9 @@ def test_int_755_write_package(server, dut, timing, transcript):
     _write_package(server, dut, b"\0")
     expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0'")
     _write_package(server, dut, new.data)
-    state, result = _until(server, dut, watch, timing, _settled, "State 2 after the package write")
+    state, result = watch.until(_settled, "State 2 after the package write")
     expect.equal((state, result), (DOWNLOADED, INITIAL), "(State, Update Result) after the package write")
-    _stays(watch, timing, (DOWNLOADED, INITIAL), "(State, Update Result) notified while no Update was executed")
+    watch.stays((DOWNLOADED, INITIAL), "(State, Update Result) notified while no Update was executed")
     expect.equal(_read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
 
 
@@ -304,7 +246,7 @@ def test_int_770_push_update(server, dut, timing, transcript):
         expect.true(all(resp.code == codes.CONTINUE for _, resp in r.exchanges[:-1]), "Block1 transfer of the "
                     "image", "2.31 Continue for the blocks before the last", [resp.code.dotted for _, resp in r.exchanges],
                     clause="RFC 7959 §2.3 (Block1: 2.31 Continue)")
-    expect.equal(_until(server, dut, watch, timing, _settled, "State 2 after the package write"), (DOWNLOADED, INITIAL),
+    expect.equal(watch.until(_settled, "State 2 after the package write"), (DOWNLOADED, INITIAL),
                  "(State, Update Result) after the download")
     download = list(watch.seen)
     expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
@@ -338,7 +280,7 @@ def test_int_776_corrupt_package(server, dut, timing, transcript):
     bad = image(dut, "corrupt", _version(server, dut))
     watch = _watch(server, dut, timing)
     _write_package(server, dut, bad.data, codes.CHANGED, codes.BAD_REQUEST)
-    expect.equal(_until(server, dut, watch, timing, _settled, "the end of the download"), (IDLE, INTEGRITY_FAILURE),
+    expect.equal(watch.until(_settled, "the end of the download"), (IDLE, INTEGRITY_FAILURE),
                  "(State, Update Result) after a corrupt package", clause=f"{FIRMWARE}: Update Result 5")
 
 
@@ -357,10 +299,10 @@ def test_int_756_write_package_uri(server, dut, timing, transcript, delivery):
         _write_uri(server, dut, "")
         expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty URI",
                      clause=f"{FIRMWARE}: an empty Package URI resets the state machine")
-        _saw(watch, (IDLE, INITIAL))
+        watch.saw((IDLE, INITIAL))
         uri = delivery.uri(new.data, scheme)
         _write_uri(server, dut, uri)
-        state, result = _until(server, dut, watch, timing, _settled, f"State 2 after writing a {scheme}:// URI")
+        state, result = watch.until(_settled, f"State 2 after writing a {scheme}:// URI")
         expect.equal((state, result), (DOWNLOADED, INITIAL), f"(State, Update Result) after a {scheme}:// pull")
         expect.true(delivery.requests(uri) > 0, f"the {scheme}:// download", "requests at the file server", 0)
         expect.equal(_read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
@@ -378,7 +320,7 @@ def test_int_771_pull_update(server, dut, timing, transcript, delivery):
     watch = _watch(server, dut, timing)
     _write_uri(server, dut, "")
     _write_uri(server, dut, delivery.uri(new.data, scheme))
-    expect.equal(_until(server, dut, watch, timing, _settled, "State 2 after writing the URI"), (DOWNLOADED, INITIAL),
+    expect.equal(watch.until(_settled, "State 2 after writing the URI"), (DOWNLOADED, INITIAL),
                  "(State, Update Result) after the download")
     download = list(watch.seen)
     expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
@@ -469,7 +411,7 @@ def test_int_779_update_fails(server, dut, timing, transcript):
     bad = image(dut, "failing", running)
     watch = _watch(server, dut, timing)
     _write_package(server, dut, bad.data)
-    expect.equal(_until(server, dut, watch, timing, _settled, "State 2 after the package write"),
+    expect.equal(watch.until(_settled, "State 2 after the package write"),
                  (DOWNLOADED, INITIAL), "(State, Update Result) after the download")
     dut.expect_restart()
     mark = server.mark()
@@ -501,7 +443,7 @@ def test_firmware_rollback_refused(server, dut, timing, transcript):
         expect.equal(_version(server, dut), running, "/3/0/3 Firmware Version after a refused older image")
         return
     expect.code(r, codes.CHANGED)
-    state, result = _until(server, dut, watch, timing, _settled, "the end of the download")
+    state, result = watch.until(_settled, "the end of the download")
     if state == DOWNLOADED:
         dut.expect_restart()
         mark = server.mark()
@@ -548,24 +490,24 @@ def test_firmware_reset(server, dut, timing, transcript):
     watch = _watch(server, dut, timing)
     _write_package(server, dut, bad.data, codes.CHANGED, codes.BAD_REQUEST, codes.UNSUPPORTED_CONTENT_FORMAT)
     with expect.supporting("a failed download before the reset", "int-777"):
-        _until(server, dut, watch, timing, lambda st, res: st == IDLE and res != INITIAL, "the failed download")
+        watch.until(lambda st, res: st == IDLE and res != INITIAL, "the failed download")
     _write_uri(server, dut, "")
     expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty Package URI",
                  clause=f"{FIRMWARE}: \"the Update Result Resource value is set to 0\"")
-    _saw(watch, (IDLE, INITIAL))
+    watch.saw((IDLE, INITIAL))
     _write_package(server, dut, new.data)
     with expect.supporting("a package Downloaded before the reset", "int-755"):
-        expect.equal(_until(server, dut, watch, timing, _settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
+        expect.equal(watch.until(_settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
     _write_package(server, dut, b"\0")
     expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0' to Package",
                  clause=f"{FIRMWARE}: setting the Package to NULL resets the state machine")
-    _saw(watch, (IDLE, INITIAL))
+    watch.saw((IDLE, INITIAL))
     if not dut.has(CANCEL):
         return
     _write_package(server, dut, new.data)
     with expect.supporting("a package Downloaded before Cancel", "int-755"):
-        expect.equal(_until(server, dut, watch, timing, _settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
+        expect.equal(watch.until(_settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
     expect.code(server.execute(dut.endpoint, CANCEL), codes.CHANGED, clause="OMA object 5 resource 10 Cancel")
-    expect.equal(_until(server, dut, watch, timing, lambda st, res: st == IDLE, "Idle after Cancel"),
+    expect.equal(watch.until(lambda st, res: st == IDLE, "Idle after Cancel"),
                  (IDLE, CANCELLED), "(State, Update Result) after Cancel", clause="OMA object 5 resource 10: "
                  "\"Update Result Resource is set to 10 and State is set to 0\"")
