@@ -433,6 +433,8 @@ class SimulatedMeter:
             self.firmware.uri_written(str(value))
         elif ids[0] == 9 and ids[2] == 2:
             self.software.package_written(ids[1], bytes(value))
+        elif ids[0] == 9 and ids[2] == 3:
+            self.software.uri_written(ids[1], str(value))
 
     def instances_changed(self) -> None:
         """Create/Delete: the server learns the new object list from an Update."""

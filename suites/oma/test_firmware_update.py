@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from meterproof.fixtures import CF, P, codes, errata, ets, expect, mp, regulation, requires
-from meterproof.fixtures.delivery import PROTOCOL_SCHEMES, SCHEME_NAMES
+from meterproof.fixtures.delivery import SCHEME_NAMES, declared_delivery
 from meterproof.fixtures.firmware import image
 from meterproof.fixtures.update_state import StateWatch, read_pair
 from meterproof.errors import TimeoutError_
@@ -66,27 +66,10 @@ def _watch(server: Any, dut: Any, timing: Any) -> StateWatch:
     return StateWatch(server, dut, timing, "/5/0", STATE, RESULT, FIRMWARE, "int-760 (Basic Observation) and int-301")
 
 
-def _declared(server: Any, dut: Any) -> tuple[int, list[str]]:
-    """(/5/0/9 Delivery Method, the URI schemes /5/0/8 declares; CoAP when there is no /5/0/8)."""
-    with expect.supporting("GET /5/0 for /5/0/8 and /5/0/9", "int-751"):
-        accept = CF.TLV if dut.serves(CF.TLV) else None
-        r = server.read(dut.endpoint, "/5/0", accept=accept)
-        expect.code(r, codes.CONTENT)
-        vals = expect.decodes(r)
-        expect.present(vals, DELIVERY)
-    method = vals[P(DELIVERY)]
-    codes_ = [v for k, v in vals.items() if len(k) == 4 and k.resource_id == 8]
-    if P(PROTOCOLS) in vals and not isinstance(vals[P(PROTOCOLS)], dict):
-        codes_.append(vals[P(PROTOCOLS)])
-    if not codes_ and not dut.has(PROTOCOLS):
-        codes_ = [0]     # object 5, resource 8: "CoAP is the default setting"
-    return int(method), [PROTOCOL_SCHEMES[int(c)] for c in codes_ if int(c) in PROTOCOL_SCHEMES]
-
-
 def _pull_schemes(server: Any, dut: Any, delivery: Any, order: tuple[str, ...] = PULL_ORDER) -> list[str]:
     """The schemes to pull by: declared by the device (/5/0/8), served in this run, in ``order``; not applicable
     when the device declares push only (/5/0/9 = 1) or none can be served (with the reasons)."""
-    method, schemes = _declared(server, dut)
+    method, schemes = declared_delivery(server, dut)
     if method == 1:
         expect.not_applicable("the device declares push delivery only (/5/0/9 Delivery Method = 1)")
     usable = [sc for sc in order if sc in schemes and delivery.serves(sc) is None]
@@ -97,7 +80,7 @@ def _pull_schemes(server: Any, dut: Any, delivery: Any, order: tuple[str, ...] =
 
 
 def _push_declared(server: Any, dut: Any) -> bool:
-    return _declared(server, dut)[0] in (1, 2)
+    return declared_delivery(server, dut)[0] in (1, 2)
 
 
 def _write_uri(server: Any, dut: Any, uri: str, *ok: Any) -> Any:
@@ -337,7 +320,7 @@ def test_int_773_not_enough_storage(server, dut, timing, transcript, delivery):
     takes pull only, PUT /5/0/1 = its URI. Observe /5/0 until the download ends.
     Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 2 (not enough flash)."""
     big = image(dut, "oversized", _version(server, dut))
-    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
+    push = _pushdeclared_delivery(server, dut) and dut.profile.claims("firmware-push")
     scheme = None if push else _pull_schemes(server, dut, delivery)[0]
     if not push and not dut.profile.claims("firmware-pull"):
         expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
@@ -373,7 +356,7 @@ def test_int_777_unsupported_package_type(server, dut, timing, transcript, deliv
     device that takes pull only): 2.04. Observe /5/0 until the download ends.
     Pass: State 0 (Idle) with Update Result 6 (the ETS prints final State 1: erratum, OMA_LwM2M_for_Developers#374)."""
     bad = image(dut, "unsupported", _version(server, dut))
-    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
+    push = _pushdeclared_delivery(server, dut) and dut.profile.claims("firmware-push")
     if not push and not dut.profile.claims("firmware-pull"):
         expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
     scheme = None if push else _pull_schemes(server, dut, delivery)[0]
@@ -463,7 +446,7 @@ def test_firmware_unsupported_protocol(server, dut, timing, transcript, delivery
     Pass: only States 1 and 0 on the way; State 0 with Update Result 9 (unsupported protocol).
     (A server MUST NOT send such a URI, object 5 resource 8; Result 9 is what the client reports when one does.)"""
     _pull_schemes(server, dut, delivery)
-    _, schemes = _declared(server, dut)
+    _, schemes = declared_delivery(server, dut)
     others = [sc for sc in ("coap+tcp", "coaps+tcp", "http", "https", "coaps", "coap") if sc not in schemes]
     if not others:
         expect.not_applicable("the device declares every firmware protocol of object 5 in /5/0/8")

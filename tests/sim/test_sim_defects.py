@@ -402,6 +402,56 @@ def _(rig):
     assert fw_state(rig) == (2, 0)
 
 
+def sw_state(rig):
+    v = rig.server.read(rig.ep, "/9/0", accept=CF.TLV).values
+    return v[P("/9/0/7")], v[P("/9/0/9")], v[P("/9/0/12")]
+
+
+def _installed(rig, package=None):
+    """The factory package uninstalled, then ``package`` (a valid one) delivered and installed."""
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    rig.server.write(rig.ep, "/9/0/2", package or build_image("1.1.0"), content_format=CF.OPAQUE)
+    assert rig.server.execute(rig.ep, "/9/0/4").code_text == "2.04"
+
+
+@symptom("sw-activates-uninstalled")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    assert rig.server.execute(rig.ep, "/9/0/10").code_text == "2.04"
+    assert sw_state(rig) == (0, 0, True)
+
+
+@symptom("sw-uninstall-keeps-result")
+def _(rig):
+    _installed(rig)
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    assert sw_state(rig)[:2] == (0, 2)
+
+
+@symptom("sw-deactivate-ignored")
+def _(rig):
+    _installed(rig)
+    rig.server.execute(rig.ep, "/9/0/10")
+    assert rig.server.execute(rig.ep, "/9/0/11").code_text == "2.04"
+    assert sw_state(rig) == (4, 2, True)
+
+
+@symptom("sw-corrupt-package-accepted")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    rig.server.write(rig.ep, "/9/0/2", build_image("1.1.0", corrupt=True), content_format=CF.OPAQUE)
+    assert sw_state(rig)[:2] == (3, 3)
+
+
+@symptom("sw-uri-ignored")
+def _(rig):
+    uri, shelf = _shelf(rig, build_image("1.1.0"))
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    assert rig.server.write(rig.ep, "/9/0/3", uri, content_format=CF.TEXT).code_text == "2.04"
+    sleep(rig, 0.3)
+    assert shelf.get(uri).requests == 0 and sw_state(rig)[:2] == (0, 0)
+
+
 # ---------------------------------------------------------------- object model
 @symptom("battery-level-out-of-range")
 def _(rig):
