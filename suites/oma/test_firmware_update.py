@@ -320,7 +320,7 @@ def test_int_773_not_enough_storage(server, dut, timing, transcript, delivery):
     takes pull only, PUT /5/0/1 = its URI. Observe /5/0 until the download ends.
     Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 2 (not enough flash)."""
     big = image(dut, "oversized", _version(server, dut))
-    push = _pushdeclared_delivery(server, dut) and dut.profile.claims("firmware-push")
+    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
     scheme = None if push else _pull_schemes(server, dut, delivery)[0]
     if not push and not dut.profile.claims("firmware-pull"):
         expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
@@ -356,7 +356,7 @@ def test_int_777_unsupported_package_type(server, dut, timing, transcript, deliv
     device that takes pull only): 2.04. Observe /5/0 until the download ends.
     Pass: State 0 (Idle) with Update Result 6 (the ETS prints final State 1: erratum, OMA_LwM2M_for_Developers#374)."""
     bad = image(dut, "unsupported", _version(server, dut))
-    push = _pushdeclared_delivery(server, dut) and dut.profile.claims("firmware-push")
+    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
     if not push and not dut.profile.claims("firmware-pull"):
         expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
     scheme = None if push else _pull_schemes(server, dut, delivery)[0]

@@ -94,7 +94,7 @@ def test_pull_over_coap_and_unsupported_schemes(rig):
         _wait_state(rig, 0, 7)
     finally:
         rig.call(host.close)
-    rig.server.write(rig.ep, "/5/0/1", "https://example.com/fw.bin", content_format=CF.TEXT)
+    rig.server.write(rig.ep, "/5/0/1", "coap+tcp://example.com/fw.bin", content_format=CF.TEXT)   # not in /5/0/8
     _wait_state(rig, 0, 9)
     rig.server.write(rig.ep, "/5/0/1", "not a uri", content_format=CF.TEXT)
     _wait_state(rig, 0, 7)
