@@ -121,7 +121,7 @@ def firmware_rows(rounds: int) -> list["Row"]:
                 return dt
             return measure
 
-        anchor = "bare UDP stop-and-wait, 1 KiB datagrams, same loop"
+        anchor = "bare UDP stop-and-wait, 1 KiB, same loop"
         per_s = {"unit": "MiB/s", "scale": lambda s: 1 / s}
         try:
             rows = [interleave("firmware push 1 MiB (Block1, 1 KiB)", push, anchor, bare.measure, rounds, **per_s),
