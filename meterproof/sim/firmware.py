@@ -1,7 +1,8 @@
 """The Firmware Update object /5 state machine (registry 5.xml v1.2; OMA TS Core 1.1 Appendix E.6).
 
 State /5/0/3: 0 Idle, 1 Downloading, 2 Downloaded, 3 Updating.  Update Result
-/5/0/5: 0 initial, 1 success, 2 not enough flash, 4 connection lost, 5 integrity
+/5/0/5: 0 initial, 1 success, 2 not enough flash, 3 out of RAM (a compressed image
+that unpacks beyond the meter's RAM), 4 connection lost, 5 integrity
 check failure, 6 unsupported package type, 7 invalid URI, 8 update failed,
 9 unsupported protocol, 10 cancelled.
 
@@ -157,6 +158,8 @@ class FirmwareUpdater:
             image = parse_image(data, verify=not m.has("fw-corrupt-image-accepted"))
         except ImageError as exc:
             result = exc.result
+            if result == R_NO_RAM and m.has("fw-out-of-ram-as-no-flash"):
+                result = R_NO_FLASH
             if result == R_UNSUPPORTED and m.has("fw-unsupported-type-as-integrity"):
                 result = R_INTEGRITY
             self._set(IDLE, result)

@@ -91,7 +91,7 @@ def _write_uri(server: Any, dut: Any, uri: str, *ok: Any) -> Any:
 
 
 def _failed_download(server: Any, dut: Any, watch: Any, timing: Any, result: int, what: str, *,
-                     budget: float | None = None, erratum: str | None = None) -> None:
+                     budget: float | None = None) -> None:
     """Until the download ends: Idle with Update Result ``result``, only States 0 and 1 on the way (the device
     never reports the package Downloaded)."""
     start = len(watch.seen) - 1
@@ -100,6 +100,26 @@ def _failed_download(server: Any, dut: Any, watch: Any, timing: Any, result: int
     expect.true(all(st in (IDLE, DOWNLOADING) for st, _ in seen), f"States notified during {what}",
                 "0 (Idle) and 1 (Downloading) only", seen, clause=FIRMWARE)
     expect.equal(final, (IDLE, result), f"(State, Update Result) after {what}", clause=f"{RESULTS} {result}")
+
+
+def _deliver_failing(server: Any, dut: Any, timing: Any, delivery: Any, data: bytes, result: int, what: str,
+                     erratum: str | None = None) -> None:
+    """Deliver ``data`` by push (the device takes push and the profile claims it) or else by pull (the first protocol
+    it declares), then :func:`_failed_download` with ``result``: the error cases 773, 774, 777 ("push or pull")."""
+    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
+    if not push and not dut.profile.claims("firmware-pull"):
+        expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
+    scheme = None if push else _pull_schemes(server, dut, delivery)[0]
+    watch = _watch(server, dut, timing)
+    if erratum is not None:
+        errata.apply(erratum)
+    if scheme is None:
+        # the device may refuse at once: 4.13 for a size it cannot take (RFC 7959 §2.9.3), 4.00 / 4.15 for a package
+        _write_package(server, dut, data, codes.CHANGED, codes.REQUEST_ENTITY_TOO_LARGE, codes.BAD_REQUEST,
+                       codes.UNSUPPORTED_CONTENT_FORMAT)
+    else:
+        _write_uri(server, dut, delivery.uri(data, scheme))
+    _failed_download(server, dut, watch, timing, result, what)
 
 
 def _install(server: Any, dut: Any, watch: Any, timing: Any, new: Any, step: str) -> None:
@@ -320,16 +340,19 @@ def test_int_773_not_enough_storage(server, dut, timing, transcript, delivery):
     takes pull only, PUT /5/0/1 = its URI. Observe /5/0 until the download ends.
     Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 2 (not enough flash)."""
     big = image(dut, "oversized", _version(server, dut))
-    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
-    scheme = None if push else _pull_schemes(server, dut, delivery)[0]
-    if not push and not dut.profile.claims("firmware-pull"):
-        expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
-    watch = _watch(server, dut, timing)
-    if push:
-        _write_package(server, dut, big.data, codes.CHANGED, codes.REQUEST_ENTITY_TOO_LARGE)
-    else:
-        _write_uri(server, dut, delivery.uri(big.data, scheme))
-    _failed_download(server, dut, watch, timing, NO_STORAGE, "an image larger than the storage")
+    _deliver_failing(server, dut, timing, delivery, big.data, NO_STORAGE, "an image larger than the storage")
+
+
+@ets("LightweightM2M-1.1-int-774", "FW Error 3: out of memory")
+@requires(obj=5)
+def test_int_774_out_of_ram(server, dut, timing, transcript, delivery):
+    """PUT /5/0/0 = an image that exhausts the device's RAM while it downloads or unpacks it (the profile's
+    out-of-ram one; push, or pull on a device that takes pull only): 2.04 (or 4.13). Observe /5/0 until the download
+    ends. Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 3 (out of RAM during downloading;
+    the ETS text prints 2: erratum, OMA_LwM2M_for_Developers#375)."""
+    big = image(dut, "out-of-ram", _version(server, dut))
+    _deliver_failing(server, dut, timing, delivery, big.data, OUT_OF_RAM, "an image that exhausts the RAM",
+                     "int-774-result")
 
 
 @ets("LightweightM2M-1.1-int-775", "FW Error 4: connection lost during download (URI)")
@@ -356,17 +379,8 @@ def test_int_777_unsupported_package_type(server, dut, timing, transcript, deliv
     device that takes pull only): 2.04. Observe /5/0 until the download ends.
     Pass: State 0 (Idle) with Update Result 6 (the ETS prints final State 1: erratum, OMA_LwM2M_for_Developers#374)."""
     bad = image(dut, "unsupported", _version(server, dut))
-    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
-    if not push and not dut.profile.claims("firmware-pull"):
-        expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
-    scheme = None if push else _pull_schemes(server, dut, delivery)[0]
-    watch = _watch(server, dut, timing)
-    errata.apply("int-777-state")
-    if push:
-        _write_package(server, dut, bad.data, codes.CHANGED, codes.BAD_REQUEST, codes.UNSUPPORTED_CONTENT_FORMAT)
-    else:
-        _write_uri(server, dut, delivery.uri(bad.data, scheme))
-    _failed_download(server, dut, watch, timing, UNSUPPORTED_TYPE, "a package of an unsupported type")
+    _deliver_failing(server, dut, timing, delivery, bad.data, UNSUPPORTED_TYPE, "a package of an unsupported type",
+                     "int-777-state")
 
 
 @ets("LightweightM2M-1.1-int-778", "FW Error 7: invalid URI")

@@ -364,6 +364,15 @@ def _(rig):
         http.close()
 
 
+@symptom("fw-out-of-ram-as-no-flash")
+def _(rig):
+    from meterproof.sim.firmware_image import RAM
+    rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0", body=bytes(RAM + 1), compressed=True),
+                     content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    assert fw_state(rig) == (0, 2)
+
+
 @symptom("fw-unsupported-type-as-integrity")
 def _(rig):
     rig.server.write(rig.ep, "/5/0/0", b"not a firmware image" * 8, content_format=CF.OPAQUE)

@@ -37,6 +37,11 @@ def test_image_format_round_trip():
     with pytest.raises(ImageError) as wrong:
         parse_image(b"ELF\x00" + b"\x00" * 60)
     assert wrong.value.result == 6
+    packed = build_image("2.1.0", b"y" * 5000, compressed=True)
+    assert len(packed) < 1000 and parse_image(packed).body == b"y" * 5000
+    with pytest.raises(ImageError) as ram:
+        parse_image(packed, ram=4999)
+    assert ram.value.result == 3
 
 
 def test_push_update_end_to_end(rig):
