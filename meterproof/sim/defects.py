@@ -235,7 +235,7 @@ _ALL = [
     _d("fw-version-not-reported", "updates",
        "after a successful update /3/0/3 still reports the old firmware version",
        "Execute /5/0/2 -> State 0, Update Result 1, but GET /3/0/3 gives the version before the update",
-       "int-770"),
+       "int-770", "int-771"),
     _d("fw-rollback-allowed", "updates",
        "no anti-rollback check",
        "an older firmware version is installed (Result 1, /3/0/3 goes down)", "MP-FW-ROLLBACK", "int-779"),
@@ -265,9 +265,11 @@ _ALL = [
     _d("fw-reset-keeps-result", "updates",
        "resetting the state machine (empty Package URI, NULL Package) leaves the last Update Result",
        "after PUT /5/0/1 \"\" following a failed download, /5/0/5 still holds the failure", "MP-FW-RESET"),
-    _d("fw-cancel-keeps-package", "updates",
-       "Cancel /5/0/10 is acknowledged but the downloaded package stays",
-       "POST /5/0/10 -> 2.04, State stays 2 (Downloaded) instead of 0 with Result 10", "MP-FW-RESET"),
+    _d("fw-package-kept-after-reset", "updates",
+       "a downloaded package survives a reset: NULL Package, empty Package URI and Cancel /5/0/10 are acknowledged "
+       "but the meter stays Downloaded",
+       "PUT /5/0/0 '\\0' (or /5/0/1 \"\", or POST /5/0/10) in State 2 -> 2.04, State stays 2 (Downloaded)",
+       "MP-FW-RESET"),
     # ---------------------------------------------------------------- software management
     _d("sw-activates-uninstalled", "updates",
        "Activate /9/x/10 is carried out whatever the Update State",

@@ -77,6 +77,8 @@ class FirmwareUpdater:
                 store.set(path, value, notify=False)
 
     def _reset(self) -> None:
+        if self.state == DOWNLOADED and self.meter.has("fw-package-kept-after-reset"):
+            return                          # acknowledged; the downloaded package stays
         self._abort()
         self.image = None
         self._package_info("", "")
@@ -181,7 +183,7 @@ class FirmwareUpdater:
 
     def cancel(self) -> codes.Code:
         if self.state in (DOWNLOADING, DOWNLOADED):
-            if self.meter.has("fw-cancel-keeps-package"):
+            if self.state == DOWNLOADED and self.meter.has("fw-package-kept-after-reset"):
                 return codes.CHANGED        # acknowledged; the package stays
             self._abort()
             self.image = None

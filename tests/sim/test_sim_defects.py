@@ -403,10 +403,11 @@ def _(rig):
     assert fw_state(rig) == (0, 6)
 
 
-@symptom("fw-cancel-keeps-package", lwm2m="1.2")
+@symptom("fw-package-kept-after-reset", lwm2m="1.2")
 def _(rig):
     rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0"), content_format=CF.OPAQUE)
     sleep(rig, 0.2)
+    assert rig.server.write(rig.ep, "/5/0/0", b"\0", content_format=CF.OPAQUE).code_text == "2.04"
     assert rig.server.execute(rig.ep, "/5/0/10").code_text == "2.04"
     assert fw_state(rig) == (2, 0)
 
