@@ -17,7 +17,7 @@ from .rounds import Row, table
 
 
 def sections(quick: bool, rounds: int) -> list[tuple[str, Callable[[], list[Row]]]]:
-    from . import bench_codecs, bench_dtls, bench_endpoint, bench_fuzz, bench_sim_fleet, suite_waits
+    from . import bench_codecs, bench_dtls, bench_endpoint, bench_firmware, bench_fuzz, bench_sim_fleet, suite_waits
 
     k = 0.05 if quick else 1.0
     return [
@@ -25,6 +25,7 @@ def sections(quick: bool, rounds: int) -> list[tuple[str, Callable[[], list[Row]
         ("read", lambda: bench_endpoint.sync_read_rows(rounds, int(1000 * k) or 20)),
         ("dtls", lambda: bench_dtls.handshake_rows(rounds, 3 if quick else 40)),
         ("fuzz", lambda: bench_fuzz.fuzz_rows(rounds, 200 if quick else 4000)),
+        ("firmware", lambda: bench_firmware.firmware_rows(rounds)),
         ("fleet", lambda: bench_sim_fleet.fleet_rows(1 if quick else min(rounds, 3), 200 if quick else 10000)),
         ("suite", lambda: suite_waits.suite_rows(quick)),
     ]
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="CI smoke: 2 rounds, small counts, 2 suite cases")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved rounds per row (default 7; quick 2)")
-    ap.add_argument("--only", action="append", choices=("codec", "read", "dtls", "fuzz", "fleet", "suite"),
+    ap.add_argument("--only", action="append", choices=("codec", "read", "dtls", "fuzz", "firmware", "fleet", "suite"),
                     help="run only this section (repeatable)")
     a = ap.parse_args(argv)
     t0 = time.monotonic()

@@ -105,7 +105,10 @@ class FirmwareImage:
     file: str
     version: str = ""
     expect: str = "accept"   # accept: the device installs it; reject: it must refuse it (corrupt, unsigned, ...)
-    role: str = "newer"      # newer | older | current | corrupt | unsupported (FIRMWARE_ROLES)
+    #: newer | older | current | corrupt | unsupported (FIRMWARE_ROLES); oversized: larger than the device's storage
+    #: (int-773); out-of-ram: exhausts the device's RAM while it downloads or unpacks it (int-774); failing: downloads
+    #: and verifies, but its installation fails (int-779)
+    role: str = "newer"
 
 
 @dataclass(slots=True)

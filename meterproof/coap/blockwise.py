@@ -47,18 +47,21 @@ class Block1Assembler:
         self.max_body = max_body
         self._partial: dict[tuple[Hashable, int, tuple[str, ...]], _Partial] = {}
 
-    def feed(self, req: Message, remote: Hashable, our_szx: int) -> tuple[Message | None, Message | None]:
-        """Returns ``(complete_request, None)`` or ``(None, early_answer)``."""
+    def feed(self, req: Message, remote: Hashable, our_szx: int, limit: int | None = None
+             ) -> tuple[Message | None, Message | None]:
+        """Returns ``(complete_request, None)`` or ``(None, early_answer)``; ``limit`` (if given) is the most this
+        resource takes, below the assembler's own maximum (4.13 with it as Size1 beyond it, §2.9.3)."""
         b1 = req.opt.block1
         if b1 is None:
             return req, None
+        max_body = self.max_body if limit is None else min(limit, self.max_body)
         key = (remote, int(req.code), tuple(req.opt.uri_path))
         if b1.size_exponent == 7:
             return None, wire.new(codes.BAD_REQUEST, payload=b"SZX 7 is reserved")
         size = block_size(b1.size_exponent)
-        if req.opt.size1 is not None and req.opt.size1 > self.max_body:
+        if req.opt.size1 is not None and req.opt.size1 > max_body:
             self._partial.pop(key, None)
-            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE, size1=self.max_body)
+            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE, size1=max_body)
         if b1.block_number == 0:
             part = self._partial[key] = _Partial(b1.size_exponent)
         else:
@@ -70,9 +73,9 @@ class Block1Assembler:
             self._partial.pop(key, None)
             return None, wire.new(codes.BAD_REQUEST, payload=b"block payload does not match SZX")
         part.body += req.payload
-        if len(part.body) > self.max_body:
+        if len(part.body) > max_body:
             self._partial.pop(key, None)
-            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE, size1=self.max_body)
+            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE, size1=max_body)
         if b1.more:
             szx = min(b1.size_exponent, our_szx)
             return None, wire.new(codes.CONTINUE, block1=Block(b1.block_number, True, szx))

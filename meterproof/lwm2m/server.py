@@ -151,6 +151,9 @@ class Lwm2mServer:
         #: not once per decoded payload (building a per-device catalog view cost more than the decode).
         self._model_memo: dict[str, tuple[Registration, ObjectList, TypeResolver | None]] = {}
         self.reject_register: Callable[[Query], RegistrationRejected | None] | None = None
+        #: Other resources this endpoint serves, by first URI path segment (the file shelf that a Package URI
+        #: names, :class:`~meterproof.coap.files.FileShelf`): request -> response, or None for no answer.
+        self.mounts: dict[str, Callable[[Message], Message | None]] = {}
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> "Lwm2mServer":
@@ -202,6 +205,8 @@ class Lwm2mServer:
                 return wire.new(codes.METHOD_NOT_ALLOWED)
             if segs == ("dp",) and req.code == codes.POST:
                 return self._send(req, remote)
+            if segs and segs[0] in self.mounts:
+                return self.mounts[segs[0]](req)
             if segs and segs[0] in ("bs", "bspack"):
                 if self.bootstrap_handler is not None:
                     return await self.bootstrap_handler(req, remote)

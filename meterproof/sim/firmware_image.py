@@ -5,14 +5,16 @@ suites build images (good, corrupt, older) with :func:`build_image`.  Layout,
 all integers big-endian::
 
     b"MPFW"                  magic (4 bytes)        wrong magic   -> Update Result 6
-    format version = 1       1 byte                 other value   -> Update Result 6
+    format version           1 byte: 1 plain body, 2 zlib-compressed body (unpacked in RAM before it is written
+                             to flash: a body that unpacks beyond the meter's RAM -> Update Result 3); other -> 6
     version length n         1 byte
     version                  n bytes, UTF-8, e.g. "1.2.0"
     body length m            4 bytes
     body                     m bytes
     SHA-256                  32 bytes over everything before it  mismatch -> Result 5
 
-Versions compare as dotted numbers ("1.10.0" > "1.9.3"); the meter refuses an
+A compressed body starts with its unpacked length (4 bytes) before the zlib stream.  Versions compare as dotted
+numbers ("1.10.0" > "1.9.3"); the meter refuses an
 image older than what it runs (anti-rollback, Update Result 8).
 """
 
@@ -20,12 +22,17 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import zlib
 from dataclasses import dataclass
 
 MAGIC = b"MPFW"
 FORMAT_VERSION = 1
+FORMAT_COMPRESSED = 2
+RESULT_OUT_OF_RAM = 3
 RESULT_INTEGRITY = 5
 RESULT_UNSUPPORTED_TYPE = 6
+#: the meter's RAM for unpacking a compressed image
+RAM = 256 * 1024
 
 
 class ImageError(Exception):
@@ -42,12 +49,17 @@ class FirmwareImage:
     body: bytes
 
 
-def build_image(version: str, body: bytes = b"meterproof firmware", corrupt: bool = False) -> bytes:
-    """An image for ``version``; ``corrupt`` flips one body byte after hashing."""
+def build_image(version: str, body: bytes = b"meterproof firmware", corrupt: bool = False,
+                compressed: bool = False) -> bytes:
+    """An image for ``version``; ``corrupt`` flips one body byte after hashing; ``compressed`` stores the body
+    zlib-compressed (format 2)."""
     v = version.encode()
     if len(v) > 255:
         raise ValueError("version string longer than 255 bytes")
-    head = MAGIC + bytes((FORMAT_VERSION, len(v))) + v + struct.pack(">I", len(body))
+    if compressed:
+        body = struct.pack(">I", len(body)) + zlib.compress(body, 9)
+    fmt = FORMAT_COMPRESSED if compressed else FORMAT_VERSION
+    head = MAGIC + bytes((fmt, len(v))) + v + struct.pack(">I", len(body))
     digest = hashlib.sha256(head + body).digest()
     if corrupt:
         body = (body[:-1] + bytes((body[-1] ^ 0xFF,))) if body else b"\xff"
@@ -55,9 +67,10 @@ def build_image(version: str, body: bytes = b"meterproof firmware", corrupt: boo
     return head + body + digest
 
 
-def parse_image(data: bytes, *, verify: bool = True) -> FirmwareImage:
-    """Parse and (unless ``verify`` is False) integrity-check an image; ImageError if refused."""
-    if len(data) < 4 + 2 + 4 + 32 or data[:4] != MAGIC or data[4] != FORMAT_VERSION:
+def parse_image(data: bytes, *, verify: bool = True, ram: int = RAM) -> FirmwareImage:
+    """Parse and (unless ``verify`` is False) integrity-check an image, unpacking a compressed body within ``ram``
+    bytes; ImageError if refused."""
+    if len(data) < 4 + 2 + 4 + 32 or data[:4] != MAGIC or data[4] not in (FORMAT_VERSION, FORMAT_COMPRESSED):
         raise ImageError(RESULT_UNSUPPORTED_TYPE, "not a meterproof firmware image")
     n = data[5]
     pos = 6 + n
@@ -74,7 +87,24 @@ def parse_image(data: bytes, *, verify: bool = True) -> FirmwareImage:
         raise ImageError(RESULT_INTEGRITY, "body length does not match the image size")
     if verify and hashlib.sha256(data[:pos + 4 + m]).digest() != digest:
         raise ImageError(RESULT_INTEGRITY, "SHA-256 mismatch")
+    if data[4] == FORMAT_COMPRESSED:
+        body = _unpack(body, ram)
     return FirmwareImage(version, body)
+
+
+def _unpack(body: bytes, ram: int) -> bytes:
+    if len(body) < 4:
+        raise ImageError(RESULT_INTEGRITY, "compressed body without its length")
+    (n,) = struct.unpack(">I", body[:4])
+    if n > ram:
+        raise ImageError(RESULT_OUT_OF_RAM, f"the body unpacks to {n} bytes, the RAM holds {ram}")
+    try:
+        out = zlib.decompressobj().decompress(body[4:], ram + 1)
+    except zlib.error:
+        raise ImageError(RESULT_INTEGRITY, "the compressed body does not unpack") from None
+    if len(out) != n:
+        raise ImageError(RESULT_INTEGRITY, "the body unpacks to another length than it declares")
+    return out
 
 
 def version_key(version: str) -> tuple:

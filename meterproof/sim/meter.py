@@ -188,6 +188,7 @@ class SimulatedMeter:
                                  recognized_options=None if self.has("critical-option-ignored")
                                  else wire.RECOGNIZED_OPTIONS)
         self.endpoint.on_notification_reply = self.reporter.on_reply
+        self.firmware.attach(self.endpoint)
         inner = self.endpoint.transport.on_datagram
         assert inner is not None
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
@@ -484,6 +485,8 @@ class SimulatedMeter:
             self.firmware.uri_written(str(value))
         elif ids[0] == 9 and ids[2] == 2:
             self.software.package_written(ids[1], bytes(value))
+        elif ids[0] == 9 and ids[2] == 3:
+            self.software.uri_written(ids[1], str(value))
 
     def instances_changed(self) -> None:
         """Create/Delete: the server learns the new object list from an Update."""

@@ -277,7 +277,7 @@ _CONNECTIVITY_PROVIDERS: dict[int, Provider] = {
 
 
 def _firmware(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    res: dict[int, Any] = {0: b"", 1: "", 2: None, 3: 0, 5: 0, 6: "", 7: "", 8: {0: 0}, 9: 2}
+    res: dict[int, Any] = {0: b"", 1: "", 2: None, 3: 0, 5: 0, 6: "", 7: "", 8: {0: 0, 1: 1, 2: 2, 3: 3}, 9: 2}
     if ctx.lwm2m == "1.2":
         res.update({10: None, 12: 0})
     return res

@@ -1,7 +1,12 @@
-"""Firmware Update object /5 (OMA ETS int-751..776, push delivery) and meterproof's anti-rollback check.
+"""Firmware Update object /5 (OMA ETS int-751..779, push and pull delivery) and meterproof's own checks
+(anti-rollback, unsupported protocol, resetting and cancelling the state machine).
 
-Images are the device's own, from its profile's ``firmware.images`` by role (newer, older, corrupt); only
-meterproof's simulated meter gets images built on demand (:mod:`meterproof.fixtures.firmware`).  Every wait for a state
+Images are the device's own, from its profile's ``firmware.images`` by role (newer, older, corrupt, unsupported,
+oversized, failing); only meterproof's simulated meter gets images built on demand
+(:mod:`meterproof.fixtures.firmware`).  Pull delivery honours what the device declares: /5/0/9 Delivery Method
+(0 pull, 1 push, 2 both) and /5/0/8 Firmware Update Protocol Support (0 CoAP, 1 CoAPS, 2 HTTP, 3 HTTPS; CoAP when
+the device has no /5/0/8, "CoAP is the default setting"); the file is served by the harness itself
+(:mod:`meterproof.fixtures.delivery`).  Every wait for a state
 change observes /5/0 and is bounded by the device's reaction time; Write-Attributes on /5/0 is tried first
 (a SHOULD for clients, TS Core 1.1.1 §5.1.2: without it, the device still notifies each change).  The facts
 (State 0 Idle, 1 Downloading, 2 Downloaded, 3 Updating; Update Result 0 initial, 1 success, 5 integrity
@@ -12,28 +17,31 @@ a reboot.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-from meterproof.fixtures import CF, P, codes, ets, expect, mp, regulation, requires
+from meterproof.fixtures import CF, P, codes, errata, ets, expect, mp, regulation, requires
+from meterproof.fixtures.delivery import SCHEME_NAMES, declared_delivery
 from meterproof.fixtures.firmware import image
+from meterproof.fixtures.update_state import StateWatch, read_pair
 from meterproof.errors import TimeoutError_
 
 IDLE, DOWNLOADING, DOWNLOADED, UPDATING = 0, 1, 2, 3
-INITIAL, SUCCESS = 0, 1
-INTEGRITY_FAILURE = 5
-PACKAGE, UPDATE, STATE, RESULT, FW_VERSION = "/5/0/0", "/5/0/2", "/5/0/3", "/5/0/5", "/3/0/3"
+(INITIAL, SUCCESS, NO_STORAGE, OUT_OF_RAM, CONNECTION_LOST, INTEGRITY_FAILURE, UNSUPPORTED_TYPE, INVALID_URI,
+ UPDATE_FAILED, UNSUPPORTED_PROTOCOL, CANCELLED) = range(11)
+PACKAGE, URI, UPDATE, STATE, RESULT, FW_VERSION = "/5/0/0", "/5/0/1", "/5/0/2", "/5/0/3", "/5/0/5", "/3/0/3"
+PKG_VERSION, PROTOCOLS, DELIVERY, CANCEL = "/5/0/7", "/5/0/8", "/5/0/9", "/5/0/10"
 FIRMWARE = "OMA TS Core 1.1 E.6 (Firmware Update object) state machine"
+RESULTS = "OMA object 5 (5.xml) resource 5 Update Result"
+#: the order a pull case picks a protocol in when the device declares several: HTTP first where a lost link matters
+#: (a closed TCP connection is seen at once; a CoAP downloader waits out its retransmissions)
+PULL_ORDER = ("coap", "coaps", "http", "https")
+LOST_LINK_ORDER = ("http", "https", "coap", "coaps")
 
 
 # ---------------------------------------------------------------------------- helpers
 def _read_fw(server: Any, dut: Any) -> tuple[int, int]:
     """GET /5/0 (TLV when the device claims it): 2.05; returns (State, Update Result)."""
-    accept = CF.TLV if dut.serves(CF.TLV) else None
-    r = server.read(dut.endpoint, "/5/0", accept=accept)
-    expect.code(r, codes.CONTENT)
-    vals = expect.decodes(r)
-    expect.present(vals, STATE, RESULT)
-    return vals[P(STATE)], vals[P(RESULT)]
+    return read_pair(server, dut, "/5/0", STATE, RESULT)
 
 
 def _version(server: Any, dut: Any) -> str | None:
@@ -53,62 +61,92 @@ def _write_package(server: Any, dut: Any, data: bytes, *ok: Any) -> Any:
     return r
 
 
-def _watch(server: Any, dut: Any, timing: Any) -> Any:
-    """Observe /5/0 (Write-Attributes pmin 0 / pmax first where the device takes them): every change arrives."""
-    r = server.write_attributes(dut.endpoint, "/5/0", pmin=0, pmax=timing.attr(2))
-    expect.should(r.code == codes.CHANGED, "Write-Attributes /5/0?pmin&pmax", "2.04 Changed", r.code_text,
-                  clause="OMA TS Core 1.1.1 §5.1.2: the client SHOULD support the <NOTIFICATION> attributes")
-    obs = server.observe(dut.endpoint, "/5/0")
-    with expect.supporting("Observe /5/0", "int-760 (Basic Observation) and int-301"):
-        expect.code(obs.first, codes.CONTENT)
-        obs.last = _sr(expect.decodes(obs.first))
-    obs.seen = [obs.last]          # every (State, Update Result) notified or read, in order
-    return obs
+def _watch(server: Any, dut: Any, timing: Any) -> StateWatch:
+    """Observe /5/0 (:class:`StateWatch`): every (State, Update Result) it reports, in order."""
+    return StateWatch(server, dut, timing, "/5/0", STATE, RESULT, FIRMWARE, "int-760 (Basic Observation) and int-301")
 
 
-def _sr(values: Any) -> tuple[int, int]:
-    expect.present(values, STATE, RESULT)
-    return values[P(STATE)], values[P(RESULT)]
+def _pull_schemes(server: Any, dut: Any, delivery: Any, order: tuple[str, ...] = PULL_ORDER) -> list[str]:
+    """The schemes to pull by: declared by the device (/5/0/8), served in this run, in ``order``; not applicable
+    when the device declares push only (/5/0/9 = 1) or none can be served (with the reasons)."""
+    method, schemes = declared_delivery(server, dut)
+    if method == 1:
+        expect.not_applicable("the device declares push delivery only (/5/0/9 Delivery Method = 1)")
+    usable = [sc for sc in order if sc in schemes and delivery.serves(sc) is None]
+    if not usable:
+        why = "; ".join(f"{SCHEME_NAMES.get(sc, sc)}: {delivery.serves(sc)}" for sc in schemes) or "none declared"
+        expect.not_applicable(f"no protocol the device declares in /5/0/8 can be served in this run ({why})")
+    return usable
 
 
-def _saw(obs: Any, sr: tuple[int, int]) -> tuple[int, int]:
-    obs.last = sr
-    if getattr(obs, "seen", None) is not None and obs.seen[-1] != sr:
-        obs.seen.append(sr)
-    return sr
+def _push_declared(server: Any, dut: Any) -> bool:
+    return declared_delivery(server, dut)[0] in (1, 2)
 
 
-def _until(server: Any, dut: Any, obs: Any, timing: Any, done: Callable[[int, int], bool], what: str
-           ) -> tuple[int, int]:
-    """Notifications of /5/0 until ``done(state, result)``; the device's reaction time bounds the wait.
-    Notifications may be lost or not sent (no pmax): at the end a Read decides."""
-    deadline = obs.now() + timing.reaction
-    while not done(*obs.last) and obs.now() < deadline:
-        try:
-            n = obs.next(max(0.0, min(timing.s(2.0), deadline - obs.now())))
-        except TimeoutError_:
-            _saw(obs, _read_fw(server, dut))
-            continue
-        vals, err = obs.decode(n)
-        expect.true(err is None and vals is not None, "/5/0 notification payload", "decodable", err)
-        _saw(obs, _sr(vals))
-    if not done(*obs.last):
-        expect.fail(what, f"within {timing.reaction:.0f}s", f"State/Update Result {obs.last}", FIRMWARE)
-    return obs.last
+def _write_uri(server: Any, dut: Any, uri: str, *ok: Any) -> Any:
+    r = server.write(dut.endpoint, URI, payload=uri.encode(), content_format=CF.TEXT
+                     if dut.serves(CF.TEXT) else CF.OPAQUE)
+    expect.code(r, *(ok or (codes.CHANGED,)))
+    return r
 
 
-def _stays(obs: Any, timing: Any, expected: tuple[int, int], what: str) -> None:
-    """Listen on the /5/0 observation for a pmax period (any change is notified): every notification must
-    still say ``expected``."""
-    end = obs.now() + timing.attr(2) + timing.late
-    while (left := end - obs.now()) > 0:
-        try:
-            n = obs.next(left)
-        except TimeoutError_:
-            return
-        vals, _ = obs.decode(n)
-        if vals is not None:
-            expect.equal(_sr(vals), expected, what, clause=FIRMWARE)
+def _failed_download(server: Any, dut: Any, watch: Any, timing: Any, result: int, what: str, *,
+                     budget: float | None = None) -> None:
+    """Until the download ends: Idle with Update Result ``result``, only States 0 and 1 on the way (the device
+    never reports the package Downloaded)."""
+    start = len(watch.seen) - 1
+    final = watch.until(lambda st, res: st in (DOWNLOADED, UPDATING) or (st == IDLE and res != INITIAL), what,
+                        budget=budget)
+    seen = watch.seen[start:]
+    expect.true(all(st in (IDLE, DOWNLOADING) for st, _ in seen), f"States notified during {what}",
+                "0 (Idle) and 1 (Downloading) only", seen, clause=FIRMWARE)
+    expect.equal(final, (IDLE, result), f"(State, Update Result) after {what}", clause=f"{RESULTS} {result}")
+
+
+def _deliver_failing(server: Any, dut: Any, timing: Any, delivery: Any, data: bytes, result: int, what: str,
+                     erratum: str | None = None) -> None:
+    """Deliver ``data`` by push (the device takes push and the profile claims it) or else by pull (the first protocol
+    it declares), then :func:`_failed_download` with ``result``: the error cases 773, 774, 777 ("push or pull")."""
+    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
+    if not push and not dut.profile.claims("firmware-pull"):
+        expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
+    scheme = None if push else _pull_schemes(server, dut, delivery)[0]
+    watch = _watch(server, dut, timing)
+    if erratum is not None:
+        errata.apply(erratum)
+    if scheme is None:
+        # the device may refuse at once: 4.13 for a size it cannot take (RFC 7959 §2.9.3), 4.00 / 4.15 for a package
+        _write_package(server, dut, data, codes.CHANGED, codes.REQUEST_ENTITY_TOO_LARGE, codes.BAD_REQUEST,
+                       codes.UNSUPPORTED_CONTENT_FORMAT)
+    else:
+        _write_uri(server, dut, delivery.uri(data, scheme))
+    _failed_download(server, dut, watch, timing, result, what)
+
+
+def _install(server: Any, dut: Any, watch: Any, timing: Any, new: Any, step: str) -> None:
+    """Execute Update on a Downloaded package and check what int-770/771 ask at the end: only States 3 or 0 and
+    Results 0 or 1 on the way, a final Read of State 0 / Update Result 1, the new version in /3/0/3 (and /5/0/7)."""
+    before = len(watch.seen)
+    dut.expect_restart()
+    mark = server.mark()
+    expect.code(server.execute(dut.endpoint, UPDATE), codes.CHANGED)
+    _outcome(server, dut, watch, mark, timing)
+    update = watch.seen[before:]
+    expect.true(all(st in (DOWNLOADED, UPDATING, IDLE) and res in (INITIAL, SUCCESS) for st, res in update),
+                "(State, Update Result) notified during the update", "State 3 (Updating) or 0, Result 0 or 1", update,
+                clause=f"{FIRMWARE}; ETS {step}")
+    expect.equal(_read_fw(server, dut), (IDLE, SUCCESS), "(State, Update Result) read after the update",
+                 clause=FIRMWARE)
+    if dut.has(FW_VERSION):
+        expect.equal(_version(server, dut), new.version, "/3/0/3 Firmware Version after the update",
+                     clause="OMA TS Core 1.1 E.6: the client MUST update /3/0/3 to the new firmware version")
+    if dut.has(PKG_VERSION):
+        with expect.supporting(f"read {PKG_VERSION}", "int-751"):
+            r = server.read(dut.endpoint, PKG_VERSION)
+            expect.code(r, codes.CONTENT)
+            pkg = str(expect.decodes(r).get(P(PKG_VERSION)))
+        expect.should(pkg in ("", new.version), "/5/0/7 PkgVersion after the update", new.version, pkg,
+                      clause="OMA object 5 resource 7 PkgVersion: the version of the firmware package")
 
 
 def _settled(state: int, result: int) -> bool:
@@ -121,14 +159,14 @@ def _outcome(server: Any, dut: Any, obs: Any, mark: int, timing: Any) -> tuple[i
     deadline = server.now() + timing.reaction + (dut.profile.registration_timeout or 0)
     while server.now() < deadline:
         if server.events("registered", dut.endpoint, since=mark):
-            return _saw(obs, _read_fw(server, dut))
+            return obs.saw(_read_fw(server, dut))
         try:
             n = obs.next(min(timing.s(0.25), max(0.0, deadline - server.now())))
         except TimeoutError_:
             continue
         vals, _ = obs.decode(n)
         if vals is not None:
-            _saw(obs, _sr(vals))
+            obs.saw(obs.pair(vals))
             if obs.last[0] != UPDATING and obs.last[1] != INITIAL:
                 return obs.last
     expect.fail("outcome of Execute /5/0/2", f"a final Update Result (or a re-registration) within "
@@ -164,9 +202,9 @@ def test_int_755_write_package(server, dut, timing, transcript):
     _write_package(server, dut, b"\0")
     expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0'")
     _write_package(server, dut, new.data)
-    state, result = _until(server, dut, watch, timing, _settled, "State 2 after the package write")
+    state, result = watch.until(_settled, "State 2 after the package write")
     expect.equal((state, result), (DOWNLOADED, INITIAL), "(State, Update Result) after the package write")
-    _stays(watch, timing, (DOWNLOADED, INITIAL), "(State, Update Result) notified while no Update was executed")
+    watch.stays((DOWNLOADED, INITIAL), "(State, Update Result) notified while no Update was executed")
     expect.equal(_read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
 
 
@@ -202,7 +240,8 @@ def test_int_770_push_update(server, dut, timing, transcript):
     then 2.04). Until State 2: the States notified on the way are 0, 1, 2 with Update Result 0 throughout.
     POST /5/0/2 (Update): 2.04. Until the update ends (the device may reboot and register again, or update in
     place): on the way only State 3 (Updating) or 0, never 1, and no Result but 0 or 1.
-    Pass: State 0, Update Result 1, and /3/0/3 is the new version."""
+    GET /5/0 (step 3). Pass: State 0, Update Result 1, and /3/0/3 is the new version (/5/0/7 PkgVersion, where
+    the device has it, names it too: a SHOULD, reported as a warning)."""
     new = image(dut, "newer", _version(server, dut), body=bytes(range(256)) * 12)
     watch = _watch(server, dut, timing)
     _write_package(server, dut, b"\0")
@@ -211,24 +250,13 @@ def test_int_770_push_update(server, dut, timing, transcript):
         expect.true(all(resp.code == codes.CONTINUE for _, resp in r.exchanges[:-1]), "Block1 transfer of the "
                     "image", "2.31 Continue for the blocks before the last", [resp.code.dotted for _, resp in r.exchanges],
                     clause="RFC 7959 §2.3 (Block1: 2.31 Continue)")
-    expect.equal(_until(server, dut, watch, timing, _settled, "State 2 after the package write"), (DOWNLOADED, INITIAL),
+    expect.equal(watch.until(_settled, "State 2 after the package write"), (DOWNLOADED, INITIAL),
                  "(State, Update Result) after the download")
     download = list(watch.seen)
     expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
                 "(State, Update Result) notified during the download", "States 0, 1, 2 with Result 0", download,
                 clause=f"{FIRMWARE}; ETS int-770 step 1c")
-    dut.expect_restart()
-    mark = server.mark()
-    expect.code(server.execute(dut.endpoint, UPDATE), codes.CHANGED)
-    expect.equal(_outcome(server, dut, watch, mark, timing), (IDLE, SUCCESS), "(State, Update Result) after the update",
-                 clause=FIRMWARE)
-    update = watch.seen[len(download):]
-    expect.true(all(st in (DOWNLOADED, UPDATING, IDLE) and res in (INITIAL, SUCCESS) for st, res in update),
-                "(State, Update Result) notified during the update", "State 3 (Updating) or 0, Result 0 or 1", update,
-                clause=f"{FIRMWARE}; ETS int-770 step 2b")
-    if dut.has(FW_VERSION):
-        expect.equal(_version(server, dut), new.version, "/3/0/3 Firmware Version after the update",
-                     clause="OMA TS Core 1.1 E.6: the client MUST update /3/0/3 to the new firmware version")
+    _install(server, dut, watch, timing, new, "int-770 steps 2a-3")
 
 
 @ets("LightweightM2M-1.1-int-772", "FW Error 1: install without downloaded package")
@@ -253,16 +281,147 @@ def test_int_772_update_without_package(server, dut, timing, transcript):
 
 
 @ets("LightweightM2M-1.1-int-776", "FW Error 5: package integrity check failure")
-@requires(obj=5, feature="firmware-push")
-def test_int_776_corrupt_package(server, dut, timing, transcript):
-    """PUT /5/0/0 = an image whose integrity check fails (the profile's corrupt one): 2.04 (or 4.00 at once).
-    Observe /5/0 until the download settles.
-    Pass: Update Result 5 (integrity check failure), State 0 (Idle)."""
+@requires(obj=5)
+def test_int_776_corrupt_package(server, dut, timing, transcript, delivery):
+    """PUT /5/0/0 = an image whose integrity check fails (the profile's corrupt one; push, or pull on a device that
+    takes pull only): 2.04 (or 4.00 at once). Observe /5/0 until the download settles.
+    Pass: only States 1 and 0 on the way; Update Result 5 (integrity check failure), State 0 (Idle)."""
     bad = image(dut, "corrupt", _version(server, dut))
+    _deliver_failing(server, dut, timing, delivery, bad.data, INTEGRITY_FAILURE, "a corrupt package")
+
+
+@ets("LightweightM2M-1.1-int-756", "FW Update: Setting writable resource Package URI")
+@requires(obj=5, feature="firmware-pull")
+def test_int_756_write_package_uri(server, dut, timing, transcript, delivery):
+    """For every protocol the device declares in /5/0/8 that this run can serve (coap, coaps, http, https):
+    PUT /5/0/1 = "": 2.04; GET /5/0: State 0, Result 0.
+    PUT /5/0/1 = the URI of a valid image (the profile's newer one) on meterproof's file server: 2.04.
+    Pass: the device fetches it (the file server sees its requests), State reaches 2 (Downloaded) with Result 0
+    and reads back 2 (no install without Execute /5/0/2)."""
+    schemes = _pull_schemes(server, dut, delivery)
+    new = image(dut, "newer", _version(server, dut))
     watch = _watch(server, dut, timing)
-    _write_package(server, dut, bad.data, codes.CHANGED, codes.BAD_REQUEST)
-    expect.equal(_until(server, dut, watch, timing, _settled, "the end of the download"), (IDLE, INTEGRITY_FAILURE),
-                 "(State, Update Result) after a corrupt package", clause=f"{FIRMWARE}: Update Result 5")
+    for scheme in schemes:
+        _write_uri(server, dut, "")
+        expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty URI",
+                     clause=f"{FIRMWARE}: an empty Package URI resets the state machine")
+        watch.saw((IDLE, INITIAL))
+        uri = delivery.uri(new.data, scheme)
+        _write_uri(server, dut, uri)
+        state, result = watch.until(_settled, f"State 2 after writing a {scheme}:// URI")
+        expect.equal((state, result), (DOWNLOADED, INITIAL), f"(State, Update Result) after a {scheme}:// pull")
+        expect.true(delivery.requests(uri) > 0, f"the {scheme}:// download", "requests at the file server", 0)
+        expect.equal(_read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
+
+
+@ets("LightweightM2M-1.1-int-771", "Successful Firmware update (alternative mechanism, pull)")
+@requires(obj=5, feature="firmware-pull")
+def test_int_771_pull_update(server, dut, timing, transcript, delivery):
+    """PUT /5/0/1 = "": 2.04. PUT /5/0/1 = the URI of the newer image (the first protocol the device declares in
+    /5/0/8 that this run serves): 2.04. Until State 2: the States notified on the way are 0, 1, 2 with Update
+    Result 0 throughout. POST /5/0/2 (Update): 2.04. Until the update ends: only State 3 or 0, Result 0 or 1.
+    GET /5/0. Pass: State 0, Update Result 1, and /3/0/3 is the new version (as int-770)."""
+    scheme = _pull_schemes(server, dut, delivery)[0]
+    new = image(dut, "newer", _version(server, dut))
+    watch = _watch(server, dut, timing)
+    _write_uri(server, dut, "")
+    _write_uri(server, dut, delivery.uri(new.data, scheme))
+    expect.equal(watch.until(_settled, "State 2 after writing the URI"), (DOWNLOADED, INITIAL),
+                 "(State, Update Result) after the download")
+    download = list(watch.seen)
+    expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
+                "(State, Update Result) notified during the download", "States 0, 1, 2 with Result 0", download,
+                clause=f"{FIRMWARE}; ETS int-771")
+    _install(server, dut, watch, timing, new, "int-771")
+
+
+@ets("LightweightM2M-1.1-int-773", "FW Error 2: shortage of storage memory")
+@requires(obj=5)
+def test_int_773_not_enough_storage(server, dut, timing, transcript, delivery):
+    """PUT /5/0/0 = an image larger than the device's storage (the profile's oversized one; by Block1, which
+    announces its size in Size1: the device may refuse it at once with 4.13, RFC 7959 §2.9.3), or, on a device that
+    takes pull only, PUT /5/0/1 = its URI. Observe /5/0 until the download ends.
+    Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 2 (not enough flash)."""
+    big = image(dut, "oversized", _version(server, dut))
+    _deliver_failing(server, dut, timing, delivery, big.data, NO_STORAGE, "an image larger than the storage")
+
+
+@ets("LightweightM2M-1.1-int-774", "FW Error 3: out of memory")
+@requires(obj=5)
+def test_int_774_out_of_ram(server, dut, timing, transcript, delivery):
+    """PUT /5/0/0 = an image that exhausts the device's RAM while it downloads or unpacks it (the profile's
+    out-of-ram one; push, or pull on a device that takes pull only): 2.04 (or 4.13). Observe /5/0 until the download
+    ends. Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 3 (out of RAM during downloading;
+    the ETS text prints 2: erratum, OMA_LwM2M_for_Developers#375)."""
+    big = image(dut, "out-of-ram", _version(server, dut))
+    _deliver_failing(server, dut, timing, delivery, big.data, OUT_OF_RAM, "an image that exhausts the RAM",
+                     "int-774-result")
+
+
+@ets("LightweightM2M-1.1-int-775", "FW Error 4: connection lost during download (URI)")
+@requires(obj=5, feature="firmware-pull")
+def test_int_775_connection_lost(server, dut, timing, transcript, delivery):
+    """PUT /5/0/1 = the URI of the newer image on a file server that goes silent (CoAP: no answer to any block past
+    the first half) or closes the connection (HTTP: half the announced Content-Length) half-way through.
+    Observe /5/0 until the download ends; the device may retry for its MAX_TRANSMIT_WAIT.
+    Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 4 (connection lost)."""
+    scheme = _pull_schemes(server, dut, delivery, LOST_LINK_ORDER)[0]
+    new = image(dut, "newer", _version(server, dut), body=bytes(range(256)) * 12)
+    watch = _watch(server, dut, timing)
+    uri = delivery.uri(new.data, scheme, cut_at=len(new.data) // 2)
+    _write_uri(server, dut, uri)
+    # a closed TCP connection is seen at once; a CoAP downloader first waits out its retransmissions
+    lost = timing.reaction + (timing.exchange if scheme in ("coap", "coaps") else 0.0)
+    _failed_download(server, dut, watch, timing, CONNECTION_LOST, "a download whose link was lost", budget=lost)
+
+
+@ets("LightweightM2M-1.1-int-777", "FW Error 6: unsupported package type")
+@requires(obj=5)
+def test_int_777_unsupported_package_type(server, dut, timing, transcript, delivery):
+    """PUT /5/0/0 = a package of a type the device does not take (the profile's unsupported one; push, or pull on a
+    device that takes pull only): 2.04. Observe /5/0 until the download ends.
+    Pass: State 0 (Idle) with Update Result 6 (the ETS prints final State 1: erratum, OMA_LwM2M_for_Developers#374)."""
+    bad = image(dut, "unsupported", _version(server, dut))
+    _deliver_failing(server, dut, timing, delivery, bad.data, UNSUPPORTED_TYPE, "a package of an unsupported type",
+                     "int-777-state")
+
+
+@ets("LightweightM2M-1.1-int-778", "FW Error 7: invalid URI")
+@requires(obj=5, feature="firmware-pull")
+def test_int_778_invalid_uri(server, dut, timing, transcript, delivery):
+    """PUT /5/0/1 = a URI of a protocol the device declares, on meterproof's file server, naming no file there
+    (4.04 / 404 to the download): 2.04. Observe /5/0 until the download ends.
+    Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 7 (invalid URI)."""
+    scheme = _pull_schemes(server, dut, delivery)[0]
+    uri = delivery.uri(b"", scheme)
+    uri = uri.rsplit("/", 1)[0] + "/no-such-firmware"
+    watch = _watch(server, dut, timing)
+    _write_uri(server, dut, uri)
+    _failed_download(server, dut, watch, timing, INVALID_URI, "a URI naming no file")
+
+
+@ets("LightweightM2M-1.1-int-779", "FW Error 8: unsuccessful firmware update")
+@requires(obj=5, feature="firmware-push")
+def test_int_779_update_fails(server, dut, timing, transcript):
+    """PUT /5/0/0 = an image that downloads and verifies but whose installation fails (the profile's failing one):
+    until State 2 (Downloaded), Result 0. POST /5/0/2 (Update): 2.04. Until the update ends.
+    Pass: Update Result 8 (firmware update failed); State 2 (the ETS) or 0 (object 5 resource 3: "the state may
+    return to either Downloaded or Idle"); /3/0/3 still the running version."""
+    running = _version(server, dut)
+    bad = image(dut, "failing", running)
+    watch = _watch(server, dut, timing)
+    _write_package(server, dut, bad.data)
+    expect.equal(watch.until(_settled, "State 2 after the package write"),
+                 (DOWNLOADED, INITIAL), "(State, Update Result) after the download")
+    dut.expect_restart()
+    mark = server.mark()
+    expect.code(server.execute(dut.endpoint, UPDATE), codes.CHANGED)
+    state, result = _outcome(server, dut, watch, mark, timing)
+    expect.equal(result, UPDATE_FAILED, "Update Result after a failed installation", clause=f"{RESULTS} 8")
+    expect.true(state in (DOWNLOADED, IDLE), "State after a failed installation", "2 (Downloaded) or 0 (Idle)",
+                state, clause="OMA object 5 resource 3 State: after a failed Update, Downloaded or Idle")
+    if running is not None:
+        expect.equal(_version(server, dut), running, "/3/0/3 Firmware Version after a failed update")
 
 
 # ---------------------------------------------------------------------------- meterproof's own
@@ -284,7 +443,7 @@ def test_firmware_rollback_refused(server, dut, timing, transcript):
         expect.equal(_version(server, dut), running, "/3/0/3 Firmware Version after a refused older image")
         return
     expect.code(r, codes.CHANGED)
-    state, result = _until(server, dut, watch, timing, _settled, "the end of the download")
+    state, result = watch.until(_settled, "the end of the download")
     if state == DOWNLOADED:
         dut.expect_restart()
         mark = server.mark()
@@ -292,3 +451,63 @@ def test_firmware_rollback_refused(server, dut, timing, transcript):
             state, result = _outcome(server, dut, watch, mark, timing)
     expect.true(result != SUCCESS, "Update Result after an older image", "not 1 (success)", result)
     expect.equal(_version(server, dut), running, "/3/0/3 Firmware Version after an older image")
+
+
+
+@mp("MP-FW-PROTOCOL", "A Package URI of an undeclared protocol ends in Update Result 9", epic="Core objects",
+    feature="Firmware Update", clause="OMA object 5 resource 5 Update Result 9 (unsupported protocol); resource 8")
+@requires(obj=5, feature="firmware-pull")
+def test_firmware_unsupported_protocol(server, dut, timing, transcript, delivery):
+    """PUT /5/0/1 = a URI whose scheme is a firmware protocol of object 5 the device does not declare in /5/0/8
+    (CoAP over TCP, coap+tcp://, or another of 0..5 it leaves out): 2.04 (or 4.00 at once).
+    Pass: only States 1 and 0 on the way; State 0 with Update Result 9 (unsupported protocol).
+    (A server MUST NOT send such a URI, object 5 resource 8; Result 9 is what the client reports when one does.)"""
+    _pull_schemes(server, dut, delivery)
+    _, schemes = declared_delivery(server, dut)
+    others = [sc for sc in ("coap+tcp", "coaps+tcp", "http", "https", "coaps", "coap") if sc not in schemes]
+    if not others:
+        expect.not_applicable("the device declares every firmware protocol of object 5 in /5/0/8")
+    watch = _watch(server, dut, timing)
+    r = _write_uri(server, dut, f"{others[0]}://{delivery.host}:9/firmware.bin", codes.CHANGED, codes.BAD_REQUEST)
+    if r.code == codes.BAD_REQUEST:
+        expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after a refused URI")
+        return
+    _failed_download(server, dut, watch, timing, UNSUPPORTED_PROTOCOL, f"a {others[0]}:// URI")
+
+
+@mp("MP-FW-RESET", "Writing an empty Package URI, a NULL Package or Cancel resets the state machine",
+    epic="Core objects", feature="Firmware Update",
+    clause="OMA object 5 resource 3 State (reset to Idle / Result 0) and resource 10 Cancel (Idle / Result 10)")
+@requires(obj=5, feature="firmware-push")
+def test_firmware_reset(server, dut, timing, transcript):
+    """PUT /5/0/0 = the profile's unsupported package: State 0 with a Result other than 0.
+    PUT /5/0/1 = "": 2.04; pass: State 0, Update Result 0 (the reset clears the last result).
+    PUT /5/0/0 = the newer image: State 2. PUT /5/0/0 = '\\0': 2.04; pass: State 0, Result 0.
+    Where the device has Cancel /5/0/10 (object 5 v1.1+): the newer image again to State 2; POST /5/0/10: 2.04;
+    pass: State 0, Update Result 10."""
+    running = _version(server, dut)
+    new, bad = image(dut, "newer", running), image(dut, "unsupported", running)
+    watch = _watch(server, dut, timing)
+    _write_package(server, dut, bad.data, codes.CHANGED, codes.BAD_REQUEST, codes.UNSUPPORTED_CONTENT_FORMAT)
+    with expect.supporting("a failed download before the reset", "int-777"):
+        watch.until(lambda st, res: st == IDLE and res != INITIAL, "the failed download")
+    _write_uri(server, dut, "")
+    expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty Package URI",
+                 clause=f"{FIRMWARE}: \"the Update Result Resource value is set to 0\"")
+    watch.saw((IDLE, INITIAL))
+    _write_package(server, dut, new.data)
+    with expect.supporting("a package Downloaded before the reset", "int-755"):
+        expect.equal(watch.until(_settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
+    _write_package(server, dut, b"\0")
+    expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0' to Package",
+                 clause=f"{FIRMWARE}: setting the Package to NULL resets the state machine")
+    watch.saw((IDLE, INITIAL))
+    if not dut.has(CANCEL):
+        return
+    _write_package(server, dut, new.data)
+    with expect.supporting("a package Downloaded before Cancel", "int-755"):
+        expect.equal(watch.until(_settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
+    expect.code(server.execute(dut.endpoint, CANCEL), codes.CHANGED, clause="OMA object 5 resource 10 Cancel")
+    expect.equal(watch.until(lambda st, res: st == IDLE, "Idle after Cancel"),
+                 (IDLE, CANCELLED), "(State, Update Result) after Cancel", clause="OMA object 5 resource 10: "
+                 "\"Update Result Resource is set to 10 and State is set to 0\"")

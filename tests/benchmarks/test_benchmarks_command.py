@@ -11,6 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = ("SenML CBOR decode", "bare UDP echo", "aiocoap client GET", "DTLS PSK handshake", "fuzz cases/s",
+        "firmware push 1 MiB", "firmware pull 1 MiB by CoAP", "firmware pull 1 MiB by HTTP",
         "meters register", "memory per meter", "wall time, pytest -n 2")
 
 

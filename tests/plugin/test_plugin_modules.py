@@ -15,7 +15,7 @@ from _pytest.fixtures import FixtureFunctionDefinition
 import meterproof.fixtures.plugin as plugin
 
 ROOMS = ["options", "scheduling", "session", "bringup", "outcomes", "collection", "summary", "lifecycle",
-         "security", "fuzzing", "network", "hygiene"]
+         "security", "fuzzing", "delivery", "network", "hygiene"]
 
 
 def _ours(pm: pytest.PytestPluginManager) -> dict[str, object]:

@@ -416,6 +416,149 @@ def _(rig):
     assert rig.server.read(rig.ep, "/3/0/3").values == {P("/3/0/3"): "0.1.0"}
 
 
+def _shelf(rig, data):
+    """A file on the server's own CoAP file shelf: (its coap:// URI, the shelf)."""
+    from meterproof.coap.files import FileShelf
+    shelf = FileShelf()
+    rig.aio.mounts[shelf.prefix] = shelf.answer
+    return rig.aio.uri + shelf.put(data), shelf
+
+
+def _write_uri(rig, uri):
+    assert rig.server.write(rig.ep, "/5/0/1", uri, content_format=CF.TEXT).code_text == "2.04"
+
+
+@symptom("fw-uri-ignored")
+def _(rig):
+    uri, shelf = _shelf(rig, build_image("1.5.0"))
+    _write_uri(rig, uri)
+    sleep(rig, 0.3)
+    assert shelf.get(uri).requests == 0 and fw_state(rig) == (0, 0)
+
+
+@symptom("fw-storage-unchecked")
+def _(rig):
+    from meterproof.sim.firmware import STORAGE
+    uri, _ = _shelf(rig, build_image("1.5.0", body=bytes(STORAGE)))
+    _write_uri(rig, uri)
+    for _ in range(50):
+        sleep(rig, 0.1)
+        if fw_state(rig)[0] == 0:
+            break
+    assert fw_state(rig) == (0, 5)
+
+
+@symptom("fw-stuck-downloading-after-lost-link")
+def _(rig):
+    from meterproof.delivery.http_files import HttpFileServer
+    http = HttpFileServer().start()
+    try:
+        data = build_image("1.5.0", body=bytes(4096))
+        _write_uri(rig, http.uri(http.put(data, cut_at=len(data) // 2)))
+        sleep(rig, 0.5)
+        assert fw_state(rig) == (1, 0)
+    finally:
+        http.close()
+
+
+@symptom("fw-out-of-ram-as-no-flash")
+def _(rig):
+    from meterproof.sim.firmware_image import RAM
+    rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0", body=bytes(RAM + 1), compressed=True),
+                     content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    assert fw_state(rig) == (0, 2)
+
+
+@symptom("fw-unsupported-type-as-integrity")
+def _(rig):
+    rig.server.write(rig.ep, "/5/0/0", b"not a firmware image" * 8, content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    assert fw_state(rig) == (0, 5)
+
+
+@symptom("fw-invalid-uri-as-connection-lost")
+def _(rig):
+    uri, _ = _shelf(rig, b"")
+    _write_uri(rig, uri.rsplit("/", 1)[0] + "/no-such-file")
+    sleep(rig, 0.3)
+    assert fw_state(rig) == (0, 4)
+
+
+@symptom("fw-unsupported-protocol-as-invalid-uri")
+def _(rig):
+    _write_uri(rig, "coap+tcp://127.0.0.1:9/firmware.bin")
+    sleep(rig, 0.2)
+    assert fw_state(rig) == (0, 7)
+
+
+@symptom("fw-reset-keeps-result")
+def _(rig):
+    rig.server.write(rig.ep, "/5/0/0", b"not a firmware image" * 8, content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    _write_uri(rig, "")
+    assert fw_state(rig) == (0, 6)
+
+
+@symptom("fw-package-kept-after-reset", lwm2m="1.2")
+def _(rig):
+    rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0"), content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    assert rig.server.write(rig.ep, "/5/0/0", b"\0", content_format=CF.OPAQUE).code_text == "2.04"
+    assert rig.server.execute(rig.ep, "/5/0/10").code_text == "2.04"
+    assert fw_state(rig) == (2, 0)
+
+
+def sw_state(rig):
+    v = rig.server.read(rig.ep, "/9/0", accept=CF.TLV).values
+    return v[P("/9/0/7")], v[P("/9/0/9")], v[P("/9/0/12")]
+
+
+def _installed(rig, package=None):
+    """The factory package uninstalled, then ``package`` (a valid one) delivered and installed."""
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    rig.server.write(rig.ep, "/9/0/2", package or build_image("1.1.0"), content_format=CF.OPAQUE)
+    assert rig.server.execute(rig.ep, "/9/0/4").code_text == "2.04"
+
+
+@symptom("sw-activates-uninstalled")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    assert rig.server.execute(rig.ep, "/9/0/10").code_text == "2.04"
+    assert sw_state(rig) == (0, 0, True)
+
+
+@symptom("sw-uninstall-keeps-result")
+def _(rig):
+    _installed(rig)
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    assert sw_state(rig)[:2] == (0, 2)
+
+
+@symptom("sw-deactivate-ignored")
+def _(rig):
+    _installed(rig)
+    rig.server.execute(rig.ep, "/9/0/10")
+    assert rig.server.execute(rig.ep, "/9/0/11").code_text == "2.04"
+    assert sw_state(rig) == (4, 2, True)
+
+
+@symptom("sw-corrupt-package-accepted")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    rig.server.write(rig.ep, "/9/0/2", build_image("1.1.0", corrupt=True), content_format=CF.OPAQUE)
+    assert sw_state(rig)[:2] == (3, 3)
+
+
+@symptom("sw-uri-ignored")
+def _(rig):
+    uri, shelf = _shelf(rig, build_image("1.1.0"))
+    assert rig.server.execute(rig.ep, "/9/0/6").code_text == "2.04"
+    assert rig.server.write(rig.ep, "/9/0/3", uri, content_format=CF.TEXT).code_text == "2.04"
+    sleep(rig, 0.3)
+    assert shelf.get(uri).requests == 0 and sw_state(rig)[:2] == (0, 0)
+
+
 # ---------------------------------------------------------------- object model
 @symptom("battery-level-out-of-range")
 def _(rig):

@@ -37,6 +37,11 @@ def test_image_format_round_trip():
     with pytest.raises(ImageError) as wrong:
         parse_image(b"ELF\x00" + b"\x00" * 60)
     assert wrong.value.result == 6
+    packed = build_image("2.1.0", b"y" * 5000, compressed=True)
+    assert len(packed) < 1000 and parse_image(packed).body == b"y" * 5000
+    with pytest.raises(ImageError) as ram:
+        parse_image(packed, ram=4999)
+    assert ram.value.result == 3
 
 
 def test_push_update_end_to_end(rig):
@@ -94,7 +99,7 @@ def test_pull_over_coap_and_unsupported_schemes(rig):
         _wait_state(rig, 0, 7)
     finally:
         rig.call(host.close)
-    rig.server.write(rig.ep, "/5/0/1", "https://example.com/fw.bin", content_format=CF.TEXT)
+    rig.server.write(rig.ep, "/5/0/1", "coap+tcp://example.com/fw.bin", content_format=CF.TEXT)   # not in /5/0/8
     _wait_state(rig, 0, 9)
     rig.server.write(rig.ep, "/5/0/1", "not a uri", content_format=CF.TEXT)
     _wait_state(rig, 0, 7)
