@@ -206,6 +206,8 @@ class DeviceManagement:
                         out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
                 elif len(p) == 4 and self.has("composite-skips-resource-instances"):
                     continue                   # the vendor's composite walk only knows resources
+                elif p.is_object and self.has("composite-skips-object-paths"):
+                    continue                   # the vendor's composite walk starts at instances
                 elif p.object_id not in PROTECTED:
                     out.update(self.read_values(p))
             except StoreError:
@@ -258,6 +260,10 @@ class DeviceManagement:
             if not p.startswith(path) and not (len(path) == 4 and p == path.parent):
                 raise StoreError(codes.BAD_REQUEST, f"{p} is not under {path}")
         if req.opt.content_format == CF.TEXT and self.has("text-write-ignored"):
+            return wire.new(codes.CHANGED)
+        if req.opt.content_format == CF.CBOR and self.has("cbor-write-ignored"):
+            return wire.new(codes.CHANGED)
+        if req.opt.content_format == CF.OMA_JSON and not replace and self.has("oma-json-partial-update-ignored"):
             return wire.new(codes.CHANGED)
         plan = self._plan(values, replace=replace, base=path)
         if path.is_instance:

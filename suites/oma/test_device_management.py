@@ -141,34 +141,77 @@ def test_int_211_read_cbor(server, dut, transcript):
         expect.value(values, path, expected, clause="OMA TS Core 1.1 §7.3.x CBOR: the single value in its data type")
 
 
-@ets("LightweightM2M-1.1-int-215", "Setting basic information in TLV format")
-@requires(content_format=CF.TLV)
-def test_int_215_partial_update_tlv(server, dut, transcript):
-    """C.3 (optional 2, 3, 5 exist; binding "U" is established if the device held another one).
-    POST /1/x (partial update, TLV) with the ETS 215 values; GET /1/x shows them and keeps the rest;
-    PUT /1/x restores the saved instance (erratum: with the mandatory Lifetime and every writable resource)."""
+@ets("LightweightM2M-1.1-int-212", "Setting basic information in CBOR format")
+@requires(lwm2m="1.1", content_format=CF.CBOR)
+def test_int_212_write_cbor(server, dut, transcript):
+    """C.3 (the optional /1/x/2 and /1/x/3 exist; C.3's values are established as int-205 does).
+    1. PUT /1/x/2=101, /1/x/3=1010, /1/x/6=true, each in application/cbor (60): 2.04 each.
+    2. GET /1/x (no Accept: the client's preferred format): 2.05 holding those values.
+    The ETS does not restore; the device's own values are put back after the case on a device that outlives it."""
+    new = {dut.server_path(PMIN): 101, dut.server_path(PMAX): 1010, dut.server_path(STORING): True}
+    _establish_c3(dut)
+    inst = dut.server_path()
+    saved = _reference(server, dut, inst)
+    for path, value in new.items():
+        w = server.write(dut.endpoint, path, value, content_format=CF.CBOR)
+        if w.ok and P(path) in saved:
+            dut.restore_later(path, saved[P(path)], dut.value_format())
+        expect.code(w, codes.CHANGED, clause="OMA TS Core 1.1 §5.4.3 Write and §7.3.3 CBOR: 2.04 Changed")
+    after = _read_values(server, dut, inst)
+    for path, value in new.items():
+        expect.value(after, path, value, clause="ETS int-212 pass criterion 2: the read shows the values written")
+
+
+def _set_and_restore(server, dut, write, values: dict, fmt: int) -> None:  # type: ignore[no-untyped-def]
+    """int-215/220: C.3 and binding "U" established; the Server instance saved (the ETS's precondition);
+    1. ``write()`` (POST /1/x, partial update): 2.04.  2. GET /1/x in ``fmt``: 2.05 with ``values``.
+    3. PUT /1/x with the saved values (erratum: with the mandatory Lifetime and every writable resource): 2.04.
+    4. GET /1/x: 2.05 with the saved values."""
     errata.apply("int-215-lifetime")
     inst = dut.server_path()
     _establish_c3(dut)
     dut.configure({dut.server_path(BINDING): "U"}, why=f"{C3} (binding U)", content_format=dut.value_format())
     saved = _reference(server, dut, inst)
+    expect.code(write(), codes.CHANGED)
+    after = _read_values(server, dut, inst, fmt)
+    for rid, value in values.items():
+        expect.value(after, dut.server_path(rid), value)
+    expect.code(server.write(dut.endpoint, inst, _writable(dut, saved, inst), content_format=fmt), codes.CHANGED)
+    restored = _read_values(server, dut, inst, fmt)
+    for k, v in saved.items():
+        expect.value(restored, k, v, clause="ETS pass criterion: the saved configuration is restored (a Replace "
+                     "keeps the resources a Server cannot write, such as the SSID)")
+
+
+#: ETS 215-/220-SetOfValues: resources of /1/x
+SET_OF_VALUES = {PMIN: 101, PMAX: 1010, DISABLE_TIMEOUT: 2000, STORING: True, BINDING: "U"}
+
+
+@ets("LightweightM2M-1.1-int-215", "Setting basic information in TLV format")
+@requires(content_format=CF.TLV)
+def test_int_215_partial_update_tlv(server, dut, transcript):
+    """C.3 (optional 2, 3, 5 exist; binding "U" is established if the device held another one); /1/x saved.
+    1. POST /1/x (partial update, TLV) with 215-SetOfValues byte for byte: 2.04.  2. GET /1/x (TLV): 2.05 with
+    those values.  3. PUT /1/x (TLV) restoring the saved instance (erratum: with the mandatory Lifetime and every
+    writable resource): 2.04.  4. GET /1/x: 2.05 with the saved values."""
     # ETS 215-SetOfValues, byte for byte: resources 2=101, 3=1010, 5=2000, 6=true, 7="U"
     payload = bytes.fromhex("C10265" "C20303F2" "C20507D0" "C10601" "C10755")
-    r = server.write(dut.endpoint, inst, payload=payload, content_format=CF.TLV, partial=True)
-    expect.code(r, codes.CHANGED)
-    with expect.supporting(f"read {inst} back in TLV", "int-203 and int-223"):
-        after = _read_values(server, dut, inst, CF.TLV)
-    for rid, value in ((PMIN, 101), (PMAX, 1010), (DISABLE_TIMEOUT, 2000), (STORING, True), (BINDING, "U")):
-        expect.value(after, dut.server_path(rid), value)
-    lt = dut.server_path(LIFETIME)
-    expect.value(after, lt, saved[P(lt)], clause="OMA TS Core 1.1 §6.3.3: a partial update keeps the resources "
-                 "it does not name")
-    expect.code(server.write(dut.endpoint, inst, _writable(dut, saved, inst), content_format=CF.TLV), codes.CHANGED)
-    with expect.supporting(f"read {inst} after the restore", "int-203 and int-223"):
-        restored = _read_values(server, dut, inst, CF.TLV)
-    for k, v in saved.items():
-        expect.value(restored, k, v, clause="ETS int-215: the saved configuration is restored (a Replace keeps "
-                     "the resources a Server cannot write, such as the SSID)")
+    _set_and_restore(server, dut, lambda: server.write(dut.endpoint, dut.server_path(), payload=payload,
+                                                       content_format=CF.TLV, partial=True), SET_OF_VALUES, CF.TLV)
+
+
+@ets("LightweightM2M-1.1-int-220", "Setting basic information in JSON format")
+@requires(content_format=CF.OMA_JSON)
+def test_int_220_partial_update_json(server, dut, transcript):
+    """As int-215 with application/vnd.oma.lwm2m+json (11543): C.3, binding "U", /1/x saved.
+    1. POST /1/x (partial update, OMA JSON) with 220-SetOfValues (erratum: /1/x/2 as the number 101; the ETS
+    prints the invalid JSON 0101): 2.04.  2. GET /1/x (OMA JSON): 2.05 with those values.  3. PUT /1/x restoring
+    the saved instance (with the mandatory Lifetime, as int-215's erratum): 2.04.  4. GET /1/x: 2.05 with them."""
+    errata.apply("int-220-json")
+    inst = dut.server_path()
+    values = {dut.server_path(rid): v for rid, v in SET_OF_VALUES.items()}
+    _set_and_restore(server, dut, lambda: server.write(dut.endpoint, inst, values, content_format=CF.OMA_JSON,
+                                                       partial=True), SET_OF_VALUES, CF.OMA_JSON)
 
 
 @ets("LightweightM2M-1.1-int-221", "Attempt to perform operations on Security")
@@ -303,6 +346,26 @@ def test_int_232_read_senml_cbor(server, dut, transcript):
 
 def _composite_format(dut) -> int:  # type: ignore[no-untyped-def]
     return CF.SENML_CBOR if dut.serves(CF.SENML_CBOR) else CF.SENML_JSON
+
+
+@ets("LightweightM2M-1.1-int-229", "Read-Composite Operation")
+@requires(lwm2m="1.1", feature="composite")
+def test_int_229_read_composite(server, dut, transcript):
+    """C.1.  FETCH with the paths /3, /1/x, /1/x/1, /3/0/11/i (i: the first Error Code instance, 0 in C.1), in
+    SenML CBOR (or SenML JSON where the device serves no CBOR): 2.05 in that format with the requested data.
+    (ETS 1.2.1-C voids the case in favour of int-280; ETS 1.2-A and the 1.1 draft hold it.)"""
+    cf = _composite_format(dut)
+    paths = ["/3", dut.server_path(), dut.server_path(LIFETIME), dut.first_instance("/3/0/11")]
+    r = server.read_composite(dut.endpoint, paths, content_format=cf)
+    expect.code(r, codes.CONTENT)
+    expect.content_format(r, cf)
+    values = expect.decodes(r)
+    expect.present(values, *paths, clause="OMA TS Core 1.1 §5.4.5 Read-Composite: the values of the requested paths")
+    for whole in ("/3", dut.server_path()):     # an object or instance path brings its instances' resources
+        expect.has_mandatory_resources({k: v for k, v in values.items() if k.startswith(P(whole))}, dut,
+                                       unknown=False, clause=f"OMA TS Core 1.1 §5.4.5: the data of {whole}")
+    stray = [str(k) for k in values if not any(k.startswith(P(p)) for p in paths)]
+    expect.true(not stray, "paths in the Read-Composite answer", "only under the requested paths", ", ".join(stray[:5]))
 
 
 @ets("LightweightM2M-1.1-int-235", "Read-Composite Operation on root path")
