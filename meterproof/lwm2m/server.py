@@ -144,6 +144,9 @@ class Lwm2mServer:
         self.bootstrap_handler: BootstrapHandler | None = None
         #: Endpoints whose next Update finds their registration gone (int-105).
         self._forget_at_update: set[str] = set()
+        #: Queue mode: how long a client stays reachable after its Register/Update, per endpoint, where it is
+        #: not this server's MAX_TRANSMIT_WAIT (ETS int-109 has both sides use the same value).
+        self.awake_windows: dict[str, float] = {}
         self._model = model
         #: model_for() per endpoint: (registration, its object list, the provider's answer).  A provider
         #: answers from what the device registered (its object list and LwM2M version, both fixed until an
@@ -236,7 +239,7 @@ class Lwm2mServer:
             lwm2m_version=str(fields["version"]), binding=str(fields["binding"]), queue_mode=bool(fields["queue"]),
             sms=fields["sms"], pid=fields["pid"], objects=objects, query=q,  # type: ignore[arg-type]
             registered_at=now, updated_at=now, expires_at=now + lifetime if lifetime else float("inf"),
-            awake_until=now + self.params.max_transmit_wait, content_format=int(cf) if cf is not None else None)
+            awake_until=now + self.awake_window(ep), content_format=int(cf) if cf is not None else None)
         self.registrations[ep] = reg
         self._by_location[location] = reg
         self._schedule_expiry(reg)
@@ -269,7 +272,7 @@ class Lwm2mServer:
         reg.updated_at = now
         reg.updates += 1
         reg.expires_at = now + reg.lifetime if reg.lifetime else float("inf")
-        reg.awake_until = now + self.params.max_transmit_wait
+        reg.awake_until = now + self.awake_window(reg.endpoint)
         self._schedule_expiry(reg)
         self.events.emit("updated", reg.endpoint, registration=reg, request=req, query=q,
                          params=dict(q.params), payload=req.payload)
@@ -312,6 +315,10 @@ class Lwm2mServer:
         self.events.emit("send", reg.endpoint, registration=reg, request=req, records=records,
                          values=latest(records, now), error=None)
         return wire.new(codes.CHANGED)
+
+    def awake_window(self, endpoint: str) -> float:
+        """Queue mode (TS Core 1.1 §6.5): how long after a client's Register/Update it is reachable."""
+        return self.awake_windows.get(endpoint, self.params.max_transmit_wait)
 
     def _schedule_expiry(self, reg: Registration) -> None:
         self._cancel_expiry(reg.endpoint)

@@ -82,6 +82,13 @@ _ALL = [
     _d("composite-skips-object-paths", "dm",
        "Read-Composite leaves out object-level paths",
        "FETCH [/3, /1/0, ...] -> 2.05 without any /3/0/... value", "int-229"),
+    _d("lifetime-change-stops-refresh", "registration",
+       "after announcing a new lifetime the client never schedules its next Update",
+       "PUT /1/0/1=120 -> Update lt=120, then silence until the registration expires", "int-107"),
+    _d("queue-mode-sleeps-after-update", "registration",
+       "a queue-mode client turns its radio off as soon as its Update is acknowledged instead of listening for "
+       "MAX_TRANSMIT_WAIT",
+       "the Read the server queued for the client's next Update is never answered", "int-109"),
     # ---------------------------------------------------------------- device management
     _d("tlv-length-off-by-one", "dm",
        "Resource TLV length fields in reads are one too large",
