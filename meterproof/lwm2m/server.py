@@ -412,8 +412,12 @@ class Lwm2mServer:
     async def operate(self, endpoint: str, operation: str, code: codes.Code, path: Path, *,
                       payload: bytes = b"", content_format: int | None = None, accept: int | None = None,
                       query: Iterable[str] = (), timeout: float | None = None,
-                      confirmable: bool = True, decode: bool = True) -> OpResult:
-        """Send one request to a registered client and wrap what came back."""
+                      confirmable: bool = True, decode: bool = True, block_szx: int | None = None) -> OpResult:
+        """Send one request to a registered client and wrap what came back.
+
+        ``block_szx``: the block size to use (RFC 7959 §2.2, 2**(SZX+4) bytes): a request body goes in Block1 blocks
+        of that size when larger, and a GET asks for Block2 blocks of that size from the first (early negotiation,
+        RFC 7959 §2.4)."""
         reg = self.registration(endpoint)
         wait = timeout if timeout is not None else self.params.max_transmit_wait
         reg = await self._reachable(reg, wait)
@@ -426,7 +430,10 @@ class Lwm2mServer:
         if q:
             msg.opt.uri_query = q
         exchanges: list[tuple[Message, Message]] = []
-        transfer = blockwise.request(self.endpoint, msg, reg.remote, timeout=wait, exchanges=exchanges)
+        if block_szx is not None and code == codes.GET:
+            msg.opt.block2 = blockwise.Block(0, False, block_szx)
+        transfer = blockwise.request(self.endpoint, msg, reg.remote, timeout=wait, exchanges=exchanges,
+                                     **({"szx": block_szx} if block_szx is not None else {}))
         if timeout is None:
             resp = await transfer
         else:
@@ -460,8 +467,9 @@ class Lwm2mServer:
 
     # DM & SE -------------------------------------------------------------
     async def read(self, endpoint: str, path: str | Path, *, accept: int | None = None,
-                   timeout: float | None = None) -> OpResult:
-        return await self.operate(endpoint, "Read", codes.GET, Path.parse(path), accept=accept, timeout=timeout)
+                   timeout: float | None = None, block_szx: int | None = None) -> OpResult:
+        return await self.operate(endpoint, "Read", codes.GET, Path.parse(path), accept=accept, timeout=timeout,
+                                  block_szx=block_szx)
 
     async def discover(self, endpoint: str, path: str | Path, *, depth: int | None = None,
                        timeout: float | None = None) -> OpResult:
@@ -477,7 +485,7 @@ class Lwm2mServer:
 
     async def write(self, endpoint: str, path: str | Path, values: Mapping[str | Path, Value] | Value | None = None,
                     *, content_format: int = CF.TLV, partial: bool = False, payload: bytes | None = None,
-                    timeout: float | None = None) -> OpResult:
+                    timeout: float | None = None, block_szx: int | None = None) -> OpResult:
         """Write (replace with PUT, or partial update with POST on an instance).
 
         ``values`` is a value tree, or a single value for a resource path."""
@@ -488,7 +496,7 @@ class Lwm2mServer:
             payload = self.encode_values(endpoint, content_format, values, p)
         code = codes.POST if partial else codes.PUT
         return await self.operate(endpoint, "Write-Partial" if partial else "Write", code, p, payload=payload,
-                                  content_format=content_format, timeout=timeout)
+                                  content_format=content_format, timeout=timeout, block_szx=block_szx)
 
     async def write_attributes(self, endpoint: str, path: str | Path, attrs: Mapping[str, Any] | None = None, *,
                                timeout: float | None = None, **kw: Any) -> OpResult:

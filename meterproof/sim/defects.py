@@ -85,6 +85,12 @@ _ALL = [
     _d("lifetime-change-stops-refresh", "registration",
        "after announcing a new lifetime the client never schedules its next Update",
        "PUT /1/0/1=120 -> Update lt=120, then silence until the registration expires", "int-107"),
+    _d("block2-restarts-at-zero", "transport",
+       "the block-wise layer ignores the block number of a Block2 request and serves block 0 again",
+       "GET /3/0 Block2 NUM=1 -> 2.05 Block2 NUM=0", "MP-BLOCK-READ"),
+    _d("block1-write-dropped", "transport",
+       "a write whose body arrives in Block1 blocks is acknowledged but not applied",
+       "PUT/POST in 16-byte blocks -> 2.31 ... 2.04, the values stay as they were", "MP-BLOCK-WRITE"),
     _d("queue-mode-sleeps-after-update", "registration",
        "a queue-mode client turns its radio off as soon as its Update is acknowledged instead of listening for "
        "MAX_TRANSMIT_WAIT",

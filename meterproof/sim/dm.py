@@ -75,6 +75,12 @@ class DeviceManagement:
                 path = Path.from_uri_path(segs[len(root):])
             except FormatError:
                 raise StoreError(codes.NOT_FOUND, "not an LwM2M path") from None
+            b2 = req.opt.block2
+            if b2 is not None and b2.block_number and self.has("block2-restarts-at-zero"):
+                # the vendor's block-wise layer keeps only the size of a Block2 request, never its number
+                req.opt.block2 = type(b2)(0, b2.more, b2.size_exponent)
+            if req.opt.block1 is not None and req.code in (codes.PUT, codes.POST) and self.has("block1-write-dropped"):
+                return wire.new(codes.CHANGED)      # a body that came in blocks is acknowledged, never applied
             return self._dispatch(req, remote, path)
         except StoreError as err:
             return wire.new(err.code, payload=str(err).encode()[:120])
