@@ -163,17 +163,19 @@ def _send(server: Any, dut: Any, timing: Any, **kw: Any) -> Any:
 # ---------------------------------------------------------------------------- OMA ETS
 @ets("LightweightM2M-1.1-int-301", "Observation and Notification of parameter values")
 def test_int_301_observe_and_notify(server, dut, timing, transcript):
-    """Read /3/0/6 (available power sources): 2.05.
-    Write-Attributes pmin/pmax on /3/0/7 and /3/0/8: 2.04 each.
-    Observe /3/0/7 and /3/0/8: 2.05 with Observe.
-    Pass: notifications (2.05 + Observe) keep coming for both, never closer than pmin, never later than pmax."""
-    pmin, pmax = _periods(timing)
+    """C.4.  1. Read /3/0/6 (available power sources): 2.05.
+    2. Write-Attributes /3/0/7?pmin=5&pmax=15 and /3/0/8?pmin=10&pmax=20: 2.04 each (the ETS's two periods, in
+    their proportions, scaled down by 5 and by the profile's time scale so that the case takes seconds).
+    3. Observe /3/0/7 and /3/0/8: 2.05 with Observe.
+    Pass: the server regularly receives both values: notifications (2.05 + Observe) keep coming for each, never
+    closer than its pmin, never later than its pmax."""
     with expect.supporting("Read /3/0/6 (Available Power Sources)", "int-224 (Read on Resource)"):
         expect.code(expect.resource_present(server, dut.endpoint, "/3/0/6"), codes.CONTENT)
-    voltage = _observe(server, dut, VOLTAGE, pmin=pmin, pmax=pmax)
-    current = _observe(server, dut, CURRENT, pmin=pmin, pmax=pmax)
-    for obs in (voltage, current):
-        notes = _collect(obs, 3, pmax, timing, f"notification of {obs.handle.base}")
+    periods = {VOLTAGE: (timing.attr(1), timing.attr(3)), CURRENT: (timing.attr(2), timing.attr(4))}
+    observations = {path: _observe(server, dut, path, pmin=pmin, pmax=pmax) for path, (pmin, pmax) in periods.items()}
+    for path, obs in observations.items():
+        pmin, pmax = periods[path]
+        notes = _collect(obs, 2, pmax, timing, f"notification of {path}")
         for n in notes:
             _values(obs, n)
         _check_periods(obs, notes, timing, pmin=pmin, pmax=pmax)
