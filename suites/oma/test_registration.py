@@ -24,7 +24,7 @@ LIFETIME, DISABLE, DISABLE_TIMEOUT, UPDATE_TRIGGER = 1, 4, 5, 8
 CLOCK = 0.02
 #: int-109 keeps the ETS's proportions to MAX_TRANSMIT_WAIT (93 s nominal, RFC 7252 §4.8.2): lifetime 240 s,
 #: a 120 s wait; its clock leaves the simulator a queue-mode window of a few seconds, wide enough for the harness.
-QUEUE_CLOCK, NOMINAL_MTW = 0.1, 93.0
+QUEUE_CLOCK, NOMINAL_MTW = 0.06, 93.0
 
 
 def _clause(dut, core_1_0: str, core_1_1: str) -> str:  # type: ignore[no-untyped-def]
