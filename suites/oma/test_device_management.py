@@ -311,7 +311,9 @@ def test_int_226_partial_update_instance(server, dut, timing, transcript):
 @ets("LightweightM2M-1.1-int-227", "Write (replace) on Resource")
 @requires(lwm2m="1.1")
 def test_int_227_write_resource(server, dut, timing, transcript):
-    """PUT /1/x/1=63: 2.04 and an Update with lt=63; GET /1/x/1 = 63; restore the device's lifetime."""
+    """1. PUT /1/x/1=63: 2.04 and an Update with lt=63.  2. GET /1/x/1: 2.05 = 63.  3. PUT /1/x/1 with the device's
+    lifetime (erratum: the ETS prints the path /1/x): 2.04 and an Update carrying it."""
+    errata.apply("int-227-restore-path")
     path = dut.server_path(LIFETIME)
     old = _reference(server, dut, path, "int-224 (Read on Resource)").get(P(path))
     mark, t0 = server.mark(), server.now()
@@ -319,7 +321,11 @@ def test_int_227_write_resource(server, dut, timing, transcript):
     expect.update_carrying(server, dut.endpoint, {"lt": "63"}, since=mark, at=t0, within=63 + timing.late,
                            promptly=timing.reaction, what="Registration Update after the lifetime write")
     expect.value(_read_values(server, dut, path), path, 63)
+    mark, t0 = server.mark(), server.now()
     expect.code(server.write(dut.endpoint, path, old, content_format=dut.value_format()), codes.CHANGED)
+    expect.update_carrying(server, dut.endpoint, {"lt": str(old)}, since=mark, at=t0,
+                           within=max(timing.reaction, 63 + timing.late), promptly=timing.reaction,
+                           what="Registration Update after the lifetime is restored")
 
 
 def _senml_levels(server, dut, cf):  # type: ignore[no-untyped-def]
