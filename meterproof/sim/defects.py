@@ -91,6 +91,9 @@ _ALL = [
     _d("block1-write-dropped", "transport",
        "a write whose body arrives in Block1 blocks is acknowledged but not applied",
        "PUT/POST in 16-byte blocks -> 2.31 ... 2.04, the values stay as they were", "MP-BLOCK-WRITE"),
+    _d("observe-parameters-refused", "reporting",
+       "LwM2M 1.2: an Observe carrying <NOTIFICATION> attributes as query parameters is refused",
+       "GET /3/0/7?pmin=1&pmax=3 Observe=0 -> 4.00 instead of 2.05 with the observation", "int-312", "int-313"),
     _d("queue-mode-sleeps-after-update", "registration",
        "a queue-mode client turns its radio off as soon as its Update is acknowledged instead of listening for "
        "MAX_TRANSMIT_WAIT",

@@ -180,10 +180,18 @@ class DeviceManagement:
                         content_format=representation.wire_format(cf, self.meter.defects))
 
     def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
+        params: dict[str, float | None] = {}
+        if req.opt.uri_query and self.meter.lwm2m not in ("1.0", "1.1"):
+            if self.has("observe-parameters-refused"):     # the vendor's GET handler allows no query at all
+                raise StoreError(codes.BAD_REQUEST, "unexpected query in a Read")
+            try:      # LwM2M 1.2: <NOTIFICATION> attributes as Observe parameters
+                params = parse_query(req.opt.uri_query, self.meter.lwm2m)
+            except AttributeError_ as exc:
+                raise StoreError(codes.BAD_REQUEST, str(exc)) from None
         values = self.read_values(path)
         cf = self.choose(req.opt.accept, path)
         payload = self.encode(cf, values, path)
-        seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values)
+        seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values, params)
         return wire.new(codes.CONTENT, payload=payload, content_format=representation.wire_format(cf, self.meter.defects),
                         observe=seq)
 

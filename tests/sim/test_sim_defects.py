@@ -127,6 +127,12 @@ def _(rig):
     assert not answers(rig)
 
 
+@symptom("observe-parameters-refused", lwm2m="1.2")
+def _(rig):
+    obs = rig.server.observe(rig.ep, "/3/0/7", query=("pmin=1", "pmax=3"))
+    assert obs.first.code_text == "4.00"
+
+
 @symptom("block2-restarts-at-zero")
 def _(rig):
     with pytest.raises(ProtocolError, match="asked for Block2 number 1"):
