@@ -38,6 +38,9 @@ class Driver(ABC):
 
     kind: str = "abstract"
     triggers: frozenset[str] = frozenset()
+    #: how long one of the device's seconds lasts in real seconds: 1 for a real device; the simulator compresses
+    #: its lifetime schedule and queue-mode window when a case asks (@dut_config(clock=...))
+    clock: float = 1.0
 
     @abstractmethod
     def start(self, server_uri: str, endpoint: str) -> None:

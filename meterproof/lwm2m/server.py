@@ -144,6 +144,9 @@ class Lwm2mServer:
         self.bootstrap_handler: BootstrapHandler | None = None
         #: Endpoints whose next Update finds their registration gone (int-105).
         self._forget_at_update: set[str] = set()
+        #: Queue mode: how long a client stays reachable after its Register/Update, per endpoint, where it is
+        #: not this server's MAX_TRANSMIT_WAIT (ETS int-109 has both sides use the same value).
+        self.awake_windows: dict[str, float] = {}
         self._model = model
         #: model_for() per endpoint: (registration, its object list, the provider's answer).  A provider
         #: answers from what the device registered (its object list and LwM2M version, both fixed until an
@@ -241,7 +244,7 @@ class Lwm2mServer:
             lwm2m_version=str(fields["version"]), binding=str(fields["binding"]), queue_mode=bool(fields["queue"]),
             sms=fields["sms"], pid=fields["pid"], objects=objects, query=q,  # type: ignore[arg-type]
             registered_at=now, updated_at=now, expires_at=now + lifetime if lifetime else float("inf"),
-            awake_until=now + self.params.max_transmit_wait, content_format=int(cf) if cf is not None else None)
+            awake_until=now + self.awake_window(ep), content_format=int(cf) if cf is not None else None)
         self.registrations[ep] = reg
         self._by_location[location] = reg
         self._schedule_expiry(reg)
@@ -274,7 +277,7 @@ class Lwm2mServer:
         reg.updated_at = now
         reg.updates += 1
         reg.expires_at = now + reg.lifetime if reg.lifetime else float("inf")
-        reg.awake_until = now + self.params.max_transmit_wait
+        reg.awake_until = now + self.awake_window(reg.endpoint)
         self._schedule_expiry(reg)
         self.events.emit("updated", reg.endpoint, registration=reg, request=req, query=q,
                          params=dict(q.params), payload=req.payload)
@@ -317,6 +320,10 @@ class Lwm2mServer:
         self.events.emit("send", reg.endpoint, registration=reg, request=req, records=records,
                          values=latest(records, now), error=None)
         return wire.new(codes.CHANGED)
+
+    def awake_window(self, endpoint: str) -> float:
+        """Queue mode (TS Core 1.1 §6.5): how long after a client's Register/Update it is reachable."""
+        return self.awake_windows.get(endpoint, self.params.max_transmit_wait)
 
     def _schedule_expiry(self, reg: Registration) -> None:
         self._cancel_expiry(reg.endpoint)
@@ -411,9 +418,13 @@ class Lwm2mServer:
                       payload: bytes = b"", content_format: int | None = None, accept: int | None = None,
                       query: Iterable[str] = (), timeout: float | None = None,
                       confirmable: bool = True, decode: bool = True,
-                      options: Iterable[tuple[int, bytes]] = ()) -> OpResult:
+                      options: Iterable[tuple[int, bytes]] = (), block_szx: int | None = None) -> OpResult:
         """Send one request to a registered client and wrap what came back (``options``: extra CoAP options by
-        number, e.g. one the client cannot recognise)."""
+        number, e.g. one the client cannot recognise).
+
+        ``block_szx``: the block size to use (RFC 7959 §2.2, 2**(SZX+4) bytes): a request body goes in Block1 blocks
+        of that size when larger, and a GET asks for Block2 blocks of that size from the first (early negotiation,
+        RFC 7959 §2.4)."""
         reg = self.registration(endpoint)
         wait = timeout if timeout is not None else self.params.max_transmit_wait
         reg = await self._reachable(reg, wait)
@@ -428,7 +439,10 @@ class Lwm2mServer:
         for number, value in options:
             wire.add_option(msg, number, value)
         exchanges: list[tuple[Message, Message]] = []
-        transfer = blockwise.request(self.endpoint, msg, reg.remote, timeout=wait, exchanges=exchanges)
+        if block_szx is not None and code == codes.GET:
+            msg.opt.block2 = blockwise.Block(0, False, block_szx)
+        transfer = blockwise.request(self.endpoint, msg, reg.remote, timeout=wait, exchanges=exchanges,
+                                     **({"szx": block_szx} if block_szx is not None else {}))
         if timeout is None:
             resp = await transfer
         else:
@@ -462,9 +476,10 @@ class Lwm2mServer:
 
     # DM & SE -------------------------------------------------------------
     async def read(self, endpoint: str, path: str | Path, *, accept: int | None = None,
-                   timeout: float | None = None, options: Iterable[tuple[int, bytes]] = ()) -> OpResult:
+                   timeout: float | None = None, options: Iterable[tuple[int, bytes]] = (),
+                   block_szx: int | None = None) -> OpResult:
         return await self.operate(endpoint, "Read", codes.GET, Path.parse(path), accept=accept, timeout=timeout,
-                                  options=options)
+                                  options=options, block_szx=block_szx)
 
     async def discover(self, endpoint: str, path: str | Path, *, depth: int | None = None,
                        timeout: float | None = None) -> OpResult:
@@ -480,7 +495,8 @@ class Lwm2mServer:
 
     async def write(self, endpoint: str, path: str | Path, values: Mapping[str | Path, Value] | Value | None = None,
                     *, content_format: int = CF.TLV, partial: bool = False, payload: bytes | None = None,
-                    timeout: float | None = None, options: Iterable[tuple[int, bytes]] = ()) -> OpResult:
+                    timeout: float | None = None, options: Iterable[tuple[int, bytes]] = (),
+                    block_szx: int | None = None) -> OpResult:
         """Write (replace with PUT, or partial update with POST on an instance).
 
         ``values`` is a value tree, or a single value for a resource path."""
@@ -491,7 +507,8 @@ class Lwm2mServer:
             payload = self.encode_values(endpoint, content_format, values, p)
         code = codes.POST if partial else codes.PUT
         return await self.operate(endpoint, "Write-Partial" if partial else "Write", code, p, payload=payload,
-                                  content_format=content_format, timeout=timeout, options=options)
+                                  content_format=content_format, timeout=timeout, options=options,
+                                  block_szx=block_szx)
 
     async def write_attributes(self, endpoint: str, path: str | Path, attrs: Mapping[str, Any] | None = None, *,
                                timeout: float | None = None, **kw: Any) -> OpResult:

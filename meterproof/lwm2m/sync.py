@@ -205,6 +205,11 @@ class SyncServer:
             return call
         return attr
 
+    def begin(self, name: str, *args: Any, **kwargs: Any) -> "concurrent.futures.Future[Any]":
+        """Start the operation ``name`` (e.g. ``"read"``) and return at once; its result comes with
+        ``.result(timeout)``.  For a request the server holds back (a queue-mode client asleep, int-109)."""
+        return asyncio.run_coroutine_threadsafe(getattr(self.aio, name)(*args, **kwargs), self.lt.loop)
+
     # observation helpers need the handle unwrapped
     def cancel_observation(self, obs: SyncObservation, *, mode: str = "get",
                            timeout: float | None = None) -> OpResult | None:

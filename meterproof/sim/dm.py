@@ -75,6 +75,12 @@ class DeviceManagement:
                 path = Path.from_uri_path(segs[len(root):])
             except FormatError:
                 raise StoreError(codes.NOT_FOUND, "not an LwM2M path") from None
+            b2 = req.opt.block2
+            if b2 is not None and b2.block_number and self.has("block2-restarts-at-zero"):
+                # the vendor's block-wise layer keeps only the size of a Block2 request, never its number
+                req.opt.block2 = type(b2)(0, b2.more, b2.size_exponent)
+            if req.opt.block1 is not None and req.code in (codes.PUT, codes.POST) and self.has("block1-write-dropped"):
+                return wire.new(codes.CHANGED)      # a body that came in blocks is acknowledged, never applied
             return self._dispatch(req, remote, path)
         except StoreError as err:
             return wire.new(err.code, payload=str(err).encode()[:120])
@@ -188,10 +194,18 @@ class DeviceManagement:
     def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
         if path.object_id == 19 and self.has("bin-data-not-observable"):
             return self._read(path, req.opt.accept)      # the vendor's /19 handler knows only Read
+        params: dict[str, float | None] = {}
+        if req.opt.uri_query and self.meter.lwm2m not in ("1.0", "1.1"):
+            if self.has("observe-parameters-refused"):     # the vendor's GET handler allows no query at all
+                raise StoreError(codes.BAD_REQUEST, "unexpected query in a Read")
+            try:      # LwM2M 1.2: <NOTIFICATION> attributes as Observe parameters
+                params = parse_query(req.opt.uri_query, self.meter.lwm2m)
+            except AttributeError_ as exc:
+                raise StoreError(codes.BAD_REQUEST, str(exc)) from None
         values = self.read_values(path)
         cf = self.choose(req.opt.accept, path)
         payload = self.encode(cf, values, path)
-        seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values)
+        seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values, params)
         return wire.new(codes.CONTENT, payload=payload, content_format=representation.wire_format(cf, self.meter.defects),
                         observe=seq)
 
@@ -220,6 +234,8 @@ class DeviceManagement:
                         out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
                 elif len(p) == 4 and self.has("composite-skips-resource-instances"):
                     continue                   # the vendor's composite walk only knows resources
+                elif p.is_object and self.has("composite-skips-object-paths"):
+                    continue                   # the vendor's composite walk starts at instances
                 elif p.object_id not in PROTECTED:
                     out.update(self.read_values(p))
             except StoreError:
@@ -273,6 +289,10 @@ class DeviceManagement:
             if not p.startswith(path) and not (len(path) == 4 and p == path.parent):
                 raise StoreError(codes.BAD_REQUEST, f"{p} is not under {path}")
         if req.opt.content_format == CF.TEXT and self.has("text-write-ignored"):
+            return wire.new(codes.CHANGED)
+        if req.opt.content_format == CF.CBOR and self.has("cbor-write-ignored"):
+            return wire.new(codes.CHANGED)
+        if req.opt.content_format == CF.OMA_JSON and not replace and self.has("oma-json-partial-update-ignored"):
             return wire.new(codes.CHANGED)
         plan = self._plan(values, replace=replace, base=path)
         if path.is_instance:

@@ -44,7 +44,7 @@ class Observations(Protocol):
     """Reporting as device management uses it: observations begun, cancelled, values changed (:mod:`.reporting`)."""
 
     def establish(self, remote: Hashable, token: bytes, paths: tuple[Path, ...], composite: bool, cf: int,
-                  values: ValueTree) -> int: ...
+                  values: ValueTree, params: dict[str, float | None] | None = None) -> int: ...
 
     def cancel_request(self, remote: Hashable, token: bytes, paths: tuple[Path, ...]) -> None: ...
 
@@ -84,6 +84,7 @@ class MeterHost(Protocol):
     variants: frozenset[str]
     params: TransmissionParams
     queue_mode: bool
+    clock: float
     bootstrap_pack: bool
     # what it has
     endpoint: Endpoint
@@ -117,6 +118,8 @@ class MeterHost(Protocol):
     def later(self, fn: Callable[[], Any], delay: float = ...) -> None: ...
 
     def wake(self) -> None: ...
+
+    def sleep_now(self) -> None: ...
 
     def on_registered(self) -> None: ...
 

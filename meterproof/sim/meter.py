@@ -101,12 +101,15 @@ class SimulatedMeter:
                  params: TransmissionParams = LOOPBACK, lifetime: int = 86400, binding: str = "U",
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
                  catalog: Catalog | None = None, dtls: Any = None, security: Any = None,
-                 bootstrap_pack: bool = False, variants: Iterable[str] = (), standalone: bool = False) -> None:
+                 bootstrap_pack: bool = False, variants: Iterable[str] = (), standalone: bool = False,
+                 clock: float = 1.0) -> None:
         # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
         # security: a sim.security.MeterSecurity -- the factory accounts in /0 (server, Bootstrap-Server, both)
         # bootstrap_pack: bootstrap with Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2) instead of POST /bs
         # variants: legal device variations (sim/variants.py), e.g. "server-instance", "minimal-resources"
         # standalone: the meter is its own process (`meterproof simulate`), so a seeded crash may end it for real
+        # clock: how long one of the meter's seconds lasts in real seconds for its lifetime schedule and its
+        # queue-mode awake window (a case compresses time with it: 0.05 runs a 120 s lifetime in 6 s)
         self.standalone = standalone
         self.security = sec.MeterSecurity.build(dtls, security)
         secure = self.security.secure
@@ -118,6 +121,8 @@ class SimulatedMeter:
             raise ConfigError("the endpoint name must not be empty")
         if bootstrap_pack and lwm2m != "1.2":
             raise ConfigError(f"Bootstrap-Pack-Request is LwM2M 1.2; this meter is {lwm2m}")
+        if not clock > 0:
+            raise ConfigError(f"clock must be positive, got {clock!r}")
         if not isinstance(lifetime, int) or lifetime < 0:
             raise ConfigError(f"lifetime must be a non-negative integer, got {lifetime!r}")
         try:
@@ -149,6 +154,7 @@ class SimulatedMeter:
         self.variants: frozenset[str] = check_variants(variants, lwm2m)
         self.state_file = state_file
         self.params = params
+        self.clock = clock
         self.queue_mode = queue_mode
         self.seed = seed
         if catalog is None:
@@ -355,7 +361,16 @@ class SimulatedMeter:
     def wake(self) -> None:
         """Queue mode: stay reachable for MAX_TRANSMIT_WAIT after our own message."""
         if self.queue_mode:
-            self._awake_until = self.loop_time() + self.params.max_transmit_wait
+            self._awake_until = self.loop_time() + self.awake_window
+
+    @property
+    def awake_window(self) -> float:
+        """Queue mode: how long the meter listens after its own message (MAX_TRANSMIT_WAIT, TS Core 1.1 §6.5)."""
+        return self.params.max_transmit_wait * self.clock
+
+    def sleep_now(self) -> None:
+        """Queue mode: the radio goes off at once (only the queue-mode-sleeps-after-update defect does this)."""
+        self._awake_until = self.loop_time()
 
     def on_registered(self) -> None:
         self.wake()
@@ -386,7 +401,7 @@ class SimulatedMeter:
         if self.queue_mode:
             if now > self._awake_until:
                 return            # asleep: the radio is off
-            self._awake_until = now + self.params.max_transmit_wait
+            self._awake_until = now + self.awake_window
         if self.has("crash-on-reserved-option-nibble") and any("nibble 15" in p for p in self.endpoint.check(raw)):
             self._die("option nibble 15")
             return

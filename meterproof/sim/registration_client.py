@@ -181,6 +181,10 @@ class RegistrationClient:
                 return
             if not resp.code.is_successful():
                 log.info("%s: Update answered %s", m.endpoint_name, resp.code)
+            if m.queue_mode and m.has("queue-mode-sleeps-after-update"):
+                m.sleep_now()       # the vendor powers the radio down as soon as the Update is acknowledged
+            if any(p.startswith("lt=") for p in params) and m.has("lifetime-change-stops-refresh"):
+                return              # the vendor re-arms its refresh timer only in the periodic path
             self._schedule()
 
     async def deregister(self) -> None:
@@ -237,7 +241,7 @@ class RegistrationClient:
         if lt > 0:
             loop = asyncio.get_running_loop()
             at = 1.5 if self.meter.has("no-update-before-expiry") else UPDATE_AT
-            self._timer = loop.call_later(lt * at, self.spawn_update)
+            self._timer = loop.call_later(lt * at * self.meter.clock, self.spawn_update)
 
     def spawn_update(self, params: tuple[str, ...] = (), with_objects: bool = False, delay: float = 0.0) -> None:
         """Send an Update soon (after the response that caused it has gone out)."""

@@ -59,6 +59,9 @@ class Observation:
     urgent: bool = False          # defect pmin-ignored-on-change: a local change notifies at once
     seq: int = 0
     count: int = 0
+    #: LwM2M 1.2: <NOTIFICATION> attributes given as query parameters of the Observe request; they apply to this
+    #: observation only and take precedence over the attached ones (TS Core 1.2 Observe; ETS int-313)
+    params: dict[str, float | None] = field(default_factory=dict)
     cancelled: bool = False
 
     @property
@@ -78,11 +81,12 @@ class Reporter:
 
     # ------------------------------------------------------------------ establishing / cancelling
     def establish(self, remote: Hashable, token: bytes, paths: tuple[Path, ...], composite: bool, cf: int,
-                  values: ValueTree) -> int:
+                  values: ValueTree, params: dict[str, float | None] | None = None) -> int:
         """Register an observation whose first response carries ``values``; returns its Observe value."""
         self.cancel(remote, token)
         now = self.meter.loop_time()
-        obs = Observation(remote, token, paths, composite, cf, dict(values), dict(values), now, now)
+        obs = Observation(remote, token, paths, composite, cf, dict(values), dict(values), now, now,
+                          params=dict(params or {}))
         obs.seq = self._next_seq()
         self.observations.append(obs)
         self._ensure_ticker()
@@ -204,6 +208,8 @@ class Reporter:
             self._notify(obs, values)
 
     def _attr(self, obs: Observation, name: str, default: float | None = None) -> float | None:
+        if obs.params.get(name) is not None:
+            return obs.params[name]
         attrs = self.meter.attributes
         if not obs.composite:
             return attrs.effective(obs.paths[0], name, default)

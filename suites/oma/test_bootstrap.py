@@ -49,9 +49,11 @@ def _write_account(bootstrap_server, dev, acct):  # type: ignore[no-untyped-def]
 
 @ets("LightweightM2M-1.1-int-0", "Client Initiated Bootstrap")
 def test_int_0_client_initiated_bootstrap(bootstrap_server, dut_factory, timing, transcript):
-    """1. C→BS POST /bs?ep=: 2.04.  2. BS writes the C.1 server account /0/i (bs=false) and /1/j (the instance ids
-    are the Bootstrap-Server's choice; the ETS uses 0): 2.04 each.  3. BS Discover /: 2.05 with lwm2m="1.x",
-    </0/i>;ssid=1, </1/j>;ssid=1, </3/0>.  4. Finish: 2.04."""
+    """C.13 (the Bootstrap-Server account only).  1. C→BS POST /bs?ep=: 2.04.  2. BS writes the C.1 server account
+    /0/i (bs=false) and /1/j (the instance ids are the Bootstrap-Server's choice; the ETS uses 0): 2.04 each.
+    3. BS Discover /: 2.05 with lwm2m="<the device's LwM2M version>" (the ETS prints the version of its release),
+    </0/i>;ssid=1, the Bootstrap-Server account's own Security instance </0/k> (the ETS: </0/1>), </1/j>;ssid=1,
+    </3/0>.  4. Finish: 2.04."""
     dev = dut_factory.start(**C13)
     _requested(bootstrap_server, dev, timing)
     acct = dut_factory.account(dev.endpoint, ssid=1)
@@ -60,6 +62,14 @@ def test_int_0_client_initiated_bootstrap(bootstrap_server, dut_factory, timing,
     expect.code(disc, codes.CONTENT)
     version, links = _discover_links(disc)
     expect.true(version is not None, "Bootstrap-Discover first element", 'lwm2m="1.x"', disc.payload[:40])
+    declared = dut_factory.dut(dev).profile.lwm2m_version
+    expect.equal(version, f'lwm2m="{declared}"', "Bootstrap-Discover lwm2m element (the device's LwM2M version)",
+                 clause="OMA TS Core 1.1 §5.2.7.3 Bootstrap-Discover: the payload starts with the client's LwM2M "
+                        "version; ETS int-0 pass criterion 4")
+    others = [t for t in links if t.startswith("/0/") and t.count("/") == 2 and t != f"/0/{acct.security_instance}"]
+    expect.true(bool(others), "the Bootstrap-Server account's Security instance in Bootstrap-Discover",
+                "listed (the ETS: </0/1>)", sorted(links), clause="ETS int-0 pass criterion 4; OMA TS Core 1.1 "
+                "§5.2.7.3 (Bootstrap-Discover lists the Object Instances)")
     for target in (f"/0/{acct.security_instance}", f"/1/{acct.server_instance}"):
         expect.equal(links.get(target, {}).get("ssid"), str(acct.ssid), f"ssid of <{target}> in Bootstrap-Discover",
                      clause="OMA TS Core 1.1 §5.2.7.3 Bootstrap-Discover: server accounts carry their ssid")

@@ -146,34 +146,77 @@ def test_int_211_read_cbor(server, dut, transcript):
         expect.value(values, path, expected, clause="OMA TS Core 1.1 §7.3.x CBOR: the single value in its data type")
 
 
-@ets("LightweightM2M-1.1-int-215", "Setting basic information in TLV format")
-@requires(content_format=CF.TLV)
-def test_int_215_partial_update_tlv(server, dut, transcript):
-    """C.3 (optional 2, 3, 5 exist; binding "U" is established if the device held another one).
-    POST /1/x (partial update, TLV) with the ETS 215 values; GET /1/x shows them and keeps the rest;
-    PUT /1/x restores the saved instance (erratum: with the mandatory Lifetime and every writable resource)."""
+@ets("LightweightM2M-1.1-int-212", "Setting basic information in CBOR format")
+@requires(lwm2m="1.1", content_format=CF.CBOR)
+def test_int_212_write_cbor(server, dut, transcript):
+    """C.3 (the optional /1/x/2 and /1/x/3 exist; C.3's values are established as int-205 does).
+    1. PUT /1/x/2=101, /1/x/3=1010, /1/x/6=true, each in application/cbor (60): 2.04 each.
+    2. GET /1/x (no Accept: the client's preferred format): 2.05 holding those values.
+    The ETS does not restore; the device's own values are put back after the case on a device that outlives it."""
+    new = {dut.server_path(PMIN): 101, dut.server_path(PMAX): 1010, dut.server_path(STORING): True}
+    _establish_c3(dut)
+    inst = dut.server_path()
+    saved = _reference(server, dut, inst)
+    for path, value in new.items():
+        w = server.write(dut.endpoint, path, value, content_format=CF.CBOR)
+        if w.ok and P(path) in saved:
+            dut.restore_later(path, saved[P(path)], dut.value_format())
+        expect.code(w, codes.CHANGED, clause="OMA TS Core 1.1 §5.4.3 Write and §7.3.3 CBOR: 2.04 Changed")
+    after = _read_values(server, dut, inst)
+    for path, value in new.items():
+        expect.value(after, path, value, clause="ETS int-212 pass criterion 2: the read shows the values written")
+
+
+def _set_and_restore(server, dut, write, values: dict, fmt: int) -> None:  # type: ignore[no-untyped-def]
+    """int-215/220: C.3 and binding "U" established; the Server instance saved (the ETS's precondition);
+    1. ``write()`` (POST /1/x, partial update): 2.04.  2. GET /1/x in ``fmt``: 2.05 with ``values``.
+    3. PUT /1/x with the saved values (erratum: with the mandatory Lifetime and every writable resource): 2.04.
+    4. GET /1/x: 2.05 with the saved values."""
     errata.apply("int-215-lifetime")
     inst = dut.server_path()
     _establish_c3(dut)
     dut.configure({dut.server_path(BINDING): "U"}, why=f"{C3} (binding U)", content_format=dut.value_format())
     saved = _reference(server, dut, inst)
+    expect.code(write(), codes.CHANGED)
+    after = _read_values(server, dut, inst, fmt)
+    for rid, value in values.items():
+        expect.value(after, dut.server_path(rid), value)
+    expect.code(server.write(dut.endpoint, inst, _writable(dut, saved, inst), content_format=fmt), codes.CHANGED)
+    restored = _read_values(server, dut, inst, fmt)
+    for k, v in saved.items():
+        expect.value(restored, k, v, clause="ETS pass criterion: the saved configuration is restored (a Replace "
+                     "keeps the resources a Server cannot write, such as the SSID)")
+
+
+#: ETS 215-/220-SetOfValues: resources of /1/x
+SET_OF_VALUES = {PMIN: 101, PMAX: 1010, DISABLE_TIMEOUT: 2000, STORING: True, BINDING: "U"}
+
+
+@ets("LightweightM2M-1.1-int-215", "Setting basic information in TLV format")
+@requires(content_format=CF.TLV)
+def test_int_215_partial_update_tlv(server, dut, transcript):
+    """C.3 (optional 2, 3, 5 exist; binding "U" is established if the device held another one); /1/x saved.
+    1. POST /1/x (partial update, TLV) with 215-SetOfValues byte for byte: 2.04.  2. GET /1/x (TLV): 2.05 with
+    those values.  3. PUT /1/x (TLV) restoring the saved instance (erratum: with the mandatory Lifetime and every
+    writable resource): 2.04.  4. GET /1/x: 2.05 with the saved values."""
     # ETS 215-SetOfValues, byte for byte: resources 2=101, 3=1010, 5=2000, 6=true, 7="U"
     payload = bytes.fromhex("C10265" "C20303F2" "C20507D0" "C10601" "C10755")
-    r = server.write(dut.endpoint, inst, payload=payload, content_format=CF.TLV, partial=True)
-    expect.code(r, codes.CHANGED)
-    with expect.supporting(f"read {inst} back in TLV", "int-203 and int-223"):
-        after = _read_values(server, dut, inst, CF.TLV)
-    for rid, value in ((PMIN, 101), (PMAX, 1010), (DISABLE_TIMEOUT, 2000), (STORING, True), (BINDING, "U")):
-        expect.value(after, dut.server_path(rid), value)
-    lt = dut.server_path(LIFETIME)
-    expect.value(after, lt, saved[P(lt)], clause="OMA TS Core 1.1 §6.3.3: a partial update keeps the resources "
-                 "it does not name")
-    expect.code(server.write(dut.endpoint, inst, _writable(dut, saved, inst), content_format=CF.TLV), codes.CHANGED)
-    with expect.supporting(f"read {inst} after the restore", "int-203 and int-223"):
-        restored = _read_values(server, dut, inst, CF.TLV)
-    for k, v in saved.items():
-        expect.value(restored, k, v, clause="ETS int-215: the saved configuration is restored (a Replace keeps "
-                     "the resources a Server cannot write, such as the SSID)")
+    _set_and_restore(server, dut, lambda: server.write(dut.endpoint, dut.server_path(), payload=payload,
+                                                       content_format=CF.TLV, partial=True), SET_OF_VALUES, CF.TLV)
+
+
+@ets("LightweightM2M-1.1-int-220", "Setting basic information in JSON format")
+@requires(content_format=CF.OMA_JSON)
+def test_int_220_partial_update_json(server, dut, transcript):
+    """As int-215 with application/vnd.oma.lwm2m+json (11543): C.3, binding "U", /1/x saved.
+    1. POST /1/x (partial update, OMA JSON) with 220-SetOfValues (erratum: /1/x/2 as the number 101; the ETS
+    prints the invalid JSON 0101): 2.04.  2. GET /1/x (OMA JSON): 2.05 with those values.  3. PUT /1/x restoring
+    the saved instance (with the mandatory Lifetime, as int-215's erratum): 2.04.  4. GET /1/x: 2.05 with them."""
+    errata.apply("int-220-json")
+    inst = dut.server_path()
+    values = {dut.server_path(rid): v for rid, v in SET_OF_VALUES.items()}
+    _set_and_restore(server, dut, lambda: server.write(dut.endpoint, inst, values, content_format=CF.OMA_JSON,
+                                                       partial=True), SET_OF_VALUES, CF.OMA_JSON)
 
 
 @ets("LightweightM2M-1.1-int-221", "Attempt to perform operations on Security")
@@ -277,7 +320,9 @@ def test_int_226_partial_update_instance(server, dut, timing, transcript):
 @ets("LightweightM2M-1.1-int-227", "Write (replace) on Resource")
 @requires(lwm2m="1.1")
 def test_int_227_write_resource(server, dut, timing, transcript):
-    """PUT /1/x/1=63: 2.04 and an Update with lt=63; GET /1/x/1 = 63; restore the device's lifetime."""
+    """1. PUT /1/x/1=63: 2.04 and an Update with lt=63.  2. GET /1/x/1: 2.05 = 63.  3. PUT /1/x/1 with the device's
+    lifetime (erratum: the ETS prints the path /1/x): 2.04 and an Update carrying it."""
+    errata.apply("int-227-restore-path")
     path = dut.server_path(LIFETIME)
     old = _reference(server, dut, path, "int-224 (Read on Resource)").get(P(path))
     mark, t0 = server.mark(), server.now()
@@ -285,7 +330,11 @@ def test_int_227_write_resource(server, dut, timing, transcript):
     expect.update_carrying(server, dut.endpoint, {"lt": "63"}, since=mark, at=t0, within=63 + timing.late,
                            promptly=timing.reaction, what="Registration Update after the lifetime write")
     expect.value(_read_values(server, dut, path), path, 63)
+    mark, t0 = server.mark(), server.now()
     expect.code(server.write(dut.endpoint, path, old, content_format=dut.value_format()), codes.CHANGED)
+    expect.update_carrying(server, dut.endpoint, {"lt": str(old)}, since=mark, at=t0,
+                           within=max(timing.reaction, 63 + timing.late), promptly=timing.reaction,
+                           what="Registration Update after the lifetime is restored")
 
 
 def _senml_levels(server, dut, cf):  # type: ignore[no-untyped-def]
@@ -312,6 +361,26 @@ def test_int_232_read_senml_cbor(server, dut, transcript):
 
 def _composite_format(dut) -> int:  # type: ignore[no-untyped-def]
     return CF.SENML_CBOR if dut.serves(CF.SENML_CBOR) else CF.SENML_JSON
+
+
+@ets("LightweightM2M-1.1-int-229", "Read-Composite Operation")
+@requires(lwm2m="1.1", feature="composite")
+def test_int_229_read_composite(server, dut, transcript):
+    """C.1.  FETCH with the paths /3, /1/x, /1/x/1, /3/0/11/i (i: the first Error Code instance, 0 in C.1), in
+    SenML CBOR (or SenML JSON where the device serves no CBOR): 2.05 in that format with the requested data.
+    (ETS 1.2.1-C voids the case in favour of int-280; ETS 1.2-A and the 1.1 draft hold it.)"""
+    cf = _composite_format(dut)
+    paths = ["/3", dut.server_path(), dut.server_path(LIFETIME), dut.first_instance("/3/0/11")]
+    r = server.read_composite(dut.endpoint, paths, content_format=cf)
+    expect.code(r, codes.CONTENT)
+    expect.content_format(r, cf)
+    values = expect.decodes(r)
+    expect.present(values, *paths, clause="OMA TS Core 1.1 §5.4.5 Read-Composite: the values of the requested paths")
+    for whole in ("/3", dut.server_path()):     # an object or instance path brings its instances' resources
+        expect.has_mandatory_resources({k: v for k, v in values.items() if k.startswith(P(whole))}, dut,
+                                       unknown=False, clause=f"OMA TS Core 1.1 §5.4.5: the data of {whole}")
+    stray = [str(k) for k in values if not any(k.startswith(P(p)) for p in paths)]
+    expect.true(not stray, "paths in the Read-Composite answer", "only under the requested paths", ", ".join(stray[:5]))
 
 
 @ets("LightweightM2M-1.1-int-235", "Read-Composite Operation on root path")
@@ -378,23 +447,28 @@ def test_int_256_write_read_only(server, dut, transcript):
 
 @ets("LightweightM2M-1.1-int-257", "Write-Composite Operation")
 @requires(lwm2m="1.1", feature="composite")
-def test_int_257_write_composite(server, dut, transcript):
-    """C.6 (the optional /1/x/2 and /3/0/13 exist).  iPATCH /1/x/2=101, /1/x/6=true, /3/0/13=0: 2.04; a
-    Read-Composite shows the new values; the device's own values are put back."""
+def test_int_257_write_composite(server, dut, timing, transcript):
+    """C.6 (the optional /1/x/2 and /3/0/13 exist; /1/x/2 = 1 as C.3 has it).
+    1. Read /1 and /3 (the client's format): 2.05 each.  2. iPATCH /1/x/2=101, /1/x/6=true, /3/0/13=0 (257-SetOfValues,
+    SenML CBOR or JSON): 2.04.  3. Read /1 and /3: 2.05 with the 257 values (/3/0/13 is a running clock: 0 plus the
+    seconds since the write).  The device's own values are put back afterwards (one Write-Composite)."""
     new = {dut.server_path(PMIN): 101, dut.server_path(STORING): True, "/3/0/13": 0}
     dut.require("/3/0/13", why="ETS configuration C.6 presumes")
     dut.configure({dut.server_path(PMIN): 1}, why=C3, content_format=dut.value_format())
     cf = _composite_format(dut)
-    saved = {}
-    for path in new:
-        saved[path] = _reference(server, dut, path, "int-224 (Read on Resource)").get(P(path))
+    before = {**_read_values(server, dut, "/1"), **_read_values(server, dut, "/3")}
+    saved = {p: before.get(P(p)) for p in new}
+    t0 = server.now()
     expect.code(server.write_composite(dut.endpoint, new, content_format=cf), codes.CHANGED)
-    r = server.read_composite(dut.endpoint, list(new), content_format=cf)
-    with expect.supporting("Read-Composite of the written paths", "int-280"):
-        expect.code(r, codes.CONTENT)
-        values = expect.decodes(r)
+    after = {**_read_values(server, dut, "/1"), **_read_values(server, dut, "/3")}
+    elapsed = server.now() - t0
     for path, v in new.items():
-        expect.value(values, path, v)
+        if path == "/3/0/13":
+            got = after.get(P(path))
+            expect.true(isinstance(got, (int, float)) and 0 <= got <= elapsed + 1, f"value of {path} (Current Time)",
+                        f"0 .. {elapsed + 1:.0f} (written 0, {elapsed:.1f} s ago)", repr(got))
+        else:
+            expect.value(after, path, v)
     server.write_composite(dut.endpoint, {p: v for p, v in saved.items() if v is not None}, content_format=cf)
 
 
@@ -429,12 +503,17 @@ def _write_attributes(server, dut, path: str, **attrs: Any) -> bool:  # type: ig
 
 @ets("LightweightM2M-1.1-int-260", "Discover Command")
 def test_int_260_discover(server, dut, transcript):
-    """Discover /3: the mandatory resources (4, 11, 16), and from LwM2M 1.1 the instance link </3/0>
-    (TS Core 1.1 §5.4.2: Discover on an Object lists its instances and their resources).
-    Discover /3/0: every multiple resource carries dim (TS Core 1.1 §5.1.2 <PROPERTIES> dim: required of the
-    client; at object level the ETS prints dim too, the TS example does not: a warning there).
-    C.4 (the optional /3/0/7 exists): Write-Attributes /3/0/7?lt=1&gt=6&st=1 (a SHOULD), then Discover /3/0/7
-    shows them (any equal number spelling)."""
+    """C.4 (the optional /3/0/7 exists), no attributes on /3.
+    1. Discover /3: 2.05 with the mandatory resources (4, 11, 16), and from LwM2M 1.1 the instance link </3/0>
+       (TS Core 1.1 §5.4.2: Discover on an Object lists its instances and their resources).
+    2. Write-Attributes /3?pmin=10&pmax=200 (erratum: the 1.2 text's level; each Write-Attributes a SHOULD of the
+       client, so a refusal is a warning that ends the case).
+    3. Discover /3/0: every multiple resource carries dim (TS Core 1.1 §5.1.2 <PROPERTIES> dim; at object level the
+       ETS prints dim too, the TS example does not: a warning there).
+    4. Write-Attributes /3/0/7?lt=1&gt=6&st=1: 2.04.
+    5. Discover /3/0: </3/0/7> carries dim, lt=1, gt=6, st=1.
+    6. Discover /3/0/7: </3/0/7> with pmin=10 and pmax=200 (inherited from /3), dim, lt=1, gt=6, st=1 (any equal
+       number spelling; the order of the attributes is free)."""
     errata.apply("int-260-attr-level")
     links = _discover(server, dut, "/3")
     required = ("/3/0/4", "/3/0/11", "/3/0/16")
@@ -442,6 +521,9 @@ def test_int_260_discover(server, dut, transcript):
         required = ("/3/0",) + required
     for target in required:
         expect.true(target in links, f"<{target}> in Discover /3", "listed", f"absent ({', '.join(links)})")
+    dut.require("/3/0/7", why="ETS configuration C.4 presumes")
+    if not _write_attributes(server, dut, "/3", pmin=10, pmax=200):
+        return
     instance = _discover(server, dut, "/3/0")
     odef = dut.object_def(3)
     multiple = [t for t in instance if t.count("/") == 3 and (rd := odef.resource(int(t.rsplit("/", 1)[1])))
@@ -456,24 +538,39 @@ def test_int_260_discover(server, dut, transcript):
         if dut.version_at_least("1.2"):     # the 1.2 ETS prints it at object level; the 1.1 TS example does not
             expect.should("dim" in links.get(t, {}), f"dim attribute of {t} in Discover /3", "present (as the 1.2 "
                           "ETS prints it)", links.get(t))
-    dut.require("/3/0/7", why="ETS configuration C.4 presumes")
     if not _write_attributes(server, dut, "/3/0/7", lt=1, gt=6, st=1):
         return
-    attrs = _discover(server, dut, "/3/0/7").get("/3/0/7", {})
-    for k, v in (("lt", 1.0), ("gt", 6.0), ("st", 1.0)):
-        expect.equal(_number(attrs.get(k)), v, f"attribute {k} of </3/0/7> in Discover",
-                     clause="OMA TS Core 1.1 §5.4.2: Discover on a Resource returns its attached attributes")
+    attached = {("lt", 1.0), ("gt", 6.0), ("st", 1.0)}
+    step5 = _discover(server, dut, "/3/0").get("/3/0/7", {})
+    for k, v in sorted(attached):
+        expect.equal(_number(step5.get(k)), v, f"attribute {k} of </3/0/7> in Discover /3/0",
+                     clause="OMA TS Core 1.1 §5.4.2: Discover on an Object Instance shows the attributes attached to "
+                            "its resources; ETS int-260 step 5")
+    expect.true("dim" in step5, "dim attribute of </3/0/7> in Discover /3/0", "present", step5, clause=dim_clause)
+    step6 = _discover(server, dut, "/3/0/7").get("/3/0/7", {})
+    for k, v in sorted(attached | {("pmin", 10.0), ("pmax", 200.0)}):
+        expect.equal(_number(step6.get(k)), v, f"attribute {k} of </3/0/7> in Discover /3/0/7",
+                     clause="OMA TS Core 1.1 §5.4.2: Discover on a Resource returns its attached attributes and those "
+                            "it inherits from its Object and Object Instance; ETS int-260 step 6")
+    expect.true("dim" in step6, "dim attribute of </3/0/7> in Discover /3/0/7", "present", step6, clause=dim_clause)
 
 
 @ets("LightweightM2M-1.1-int-261", "Write-Attribute Operation on a multiple resource")
 @requires(lwm2m="1.1")
 def test_int_261_write_attributes_multiple_resource(server, dut, transcript):
-    """Discover /3/0/11; WA /3?pmin=10&pmax=200, /3/0?pmax=320, /3/0/11/i?pmax=100&epmin=1&epmax=20 (i: the
-    first Error Code instance; each a SHOULD of TS Core 1.1.1 §5.1.2); Discover /3/0/11 shows
-    </3/0/11>;dim=1;pmin=10;pmax=320 (inherited) and </3/0/11/i>;pmax=100;epmin=1;epmax=20."""
+    """No attributes set.  1. Discover /3/0/11: </3/0/11>;dim=n and a link per Error Code instance (C.1: dim=1,
+    </3/0/11/0>).  2.-4. WA /3?pmin=10&pmax=200, /3/0?pmax=320, /3/0/11/i?pmax=100&epmin=1&epmax=20 (i: the first
+    Error Code instance; each a SHOULD of TS Core 1.1.1 §5.1.2): 2.04 each.  5. Discover /3/0/11 shows
+    </3/0/11>;dim=n;pmin=10;pmax=320 (inherited; erratum: the ETS prints '&' between the attributes of
+    </3/0/11/i>) and </3/0/11/i>;pmax=100;epmin=1;epmax=20."""
     before = _discover(server, dut, "/3/0/11")
     expect.true("/3/0/11" in before, "</3/0/11> in Discover", "listed", ", ".join(before))
+    instances = [t for t in before if t.startswith("/3/0/11/")]
     inst = dut.first_instance("/3/0/11")
+    expect.true(inst in instances, f"<{inst}> in Discover /3/0/11", "listed (resource instances, TS Core 1.1 "
+                "§5.4.2)", ", ".join(before))
+    expect.equal(_number(before["/3/0/11"].get("dim")), float(len(instances)), "dim of </3/0/11> (the number of its "
+                 "instances listed)", clause="OMA TS Core 1.1 §5.1.2 <PROPERTIES> dim")
     if not (_write_attributes(server, dut, "/3", pmin=10, pmax=200)
             and _write_attributes(server, dut, "/3/0", pmax=320)
             and _write_attributes(server, dut, inst, pmax=100, epmin=1, epmax=20)):
@@ -481,8 +578,8 @@ def test_int_261_write_attributes_multiple_resource(server, dut, transcript):
     links = _discover(server, dut, "/3/0/11")
     res = {k: _number(v) for k, v in links.get("/3/0/11", {}).items()}
     ri = {k: _number(v) for k, v in links.get(inst, {}).items()}
-    for k, v in (("pmin", 10.0), ("pmax", 320.0)):
-        expect.equal(res.get(k), v, f"attribute {k} of </3/0/11> (inherited)")
+    for k, v in (("dim", float(len(instances))), ("pmin", 10.0), ("pmax", 320.0)):
+        expect.equal(res.get(k), v, f"attribute {k} of </3/0/11> (pmin, pmax inherited)")
     for k, v in (("pmax", 100.0), ("epmin", 1.0), ("epmax", 20.0)):
         expect.equal(ri.get(k), v, f"attribute {k} of <{inst}>")
 

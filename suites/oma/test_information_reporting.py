@@ -115,17 +115,19 @@ def _send(server: Any, dut: Any, timing: Any, **kw: Any) -> Any:
 # ---------------------------------------------------------------------------- OMA ETS
 @ets("LightweightM2M-1.1-int-301", "Observation and Notification of parameter values")
 def test_int_301_observe_and_notify(server, dut, timing, transcript):
-    """Read /3/0/6 (available power sources): 2.05.
-    Write-Attributes pmin/pmax on /3/0/7 and /3/0/8: 2.04 each.
-    Observe /3/0/7 and /3/0/8: 2.05 with Observe.
-    Pass: notifications (2.05 + Observe) keep coming for both, never closer than pmin, never later than pmax."""
-    pmin, pmax = _periods(timing)
+    """C.4.  1. Read /3/0/6 (available power sources): 2.05.
+    2. Write-Attributes /3/0/7?pmin=5&pmax=15 and /3/0/8?pmin=10&pmax=20: 2.04 each (the ETS's two periods, in
+    their proportions, scaled down by 5 and by the profile's time scale so that the case takes seconds).
+    3. Observe /3/0/7 and /3/0/8: 2.05 with Observe.
+    Pass: the server regularly receives both values: notifications (2.05 + Observe) keep coming for each, never
+    closer than its pmin, never later than its pmax."""
     with expect.supporting("Read /3/0/6 (Available Power Sources)", "int-224 (Read on Resource)"):
         expect.code(expect.resource_present(server, dut.endpoint, "/3/0/6"), codes.CONTENT)
-    voltage = _observe(server, dut, VOLTAGE, pmin=pmin, pmax=pmax)
-    current = _observe(server, dut, CURRENT, pmin=pmin, pmax=pmax)
-    for obs in (voltage, current):
-        notes = _collect(obs, 3, pmax, timing, f"notification of {obs.handle.base}")
+    periods = {VOLTAGE: (timing.attr(1), timing.attr(3)), CURRENT: (timing.attr(2), timing.attr(4))}
+    observations = {path: _observe(server, dut, path, pmin=pmin, pmax=pmax) for path, (pmin, pmax) in periods.items()}
+    for path, obs in observations.items():
+        pmin, pmax = periods[path]
+        notes = _collect(obs, 2, pmax, timing, f"notification of {path}")
         for n in notes:
             _values(obs, n)
         _check_periods(obs, notes, timing, pmin=pmin, pmax=pmax)
@@ -255,6 +257,56 @@ def test_int_311_send_values(server, dut, timing, transcript):
             expect.code(r, codes.CONTENT)
             expect.decodes(r)
         expect.value(got, p, r.value(p))
+
+
+def _observe_with_parameters(server: Any, dut: Any, path: str, pmin: int, pmax: int) -> Any:
+    """GET ``path``?pmin=&pmax= with Observe=0 (LwM2M 1.2: the attributes as Observe parameters): 2.05 with an
+    Observe option, holding every instance of the resource that a Read of it returns (a supporting Read)."""
+    with expect.supporting(f"Read {path} for reference", "int-224 (Read on Resource)"):
+        ref = expect.resource_present(server, dut.endpoint, path)
+        expect.code(ref, codes.CONTENT)
+        instances = sorted(str(k) for k in expect.decodes(ref))
+    obs = server.observe(dut.endpoint, path, query=(f"pmin={pmin}", f"pmax={pmax}"))
+    expect.code(obs.first, codes.CONTENT, clause="OMA TS Core 1.2 Observe: <NOTIFICATION> attributes may be given "
+                "as query parameters of the Observe request")
+    expect.true(obs.established, f"Observe {path}?pmin={pmin}&pmax={pmax}: the 2.05 carries an Observe option",
+                "Observe option", "none")
+    expect.present(expect.decodes(obs.first), *instances, clause="ETS pass criterion: the response holds the "
+                   "resource's instances (C.4: /3/0/7/0 and /3/0/7/1)")
+    obs.t0 = obs.now()
+    return obs
+
+
+@ets("LightweightM2M-1.2-int-312", "Observe with attributes as parameters")
+@requires(lwm2m="1.2")
+def test_int_312_observe_with_parameters(server, dut, timing, transcript):
+    """C.4 (the optional /3/0/7 exists).  1. GET /3/0/7?pmin=5&pmax=15 with Observe=0 (the ETS's values scaled
+    down by 5 and by the profile's time scale): 2.05 holding /3/0/7's instances (C.4: 0 and 1).
+    2. Pass: notifications at least every pmax (15 s in the ETS)."""
+    dut.require(VOLTAGE, why="ETS configuration C.4 presumes")
+    pmin, pmax = timing.attr(1), timing.attr(3)
+    obs = _observe_with_parameters(server, dut, VOLTAGE, pmin, pmax)
+    notes = _collect(obs, 2, pmax, timing, f"notification of {VOLTAGE}")
+    for n in notes:
+        _values(obs, n)
+    _check_periods(obs, notes, timing, pmax=pmax)
+
+
+@ets("LightweightM2M-1.2-int-313", "Observe parameters override attached attributes")
+@requires(lwm2m="1.2")
+def test_int_313_observe_parameters_override(server, dut, timing, transcript):
+    """C.4 (the optional /3/0/7 exists).  1. Write-Attributes /3/0/7?pmin=5&pmax=60: 2.04 (a SHOULD of the client:
+    a refusal makes the case not applicable).  2. GET /3/0/7?pmin=5&pmax=10 with Observe=0: 2.05 holding /3/0/7's
+    instances.  (The ETS's values scaled down by 5 and by the profile's time scale.)
+    3. Pass: notifications at least every 10 s: the Observe parameters win over the attached pmax 60."""
+    dut.require(VOLTAGE, why="ETS configuration C.4 presumes")
+    pmin, attached_pmax, pmax = timing.attr(1), timing.attr(12), timing.attr(2)
+    _attributes(server, dut, VOLTAGE, pmin=pmin, pmax=attached_pmax)
+    obs = _observe_with_parameters(server, dut, VOLTAGE, pmin, pmax)
+    notes = _collect(obs, 2, pmax, timing, f"notification of {VOLTAGE}")
+    for n in notes:
+        _values(obs, n)
+    _check_periods(obs, notes, timing, pmax=pmax)
 
 
 # ---------------------------------------------------------------------------- meterproof's own

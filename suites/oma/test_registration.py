@@ -11,6 +11,7 @@ Values the device holds (lifetime, binding) are read from it and, on devices tha
 
 from __future__ import annotations
 
+from meterproof.errors import TimeoutError_
 from meterproof.fixtures import CF, P, codes, dut_config, errata, ets, expect, mp, requires
 from meterproof.fixtures.security import transport
 from meterproof.lwm2m.registration import canonical_version
@@ -19,6 +20,12 @@ from meterproof.lwm2m.registration import canonical_version
 #: 1.1 §6.2.1 (Security /0; 1.1 adds OSCORE /21), TS Core 1.2 §6.2.1 (also COSE /23).
 FORBIDDEN_IN_OBJECT_LIST = {"1.0": (0,), "1.1": (0, 21), "1.2": (0, 21, 23)}
 LIFETIME, DISABLE, DISABLE_TIMEOUT, UPDATE_TRIGGER = 1, 4, 5, 8
+#: The simulator's time runs this much faster in the cases that wait out a lifetime (``dut.clock``; a real device
+#: keeps its own time): the ETS's 20 s to 240 s lifetimes then take a second or a few.
+CLOCK = 0.02
+#: int-109 keeps the ETS's proportions to MAX_TRANSMIT_WAIT (93 s nominal, RFC 7252 §4.8.2): lifetime 240 s,
+#: a 120 s wait; its clock leaves the simulator a queue-mode window of a few seconds, wide enough for the harness.
+QUEUE_CLOCK, NOMINAL_MTW = 0.06, 93.0
 
 
 def _clause(dut, core_1_0: str, core_1_1: str) -> str:  # type: ignore[no-untyped-def]
@@ -121,15 +128,29 @@ def test_int_101_initial_registration(server, dut, registration, transcript):
 
 
 @ets("LightweightM2M-1.1-int-102", "Registration Update")
+@dut_config(clock=CLOCK)
 def test_int_102_registration_update(server, dut, timing, transcript):
     """A new lifetime written to the Server object is announced in a Registration Update.
 
     1. S writes /1/x/1 = 20 (x: the instance serving S): 2.04.  2. C sends Update with lt=20: S answers 2.04.
+    3./4. Either C sends an Update without parameters before the 20 s run out, or S de-registers C when they do:
+    both pass (the ETS makes the refresh optional; MP-REG-LT is the check that a client refreshes in time), the
+    case waits for one of the two.
     """
     lifetime = timing.attr(20)
     r, mark, t0 = _set_lifetime(server, dut, lifetime)
     expect.code(r, codes.CHANGED)
-    _announced(server, dut, timing, mark, lifetime, "Registration Update after the lifetime write", t0)
+    first = _announced(server, dut, timing, mark, lifetime, "Registration Update after the lifetime write", t0)
+    try:
+        server.wait_event(("updated", "expired"), dut.endpoint, since=first.index + 1,
+                          timeout=lifetime + server.aio.lifetime_grace + timing.late,
+                          where=lambda e: e.kind == "expired" or not e["params"])
+    except TimeoutError_:
+        # refreshed by Updates that repeat parameters: the registration lives on, which the TS allows; the ETS
+        # names only a parameterless Update, so this is a warning, never a failure
+        expect.should(False, "after the lifetime write", "a parameterless Update before the lifetime runs out, "
+                      "or the end of the registration when it does", "Updates carrying parameters only",
+                      clause="ETS int-102 pass criterion 4")
 
 
 @mp("MP-REG-LT", "Registration is refreshed before its lifetime expires", epic="Client Registration",
@@ -179,16 +200,35 @@ def test_int_103_deregistration(server, dut, timing, transcript):
 def test_int_104_registration_update_trigger(server, dut, timing, transcript):
     """Executing Registration Update Trigger makes the client send an Update without parameters.
 
-    1. S executes /1/x/8: 2.04.  2. C sends Update with no query parameters: 2.04.
+    Precondition: registered with lifetime 20 s (as int-102 leaves it: S writes /1/x/1 = 20 and C announces it;
+    a supporting step).  1. Before that lifetime expires S executes /1/x/8: 2.04.  2./3. C sends an Update with
+    no parameters: S answers 2.04.  5. C is still registered once the initial lifetime has passed: the triggered
+    Update renewed it (no expiry nor De-register, and the registration now ends later than the initial lifetime).
+    The triggered Update is awaited for half that lifetime at most (or the reaction time, if shorter): later, it
+    could not be told from the refresh a client sends anyway before its lifetime runs out.
     """
+    lifetime = timing.attr(20)
+    r, mark, t0 = _set_lifetime(server, dut, lifetime)
+    with expect.supporting("registered with a 20 s lifetime (the lifetime write and the Update announcing it)",
+                           "int-102"):
+        expect.code(r, codes.CHANGED)
+        first = _announced(server, dut, timing, mark, lifetime, "Registration Update after the lifetime write", t0)
+    initial_end = first.time + lifetime
     mark = server.mark()
     r = server.execute(dut.endpoint, dut.server_path(UPDATE_TRIGGER))
     expect.code(r, codes.CHANGED)
-    ev = expect.event(server, "updated", dut.endpoint, since=mark, timeout=timing.reaction,
+    ev = expect.event(server, "updated", dut.endpoint, since=mark, timeout=min(timing.reaction, lifetime / 2),
                       what="Registration Update after the trigger",
                       clause="OMA TS Core 1.1 E.2 (Registration Update Trigger) and §6.2.2")
     expect.equal(ev["params"], {}, "Update query parameters (none expected: nothing changed)",
                  clause="OMA TS Core 1.1 §6.2.2: an Update carries only the parameters that changed")
+    gone = server.events(("expired", "deregistered"), dut.endpoint, since=first.index + 1)
+    expect.true(not gone, "registration after the triggered Update", "still registered",
+                f"{gone[0].kind}" if gone else "")
+    expect.true(ev["registration"].expires_at > initial_end, "end of the registration after the triggered Update",
+                f"later than the initial lifetime ({lifetime} s after the lifetime Update)",
+                f"{ev['registration'].expires_at - initial_end:+.1f} s",
+                clause="ETS int-104 pass criterion 5; OMA TS Core 1.1 §6.2.2 (an Update renews the lifetime)")
 
 
 @ets("LightweightM2M-1.1-int-105", "Discarded Register Update")
@@ -213,6 +253,34 @@ def test_int_105_discarded_register_update(server, dut, timing, transcript):
                  clause="OMA TS Core 1.1 §6.2.2: an Update answered 4.04 Not Found makes the client Register again")
 
 
+@ets("LightweightM2M-1.1-int-107", "Extending the lifetime of a registration")
+@dut_config(clock=CLOCK)
+def test_int_107_extend_lifetime(server, dut, timing, registration, transcript):
+    """A client registered over UDP with lifetime 60 s gets 120 s and keeps its registration alive with it.
+
+    Precondition: binding U (the device's Register says so; else not applicable).  1. C registered with lt=60:
+    any device gets there by S writing /1/x/1 = 60, which C announces (a supporting step, int-102).
+    2. S writes /1/x/1 = 120: 2.04; C sends at once an Update with lt=120 (later than the reaction time: a
+    warning, the TS sets no deadline), which S accepts with 2.04.  3. The next Update arrives within the lifetime
+    (120 s of the device's time).
+    """
+    if "U" not in registration.binding:
+        expect.not_applicable(f"int-107 is defined for binding U; the device registered with b={registration.binding}")
+    short, long_ = timing.attr(60), timing.attr(120)
+    r, mark, t0 = _set_lifetime(server, dut, short)
+    with expect.supporting(f"registered with lt={short} (the lifetime write and the Update announcing it)",
+                           "int-102"):
+        expect.code(r, codes.CHANGED)
+        _announced(server, dut, timing, mark, short, "Registration Update after the lifetime write", t0)
+    mark, t0 = server.mark(), server.now()
+    expect.code(server.write(dut.endpoint, dut.server_path(LIFETIME), long_, content_format=dut.value_format()),
+                codes.CHANGED)
+    extended = _announced(server, dut, timing, mark, long_, "Registration Update with the extended lifetime", t0)
+    expect.event(server, "updated", dut.endpoint, since=extended.index + 1,
+                 timeout=long_ * dut.clock + timing.late, what=f"the next Update within the lifetime ({long_} s)",
+                 clause="ETS int-107 pass criterion 3; OMA TS Core 1.1 §6.2.2 (Update before the lifetime expires)")
+
+
 @ets("LightweightM2M-1.1-int-108", "Turn on Queue Mode")
 @requires(lwm2m="1.1", feature="queue-mode")
 @dut_config(queue_mode=True)
@@ -225,3 +293,62 @@ def test_int_108_queue_mode(server, dut, registration, transcript):
     expect.true("Q" in q and q["Q"] is None, "Register 'Q' query parameter", "present, without a value",
                 repr(q.get("Q", "(absent)")), clause="OMA TS Core 1.1 §6.2.1 Table 6.2.1-1 (Queue Mode)")
     expect.true(registration.queue_mode, "queue mode in the registration", True, registration.queue_mode)
+
+
+@ets("LightweightM2M-1.1-int-109", "Behavior in Queue Mode")
+@requires(lwm2m="1.1", feature="queue-mode")
+@dut_config(queue_mode=True, clock=QUEUE_CLOCK)
+def test_int_109_queue_mode_behaviour(server, dut, timing, registration, transcript):
+    """A queue-mode client is reached only after its own Update; a request the server queued meanwhile is answered.
+
+    Precondition: binding U; MAX_TRANSMIT_WAIT the same on both sides (the ETS's 93 s): the device's (its profile
+    timing; the simulator's compressed clock scales it) is the window this server gives the client.  The ETS's
+    lifetime 240 s and wait 120 s keep their proportion to it (on a device with the nominal 93 s: exactly so).
+    1. C registered with b=U and Q (int-108 checks the Q; here a supporting step).  2. S writes /1/x/1 = 240
+    (erratum: PUT): 2.04; C sends Update lt=240: S answers 2.04.  3. S waits 120 s: MAX_TRANSMIT_WAIT after C's
+    last message C is unreachable.  4. S is asked to Read /1/x/1: nothing is sent, S queues it.  5. C's next
+    Update (within the lifetime): S accepts it (2.04) and only then sends the queued Read, which C answers: 2.05
+    with the lifetime written.
+    """
+    errata.apply("resource-write-is-put")
+    if "U" not in registration.binding:
+        expect.not_applicable(f"int-109 is defined for binding U; the device registered with b={registration.binding}")
+    with expect.supporting("Register in queue mode (b=U&Q)", "int-108"):
+        expect.true(registration.queue_mode, "queue mode in the registration", True, registration.queue_mode)
+    mtw = timing.params.max_transmit_wait * dut.clock
+    server.lt.call(server.aio.awake_windows.__setitem__, dut.endpoint, mtw)
+    unit = timing.params.max_transmit_wait / NOMINAL_MTW
+    lifetime = max(2, round(240 * unit))
+    r, mark, t0 = _set_lifetime(server, dut, lifetime)
+    expect.code(r, codes.CHANGED)
+    announced = _announced(server, dut, timing, mark, lifetime, "Registration Update after the lifetime write", t0)
+    try:   # step 3: the device says nothing more (a De-register or Register would end the case as inconclusive)
+        other = server.wait_event(("deregistered", "registered"), dut.endpoint, since=announced.index + 1,
+                                  timeout=120 * unit * dut.clock)
+        expect.inconclusive(f"waiting {120 * unit * dut.clock:.1f} s after the Update", "int-101",
+                            f"the device {other.kind} meanwhile")
+    except TimeoutError_:
+        pass
+    reg = server.registration(dut.endpoint)
+    with expect.supporting("the server holds the device unreachable (MAX_TRANSMIT_WAIT after its last message)",
+                           "none (the server's own bookkeeping)"):
+        expect.true(server.now() > reg.awake_until, "client reachability after the wait", "unreachable",
+                    f"reachable for {reg.awake_until - server.now():.1f} s more")
+    mark = server.mark()
+    budget = lifetime * dut.clock + timing.late + mtw
+    pending = server.begin("read", dut.endpoint, dut.server_path(LIFETIME), timeout=budget)
+    answered_at: list[float] = []
+    pending.add_done_callback(lambda _: answered_at.append(server.now()))
+    update = expect.event(server, "updated", dut.endpoint, since=mark, timeout=lifetime * dut.clock + timing.late,
+                          what=f"the client's next Update within the lifetime ({lifetime} s)",
+                          clause="OMA TS Core 1.1 §6.2.2 and §6.5 (queue mode: the client's Update makes it reachable)")
+    expect.true(not answered_at or answered_at[0] >= update.time, "the queued Read", "sent only after the Update",
+                "answered before it")
+    try:
+        r = pending.result(budget + timing.late)
+    except Exception as exc:   # RequestTimeout, or the wait running out: the device never answered
+        expect.fail("answer to the Read the server sent after the client's Update",
+                    "2.05 while the client listens MAX_TRANSMIT_WAIT after its own message", f"none ({exc})",
+                    "OMA TS Core 1.1 §6.5 (queue mode: the client stays reachable MAX_TRANSMIT_WAIT after sending)")
+    expect.code(r, codes.CONTENT)
+    expect.value(expect.decodes(r), dut.server_path(LIFETIME), lifetime)

@@ -8,7 +8,7 @@ import pytest
 from aiocoap.numbers import codes
 
 from meterproof.coap import wire
-from meterproof.errors import ConfigError
+from meterproof.errors import ConfigError, ProtocolError
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.formats import link, tlv
 from meterproof.lwm2m.path import P
@@ -133,6 +133,62 @@ def _(rig):
     mark = rig.server.mark()
     rig.server.execute(rig.ep, "/1/0/8")
     assert set(rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"]) == {"lt", "b"}
+
+
+# ---------------------------------------------------------------- OMA ETS cases of issue 12 (kept together)
+@symptom("cbor-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/1/0/1", 4321, content_format=CF.CBOR).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/1").value("/1/0/1") != 4321
+
+
+@symptom("oma-json-partial-update-ignored")
+def _(rig):
+    w = rig.server.write(rig.ep, "/1/0", {"/1/0/1": 4321}, content_format=CF.OMA_JSON, partial=True)
+    assert w.code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/1").value("/1/0/1") != 4321
+
+
+@symptom("composite-skips-object-paths")
+def _(rig):
+    r = rig.server.read_composite(rig.ep, ["/3"], content_format=CF.SENML_CBOR)
+    assert r.code_text == "2.05" and P("/3/0/0") not in r.values
+
+
+@symptom("lifetime-change-stops-refresh", clock=0.05)
+def _(rig):
+    mark = rig.server.mark()
+    rig.server.write(rig.ep, "/1/0/1", 20, content_format=CF.TEXT)
+    ev = rig.server.wait_event("updated", rig.ep, since=mark, timeout=3, where=lambda e: e["params"].get("lt") == "20")
+    assert rig.server.no_event("updated", rig.ep, since=ev.index + 1, within=1.5)   # conformant: one at 0.9 s
+
+
+@symptom("queue-mode-sleeps-after-update", queue_mode=True)
+def _(rig):
+    mark = rig.server.mark()
+    rig.run(rig.meter.trigger_update())
+    rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+    assert not answers(rig)
+
+
+@symptom("observe-parameters-refused", lwm2m="1.2")
+def _(rig):
+    obs = rig.server.observe(rig.ep, "/3/0/7", query=("pmin=1", "pmax=3"))
+    assert obs.first.code_text == "4.00"
+
+
+@symptom("block2-restarts-at-zero")
+def _(rig):
+    with pytest.raises(ProtocolError, match="asked for Block2 number 1"):
+        rig.server.read(rig.ep, "/3/0", accept=CF.TLV, block_szx=0)
+
+
+@symptom("block1-write-dropped")
+def _(rig):
+    values = {"/1/0/1": 4321, "/1/0/6": False, "/1/0/7": "U"}
+    w = rig.server.write(rig.ep, "/1/0", values, content_format=CF.SENML_JSON, partial=True, block_szx=0)
+    assert w.code_text == "2.04" and len(w.exchanges) > 1
+    assert rig.server.read(rig.ep, "/1/0/1").value("/1/0/1") != 4321
 
 
 @symptom("no-reregister-after-404")
