@@ -414,10 +414,19 @@ def _set(dut: Any, path: str, value: int) -> None:
 
 def _confirm(server: Any, dut: Any, path: str, value: int) -> None:
     """A Read shows the value set-value was asked for (a supporting step: a silence is only evidence when the
-    value really changed)."""
+    value really changed).  A trigger may act asynchronously (a line on the device's stdin): the Read is repeated,
+    one retransmission interval apart, until the device holds the value or its reaction time has passed."""
     with expect.supporting(f"Read {path} after set-value {value}", "int-224 (Read on Resource)"):
-        r = server.read(dut.endpoint, path, accept=dut.value_format())
-        expect.code(r, codes.CONTENT)
+        timing = dut.timing
+        deadline = server.now() + timing.reaction
+        while True:
+            r = server.read(dut.endpoint, path, accept=dut.value_format())
+            expect.code(r, codes.CONTENT)
+            got = expect.decodes(r).get(P(path))
+            if got == value or server.now() >= deadline:
+                break
+            # the device's only event here would be a de-registration; waiting on it bounds the pause
+            server.no_event("deregistered", dut.endpoint, since=server.mark(), within=timing.retransmission)
         expect.value(expect.decodes(r), path, value)
 
 

@@ -39,6 +39,9 @@ LOSS_SENSITIVE = {
                "retransmission late, so the first notification looks early (Observation.requested_at fixes it)",
     "MP-REG-LT": "the device's lifetime starts when its Update's answer arrives: two lost answers put its "
                  "refresh beyond the case's lifetime + late wait",
+    "MP-IR-STEP-CHANGE": "the notification a change must cause is NON: lost, none comes within the case's window",
+    "MP-IR-GT-LT": "the notification a threshold crossing must cause is NON: lost, none comes within the window",
+    "MP-IR-PMIN-CHANGE": "the notification due at pmin is NON: lost, none comes within pmin + the lateness allowed",
 }
 
 

@@ -383,6 +383,64 @@ def _(rig):
     obs.next(timeout=1)
 
 
+def _observed_battery(rig, **attrs):
+    """Observe /3/0/9 (Battery Level) at 50 with ``attrs``; returns the observation after its first answer."""
+    rig.lt.call(rig.meter.set_value, "/3/0/9", 50)
+    rig.server.write_attributes(rig.ep, "/3/0/9", pmax=30, **attrs)
+    obs = rig.server.observe(rig.ep, "/3/0/9")
+    assert obs.established
+    return obs
+
+
+@symptom("pmin-ignored-on-change")
+def _(rig):
+    obs = _observed_battery(rig, pmin=3)
+    rig.lt.call(rig.meter.set_value, "/3/0/9", 60)
+    obs.next(timeout=1.5)          # a conformant meter holds the change until pmin (3 s) has passed
+
+
+@symptom("threshold-return-ignored")
+def _(rig):
+    obs = _observed_battery(rig, gt=80)
+    rig.lt.call(rig.meter.set_value, "/3/0/9", 90)
+    obs.next(timeout=2)            # up through gt: notified either way
+    rig.lt.call(rig.meter.set_value, "/3/0/9", 60)
+    with pytest.raises(Exception):
+        obs.next(timeout=1.5)      # back down through gt: the defect stays silent
+
+
+@symptom("step-from-last-sample")
+def _(rig):
+    obs = _observed_battery(rig, st=10)
+    rig.lt.call(rig.meter.set_value, "/3/0/9", 55)      # 5 from the notified 50: silent either way
+    sleep(rig, 0.5)
+    rig.lt.call(rig.meter.set_value, "/3/0/9", 61)      # 11 from 50 (notify), 6 from the sample 55 (defect: silent)
+    with pytest.raises(Exception):
+        obs.next(timeout=1.5)
+
+
+@symptom("discover-omits-attributes")
+def _(rig):
+    assert rig.server.write_attributes(rig.ep, "/3/0", pmax=77).code_text == "2.04"
+    res = rig.server.discover(rig.ep, "/3/0")
+    own = [lk for lk in link.parse(res.payload) if lk.target == "/3/0"]
+    assert own and "pmax" not in own[0].params
+
+
+@symptom("token-truncated")
+def _(rig):
+    async def get():
+        msg = wire.new(codes.GET, uri_path=("3", "0", "16"))
+        msg.token = bytes(range(1, 9))
+        reg = rig.aio.registrations[rig.ep]
+        try:
+            resp = await rig.aio.endpoint.request(msg, reg.remote, timeout=2)
+        except ProtocolError:
+            return None                  # the harness refuses a response whose token does not match
+        return resp.token
+    assert rig.run(get()) != bytes(range(1, 9))
+
+
 @symptom("send-unregistered-object")
 def _(rig):
     mark = rig.server.mark()
