@@ -88,7 +88,7 @@ class BareUdp:
 
 
 def firmware_rows(rounds: int) -> list["Row"]:
-    from meterproof.fuzz.campaign import SimTarget
+    from meterproof.fuzz.targets import SimTarget
 
     from .rounds import interleave
 

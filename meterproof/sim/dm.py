@@ -294,6 +294,8 @@ class DeviceManagement:
             return wire.new(codes.CHANGED)
         if req.opt.content_format == CF.OMA_JSON and not replace and self.has("oma-json-partial-update-ignored"):
             return wire.new(codes.CHANGED)
+        if req.opt.content_format == CF.TLV and not replace and self.has("tlv-partial-update-ignored"):
+            return wire.new(codes.CHANGED)
         plan = self._plan(values, replace=replace, base=path)
         if path.is_instance:
             self._plan_instance_rest(path, plan, replace)

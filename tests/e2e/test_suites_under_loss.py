@@ -41,6 +41,10 @@ LOSS_SENSITIVE = {
                  "refresh beyond the case's lifetime + late wait",
     "MP-IR-STEP-CHANGE": "the notification a change must cause is NON: lost, none comes within the case's window",
     "MP-IR-GT-LT": "the notification a threshold crossing must cause is NON: lost, none comes within the window",
+    "MP-METER-CUMULATIVE": "a notification delayed on the link arrives right before the next one, so two seem "
+                           "closer than pmin",
+    "int-756": "a coaps:// pull needs a second DTLS handshake; its lost flights (RFC 6347 timers from 1 s, "
+               "doubling) outlast the case's download window",
     "MP-IR-PMIN-CHANGE": "the notification due at pmin is NON: lost, none comes within pmin + the lateness allowed",
 }
 

@@ -441,6 +441,15 @@ def _(rig):
     assert rig.run(get()) != bytes(range(1, 9))
 
 
+@symptom("tlv-partial-update-ignored")
+def _(rig):
+    before = rig.server.read(rig.ep, "/1/0/2", accept=CF.TEXT).payload
+    new = b"7" if before != b"7" else b"8"
+    body = tlv.encode_tlv_records([(3, 2, new and bytes([int(new)]))])
+    assert rig.server.write(rig.ep, "/1/0", payload=body, content_format=CF.TLV, partial=True).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/1/0/2", accept=CF.TEXT).payload == before
+
+
 @symptom("send-unregistered-object")
 def _(rig):
     mark = rig.server.mark()
