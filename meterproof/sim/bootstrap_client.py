@@ -91,7 +91,8 @@ class BootstrapClient:
                 return self.handle(req)
             except StoreError as err:
                 return wire.new(err.code, payload=str(err).encode()[:120])
-        return await self.meter.dm.handle(req, remote)
+        answer = await self.meter.dm.handle(req, remote)
+        return answer if self.meter.hostile is None else self.meter.hostile.answer(answer)
 
     # ------------------------------------------------------------------ client-initiated
     @property

@@ -59,6 +59,7 @@ from .dm import DeviceManagement
 from .firmware import FirmwareUpdater
 from .profiles import LWM2M_VERSIONS, METER_KINDS, METER_OBJECT, MeterContext, profile_for
 from .registration_client import RegistrationClient
+from .hostile import Hostile
 from .reporting import Reporter
 from .representation import tlv_overruns
 from .software import SoftwareManager
@@ -102,7 +103,7 @@ class SimulatedMeter:
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
                  catalog: Catalog | None = None, dtls: Any = None, security: Any = None,
                  bootstrap_pack: bool = False, variants: Iterable[str] = (), standalone: bool = False,
-                 clock: float = 1.0) -> None:
+                 clock: float = 1.0, hostile: float = 0.0) -> None:
         # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
         # security: a sim.security.MeterSecurity -- the factory accounts in /0 (server, Bootstrap-Server, both)
         # bootstrap_pack: bootstrap with Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2) instead of POST /bs
@@ -110,6 +111,7 @@ class SimulatedMeter:
         # standalone: the meter is its own process (`meterproof simulate`), so a seeded crash may end it for real
         # clock: how long one of the meter's seconds lasts in real seconds for its lifetime schedule and its
         # queue-mode awake window (a case compresses time with it: 0.05 runs a 120 s lifetime in 6 s)
+        # hostile: the share of DM answers and notifications sent mangled (sim/hostile.py; the harness's own tests)
         self.standalone = standalone
         self.security = sec.MeterSecurity.build(dtls, security)
         secure = self.security.secure
@@ -178,6 +180,7 @@ class SimulatedMeter:
         self._account_in_use: Any = None
         sec.install_factory(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
+        self.hostile = Hostile(hostile, seed ^ zlib.crc32(endpoint.encode()) ^ 0x5EED) if hostile else None
         if self.tcp:
             from ..coap.stream import StreamTransport
             channels: Any = None

@@ -273,6 +273,8 @@ class Reporter:
     def _send(self, obs: Observation, msg: Message) -> None:
         m = self.meter
         con = m.notification_mode() == 1 or obs.count % CON_EVERY == 0
+        if m.hostile is not None:
+            msg = m.hostile.notification(msg)
         m.wake()
         task = asyncio.get_running_loop().create_task(m.endpoint.notify(msg, obs.remote, obs.token, confirmable=con))
         if con:
