@@ -363,9 +363,11 @@ class Endpoint:
 
     async def _request_once(self, msg: Message, remote: Remote, confirmable: bool, timeout: float | None) -> Message:
         if self.reliable:
-            return await self._request_reliable(msg, remote, timeout)
-        msg.mtype = wire.CON if confirmable else wire.NON
-        msg.mid = self.next_mid()
+            # RFC 8323: the request goes out once, its response is the next one with its token
+            msg.mtype, msg.mid = None, None
+        else:
+            msg.mtype = wire.CON if confirmable else wire.NON
+            msg.mid = self.next_mid()
         if not msg.token:
             msg.token = self.new_token()
         key = (remote, msg.token)
@@ -375,7 +377,7 @@ class Endpoint:
         self._pending_resp[key] = fut
         wait = timeout if timeout is not None else self.params.exchange_lifetime
         try:
-            if confirmable:
+            if confirmable and not self.reliable:
                 self._con_request_mid[key] = msg.mid
                 try:
                     reply = await self._transmit_con(msg, remote)
@@ -387,28 +389,6 @@ class Endpoint:
                     return reply
             else:
                 self.send_message(msg, remote)
-            try:
-                return await asyncio.wait_for(fut, wait)
-            except asyncio.TimeoutError:
-                raise RequestTimeout(f"no response from {remote} to {wire.summary(msg)} within {wait:.1f}s") \
-                    from None
-        finally:
-            if self._pending_resp.pop(key, None) is not None:
-                self._release_token(msg.token)
-
-    async def _request_reliable(self, msg: Message, remote: Remote, timeout: float | None) -> Message:
-        """RFC 8323: the request goes out once, its response is the next one with its token."""
-        msg.mtype, msg.mid = None, None
-        if not msg.token:
-            msg.token = self.new_token()
-        key = (remote, msg.token)
-        fut: asyncio.Future[Message] = self.loop.create_future()
-        if key not in self._pending_resp:
-            self._hold_token(msg.token)
-        self._pending_resp[key] = fut
-        wait = timeout if timeout is not None else self.params.exchange_lifetime
-        try:
-            self.send_message(msg, remote)
             try:
                 return await asyncio.wait_for(fut, wait)
             except asyncio.TimeoutError:
