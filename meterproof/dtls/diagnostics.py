@@ -374,3 +374,18 @@ def _redact(obj: Any, r: Redactor) -> Any:
     if isinstance(obj, list):
         return [_redact(v, r) for v in obj]
     return obj
+
+
+class ReportedSession:
+    """What any (D)TLS session of ours tells from its handshake report: the negotiated suite and the PSK identity
+    the peer presented (DTLS sessions and TLS channels alike)."""
+
+    report: HandshakeReport
+
+    @property
+    def cipher(self) -> str | None:
+        return self.report.negotiated
+
+    @property
+    def psk_identity(self) -> str | None:
+        return self.report.psk_identity

@@ -41,7 +41,7 @@ from ..report.redact import Redactor
 from . import records as rec
 from . import resumption
 from .config import DtlsSettings, PskStore
-from .diagnostics import HandshakeReport, mbedtls_error_name
+from .diagnostics import HandshakeReport, ReportedSession, mbedtls_error_name
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class DtlsHandshakeError(ProtocolError):
         self.report = report
 
 
-class DtlsSession:
+class DtlsSession(ReportedSession):
     """One DTLS association with one peer.  Hashable by identity: it is the Endpoint's remote."""
 
     __slots__ = ("id", "peer", "role", "report", "state", "remote_key", "_t", "_buf", "_rto", "_timer",
@@ -92,14 +92,6 @@ class DtlsSession:
     @property
     def established(self) -> bool:
         return self.state == "open"
-
-    @property
-    def cipher(self) -> str | None:
-        return self.report.negotiated
-
-    @property
-    def psk_identity(self) -> str | None:
-        return self.report.psk_identity
 
     def peer_certificate(self) -> bytes | None:
         """DER of the peer's certificate (certificate mode), None otherwise."""
