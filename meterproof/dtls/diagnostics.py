@@ -380,6 +380,7 @@ class ReportedSession:
     """What any (D)TLS session of ours tells from its handshake report: the negotiated suite and the PSK identity
     the peer presented (DTLS sessions and TLS channels alike)."""
 
+    __slots__ = ()
     report: HandshakeReport
 
     @property
