@@ -47,6 +47,6 @@ def test_documentary_provision(item: Item, declaration) -> None:  # type: ignore
     if outcome.verdict == "not applicable":
         expect.not_applicable(outcome.message)
     if outcome.verdict == "failed":
-        expect.fail(outcome.message, outcome.expected, outcome.received)
+        expect.fail(f"vendor declaration for provision {', '.join(item.ics)}", outcome.expected, outcome.message)
     for w in outcome.warnings:
         expect.should(False, "declaration", "the recommendation fulfilled", w)
