@@ -50,6 +50,10 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+def _always(doc: DeclarationDoc) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Item:
     case: str
@@ -58,7 +62,7 @@ class Item:
     cites: tuple[str, ...]                       # the public clauses it evidences (@regulation)
     check: Callable[[DeclarationDoc], Findings]
     #: why the item does not apply, from the declaration itself (None: it applies)
-    applies: Callable[[DeclarationDoc], str | None] = lambda d: None
+    applies: Callable[[DeclarationDoc], str | None] = _always
     level: str = "MUST"
 
 
@@ -387,6 +391,13 @@ def judge(item: Item, doc: DeclarationDoc) -> Outcome:
     if na_m:
         return Outcome("failed", "an unconditional mandatory provision declared not applicable: " + ", ".join(
             _row_text(r) for r in na_m), "fulfilled (status M has no condition)", "not applicable")
+    if item.applies is not _always:
+        # the declaration itself says the provision's condition holds (a constrained device that cannot be
+        # updated): the ICS cannot call it not applicable
+        na = [r for r in present if r.support == "not applicable"]
+        if na:
+            return Outcome("failed", "declared not applicable although the declaration says its condition holds: "
+                           + ", ".join(_row_text(r) for r in na), "the provision answered", "not applicable")
     if all(r.support == "not applicable" for r in present):
         return Outcome("not applicable", "declared not applicable: " + "; ".join(
             f"{r.provision}: {r.justification}" for r in present))

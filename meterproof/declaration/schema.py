@@ -113,7 +113,8 @@ class IcsEntry(_Model):
     WHAT: ClassVar[str] = "provision: 5.2-1, status: M|R|M C|R C, support: yes|no|not applicable, justification: ..."
     provision: Provision
     status: Annotated[Literal["M", "R", "M C", "R C"], _choice(STATUSES)]
-    support: Annotated[Literal["yes", "no", "not applicable"], BeforeValidator(_support), _choice(SUPPORT)]
+    # (before-validators run last-first: true/false become yes/no, then the choice is checked)
+    support: Annotated[Literal["yes", "no", "not applicable"], _choice(SUPPORT), BeforeValidator(_support)]
     justification: OptText = Field(None, description="why it does not apply or is not fulfilled (required then)")
     evidence: Evidence = Field(default_factory=Evidence)
 
