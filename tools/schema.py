@@ -23,8 +23,8 @@ KINDS = {"profile": "meterproof.profile_schema:json_schema",
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("kind", choices=sorted(KINDS), help="which file's schema: profile (a device profile) or declaration (a vendor declaration, "
-                        "ETSI TS 103 701 ICS and IXIT)")
+    p.add_argument("kind", choices=sorted(KINDS), help="which file's schema: profile (a device profile) or "
+                        "declaration (a vendor declaration, ETSI TS 103 701 ICS and IXIT)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of stdout")
 
 

@@ -39,7 +39,8 @@ def test_the_example_ships_beside_the_profiles_and_matches_the_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema = json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft202012Validator(schema).iter_errors(example())]
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(example())]
     assert errors == []
 
 
@@ -152,7 +153,8 @@ def test_the_four_outcomes() -> None:
     [r.update(status="R", support="not applicable", justification=None) for r in d["ics"] if r["provision"] == "5.2-1"]
     out = judge(vdp, validate(d))
     assert out.verdict == "failed" and out.message.startswith("not justified: 5.2-1 (R, not applicable)")
-    [r.update(justification="sold only to utilities with their own policy") for r in d["ics"] if r["provision"] == "5.2-1"]
+    [r.update(justification="sold only to utilities with their own policy") for r in d["ics"]
+     if r["provision"] == "5.2-1"]
     out = judge(vdp, validate(d))
     assert out.verdict == "not applicable" and "sold only to utilities" in out.message
     assert NO_DECLARATION == "no vendor declaration given (--declaration)"
