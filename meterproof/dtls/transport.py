@@ -487,7 +487,7 @@ class DtlsServerTransport(_DtlsBase):
         #: Reports of ClientHellos answered with a HelloVerifyRequest, joined to the retry that follows.
         self._hvr: collections.OrderedDict[tuple[str, int], HandshakeReport] = collections.OrderedDict()
         #: Datagrams that are no DTLS record at all -- plaintext CoAP on the DTLS port, a NoSec fallback
-        #: (regulatory-checks.md REG-TLS-05) -- as (peer, first 512 bytes), newest last.
+        #: (REG-TLS-05, MP-SEC-NOSEC-FALLBACK) -- as (peer, first 512 bytes), newest last.
         self.plaintext: collections.deque[tuple[tuple[str, int], bytes]] = collections.deque(maxlen=256)
         self.on_plaintext: Callable[[tuple[str, int], bytes], None] | None = None
         #: A new handshake from the address of an open association, until it completes (RFC 6347 §4.2.8).

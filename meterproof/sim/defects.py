@@ -267,7 +267,7 @@ _ALL = [
     _d("default-psk", "security",
        "every meter uses one universal factory PSK, whatever key was provisioned",
        "the DTLS handshake completes when the server answers the provisioned identity with the public demo key "
-       "'password' (regulatory-checks.md §4), and fails with the provisioned key", "MP-SEC-DEFAULT-PSK", "int-1",
+       "'password' (the public-default dictionary, meterproof/dtls/public_default_credentials.yaml), and fails with the provisioned key", "MP-SEC-DEFAULT-PSK", "int-1",
        "int-401", "REG-PW-01"),
     _d("accepts-server-without-verification", "security",
        "in certificate mode the server certificate is not verified (chain and name)",

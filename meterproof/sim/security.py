@@ -52,7 +52,7 @@ SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE = 13, 14, 15
 MODES = {"psk": MODE_PSK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
 MODE_NAMES = {v: k for k, v in MODES.items()}
 #: The "universal factory key" of the ``default-psk`` defect: the Anjay demo key ("password"), first entry
-#: of the public-default dictionary (regulatory-checks.md §4, REG-PW-01).
+#: of the public-default dictionary (REG-PW-01).
 UNIVERSAL_DEMO_KEY = b"password"
 #: The ``universal-psk`` defect: one vendor factory identity and key on every unit (not a public demo key, so
 #: only a comparison across the batch shows it).

@@ -1,8 +1,10 @@
 """OMA ETS Security cases (int-401 .. int-406) and meterproof's own channel-security cases (MP-SEC-*).
 
-Sources: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A § Security (oma-ets-cases.md §1.5, §3.5);
-regulatory-checks.md REG-PW-01 (no public default credential), REG-TLS-05 (no plaintext fallback),
-REG-TLS-06 (server certificate validation) and REG-TLS-08 (PSK server proof).  A Server reading or
+Sources: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A § Security (oma-ets-cases.md §1.5, §3.5); OMA LwM2M TS
+Transport 1.1 §5.2.1 (mutual authentication, LwM2M secured by DTLS), §5.2.8 (suites, server certificate
+validation per RFC 7925 §4.4.1 / RFC 6125); ETSI EN 303 645 5.1-1/5.1-2 (no universal default password) and 5.5-1
+(best practice cryptography to communicate securely).  suites/regulatory repeats the regulator's view of the same
+behaviour (REG-PW-01, REG-TLS-05, REG-TLS-08).  A Server reading or
 writing the Security object is int-221 (suites/oma/test_device_management.py), not repeated here.
 
 Every device gets fresh random credentials from the harness (``--security``); a case that needs a
@@ -70,7 +72,8 @@ def test_int_402_certificate(server, dut_factory, timing, transcript):
 @ets("LightweightM2M-1.1-int-403", "Certificate mode, server identity check failure")
 @channel("cert")
 @transport("udp", reason="the ETS configuration C.18 is a coaps:// (DTLS) server")
-@regulation("regulatory-checks.md REG-TLS-06(b)")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "OMA LwM2M TS Transport §5.2.8", "RFC 6125 §6",
+            "RFC 7925 §4.4.1")
 def test_int_403_server_identity_check_failure(dut_factory, security_run, timing, transcript):
     """C.18: the server's certificate is valid but names another host (server-fail.example.com): the
     client's handshake fails and it never registers."""
@@ -90,7 +93,7 @@ def test_int_405_oscore():
 
 @mp("MP-SEC-CERT-UNTRUSTED", "A server certificate that does not chain to the trust anchor is refused",
     clause="TS Transport 1.1 §5.2.8.3 / RFC 7925 §4.4.1: the client MUST validate the server certificate "
-    "path (regulatory-checks.md REG-TLS-06(a))", **SEC)
+    "path (RFC 5280 §6 path validation)", **SEC)
 @channel("cert")
 @regulation("ETSI EN 303 645 5.5-1")
 def test_untrusted_server_certificate(dut_factory, security_run, timing, transcript):
@@ -124,7 +127,7 @@ def _usage_case(usage):  # type: ignore[no-untyped-def]
         f"MP-SEC-CERT-USAGE-{usage}",
         f"Certificate Usage {usage} ({_USAGE_NAMES[usage]}): the server certificate is checked as /0/x/15 and "
         f"/0/x/13 say", clause="TS Core E.1 /0/x/13, /0/x/15; TS Transport 1.2 §5.2.9.7 (RFC 6698 §2.1.1, "
-        "RFC 7671); regulatory-checks.md REG-TLS-06", **SEC))
+        "RFC 7671)", **SEC))
 
 
 @pytest.mark.parametrize("matching", [0, 1], ids=["exact", "sha256"])
@@ -152,7 +155,8 @@ def test_certificate_usage(dut_factory, security_run, timing, transcript, usage,
 
 
 @mp("MP-SEC-PSK-WRONG-KEY", "No registration when the server holds another key for the device's identity",
-    clause="regulatory-checks.md REG-TLS-08: mutual authentication; abort, no CoAP", **SEC)
+    clause="OMA LwM2M TS Transport 1.1 §5.2.1 (mutual authentication); RFC 4279 §2 (both sides prove the PSK)",
+    **SEC)
 @channel("psk")
 def test_wrong_server_psk(dut_factory, timing, transcript):
     import secrets
@@ -162,7 +166,8 @@ def test_wrong_server_psk(dut_factory, timing, transcript):
 
 
 @mp("MP-SEC-NOSEC-FALLBACK", "No fallback to NoSec when the secure channel cannot be set up",
-    clause="regulatory-checks.md REG-TLS-05(a): no plaintext LwM2M, ever", **SEC)
+    clause="OMA LwM2M TS Transport 1.1 §5.2.1 (LwM2M is secured by DTLS): no plaintext LwM2M after a failed "
+    "handshake", **SEC)
 @channel("psk", "cert")
 @regulation("ETSI EN 303 645 5.5-1")
 def test_no_nosec_fallback(dut_factory, security_run, timing, transcript):
@@ -175,7 +180,8 @@ def test_no_nosec_fallback(dut_factory, security_run, timing, transcript):
 
 
 @mp("MP-SEC-DEFAULT-PSK", "The device completes no handshake with a public default PSK",
-    clause="regulatory-checks.md REG-PW-01: no universal default credentials (ETSI EN 303 645 5.1-1)", **SEC)
+    clause="ETSI EN 303 645 5.1-1, 5.1-2 (no universal default password); OMA LwM2M TS Transport 1.1 §5.2.1 "
+    "(client keys unique per client)", **SEC)
 @channel("psk")
 @regulation("ETSI EN 303 645 5.1-1", "ETSI EN 303 645 5.1-2")
 def test_public_default_psk_refused(dut_factory, timing, transcript):

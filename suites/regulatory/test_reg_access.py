@@ -11,6 +11,7 @@ Annex I Part I (2)(d),(e).  The response *codes* (4.01 Unauthorized) are the dev
 
 from __future__ import annotations
 
+from meterproof.declaration import contradictions as declared
 from meterproof.lwm2m.contentformat import CF
 
 from meterproof.fixtures import codes, expect, mp, regulation, requires
@@ -52,14 +53,26 @@ def test_security_object_not_disclosed(server, dut, security_run, transcript):
                 "; ".join(disclosed))
 
 
-@mp("REG-AC-03", "Register never lists the Security, OSCORE or COSE objects",
-    clause="OMA LwM2M TS Core 1.1 §6.2.1: the Security object (and OSCORE /21, COSE /23) MUST NOT be part of the "
-    "Register object list", **REG)
-@regulation("ETSI EN 303 645 5.6-2", "ETSI EN 303 645 5.4-1", "EN 18031-1 SSM-3", "EU CRA Annex I Part I (2)(j)",
-            "OMA LwM2M TS Core §6.2.1")
-def test_register_hides_key_objects(dut, registration, transcript):
+@mp("REG-AC-03", "Register never lists the Security, OSCORE or COSE objects, nor an object the declaration "
+    "leaves out", clause="OMA LwM2M TS Core 1.1 §6.2.1: the Security object (and OSCORE /21, COSE /23) MUST NOT be "
+    "part of the Register object list", **REG)
+@regulation("ETSI EN 303 645 5.6-2", "ETSI EN 303 645 5.6-1", "ETSI EN 303 645 5.4-1", "ETSI TS 103 701 5.6-1-2",
+            "EN 18031-1 SSM-3", "EU CRA Annex I Part I (2)(j)", "OMA LwM2M TS Core §6.2.1")
+def test_register_hides_key_objects(dut, registration, declaration, transcript):
+    """The object links of the Register: none of the key objects; with a vendor declaration, every registered
+    object is one its LwM2M interface exposes (15-Intf, ixit.interfaces[].lwm2m_objects; TS 103 701 5.6-1-2:
+    the interfaces are those the IXIT lists)."""
     listed = sorted({str(lk.path) for lk in registration.objects.links if lk.path.object_id in KEY_OBJECTS})
-    expect.true(not listed, "object links of the Register", "none of /0, /21, /23", ", ".join(listed))
+    registered = {lk.path.object_id for lk in registration.objects.links
+                  if lk.path.object_id is not None and lk.path.object_id not in KEY_OBJECTS}
+    undeclared = declared.undeclared_objects(declaration.doc, registered) if declaration is not None else []
+    with expect.all_criteria() as criteria:
+        with criteria.check("key objects"):
+            expect.true(not listed, "object links of the Register", "none of /0, /21, /23", ", ".join(listed))
+        with criteria.check("registered objects against the declaration"):
+            expect.true(not undeclared, "objects of the Register against the vendor declaration (15-Intf)",
+                        "only declared objects", "; ".join(undeclared), clause="ETSI EN 303 645 5.6-1; ETSI TS 103 "
+                        "701 5.6-1-2: the exposed interfaces are those the IXIT 15-Intf lists")
 
 
 @mp("REG-AC-04", "Bootstrap-Read cannot read the keys back",
