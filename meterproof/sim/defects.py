@@ -283,6 +283,11 @@ _ALL = [
        "in Raw Public Key mode the server's public key is not compared with /0/x/4: any server key is taken",
        "the meter completes the handshake and registers with a server presenting another P-256 raw public key "
        "than the one provisioned in /0/x/4", "REG-TLS-07"),
+    _d("rpk-factory-key", "security",
+       "in Raw Public Key mode the meter presents the vendor's factory key pair (the same on every unit) instead of "
+       "the one provisioned in /0/x/3 and /0/x/5",
+       "the server sees a raw public key it was never given: the handshake fails and the meter never registers",
+       "MP-SEC-RPK", "MP-SEC-RPK-BOOTSTRAP"),
     _d("nosec-fallback", "security",
        "after a failed DTLS handshake the meter sends its Register in clear",
        "a plaintext CoAP POST /rd arrives on the DTLS port after the failed handshake", "MP-SEC-NOSEC-FALLBACK",

@@ -24,7 +24,8 @@ Seeded defects that live here (``meterproof.sim.defects``): ``default-psk`` (one
 universal key, whatever was provisioned), ``accepts-server-without-verification``
 (the server certificate is not checked), ``cert-usage-ignored`` (plain PKIX to the
 trust store and /0/x/4, whatever /0/x/15 and /0/x/13 say), ``rpk-any-server-key`` (in RPK mode
-the server's raw public key is not compared with /0/x/4) and ``nosec-fallback``
+the server's raw public key is not compared with /0/x/4), ``rpk-factory-key`` (the vendor's key pair
+instead of /0/x/3 and /0/x/5) and ``nosec-fallback``
 (a failed handshake is followed by the Register in clear on the same port).
 """
 
@@ -346,6 +347,9 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     if mode == MODE_RPK:
         from ..dtls import RawPublicKeys
         keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
+        if meter.has("rpk-factory-key"):
+            # the vendor bug: the factory key pair, the same on every unit, whatever /0/x/3 and /0/x/5 hold
+            keys = RawPublicKeys(*_factory_rpk(), keys.peer_ok)
         if meter.has("rpk-any-server-key"):
             # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
             keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
@@ -353,6 +357,9 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     if mode == MODE_RPK:
         from ..dtls import RawPublicKeys
         keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
+        if meter.has("rpk-factory-key"):
+            # the vendor bug: the factory key pair, the same on every unit, whatever /0/x/3 and /0/x/5 hold
+            keys = RawPublicKeys(*_factory_rpk(), keys.peer_ok)
         if meter.has("rpk-any-server-key"):
             # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
             keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
@@ -380,6 +387,18 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
                                   server_name=sni, verify_peer=verify, peer_policy=policy)
         return base.with_(certificates=certs)
     raise ConfigError(f"security mode {mode} has no DTLS settings")
+
+
+_FACTORY_RPK: list[tuple[bytes, bytes]] = []
+
+
+def _factory_rpk() -> tuple[bytes, bytes]:
+    """The ``rpk-factory-key`` defect's vendor key pair (public, private DER): one per process, on every unit."""
+    if not _FACTORY_RPK:
+        from ..dtls import RawPublicKeys
+        k = RawPublicKeys.generate()
+        _FACTORY_RPK.append((k.public_key, k.private_key))
+    return _FACTORY_RPK[0]
 
 
 def initial_settings(meter: "MeterHost") -> "DtlsSettings":
