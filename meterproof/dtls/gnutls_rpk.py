@@ -25,8 +25,9 @@ dtls-modes.md §2 pitfalls); a refused peer key is ``bad_certificate`` (42).
 Retransmission: GnuTLS resends a lost flight when ``gnutls_handshake`` is called
 after its timer expired, which the session's poke timer does.
 
-No private key is kept in a Python string beyond the context's construction:
-the caller registers it with the run's redactor (fixtures/security.py).
+The private key is copied into GnuTLS's credentials once per context (the ctypes copy is zeroed
+afterwards); whoever holds the settings registers it with the run's redactor (the transports do,
+``_DtlsBase._register_secrets``), so no report, log or capture shows it.
 """
 
 from __future__ import annotations

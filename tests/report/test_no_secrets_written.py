@@ -7,8 +7,8 @@ is searched for every secret the run made, raw, as hex (both cases), as base64 (
 the line breaks of a PEM) and as Python prints bytes (``\x8b\x02...``, how a transcript shows a decoded value).
 
 The secrets come from the run itself (tests/support/secret_dump.py writes them outside the outputs): fresh
-random PSKs, the private keys of the run's CA, server and device certificates, and the raw public key pairs'
-private halves.
+random PSKs, the private keys of the run's CA, server and device certificates, and the private halves of the
+raw public key pairs.
 """
 
 from __future__ import annotations
