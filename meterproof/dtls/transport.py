@@ -394,6 +394,8 @@ class _DtlsBase(SocketTransport):
     def _register_secrets(self, settings: DtlsSettings) -> None:
         if settings.psk is not None:
             self.redactor.add(settings.psk.key)
+        if settings.rpk is not None:
+            self.redactor.add(settings.rpk.private_key)
         if settings.psk_lookup is not None and hasattr(settings.psk_lookup, "values"):
             for k in settings.psk_lookup.values():   # type: ignore[union-attr]
                 self.redactor.add(k)
@@ -500,7 +502,7 @@ class DtlsServerTransport(_DtlsBase):
         else:
             self._store = None
         self._ctx = self.settings.server_context(self._store)
-        self._cache = resumption.ServerCache() if self.settings.resumption else None
+        self._cache = resumption.ServerCache() if self.settings.resumes else None
 
     def session_for(self, peer: tuple[str, int]) -> DtlsSession | None:
         return self.sessions.get(peer)
@@ -645,7 +647,7 @@ class DtlsClientTransport(_DtlsBase):
             self._saved.pop((addr[0], addr[1]), None)
 
     def _on_established(self, session: DtlsSession) -> None:
-        if self.settings.resumption:
+        if self.settings.resumes:
             saved = resumption.save(session._buf)
             if saved is not None:
                 self._saved[session.peer] = saved
@@ -658,7 +660,7 @@ class DtlsClientTransport(_DtlsBase):
             buf.setmtu(self.mtu)
         except Exception:
             pass
-        saved = self._saved.get(addr) if self.settings.resumption else None
+        saved = self._saved.get(addr) if self.settings.resumes else None
         if saved is not None:
             resumption.offer(buf, saved)
         report = HandshakeReport("client", addr, self.settings.policy(), self.settings.mode)

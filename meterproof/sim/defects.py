@@ -279,6 +279,15 @@ _ALL = [
        "the meter registers with a server whose certificate is not the one pinned in /0/x/4 (usage 1, 3) or "
        "chains to a trusted CA other than the one /0/x/4 names (usage 0, 2)",
        "MP-SEC-CERT-USAGE-0", "MP-SEC-CERT-USAGE-1", "MP-SEC-CERT-USAGE-2", "MP-SEC-CERT-USAGE-3"),
+    _d("rpk-any-server-key", "security",
+       "in Raw Public Key mode the server's public key is not compared with /0/x/4: any server key is taken",
+       "the meter completes the handshake and registers with a server presenting another P-256 raw public key "
+       "than the one provisioned in /0/x/4", "REG-TLS-07"),
+    _d("rpk-factory-key", "security",
+       "in Raw Public Key mode the meter presents the vendor's factory key pair (the same on every unit) instead of "
+       "the one provisioned in /0/x/3 and /0/x/5",
+       "the server sees a raw public key it was never given: the handshake fails and the meter never registers",
+       "MP-SEC-RPK", "MP-SEC-RPK-BOOTSTRAP"),
     _d("nosec-fallback", "security",
        "after a failed DTLS handshake the meter sends its Register in clear",
        "a plaintext CoAP POST /rd arrives on the DTLS port after the failed handshake", "MP-SEC-NOSEC-FALLBACK",

@@ -1,9 +1,11 @@
 """How the simulated meter secures its channels: the Security object (/0) is the one source of truth.
 
 A meter's accounts live in /0 (TS Core Appendix E.1): the server URI (``coap://``
-or ``coaps://``), the Bootstrap-Server flag, the Security Mode (0 PSK, 2
-Certificate, 3 NoSec), the PSK identity or client certificate (/0/x/3), the
-server's certificate, trust anchor or their hash (/0/x/4), the key (/0/x/5), the
+or ``coaps://``), the Bootstrap-Server flag, the Security Mode (0 PSK, 1 Raw
+Public Key, 2 Certificate, 3 NoSec), the PSK identity, the client's raw public
+key (a DER SubjectPublicKeyInfo) or its certificate (/0/x/3), the server's raw
+public key (pinned: exactly that SubjectPublicKeyInfo, RFC 7250 §3), its
+certificate, trust anchor or their hash (/0/x/4), the key (/0/x/5), the
 Short Server ID (/0/x/10) and, for certificates, the Matching Type (/0/x/13), the
 SNI the server certificate must match (/0/x/14, 1.1+) and the Certificate Usage
 (/0/x/15): how the server's chain is checked against /0/x/4 is
@@ -21,7 +23,9 @@ a Bootstrap-Server account, or both, as ETS configurations C.1 and C.13).
 Seeded defects that live here (``meterproof.sim.defects``): ``default-psk`` (one
 universal key, whatever was provisioned), ``accepts-server-without-verification``
 (the server certificate is not checked), ``cert-usage-ignored`` (plain PKIX to the
-trust store and /0/x/4, whatever /0/x/15 and /0/x/13 say) and ``nosec-fallback``
+trust store and /0/x/4, whatever /0/x/15 and /0/x/13 say), ``rpk-any-server-key`` (in RPK mode
+the server's raw public key is not compared with /0/x/4), ``rpk-factory-key`` (the vendor's key pair
+instead of /0/x/3 and /0/x/5) and ``nosec-fallback``
 (a failed handshake is followed by the Register in clear on the same port).
 """
 
@@ -37,7 +41,7 @@ from aiocoap.numbers import codes
 
 from ..coap import wire
 from ..errors import ConfigError, ProtocolError
-from ..lwm2m.bootstrap import (MODE_CERT, MODE_NOSEC, MODE_PSK, SEC_BOOTSTRAP, SEC_IDENTITY, SEC_MODE,
+from ..lwm2m.bootstrap import (MODE_CERT, MODE_NOSEC, MODE_PSK, MODE_RPK, SEC_BOOTSTRAP, SEC_IDENTITY, SEC_MODE,
                                SEC_SECRET, SEC_SERVER_KEY, SEC_SSID, SEC_URI)
 from ..lwm2m.contentformat import CF
 from ..lwm2m.path import Path
@@ -49,7 +53,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE = 13, 14, 15
-MODES = {"psk": MODE_PSK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
+MODES = {"psk": MODE_PSK, "rpk": MODE_RPK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
+#: The modes that run over DTLS.
+SECURE_MODES = (MODE_PSK, MODE_RPK, MODE_CERT)
 MODE_NAMES = {v: k for k, v in MODES.items()}
 #: The "universal factory key" of the ``default-psk`` defect: the Anjay demo key ("password"), first entry
 #: of the public-default dictionary (REG-PW-01).
@@ -73,25 +79,33 @@ class HandshakeFailed(ProtocolError):
 class Credentials:
     """One account's credentials as /0 holds them (``identity``/``secret`` are bytes, as in /0/x/3 and /0/x/5)."""
 
-    mode: str = "nosec"                 # "nosec", "psk", "cert"
-    identity: bytes = b""               # PSK identity, or the client certificate (DER)
+    mode: str = "nosec"                 # "nosec", "psk", "rpk", "cert"
+    identity: bytes = b""               # PSK identity, our raw public key (SubjectPublicKeyInfo) or certificate (DER)
     secret: bytes = field(default=b"", repr=False)   # PSK key, or the client private key (DER)
-    server_key: bytes = b""             # certificate mode: /0/x/4, per usage/matching (default: the CA, DER)
+    server_key: bytes = b""             # /0/x/4: the server's raw public key; certificate mode: per usage/matching
     sni: str | None = None              # certificate mode: the name the server certificate must carry
     usage: int = 2                      # certificate mode: /0/x/15 Certificate Usage (2 trust anchor assertion)
     matching: int = 0                   # certificate mode: /0/x/13 Matching Type (0 exact)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ConfigError(f"security mode {self.mode!r}: choose nosec, psk or cert (RPK: the harness has none)")
+            raise ConfigError(f"security mode {self.mode!r}: choose nosec, psk, rpk or cert")
         if self.mode == "psk" and not (self.identity and self.secret):
             raise ConfigError("a PSK account needs an identity and a key")
+        if self.mode == "rpk" and not (self.identity and self.secret and self.server_key):
+            raise ConfigError("a raw public key account needs our public key, its private key and the server's key")
         if self.mode == "cert" and not (self.identity and self.secret and self.server_key):
             raise ConfigError("a certificate account needs a client certificate, its key and a trust anchor")
 
     @classmethod
     def psk(cls, identity: str | bytes, key: bytes) -> "Credentials":
         return cls("psk", identity.encode() if isinstance(identity, str) else bytes(identity), bytes(key))
+
+    @classmethod
+    def rpk(cls, public_key_der: bytes, private_key_der: bytes, server_key_der: bytes) -> "Credentials":
+        """Raw public keys (Security Mode 1): /0/x/3 our SubjectPublicKeyInfo, /0/x/5 our EC private key,
+        /0/x/4 the server's SubjectPublicKeyInfo (all DER; RFC 7250 §3, TS Core E.1)."""
+        return cls("rpk", bytes(public_key_der), bytes(private_key_der), bytes(server_key_der))
 
     @classmethod
     def cert(cls, certificate_der: bytes, key_der: bytes, trust_anchor_der: bytes,
@@ -259,7 +273,7 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
         return [str(exc)]
     mode = res.get(SEC_MODE)
     if mode not in MODE_NAMES:
-        return [f"security mode {mode} is not supported (PSK 0, Certificate 2, NoSec 3)"]
+        return [f"security mode {mode} is not supported (PSK 0, RPK 1, Certificate 2, NoSec 3)"]
     tcp = scheme.endswith("+tcp")
     want = ("coaps" if mode != MODE_NOSEC else "coap") + ("+tcp" if tcp else "")
     if scheme != want:
@@ -271,6 +285,13 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
         return [f"this meter {'only speaks coaps' if meter.secure else 'has no DTLS'}; cannot use {res.get(SEC_URI)}"]
     if mode == MODE_PSK and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET)):
         return ["PSK account without identity or key"]
+    if mode == MODE_RPK:
+        from ..dtls import gnutls_rpk
+        missing = gnutls_rpk.available()
+        if missing:
+            return [f"raw public key mode unavailable: {missing}"]
+        if not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
+            return ["raw public key account without our public key, private key or the server's public key"]
     if mode == MODE_CERT and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
         return ["certificate account without certificate, key or server trust anchor"]
     if mode == MODE_CERT:
@@ -305,7 +326,7 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     from ..dtls import Certificates, DtlsSettings, Psk
     base = DtlsSettings(**meter.security.dtls)
     mode = res.get(SEC_MODE)
-    ciphers = client_ciphers(meter, mode) if mode in (MODE_PSK, MODE_CERT) else None
+    ciphers = client_ciphers(meter, mode) if mode in SECURE_MODES else None
     if ciphers is not None:
         base = base.with_(ciphers=ciphers)
     if mode == MODE_PSK:
@@ -323,6 +344,26 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
                 identity = bytes(boot[1].get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
                 key = bytes(boot[1].get(SEC_SECRET) or b"")
         return base.with_(psk=Psk(identity, key))
+    if mode == MODE_RPK:
+        from ..dtls import RawPublicKeys
+        keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
+        if meter.has("rpk-factory-key"):
+            # the vendor bug: the factory key pair, the same on every unit, whatever /0/x/3 and /0/x/5 hold
+            keys = RawPublicKeys(*_factory_rpk(), keys.peer_ok)
+        if meter.has("rpk-any-server-key"):
+            # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
+            keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
+        return base.with_(rpk=keys)
+    if mode == MODE_RPK:
+        from ..dtls import RawPublicKeys
+        keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
+        if meter.has("rpk-factory-key"):
+            # the vendor bug: the factory key pair, the same on every unit, whatever /0/x/3 and /0/x/5 hold
+            keys = RawPublicKeys(*_factory_rpk(), keys.peer_ok)
+        if meter.has("rpk-any-server-key"):
+            # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
+            keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
+        return base.with_(rpk=keys)
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy, PkixPolicy
         host, _, _ = address(res.get(SEC_URI, ""))
@@ -348,14 +389,26 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     raise ConfigError(f"security mode {mode} has no DTLS settings")
 
 
+_FACTORY_RPK: list[tuple[bytes, bytes]] = []
+
+
+def _factory_rpk() -> tuple[bytes, bytes]:
+    """The ``rpk-factory-key`` defect's vendor key pair (public, private DER): one per process, on every unit."""
+    if not _FACTORY_RPK:
+        from ..dtls import RawPublicKeys
+        k = RawPublicKeys.generate()
+        _FACTORY_RPK.append((k.public_key, k.private_key))
+    return _FACTORY_RPK[0]
+
+
 def initial_settings(meter: "MeterHost") -> "DtlsSettings":
     """Settings for opening the DTLS transport: the first secure account in /0 (each handshake reconfigures)."""
     store = meter.store
     for iid in store.instance_ids(0):
         res = store.instance(0, iid)
-        if res.get(SEC_MODE) in (MODE_PSK, MODE_CERT):
+        if res.get(SEC_MODE) in SECURE_MODES:
             return settings_for(meter, res)
-    raise ConfigError("a secure meter without a PSK or certificate account")
+    raise ConfigError("a secure meter without a PSK, raw public key or certificate account")
 
 
 async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
@@ -429,7 +482,8 @@ def describe(res: dict[int, Any]) -> str:
     """One line for logs: URI, mode and identity (never the key)."""
     mode = MODE_NAMES.get(res.get(SEC_MODE), str(res.get(SEC_MODE)))
     ident = res.get(SEC_IDENTITY) or b""
-    shown = ident.decode("utf-8", "replace") if mode == "psk" else f"<certificate {len(ident)} bytes>"
+    shown = ident.decode("utf-8", "replace") if mode == "psk" else \
+        f"<{'public key' if mode == 'rpk' else 'certificate'} {len(ident)} bytes>"
     return f"{res.get(SEC_URI)} mode {mode}" + (f" identity {shown}" if ident else "")
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import pytest
 
-from meterproof.dtls import RPK_NOT_APPLICABLE
 from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
 
 from meterproof.fixtures import CF, codes, ets, expect, mp, regulation, requires
@@ -168,13 +167,12 @@ def test_wrong_server_psk(dut_factory, timing, transcript):
 @mp("MP-SEC-NOSEC-FALLBACK", "No fallback to NoSec when the secure channel cannot be set up",
     clause="OMA LwM2M TS Transport 1.1 §5.2.1 (LwM2M is secured by DTLS): no plaintext LwM2M after a failed "
     "handshake", **SEC)
-@channel("psk", "cert")
+@channel("psk", "cert", "rpk")
 @regulation("ETSI EN 303 645 5.5-1")
 def test_no_nosec_fallback(dut_factory, security_run, timing, transcript):
-    """The server completes no handshake with the device (it knows no key for it, or presents a rogue
-    certificate): no CoAP in clear arrives on its port, no registration."""
-    certs = security_run.server_certificates("localhost", ca="rogue") if security_run.channel == "cert" else None
-    srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: None, certificates=certs)
+    """The server completes no handshake with the device (it knows no key for it, presents a rogue
+    certificate or another raw public key): no CoAP in clear arrives on its port, no registration."""
+    srv = dut_factory.ad_hoc_server(**security_run.refusing_server())
     dev = dut_factory.start(server_uri=srv.aio.uri)
     expect_refused(dut_factory, srv, dev, timing, "server that completes no handshake")
 
@@ -198,6 +196,30 @@ def test_public_default_psk_refused(dut_factory, timing, transcript):
     expect_refused(dut_factory, srv, dev, timing, "server that uses public default keys")
 
 
-@mp("MP-SEC-RPK", "Raw Public Key mode (RFC 7250)", clause="TS Transport 1.1 §5.2.8.2", **SEC)
-def test_raw_public_key():
-    expect.not_applicable(RPK_NOT_APPLICABLE.removeprefix("not applicable: "))
+@mp("MP-SEC-RPK", "Raw Public Key mode (RFC 7250): handshake with the provisioned key pair, Register, Read",
+    clause="TS Transport 1.1 §5.2.8.2 (Raw Public Key mode, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8); TS Core E.1 "
+    "/0/x/3 Public Key or Identity, /0/x/5 Secret Key; RFC 7250 §3, §4.2", **SEC)
+@channel("rpk", reason="Security Mode 1 (Raw Public Key)")
+@transport("udp", reason="raw public keys are implemented over DTLS only")
+def test_raw_public_key(server, dut_factory, timing, transcript):
+    """As int-401 in Raw Public Key mode: the client and the server exchange raw public keys (RFC 7250 certificate
+    type 2 both ways), the server accepts the client's key provisioned in /0/x/3, the client registers and answers a
+    Read of /3/0 over the session, with an ECDHE-ECDSA suite."""
+    dev = dut_factory.start()
+    if dev.error is not None:      # the device gave up before registering: no need to wait for a Register
+        expect.true(False, "Register over DTLS-RPK", "a registration", f"the device gave up: {dev.error}")
+    session = _registered_and_readable(server, dev, timing)
+    r = session.report
+    hello = r.client_hello
+    expect.true(hello is not None and hello.client_cert_types == [2] and hello.server_cert_types == [2],
+                "certificate types the client offered (RFC 7250 §4.1)", "raw public key (2) for both sides",
+                f"{hello.client_cert_types}/{hello.server_cert_types}" if hello is not None else "no ClientHello")
+    store = dev.meter.store if dev.meter is not None else None
+    keys = [store.instance(0, i).get(3) for i in store.instance_ids(0)
+            if not store.instance(0, i).get(1)] if store is not None else []
+    if keys:
+        import hashlib
+        want = ["sha256:" + hashlib.sha256(bytes(k)).hexdigest()[:16] for k in keys if k]
+        expect.true(r.peer_key in want, "raw public key the client presented", "the one in /0/x/3", r.peer_key)
+    expect.true(session.cipher in LWM2M_CERT, "negotiated cipher suite", f"one of {', '.join(LWM2M_CERT)}",
+                session.cipher)

@@ -10,7 +10,7 @@ These tests are what "every suite case can fail" rests on:
 Each run is a real ``pytest suites`` subprocess, exactly as a user runs it, with
 ``--meterproof-results`` giving the verdicts as JSON.  A defect's run is limited
 to the cases its catalog entry targets (``--case``), in the first channel mode
-(nosec, psk, cert) where they apply, which keeps the matrix to a few minutes; the claim "fails at least one case" is proven by those
+(nosec, psk, cert, rpk) where they apply, which keeps the matrix to a few minutes; the claim "fails at least one case" is proven by those
 runs, and the per-case claim by the union over all defects.  A defect whose targets are all LwM2M 1.2 cases
 (not applicable to the default 1.1 simulator, e.g. int-12 Bootstrap-Pack) runs once more against the 1.2
 simulator (``--sim-lwm2m 1.2``).  A CoAP-over-TCP defect (area ``tcp``) runs with ``--transport tcp`` (nosec),
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from meterproof.dtls import RPK_SUPPORTED
 from meterproof.sim.defects import DEFECTS
 
 from support.e2e_report import report
@@ -34,8 +35,9 @@ from support.suites_run import OK, run_suites
 #: Lab-mode budget for defects only a fuzzing campaign finds (a degradation needs many cases).
 LAB_BUDGET = "20s"
 
-#: Channel modes the suites run in; security cases are not applicable outside the mode they need.
-MODES = ("nosec", "psk", "cert")
+#: Channel modes the suites run in; security cases are not applicable outside the mode they need (rpk: where the
+#: system GnuTLS is found, which .ci/run makes sure of).
+MODES = ("nosec", "psk", "cert") + (("rpk",) if RPK_SUPPORTED else ())
 
 
 @pytest.fixture(scope="module")

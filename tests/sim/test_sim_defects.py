@@ -845,6 +845,36 @@ def _(rig):
     assert _secure(rig, go)
 
 
+@symptom("rpk-any-server-key")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.dtls import RawPublicKeys
+        creds, pub = sr.rpk(RawPublicKeys.generate().public_key)     # /0/x/4 pins a key the server does not hold
+        srv = await sr.rpk_server({pub})
+        m = sr.meter(srv.uri, "d7", server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "d7" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("rpk-factory-key")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.dtls import RawPublicKeys
+        server_keys = RawPublicKeys.generate()
+        creds, pub = sr.rpk(server_keys.public_key)
+        srv = await sr.rpk_server({pub}, server_keys)                # knows only the provisioned /0/x/3
+        m = sr.meter(srv.uri, "d8", server=creds, defects=defects)
+        try:
+            exc = await sr.start_quietly(m)
+            return exc is not None and "d8" not in srv.registrations and "client raw public key" in str(exc)
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
 @symptom("nosec-fallback")
 def _(rig):
     async def go(sr, defects):

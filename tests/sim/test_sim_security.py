@@ -1,5 +1,5 @@
-"""The simulated meter as a secure client: /0 reflects the credentials it uses, PSK and certificate
-registrations over real DTLS on loopback, and the failures a secure meter must show (wrong key,
+"""The simulated meter as a secure client: /0 reflects the credentials it uses, PSK, certificate and raw
+public key registrations over real DTLS on loopback, and the failures a secure meter must show (wrong key,
 untrusted or misnamed server certificate, no plaintext fallback)."""
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ import secrets
 
 import pytest
 
-from meterproof.dtls import DtlsSettings, Psk
+from meterproof.dtls import DtlsServerTransport, DtlsSettings, Psk
+from meterproof.lwm2m.server import Lwm2mServer
 from meterproof.errors import ConfigError
 from meterproof.lwm2m.path import P
 from meterproof.sim.meter import SimulatedMeter
 from meterproof.sim.security import Credentials, MeterSecurity
-from secrig import client_cert, dtls_server, meter, pki, psk, server_certs, start_quietly, stop
+from simrig import FAST, model_for
+from secrig import TIMERS, client_cert, dtls_server, meter, pki, psk, server_certs, start_quietly, stop
 
 
 def test_psk_meter_registers_and_security_object_holds_its_credentials(rig):
@@ -63,6 +65,41 @@ def test_certificate_meter_refuses_a_server_it_cannot_verify(rig, which, sni):
             exc = await start_quietly(m)
             assert exc is not None and "m3" not in srv.registrations
             assert m.endpoint.transport.reports[-1].outcome != "ok"
+        finally:
+            await stop(m, srv)
+    rig.run(go())
+
+
+@pytest.mark.parametrize("defect", [(), ("rpk-any-server-key",)], ids=["conformant", "rpk-any-server-key"])
+@pytest.mark.parametrize("pinned", ["right", "other"])
+def test_rpk_meter_pins_the_server_key_from_security_object(rig, pinned, defect):
+    """Security Mode 1: /0/x/3 and /0/x/5 are the meter's key pair, /0/x/4 the server's public key; a server
+    presenting another key is refused (unless the seeded defect takes any key)."""
+    from meterproof.dtls import RawPublicKeys, gnutls_rpk
+    if gnutls_rpk.available():
+        pytest.skip(str(gnutls_rpk.available()))
+
+    async def go():
+        dev = RawPublicKeys.generate()
+        server_keys = RawPublicKeys.generate(lambda spki: bytes(spki) == dev.public_key)
+        srv = Lwm2mServer(DtlsServerTransport(settings=DtlsSettings(rpk=server_keys, **TIMERS)), FAST,
+                          model=model_for)
+        await srv.start()
+        pin = server_keys.public_key if pinned == "right" else RawPublicKeys.generate().public_key
+        creds = Credentials.rpk(dev.public_key, dev.private_key, pin)
+        m = meter(srv.uri, "m6", server=creds, defects=defect)
+        try:
+            exc = await start_quietly(m)
+            if pinned == "right" or defect:
+                assert exc is None, exc
+                assert srv.registrations["m6"].remote.report.peer_verified
+                sec = m.store.instance(0, 0)
+                assert (sec[2], sec[3], sec[4], sec[5]) == (1, dev.public_key, pin, dev.private_key)
+                assert (await srv.read("m6", "/3/0/0")).code_text == "2.05"
+            else:
+                assert exc is not None and "m6" not in srv.registrations
+                assert "server raw public key" in str(exc) and "refused" in str(exc)
+                assert not srv.endpoint.transport.plaintext
         finally:
             await stop(m, srv)
     rig.run(go())
