@@ -19,6 +19,9 @@ then ``--transport tls`` (psk, cert).
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,6 +45,23 @@ MODES = ("nosec", "psk", "cert") + (("rpk",) if RPK_SUPPORTED else ())
 
 @pytest.fixture(scope="module")
 def conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """The whole suite against the conformant 1.1 simulator in every channel mode (see :func:`_conformant_11`),
+    run once per test run: under xdist the first worker to need it runs it and the others read its result."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if uid is None:
+        return _conformant_11(tmp_path_factory)
+    shared = tmp_path_factory.getbasetemp().parent          # one folder for every worker of this run
+    cache = shared / f"conformant-11-{uid}.json"
+    with open(shared / f"conformant-11-{uid}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if cache.exists():
+            return json.loads(cache.read_text())
+        cases = _conformant_11(tmp_path_factory)
+        cache.write_text(json.dumps(cases))
+        return cases
+
+
+def _conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     """The whole suite against the conformant 1.1 simulator in every channel mode; the nosec run
     writes Allure results. Returns the nosec verdicts plus, per case, whether it passed in any mode."""
     tmp = tmp_path_factory.mktemp("conformant")
@@ -114,7 +134,7 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
         return name, verdicts, out
 
     t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=6) as pool:      # each run mostly waits on protocol timers
         runs = list(pool.map(one, sorted(DEFECTS)))
     wall = time.monotonic() - t0
 
