@@ -159,6 +159,10 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
     score = 100.0 * (len(passing) - len(uncovered)) / max(1, len(passing))
     lines.append(f"mutation score: {score:.0f}% of {len(passing)} passing cases fail against at least one defect; "
                  f"{len(runs) - len(undetected)}/{len(runs)} defects detected")
+    ets = sorted({c for c in passing if c.startswith("int-") and failed_by.get(c)},
+                 key=lambda c: int(c.split("-")[1]))
+    lines.append(f"OMA ETS cases that pass against the conformant 1.1 simulator (in some channel mode) and fail against "
+                 f"at least one seeded defect: {len(ets)} distinct IDs ({', '.join(ets)})")
     report("\n".join(lines))
     assert not undetected, "defects no targeted case detects:\n" + "\n".join(
         f"{n}: {v}\n{o}" for n, v, o in undetected)
