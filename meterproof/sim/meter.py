@@ -541,7 +541,7 @@ class SimulatedMeter:
         elif ids[0] == 9:
             return self.software.execute(ids[1], ids[2])
         elif ids[0] == portfolio.PORTFOLIO:
-            return portfolio.execute(self, ids[1], ids[2])
+            return portfolio.execute(self.store, ids[1], ids[2])
         return codes.CHANGED
 
     async def _disable(self) -> None:

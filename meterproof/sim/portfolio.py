@@ -13,15 +13,21 @@ generation failed), which is the object's way of saying so; AuthData stays empty
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiocoap.numbers import codes
 
 from ..lwm2m.path import Path
 
-if TYPE_CHECKING:
-    from .host import MeterHost
-    from .profiles import MeterContext
+
+class _Store(Protocol):
+    """What GetAuthData needs of the meter's object store (:class:`.store.ObjectStore`); the module imports no
+    other part of the simulator, so the profiles can take its factory values without a cycle."""
+
+    def implemented(self, path: Path) -> bool: ...
+
+    def set(self, path: Path, value: Any, *, notify: bool = True) -> None: ...
+
 
 PORTFOLIO = 16
 IDENTITY, GET_AUTH_DATA, AUTH_DATA, AUTH_STATUS = 0, 1, 2, 3
@@ -31,17 +37,17 @@ C12_IDENTITY = ("Host Device ID #1", " Host Develce Manufacturer #1", " Host Dev
 AUTH_READY, AUTH_BUSY, AUTH_FAILED = 0, 1, 2
 
 
-def defaults(ctx: "MeterContext", iid: int) -> dict[int, Any]:
+def defaults(ctx: Any, iid: int) -> dict[int, Any]:
     """The factory Portfolio instance: the C.12 identities, no authentication data yet."""
     return {IDENTITY: dict(enumerate(C12_IDENTITY)), GET_AUTH_DATA: None, AUTH_DATA: {}, AUTH_STATUS: AUTH_READY}
 
 
-def execute(meter: "MeterHost", iid: int, rid: int) -> codes.Code:
+def execute(store: _Store, iid: int, rid: int) -> codes.Code:
     """GetAuthData: no authentication service is attached, so the generation fails at once (AuthStatus 2)."""
     if rid != GET_AUTH_DATA:
         return codes.METHOD_NOT_ALLOWED
-    if meter.store.implemented(Path((PORTFOLIO, iid, AUTH_STATUS))):
-        meter.store.set(Path((PORTFOLIO, iid, AUTH_STATUS)), AUTH_FAILED)
+    if store.implemented(Path((PORTFOLIO, iid, AUTH_STATUS))):
+        store.set(Path((PORTFOLIO, iid, AUTH_STATUS)), AUTH_FAILED)
     return codes.CHANGED
 
 
