@@ -479,6 +479,8 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
     objs[10281] = ObjectProfile(_newest(catalog, 10281), (0,), _low_battery)
     if kind == "water":
         objs[10266] = ObjectProfile(_newest(catalog, 10266), (0,), _water_flow)
+    if "no-portfolio" in variants:
+        del objs[portfolio.PORTFOLIO]
     if "vendor-object" in variants:
         objs[VENDOR_OBJECT] = ObjectProfile(_newest(catalog, VENDOR_OBJECT), (0,), _tariffs, _TARIFF_PROVIDERS)
     # keep only objects the catalog defines, and only the resources their definition has (with
