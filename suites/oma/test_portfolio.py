@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from meterproof.fixtures import CF, P, codes, errata, ets, expect, requires
-from meterproof.fixtures.observation import attributes as _attributes, periods as _periods, values as _values
+from meterproof.fixtures.observation import (attributes as _attributes, check_periods as _check_periods,
+                                            periods as _periods, values as _values)
 from meterproof.lwm2m.values import ValueTree
 
 PORTFOLIO, IDENTITY = 16, 0
@@ -249,12 +250,23 @@ def _holds_exactly(values: ValueTree, wanted: tuple[str, ...], what: str) -> Non
                         "the observed paths")
 
 
-def _next_after(obs: Any, since: float, pmax: float, timing: Any, what: str) -> Any:
-    """The first notification sent after ``since`` (a change), at most pmax + late after the one before."""
+def _first(obs: Any, pmin: int, pmax: float, timing: Any) -> Any:
+    """The first notification: no earlier than pmin, no later than pmax after the Observe-Composite (the ETS's
+    "no earlier than 30 s and no later than 45 s")."""
+    n = expect.notification(obs, pmax + timing.late, "composite notification")
+    _check_periods(obs, [n], timing, pmin=pmin, pmax=pmax)
+    return n
+
+
+def _next_after(obs: Any, previous: Any, since: float, pmin: int, pmax: float, timing: Any, what: str) -> Any:
+    """The first notification sent after ``since`` (a change), between pmin and pmax after the one before it."""
     while True:
         n = expect.notification(obs, pmax + timing.late, what)
         if n.time > since:
+            obs.t0 = previous.time
+            _check_periods(obs, [n], timing, pmin=pmin, pmax=pmax)
             return n
+        previous = n
 
 
 @ets("LightweightM2M-1.1-int-308", "Observe-Composite and Creating Object Instance",
@@ -266,9 +278,9 @@ def test_int_308_observe_composite_create(server, dut, timing, transcript):
     1. Create /16/a with Identity "aa", "bb", "cc", "dd": 2.01.
     2. Write-Attributes /16/a?pmin&pmax: 2.04 (a SHOULD of the client: refused, not applicable).
     3. FETCH Observe=0 on /16/a and /16/b: 2.05 holding /16/a only.
-    4. A notification within pmax holding /16/a only.
+    4. A notification no earlier than pmin and no later than pmax after the 2.05, holding /16/a only.
     5. Create /16/b with Identity "11", "22", "33", "44" (erratum: the ETS prints /16/0/0/x): 2.01.
-    6. The next notification, no later than pmax after the one before, holds /16/a and /16/b.
+    6. The next notification, between pmin and pmax after the one before, holds /16/a and /16/b.
     Both instances are deleted afterwards."""
     errata.apply("int-308-instance-paths")
     _instances(dut, "the Portfolio object the case creates instances of")
@@ -278,11 +290,11 @@ def test_int_308_observe_composite_create(server, dut, timing, transcript):
     _attributes(server, dut, a, pmin=pmin, pmax=pmax)
     obs = _observe_both(server, dut, (a, b))
     _holds_exactly(expect.decodes(obs.first), (a,), "the Observe-Composite response")
-    first = expect.notification(obs, pmax + timing.late, "composite notification")
+    first = _first(obs, pmin, pmax, timing)
     _holds_exactly(_values(obs, first), (a,), "the first notification")
     created = server.now()
     _create(server, dut, P(b).ids[1], SECOND_SET)
-    n = _next_after(obs, created, pmax, timing, f"composite notification after {b} was created")
+    n = _next_after(obs, first, created, pmin, pmax, timing, f"composite notification after {b} was created")
     _holds_exactly(_values(obs, n), (a, b), f"the notification after {b} was created")
 
 
@@ -295,9 +307,9 @@ def test_int_309_observe_composite_delete(server, dut, timing, transcript):
     1. Create /16/a ("aa".."dd") and 2. /16/b ("11".."44"): 2.01 each.
     3. Write-Attributes /16/a?pmin&pmax: 2.04 (a SHOULD of the client: refused, not applicable).
     4. FETCH Observe=0 on /16/a and /16/b: 2.05 holding both.
-    5. A notification within pmax holding both.
+    5. A notification no earlier than pmin and no later than pmax after the 2.05, holding both.
     6. DELETE /16/b: 2.02 Deleted (erratum: the ETS prints 2.04).
-    7. The next notification, no later than pmax after the one before, holds /16/a only.
+    7. The next notification, between pmin and pmax after the one before, holds /16/a only.
     The instances left are deleted afterwards."""
     errata.apply("delete-is-2.02")
     _instances(dut, "the Portfolio object the case creates instances of")
@@ -312,12 +324,12 @@ def test_int_309_observe_composite_delete(server, dut, timing, transcript):
         _attributes(server, dut, a, pmin=pmin, pmax=pmax)
         obs = _observe_both(server, dut, (a, b))
         _holds_exactly(expect.decodes(obs.first), (a, b), "the Observe-Composite response")
-        first = expect.notification(obs, pmax + timing.late, "composite notification")
+        first = _first(obs, pmin, pmax, timing)
         _holds_exactly(_values(obs, first), (a, b), "the first notification")
         deleted = server.now()
         expect.code(server.delete(dut.endpoint, b), codes.DELETED, clause="OMA TS Transport 1.1 §6.4 Delete: 2.02")
         gone = True
-        n = _next_after(obs, deleted, pmax, timing, f"composite notification after {b} was deleted")
+        n = _next_after(obs, first, deleted, pmin, pmax, timing, f"composite notification after {b} was deleted")
         _holds_exactly(_values(obs, n), (a,), f"the notification after {b} was deleted")
     finally:
         if not gone:
