@@ -500,8 +500,8 @@ BINARY_APP_DATA = Obj(
 
 PORTFOLIO = Obj(
     16, "Portfolio", "1.0", "1.0", "urn:oma:lwm2m:oma:16", True, False,
-    "Identities of host devices (or applications) that the LwM2M device stands for, with data to "
-    "authenticate them to a service.",
+    "Extra stored data for other object instances, such as the identities of a host device, and services "
+    "that produce authentication data for it.",
     note="The registry's 16.xml is not among the shared test files (tests/model checks it against "
          "SOURCED_ELSEWHERE); ETS configuration C.12 and the Portfolio cases int-228, 230, 233, 234, 308, "
          "309, 1630 and 1635 use it.",
@@ -512,7 +512,7 @@ PORTFOLIO = Obj(
           "Ask the device to produce authentication data for the host (arguments name the service)."),
         R(2, "AuthData", "R", "N", "O", "Opaque", "", "", "The authentication data the last GetAuthData produced."),
         R(3, "AuthStatus", "R", "1", "O", "Integer", "0..2", "",
-          "State of the authentication data: ready, being produced, or failed."),
+          "State of the last GetAuthData: 0 idle (no valid data), 1 data available, 2 error."),
     ),
 )
 
@@ -773,8 +773,8 @@ ALL: tuple[Obj, ...] = (
 #: Objects whose registry file is not among the shared OMNA test files (../shared/objects-ddf), with where the
 #: facts were taken from instead; tests/model compares every other object with its registry file.
 SOURCED_ELSEWHERE: dict[tuple[int, str], str] = {
-    (16, "1.0"): "OMNA registry 16.xml (Portfolio 1.0, LwM2M 1.0); resources as Zephyr's and Anjay's Portfolio "
-                 "implementations of it declare them",
+    (16, "1.0"): "OMNA registry 16.xml (Portfolio 1.0, LwM2M 1.0) at the shared set's commit b62ffc2, read from "
+                 "the registry repository itself (github.com/OpenMobileAlliance/lwm2m-registry)",
 }
 
 #: Deliberate differences from the registry, by (object id, version, resource id): the field and why.
