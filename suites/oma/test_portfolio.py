@@ -205,18 +205,16 @@ def _set_in_senml(server: Any, dut: Any, timing: Any, cf: int) -> None:
     expect.value(_read(server, dut, dut.server_path(LIFETIME)), dut.server_path(LIFETIME), 63)
 
 
-_SENML_STEPS = """C.1 + a Portfolio instance x (the first the device registered; the ETS's /16/0); s: the Server instance
-    serving us.  Every write in {fmt}:
-    1. POST /1/s with lifetime 61 and storing true: 2.04 and an Update carrying lt=61.  2. GET /1: 2.05 with both.
-    3. Write /16/x/0/0 = "test_value": 2.04.  4. GET /16: 2.05 with it.
-    5. Write /1/s/1 = 63 (the ETS prints the path /1/x): 2.04 and an Update carrying lt=63.  6. GET /1/s/1: 2.05 = 63.
-    Lifetime, storing and the identity are written back afterwards."""
-
-
 @ets("LightweightM2M-1.1-int-233", "Setting basic information in SenML CBOR format",
      clause="OMA TS Core 1.1 §7.4.5 SenML CBOR; OMA TS Transport 1.1 §6.4 Write")
 @requires(lwm2m="1.1", content_format=CF.SENML_CBOR)
 def test_int_233_write_senml_cbor(server, dut, timing, transcript):
+    """C.1 + a Portfolio instance x (the first the device registered; the ETS's /16/0); s: the Server instance
+    serving us.  Every write in SenML CBOR (112):
+    1. POST /1/s with lifetime 61 and storing true: 2.04 and an Update carrying lt=61.  2. GET /1: 2.05 with both.
+    3. Write /16/x/0/0 = "test_value": 2.04.  4. GET /16: 2.05 with it.
+    5. Write /1/s/1 = 63 (the ETS prints the path /1/x): 2.04 and an Update carrying lt=63.  6. GET /1/s/1: 2.05 = 63.
+    Lifetime, storing and the identity are written back afterwards."""
     _set_in_senml(server, dut, timing, CF.SENML_CBOR)
 
 
@@ -224,11 +222,13 @@ def test_int_233_write_senml_cbor(server, dut, timing, transcript):
      clause="OMA TS Core 1.1 §7.4.4 SenML JSON; OMA TS Transport 1.1 §6.4 Write")
 @requires(lwm2m="1.1", content_format=CF.SENML_JSON)
 def test_int_234_write_senml_json(server, dut, timing, transcript):
+    """C.1 + a Portfolio instance x (the first the device registered; the ETS's /16/0); s: the Server instance
+    serving us.  Every write in SenML JSON (110):
+    1. POST /1/s with lifetime 61 and storing true: 2.04 and an Update carrying lt=61.  2. GET /1: 2.05 with both.
+    3. Write /16/x/0/0 = "test_value": 2.04.  4. GET /16: 2.05 with it.
+    5. Write /1/s/1 = 63 (the ETS prints the path /1/x): 2.04 and an Update carrying lt=63.  6. GET /1/s/1: 2.05 = 63.
+    Lifetime, storing and the identity are written back afterwards."""
     _set_in_senml(server, dut, timing, CF.SENML_JSON)
-
-
-test_int_233_write_senml_cbor.__doc__ = _SENML_STEPS.format(fmt="SenML CBOR (112)")
-test_int_234_write_senml_json.__doc__ = _SENML_STEPS.format(fmt="SenML JSON (110)")
 
 
 # ---------------------------------------------------------------------------- Information Reporting (§6.4)
