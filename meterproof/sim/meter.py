@@ -48,7 +48,7 @@ from ..lwm2m.formats import senml_cbor
 from ..lwm2m.formats.senml import Record
 from ..lwm2m.model.catalog import Catalog, default_catalog
 from ..lwm2m.path import Path
-from . import persistence
+from . import persistence, portfolio
 from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
@@ -543,6 +543,8 @@ class SimulatedMeter:
             return self.firmware.cancel()
         elif ids[0] == 9:
             return self.software.execute(ids[1], ids[2])
+        elif ids[0] == portfolio.PORTFOLIO:
+            return portfolio.execute(self.store, ids[1], ids[2])
         return codes.CHANGED
 
     async def _disable(self) -> None:

@@ -8,7 +8,7 @@ import pytest
 from aiocoap.numbers import codes
 
 from meterproof.coap import wire
-from meterproof.errors import ConfigError, ProtocolError
+from meterproof.errors import ConfigError, ProtocolError, TimeoutError_
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.formats import link, tlv
 from meterproof.lwm2m.path import P
@@ -1099,6 +1099,60 @@ def _(rig):
 @symptom("bin-data-not-observable")
 def _(rig):
     assert not rig.server.observe(rig.ep, "/19/0/0").established
+
+
+# ---------------------------------------------------------------- the Portfolio object /16
+@symptom("resource-instance-write-to-first")
+def _(rig):
+    assert rig.server.write(rig.ep, "/16/0/0/1", "test", content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/16/0/0/1").values[P("/16/0/0/1")] != "test"
+    assert rig.server.read(rig.ep, "/16/0/0/0").values[P("/16/0/0/0")] == "test"
+
+
+@symptom("senml-resource-instance-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/16/0/0/0", "test_value", content_format=CF.SENML_JSON).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/16/0/0/0").values[P("/16/0/0/0")] != "test_value"
+
+
+@symptom("create-keeps-first-resource-instance")
+def _(rig):
+    r = rig.server.create(rig.ep, "/16", {"/16/1/0/0": "a", "/16/1/0/1": "b"})
+    assert r.code_text == "2.01"
+    assert set(rig.server.read(rig.ep, "/16/1/0").values) == {P("/16/1/0/0")}
+
+
+@symptom("delete-last-instance-removes-object")
+def _(rig):
+    assert rig.server.delete(rig.ep, "/16/0").code_text == "2.02"
+    assert rig.server.discover(rig.ep, "/16").code_text == "4.04"
+
+
+def _observe_portfolio(rig):
+    assert rig.server.write_attributes(rig.ep, "/16/0", pmin=0, pmax=1).code_text == "2.04"
+    obs = rig.server.observe_composite(rig.ep, ["/16/0", "/16/1"], content_format=CF.SENML_CBOR)
+    assert obs.established
+    return obs
+
+
+@symptom("composite-observation-fixed-instances")
+def _(rig):
+    obs = _observe_portfolio(rig)
+    assert rig.server.create(rig.ep, "/16", {"/16/1/0/0": "a"}).code_text == "2.01"
+    for _ in range(3):
+        values, _err = obs.decode(obs.next(3.0))
+        assert not any(k.startswith(P("/16/1")) for k in values)
+
+
+@symptom("delete-ends-composite-observation")
+def _(rig):
+    assert rig.server.create(rig.ep, "/16", {"/16/1/0/0": "a"}).code_text == "2.01"
+    obs = _observe_portfolio(rig)
+    obs.next(3.0)
+    assert rig.server.delete(rig.ep, "/16/1").code_text == "2.02"
+    obs.drain()
+    with pytest.raises(TimeoutError_):
+        obs.next(2.0)
 
 
 def test_catalog_is_complete():
