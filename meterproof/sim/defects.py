@@ -287,6 +287,11 @@ _ALL = [
        "the SNI resource /0/x/14 is ignored; the server certificate is matched against the URI host",
        "with /0/x/14 = localhost and an IP-literal URI the certificate handshake fails (name mismatch)",
        "int-402", "int-2"),
+    _d("plaintext-coap-served", "security",
+       "a debug path left in the firmware: plain CoAP arriving on the DTLS port is served as if it came from the "
+       "LwM2M Server",
+       "an unprotected GET /3/0 to the meter's port is answered 2.05 in clear; an unprotected PUT /1/x/1 changes "
+       "the lifetime", "REG-SURF-02", "REG-AC-07"),
     # ---------------------------------------------------------------- bootstrap
     _d("bootstrap-finish-without-server-account", "bootstrap",
        "Bootstrap-Finish is accepted whatever the configuration",

@@ -438,7 +438,23 @@ class SimulatedMeter:
             sess.close(notify=False)
             self._die("plaintext epoch-0 alert after the handshake")
             return
+        if self.has("plaintext-coap-served") and _is_plain_coap(data):
+            # the vendor's debug path left in: plain CoAP on the DTLS port is served as if from the Server
+            self.track(asyncio.ensure_future(self._serve_in_clear(data, addr)))
+            return
         inner(data, addr)
+
+    async def _serve_in_clear(self, data: bytes, addr: tuple) -> None:
+        """Defect ``plaintext-coap-served``: answer one plain CoAP request in clear (piggybacked ACK)."""
+        try:
+            req = wire.decode(data, addr)
+        except ProtocolError:
+            return
+        resp = await self.bootstrap.route(req, self.server_remote)
+        if resp is None or req.mtype != wire.CON:
+            return
+        resp.mtype, resp.mid, resp.token = wire.ACK, req.mid, req.token
+        self.endpoint.transport.send_record(wire.encode(resp), addr)
 
     @staticmethod
     def _lying_tlv_write(raw: bytes) -> bool:
@@ -607,6 +623,11 @@ def _has_plaintext_alert(data: bytes) -> bool:
     return any(r.content_type == ALERT and r.epoch == 0 for r in recs)
 
 
+
+
+def _is_plain_coap(data: bytes) -> bool:
+    """A CoAP-over-UDP request in clear (RFC 7252 §3: version 1, a request code), not a DTLS record."""
+    return len(data) >= 4 and data[0] >> 6 == 1 and 1 <= data[1] <= 31
 
 
 def _truncate_response_tokens(send: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:
