@@ -264,6 +264,15 @@ _ALL = [
        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)",
        "the handshake still negotiates CCM_8 (the server's preference), but the offer lists 0x008C / 0xC009",
        "REG-TLS-01"),
+    _d("mandatory-suite-not-offered", "security",
+       "the DTLS stack was built without the LwM2M mandatory CCM_8 suites: the meter offers only "
+       "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256 (PSK) or TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 (certificates)",
+       "a server restricted to TLS_PSK_WITH_AES_128_CCM_8 / TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 gets no common suite "
+       "(handshake_failure) and the meter never registers with it", "REG-TLS-02", "REG-TLS-01"),
+    _d("client-random-reused", "security",
+       "the DTLS client takes its first ClientHello random from an unseeded generator: the same 32 bytes on every "
+       "handshake of every unit (the handshake still completes: the first flight is outside the handshake hash)",
+       "every first-flight ClientHello carries random 404142...5f", "REG-TLS-13"),
     _d("default-psk", "security",
        "every meter uses one universal factory PSK, whatever key was provisioned",
        "the DTLS handshake completes when the server answers the provisioned identity with the public demo key "

@@ -200,6 +200,8 @@ class SimulatedMeter:
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
         if self.has("token-truncated"):
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
+        if secure and not self.tcp and self.has("client-random-reused"):
+            transport._sendto = functools.partial(_fixed_first_random, transport._sendto)
         if self.tcp:
             self._tcp_defects()
         if secure and not self.tcp:
@@ -628,6 +630,22 @@ def _has_plaintext_alert(data: bytes) -> bool:
 def _is_plain_coap(data: bytes) -> bool:
     """A CoAP-over-UDP request in clear (RFC 7252 §3: version 1, a request code), not a DTLS record."""
     return len(data) >= 4 and data[0] >> 6 == 1 and 1 <= data[1] <= 31
+
+
+#: Defect ``client-random-reused``: the 32 bytes an unseeded generator gives on every boot.
+UNSEEDED_RANDOM = bytes(range(0x40, 0x60))
+
+
+def _fixed_first_random(sendto: Callable[[bytes, tuple], None], data: bytes, addr: tuple) -> None:
+    """Defect ``client-random-reused``: the first ClientHello of a handshake (no cookie yet) leaves with a
+    constant random (RFC 6347 §4.2.1: the first flight and HelloVerifyRequest are outside the handshake hash, so
+    the handshake still completes)."""
+    off = 13 + 12 + 2
+    if len(data) > off + 34 and data[0] == 22 and data[3:5] == b"\0\0" and data[13] == 1:
+        sid = data[off + 32]
+        if len(data) > off + 33 + sid and data[off + 33 + sid] == 0:
+            data = data[:off] + UNSEEDED_RANDOM + data[off + 32:]
+    sendto(data, addr)
 
 
 def _truncate_response_tokens(send: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:
