@@ -273,6 +273,11 @@ _ALL = [
        "the DTLS client takes its first ClientHello random from an unseeded generator: the same 32 bytes on every "
        "handshake of every unit (the handshake still completes: the first flight is outside the handshake hash)",
        "every first-flight ClientHello carries random 404142...5f", "REG-TLS-13"),
+    _d("psk-length-limited", "security",
+       "the PSK identity lives in a fixed 64-byte buffer: a longer provisioned identity is silently cut (TS Transport "
+       "1.1 §5.2.8.1 wants 128-byte identities)",
+       "after a bootstrap with a 128-byte identity the meter presents its first 64 bytes; the handshake fails",
+       "REG-PW-06"),
     _d("default-psk", "security",
        "every meter uses one universal factory PSK, whatever key was provisioned",
        "the DTLS handshake completes when the server answers the provisioned identity with the public demo key "

@@ -325,6 +325,9 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
                 # the vendor bug: the factory (bootstrap) credential is used toward every server
                 identity = bytes(boot[1].get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
                 key = bytes(boot[1].get(SEC_SECRET) or b"")
+        if meter.has("psk-length-limited"):
+            # the vendor's fixed buffer: a 64-byte identity, silently cut
+            identity = identity.encode()[:64].decode("utf-8", "ignore")
         return base.with_(psk=Psk(identity, key))
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy, PkixPolicy
