@@ -300,7 +300,7 @@ _ALL = [
     _d("sni-resource-ignored", "security",
        "the SNI resource /0/x/14 is ignored; the server certificate is matched against the URI host",
        "with /0/x/14 = localhost and an IP-literal URI the certificate handshake fails (name mismatch)",
-       "int-402", "int-2"),
+       "int-402", "int-2", "REG-TLS-09"),
     _d("plaintext-coap-served", "security",
        "a debug path left in the firmware: plain CoAP arriving on the DTLS port is served as if it came from the "
        "LwM2M Server",

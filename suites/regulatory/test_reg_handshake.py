@@ -89,3 +89,34 @@ def test_client_random_fresh(dut_factory, profile, security_run, timing, transcr
     expect.true(not zero, "ClientHello.random", "not all zeros", f"all zeros toward {', '.join(zero)}")
     expect.true(not repeated, f"ClientHello.random over {len(done)} completed handshakes", "never repeated",
                 "; ".join(f"one value in {n} handshakes (SHA-256 {h})" for h, n in repeated.items()))
+
+
+@mp("REG-TLS-09", "SNI: in certificate mode the ClientHello names the server (the SNI resource /0/x/14, else the URI "
+    "host)", clause="OMA LwM2M TS Transport 1.1 §5.2.8.3 (X.509: \"The SNI extension MUST be set by the LwM2M "
+    "client\"; deployments without DNS: the SNI Resource is the reference identifier); RFC 6066 §3", **REG)
+@channel("cert", reason="the TS requires the SNI extension in the X.509 certificate mode")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-2", "EU CRA Annex I Part I (2)(d)",
+            "OMA LwM2M TS Transport §5.2.8.3")
+def test_sni_sent(dut_factory, profile, timing, transcript):
+    """A unit started with /0/x/14 = "localhost" (LwM2M 1.1+; the run's server URI is an IP literal): every
+    ClientHello toward the server carries server_name "localhost".  A LwM2M 1.0 Security object has no SNI
+    resource, and RFC 6066 §3 allows no IP literal in server_name: not applicable with an IP-literal URI."""
+    import ipaddress
+    from urllib.parse import urlsplit
+    if profile.lwm2m_version == "1.0":
+        expect.not_applicable("a LwM2M 1.0 Security object has no SNI resource (/0/x/14) and the run's server URI "
+                              "is an IP literal, which RFC 6066 §3 keeps out of server_name")
+    dev = dut_factory.start()
+    reports = dut_factory.run.wait_handshake(dut_factory.mark, timing.reaction)
+    hellos = [h for r in reports if r.role == "server" for h in r.client_hello_list]
+    if not hellos:
+        expect.inconclusive("capture of the device's ClientHello", "int-402", "no ClientHello reached the harness")
+    host = urlsplit(dev.server_uri).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        wanted = "localhost"                  # what the harness wrote in /0/x/14 (fixtures.security)
+    except ValueError:
+        wanted = host
+    names = sorted({str(h.sni) for h in hellos})
+    expect.true(all(h.sni == wanted for h in hellos), "server_name in the device's ClientHello",
+                f"{wanted!r} (/0/x/14)", ", ".join(names))
