@@ -1201,3 +1201,79 @@ def _(rig):
         finally:
             await sr.stop(m, bs, srv)
     assert _secure(rig, go) == "2.05"
+
+
+# ---------------------------------------------------------------- regulator checks of issue 14 (regchan)
+@symptom("plaintext-coap-served")
+def _(rig):
+    """A plain CoAP GET /3/0/0 to the DTLS meter's port is answered in clear."""
+    async def go(sr, defects):
+        from meterproof.coap import clear_probe
+        creds = sr.psk("q1")
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "q1", server=creds, defects=defects)
+        try:
+            await m.start()
+            probes = await clear_probe.probe([m.endpoint.local_address],
+                                             [lambda: wire.new(codes.GET, uri_path=("3", "0", "0"))], 0.3)
+            return bool(probes[0].answers)
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+def _restricted_server_registers(sr, defects, ep, ciphers):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        from meterproof.dtls import DtlsServerTransport, DtlsSettings
+        from meterproof.lwm2m.server import Lwm2mServer
+        creds = sr.psk(ep)
+        settings = DtlsSettings(psk_lookup={creds.identity.decode(): creds.secret}.get, ciphers=ciphers, **sr.TIMERS)
+        srv = await Lwm2mServer(DtlsServerTransport(settings=settings), sr.FAST, model=sr.model_for).start()
+        m = sr.meter(srv.uri, ep, server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and ep in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    return go()
+
+
+@symptom("mandatory-suite-not-offered")
+def _(rig):
+    """A server accepting only TLS_PSK_WITH_AES_128_CCM_8 gets no handshake."""
+    from meterproof.dtls import suites
+    assert _secure(rig, lambda sr, d: _restricted_server_registers(sr, d, "q2", (suites.PSK_CCM_8,))) is False
+
+
+@symptom("client-random-reused")
+def _(rig):
+    """Two meters' first ClientHellos carry the same random."""
+    async def go(sr, defects):
+        from meterproof.dtls import records
+        creds = [sr.psk("q3"), sr.psk("q4")]
+        srv = await sr.dtls_server({c.identity.decode(): c.secret for c in creds})
+        randoms: list[set[bytes]] = []
+        srv.endpoint.transport.on_handshake = lambda r: randoms.append({h.random for h in r.client_hello_list})
+        ms = [sr.meter(srv.uri, ep, server=c, defects=defects) for ep, c in zip(("q3", "q4"), creds)]
+        try:
+            for m in ms:
+                await m.start()
+            return len(randoms) >= 2 and bool(randoms[0] & randoms[1])     # one value in two handshakes
+        finally:
+            await sr.stop(*ms, srv)
+    assert _secure(rig, go)
+
+
+@symptom("psk-length-limited")
+def _(rig):
+    """With a 128-byte identity the meter presents only its first 64 bytes and does not register."""
+    async def go(sr, defects):
+        from meterproof.sim.security import Credentials
+        import secrets as s
+        creds = Credentials.psk("q5-" + s.token_hex(64)[:125], s.token_bytes(16))
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "q5", server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "q5" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go) is False
