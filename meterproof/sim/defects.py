@@ -325,6 +325,14 @@ _ALL = [
     _d("bootstrap-read-refused", "bootstrap",
        "Bootstrap-Read is not implemented",
        "GET /1 from the Bootstrap-Server -> 4.05 instead of 2.05", "int-8"),
+    _d("bootstrap-delete-wipes-device-object", "bootstrap",
+       "Bootstrap-Delete / also deletes the Device object instance /3/0 (a \"factory wipe\")",
+       "after DELETE / from the Bootstrap-Server, Bootstrap-Discover lists no </3/0>", "REG-CRT-03"),
+    _d("credential-rotation-ignored", "bootstrap",
+       "after a new bootstrap the meter keeps the DTLS credential it first connected with: a rotated PSK or "
+       "certificate is stored but never used",
+       "after Execute /1/x/9 and a Bootstrap-Write of a new PSK, the meter re-registers over its old session (or "
+       "handshakes with the old identity), never with the new one", "REG-CRT-01"),
     _d("bootstrap-read-security", "bootstrap",
        "Bootstrap-Read also serves the Security object, keys included",
        "GET /0 from the Bootstrap-Server -> 2.05 with /0/x/5", "REG-AC-04"),

@@ -375,11 +375,27 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
         raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
     key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI,
                                      SEC_CERT_USAGE, SEC_MATCHING))
+    if meter.has("credential-rotation-ignored") and meter._account_in_use is not None:
+        key = meter._account_in_use        # the vendor bug: the DTLS settings of the first account, for ever
     if key != meter._account_in_use:
+        if meter._account_in_use is not None:
+            _end_sessions(meter, meter.server_remote)     # a changed account: no old credential from now on
         host, port = use(meter, res)
         meter.server_remote = await resolve(host, port)
         meter._account_in_use = key
     await connect(meter, meter.server_remote, register_query=query)
+
+
+def _end_sessions(meter: "MeterHost", remote: Any) -> None:
+    """The account toward a server changed (a new bootstrap): close the DTLS session made with the old credential
+    and forget it for resumption, so the next exchange handshakes with the new one."""
+    t = meter.endpoint.transport
+    if getattr(meter, "tcp", False) or not hasattr(t, "forget_session") or not isinstance(remote, tuple):
+        return
+    sess = t.session_for(remote)
+    if sess is not None:
+        sess.close(notify=True)
+    t.forget_session(remote)
 
 
 def use(meter: "MeterHost", res: dict[int, Any]) -> tuple[str, int]:

@@ -119,13 +119,14 @@ def test_unauthenticated_configuration_ignored(server, dut, timing, loop_thread,
         (40).to_bytes(2, "big") + secrets.token_bytes(40)
 
     async def go():  # type: ignore[no-untyped-def]
-        out = await clear_probe.probe([(host, port)], writes, _window(timing))
+        import asyncio
+        runs = [clear_probe.probe([(host, port)], writes, _window(timing))]
         if hasattr(own, "send_record"):
             own.send_record(forged, (host, port))
-            out += await clear_probe.probe([(host, port)], writes, _window(timing), send=own.send_record,
-                                           received=lambda: [(d, a) for a, d in getattr(own, "plaintext", [])])
-        return out
-    probes = loop_thread.run(go(), timeout=2 * _window(timing) + 10)
+            runs.append(clear_probe.probe([(host, port)], writes, _window(timing), send=own.send_record,
+                                          received=lambda: [(d, a) for a, d in getattr(own, "plaintext", [])]))
+        return [p for got in await asyncio.gather(*runs) for p in got]
+    probes = loop_thread.run(go(), timeout=_window(timing) + 10)
     _attach("unauthenticated configuration attempts", [p.line() for p in probes] + ["forged epoch-1 record "
                                                                                      "from the Server's address"])
     _judge(probes, "unprotected configuration requests", "OMA LwM2M TS Transport 1.1 §5.2.1")

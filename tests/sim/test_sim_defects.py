@@ -1277,3 +1277,45 @@ def _(rig):
         finally:
             await sr.stop(m, srv)
     assert _secure(rig, go) is False
+
+
+@symptom("bootstrap-delete-wipes-device-object")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "q7")
+        try:
+            await bs.delete("q7", "/")
+            return (await bs.discover("q7", "/")).payload.decode()
+        finally:
+            await sr.stop(m, bs, srv)
+    assert "</3/0>" not in _secure(rig, go)
+
+
+@symptom("credential-rotation-ignored")
+def _(rig):
+    """After /1/x/9 and a new PSK from the Bootstrap-Server no handshake presents the new identity."""
+    async def go(sr, defects):
+        from meterproof.lwm2m.bootstrap import psk_account
+        old, boot = sr.psk("q6"), sr.psk("q6b")
+        keys = {old.identity.decode(): old.secret}
+        srv = await sr.dtls_server(keys)
+        bs = await sr.bs_server({boot.identity.decode(): boot.secret})
+        m = sr.meter(srv.uri, "q6", server=old, bootstrap_uri=bs.uri, bootstrap=boot, defects=defects)
+        seen: list[str | None] = []
+        try:
+            await m.start()
+            srv.endpoint.transport.on_handshake = lambda r: seen.append(r.psk_identity)
+            new = psk_account(srv.uri, "q6")
+            keys[new.identity.decode()] = new.secret
+            mark = bs.events.mark()
+            await bs.trigger(srv, "q6")
+            await bs.wait_request("q6", since=mark, timeout=2)
+            for p in ("/0", "/1"):
+                await bs.delete("q6", p)
+            await bs.write_account("q6", new)
+            await bs.finish("q6")
+            await asyncio.sleep(0.5)
+            return new.identity.decode() in seen
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) is False
