@@ -278,6 +278,11 @@ _ALL = [
        "1.1 §5.2.8.1 wants 128-byte identities)",
        "after a bootstrap with a 128-byte identity the meter presents its first 64 bytes; the handshake fails",
        "REG-PW-06"),
+    _d("ciphersuite-resource-ignored", "security",
+       "the DTLS/TLS Ciphersuite resource /0/x/16 is stored but the meter keeps offering its built-in suites",
+       "after a Bootstrap-Write of /0/x/16 = {49320, 49316} the ClientHello offers "
+       "TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, not TLS_PSK_WITH_AES_128_CCM",
+       "REG-TLS-12"),
     _d("default-psk", "security",
        "every meter uses one universal factory PSK, whatever key was provisioned",
        "the DTLS handshake completes when the server answers the provisioned identity with the public demo key "

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE = 13, 14, 15
+SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE, SEC_CIPHERSUITES = 13, 14, 15, 16
 MODES = {"psk": MODE_PSK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
 MODE_NAMES = {v: k for k, v in MODES.items()}
 #: The "universal factory key" of the ``default-psk`` defect: the Anjay demo key ("password"), first entry
@@ -284,13 +284,23 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
     return []
 
 
-def client_ciphers(meter: "MeterHost", mode: int) -> tuple[str, ...] | None:
-    """The suites the meter offers: a 1.1+ client offers no CBC suite (TS Transport 1.1 §5.2.8: the client
-    SHOULD NOT use them); a 1.0 client the two PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed
-    CBC-SHA-1 suite at the end of the offer (the server's preference still picks a good one)."""
+def client_ciphers(meter: "MeterHost", mode: int, res: dict[int, Any] | None = None) -> tuple[str, ...] | None:
+    """The suites the meter offers: those of the account's /0/x/16 "DTLS/TLS Ciphersuite" when set (OMNA /0 1.1:
+    it instructs the client to propose the indicated suites; codes Mbed TLS lacks are left out); else a 1.1+
+    client offers no CBC suite (TS Transport 1.1 §5.2.8: the client SHOULD NOT use them); a 1.0 client the two
+    PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed CBC-SHA-1 suite at the end of the offer (the
+    server's preference still picks a good one)."""
     from ..dtls import suites
     if "ciphers" in meter.security.dtls:
         return None
+    wanted = (res or {}).get(SEC_CIPHERSUITES)
+    if wanted and not meter.has("ciphersuite-resource-ignored"):
+        codes_ = list(wanted.values()) if isinstance(wanted, dict) else list(wanted) if isinstance(wanted, (list, tuple)) \
+            else [wanted]
+        avail = suites._available()
+        named = tuple(n for n in (suites.name(int(c)) for c in codes_) if n.replace("_", "-") in avail)
+        if named:
+            return named
     if meter.lwm2m == "1.0":
         offer = suites.LWM2M_PSK if mode == MODE_PSK else suites.LWM2M_CERT
     else:
@@ -308,7 +318,7 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     from ..dtls import Certificates, DtlsSettings, Psk
     base = DtlsSettings(**meter.security.dtls)
     mode = res.get(SEC_MODE)
-    ciphers = client_ciphers(meter, mode) if mode in (MODE_PSK, MODE_CERT) else None
+    ciphers = client_ciphers(meter, mode, res) if mode in (MODE_PSK, MODE_CERT) else None
     if ciphers is not None:
         base = base.with_(ciphers=ciphers)
     if mode == MODE_PSK:
@@ -374,7 +384,7 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
     if problems:
         raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
     key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI,
-                                     SEC_CERT_USAGE, SEC_MATCHING))
+                                     SEC_CERT_USAGE, SEC_MATCHING, SEC_CIPHERSUITES))
     if meter.has("credential-rotation-ignored") and meter._account_in_use is not None:
         key = meter._account_in_use        # the vendor bug: the DTLS settings of the first account, for ever
     if key != meter._account_in_use:

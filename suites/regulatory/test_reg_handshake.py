@@ -1,4 +1,4 @@
-"""Regulatory checks on the device's DTLS handshakes themselves (REG-TLS-02, REG-TLS-13).
+"""Regulatory checks on the device's DTLS handshakes themselves (REG-TLS-02, -09, -12, -13).
 
 REG-TLS-02: the suite LwM2M makes mandatory for the security mode must work end to end, not only be offered:
 TLS_PSK_WITH_AES_128_CCM_8 in PSK mode and TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 in certificate mode (OMA LwM2M TS
@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 
 from meterproof.dtls import suites
+from meterproof.lwm2m.bootstrap import BootstrapPlan
 
-from meterproof.fixtures import expect, mp, regulation
+from meterproof.fixtures import expect, mp, regulation, requires
 from meterproof.fixtures.security import channel
 
 REG = dict(epic="Regulatory", feature="Secure channel")
@@ -120,3 +121,45 @@ def test_sni_sent(dut_factory, profile, timing, transcript):
     names = sorted({str(h.sni) for h in hellos})
     expect.true(all(h.sni == wanted for h in hellos), "server_name in the device's ClientHello",
                 f"{wanted!r} (/0/x/14)", ", ".join(names))
+
+
+#: What REG-TLS-12 provisions in /0/x/16, per mode: a list the device's own default offer is unlikely to equal
+#: (the mandatory suite and another allow-listed AEAD one: PSK-AES-128-CCM, ECDHE-ECDSA-AES-128-GCM).
+PROVISIONED_SUITES = {"psk": (0xC0A8, 0xC0A4), "cert": (0xC0AE, 0xC02B)}
+SIGNALLING = {0x00FF, 0x5600}   # TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV: not suites
+
+
+@mp("REG-TLS-12", "Crypto agility: the device offers the suites the Bootstrap-Server wrote in /0/x/16",
+    clause="OMNA LwM2M Security object 1.1, resource 16 \"DTLS/TLS Ciphersuite\" (instructs the TLS/DTLS client "
+    "to propose the indicated ciphersuite(s) in the ClientHello); ETSI EN 303 645 5.5-3", **REG)
+@channel("psk", "cert")
+@requires(lwm2m="1.1")      # resource 16 is not in the LwM2M 1.0 Security object
+@regulation("ETSI EN 303 645 5.5-3", "ETSI TS 103 701 5.5-3-1", "EN 18031-1 CRY-1", "EU CRA Annex I Part I (2)(e)")
+def test_ciphersuite_resource_honoured(server, bootstrap_server, dut_factory, security_run, timing, transcript):
+    """C.13: the Bootstrap-Server provisions a Server account whose /0/x/16 lists PROVISIONED_SUITES; the next
+    ClientHello toward that Server must offer every provisioned suite (a missing one fails) and should offer
+    no other (an extra one is a warning); SCSV signalling values are not suites."""
+    ep = dut_factory.endpoint()
+    wanted = PROVISIONED_SUITES[security_run.channel]
+    acct = dut_factory.account(ep, extra_security={16: list(wanted)})
+    bootstrap_server.plan(ep, BootstrapPlan([acct]))
+    hs, mark = dut_factory.run.mark(), server.mark()
+    dev = dut_factory.start(endpoint=ep, server=None, bootstrap=True)
+    with expect.supporting("client-initiated bootstrap writing /0/x/16, then Register", "int-1/int-2"):
+        expect.event(server, "registered", ep, since=mark, timeout=timing.reaction, what="Register")
+    odef = dut_factory.dut(dev).object_def(0)
+    if odef is not None and 16 not in odef.resources:
+        expect.not_applicable("the device's Security object definition has no resource 16 (DTLS/TLS Ciphersuite)")
+    reports = dut_factory.run.wait_handshake(hs, timing.reaction, label="server")
+    hellos = [h for r in reports for h in r.client_hello_list]
+    if not hellos:
+        expect.inconclusive("a ClientHello toward the provisioned Server", "int-1/int-2", "none arrived")
+    offered = {c for h in hellos for c in h.suites} - SIGNALLING
+    missing, extra = set(wanted) - offered, offered - set(wanted)
+    _attach("ciphersuites", {"/0/x/16": [f"0x{c:04X} {suites.name(c)}" for c in wanted],
+                             "offered": [f"0x{c:04X} {suites.name(c)}" for c in sorted(offered)]})
+    for c in sorted(extra):
+        expect.should(False, "suite offered beside /0/x/16", "only the provisioned ones",
+                      f"0x{c:04X} {suites.name(c)}", clause="OMNA /0 1.1 resource 16")
+    expect.true(not missing, "ClientHello after /0/x/16 was written", "every provisioned suite offered",
+                "missing " + ", ".join(f"0x{c:04X} {suites.name(c)}" for c in sorted(missing)))

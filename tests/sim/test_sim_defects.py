@@ -1319,3 +1319,11 @@ def _(rig):
         finally:
             await sr.stop(m, bs, srv)
     assert _secure(rig, go) is False
+
+
+@symptom("ciphersuite-resource-ignored")
+def _(rig):
+    """/0/x/16 = {TLS_PSK_WITH_AES_128_CCM}: the meter's offer does not follow it."""
+    from meterproof.sim import security as sec
+    offer = sec.client_ciphers(rig.meter, sec.MODE_PSK, {sec.SEC_CIPHERSUITES: {0: 0xC0A4}})
+    assert offer is None or "TLS_PSK_WITH_AES_128_CCM" not in offer
