@@ -283,6 +283,9 @@ _ALL = [
        "after a Bootstrap-Write of /0/x/16 = {49320, 49316} the ClientHello offers "
        "TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, not TLS_PSK_WITH_AES_128_CCM",
        "REG-TLS-12"),
+    _d("oscore-context-readable", "security",
+       "the OSCORE context (object 21, bootstrap-only) is served to any LwM2M Server",
+       "GET /21 or /21/0 from the LwM2M Server -> 2.05 with the OSCORE master secret", "REG-AC-02"),
     _d("default-psk", "security",
        "every meter uses one universal factory PSK, whatever key was provisioned",
        "the DTLS handshake completes when the server answers the provisioned identity with the public demo key "

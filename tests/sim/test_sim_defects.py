@@ -1327,3 +1327,9 @@ def _(rig):
     from meterproof.sim import security as sec
     offer = sec.client_ciphers(rig.meter, sec.MODE_PSK, {sec.SEC_CIPHERSUITES: {0: 0xC0A4}})
     assert offer is None or "TLS_PSK_WITH_AES_128_CCM" not in offer
+
+
+@symptom("oscore-context-readable")
+def _(rig):
+    """The LwM2M Server reads /21/0 (the OSCORE master secret)."""
+    assert rig.server.read(rig.ep, "/21/0").code == codes.CONTENT
