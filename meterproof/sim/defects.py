@@ -304,7 +304,7 @@ _ALL = [
     _d("nosec-fallback", "security",
        "after a failed DTLS handshake the meter sends its Register in clear",
        "a plaintext CoAP POST /rd arrives on the DTLS port after the failed handshake", "MP-SEC-NOSEC-FALLBACK",
-       "MP-SEC-PSK-WRONG-KEY", "REG-TLS-05", "REG-TLS-08"),
+       "MP-SEC-PSK-WRONG-KEY", "REG-TLS-05", "REG-TLS-08", "REG-TLS-03", "REG-TLS-04"),
     _d("sni-resource-ignored", "security",
        "the SNI resource /0/x/14 is ignored; the server certificate is matched against the URI host",
        "with /0/x/14 = localhost and an IP-literal URI the certificate handshake fails (name mismatch)",
