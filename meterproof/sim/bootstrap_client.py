@@ -310,6 +310,8 @@ class BootstrapClient:
         if path.is_root:
             targets = [(oid, iid) for oid in BOOTSTRAP_OBJECTS if store.has_object(oid)
                        for iid in store.instance_ids(oid)]
+            if self.meter.has("bootstrap-delete-wipes-device-object"):
+                targets += [(3, iid) for iid in store.instance_ids(3)]     # the vendor's "factory wipe"
         else:
             oid = path.object_id
             assert oid is not None

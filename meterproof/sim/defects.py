@@ -288,6 +288,28 @@ _ALL = [
        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)",
        "the handshake still negotiates CCM_8 (the server's preference), but the offer lists 0x008C / 0xC009",
        "REG-TLS-01"),
+    _d("mandatory-suite-not-offered", "security",
+       "the DTLS stack was built without the LwM2M mandatory CCM_8 suites: the meter offers only "
+       "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256 (PSK) or TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 (certificates)",
+       "a server restricted to TLS_PSK_WITH_AES_128_CCM_8 / TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 gets no common suite "
+       "(handshake_failure) and the meter never registers with it", "REG-TLS-02", "REG-TLS-01"),
+    _d("client-random-reused", "security",
+       "the DTLS client takes its first ClientHello random from an unseeded generator: the same 32 bytes on every "
+       "handshake of every unit (the handshake still completes: the first flight is outside the handshake hash)",
+       "every first-flight ClientHello carries random 404142...5f", "REG-TLS-13"),
+    _d("psk-length-limited", "security",
+       "the PSK identity lives in a fixed 64-byte buffer: a longer provisioned identity is silently cut (TS Transport "
+       "1.1 §5.2.8.1 wants 128-byte identities)",
+       "after a bootstrap with a 128-byte identity the meter presents its first 64 bytes; the handshake fails",
+       "REG-PW-06"),
+    _d("ciphersuite-resource-ignored", "security",
+       "the DTLS/TLS Ciphersuite resource /0/x/16 is stored but the meter keeps offering its built-in suites",
+       "after a Bootstrap-Write of /0/x/16 = {49320, 49316} the ClientHello offers "
+       "TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, not TLS_PSK_WITH_AES_128_CCM",
+       "REG-TLS-12"),
+    _d("oscore-context-readable", "security",
+       "the OSCORE context (object 21, bootstrap-only) is served to any LwM2M Server",
+       "GET /21 or /21/0 from the LwM2M Server -> 2.05 with the OSCORE master secret", "REG-AC-02"),
     _d("default-psk", "security",
        "every meter uses one universal factory PSK, whatever key was provisioned",
        "the DTLS handshake completes when the server answers the provisioned identity with the public demo key "
@@ -315,11 +337,16 @@ _ALL = [
     _d("nosec-fallback", "security",
        "after a failed DTLS handshake the meter sends its Register in clear",
        "a plaintext CoAP POST /rd arrives on the DTLS port after the failed handshake", "MP-SEC-NOSEC-FALLBACK",
-       "MP-SEC-PSK-WRONG-KEY", "REG-TLS-05", "REG-TLS-08"),
+       "MP-SEC-PSK-WRONG-KEY", "REG-TLS-05", "REG-TLS-08", "REG-TLS-03", "REG-TLS-04"),
     _d("sni-resource-ignored", "security",
        "the SNI resource /0/x/14 is ignored; the server certificate is matched against the URI host",
        "with /0/x/14 = localhost and an IP-literal URI the certificate handshake fails (name mismatch)",
-       "int-402", "int-2"),
+       "int-402", "int-2", "REG-TLS-09"),
+    _d("plaintext-coap-served", "security",
+       "a debug path left in the firmware: plain CoAP arriving on the DTLS port is served as if it came from the "
+       "LwM2M Server",
+       "an unprotected GET /3/0 to the meter's port is answered 2.05 in clear; an unprotected PUT /1/x/1 changes "
+       "the lifetime", "REG-SURF-02", "REG-AC-07"),
     # ---------------------------------------------------------------- bootstrap
     _d("bootstrap-finish-without-server-account", "bootstrap",
        "Bootstrap-Finish is accepted whatever the configuration",
@@ -339,6 +366,14 @@ _ALL = [
     _d("bootstrap-read-refused", "bootstrap",
        "Bootstrap-Read is not implemented",
        "GET /1 from the Bootstrap-Server -> 4.05 instead of 2.05", "int-8"),
+    _d("bootstrap-delete-wipes-device-object", "bootstrap",
+       "Bootstrap-Delete / also deletes the Device object instance /3/0 (a \"factory wipe\")",
+       "after DELETE / from the Bootstrap-Server, Bootstrap-Discover lists no </3/0>", "REG-CRT-03"),
+    _d("credential-rotation-ignored", "bootstrap",
+       "after a new bootstrap the meter keeps the DTLS credential it first connected with: a rotated PSK or "
+       "certificate is stored but never used",
+       "after Execute /1/x/9 and a Bootstrap-Write of a new PSK, the meter re-registers over its old session (or "
+       "handshakes with the old identity), never with the new one", "REG-CRT-01"),
     _d("bootstrap-read-security", "bootstrap",
        "Bootstrap-Read also serves the Security object, keys included",
        "GET /0 from the Bootstrap-Server -> 2.05 with /0/x/5", "REG-AC-04"),

@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 PROTECTED = (0, 21)                 # never accessible to a DM server
 NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
 
+#: Defect ``oscore-context-readable``: the OSCORE object (TS Core 1.1 E.x, bootstrap-only) and the master secret
+#: it then serves to any LwM2M Server.
+OSCORE = 21
+OSCORE_DEMO_SECRET = bytes.fromhex("0102030405060708090a0b0c0d0e0f10")
+
 
 class DeviceManagement:
     def __init__(self, meter: "MeterHost") -> None:
@@ -81,6 +86,9 @@ class DeviceManagement:
                 req.opt.block2 = type(b2)(0, b2.more, b2.size_exponent)
             if req.opt.block1 is not None and req.code in (codes.PUT, codes.POST) and self.has("block1-write-dropped"):
                 return wire.new(codes.CHANGED)      # a body that came in blocks is acknowledged, never applied
+            if self.has("oscore-context-readable") and req.code == codes.GET and path.object_id == OSCORE:
+                # the vendor's OSCORE context sits in an ordinary object: readable by any server
+                return wire.new(codes.CONTENT, payload=OSCORE_DEMO_SECRET, content_format=CF.OPAQUE)
             return self._dispatch(req, remote, path)
         except StoreError as err:
             return wire.new(err.code, payload=str(err).encode()[:120])

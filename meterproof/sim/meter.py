@@ -203,6 +203,8 @@ class SimulatedMeter:
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
         if self.has("token-truncated"):
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
+        if secure and not self.tcp and self.has("client-random-reused"):
+            transport._sendto = functools.partial(_fixed_first_random, transport._sendto)
         if self.tcp:
             self._tcp_defects()
         if secure and not self.tcp:
@@ -441,7 +443,23 @@ class SimulatedMeter:
             sess.close(notify=False)
             self._die("plaintext epoch-0 alert after the handshake")
             return
+        if self.has("plaintext-coap-served") and _is_plain_coap(data):
+            # the vendor's debug path left in: plain CoAP on the DTLS port is served as if from the Server
+            self.track(asyncio.ensure_future(self._serve_in_clear(data, addr)))
+            return
         inner(data, addr)
+
+    async def _serve_in_clear(self, data: bytes, addr: tuple) -> None:
+        """Defect ``plaintext-coap-served``: answer one plain CoAP request in clear (piggybacked ACK)."""
+        try:
+            req = wire.decode(data, addr)
+        except ProtocolError:
+            return
+        resp = await self.bootstrap.route(req, self.server_remote)
+        if resp is None or req.mtype != wire.CON:
+            return
+        resp.mtype, resp.mid, resp.token = wire.ACK, req.mid, req.token
+        self.endpoint.transport.send_record(wire.encode(resp), addr)
 
     @staticmethod
     def _lying_tlv_write(raw: bytes) -> bool:
@@ -612,6 +630,27 @@ def _has_plaintext_alert(data: bytes) -> bool:
     return any(r.content_type == ALERT and r.epoch == 0 for r in recs)
 
 
+
+
+def _is_plain_coap(data: bytes) -> bool:
+    """A CoAP-over-UDP request in clear (RFC 7252 §3: version 1, a request code), not a DTLS record."""
+    return len(data) >= 4 and data[0] >> 6 == 1 and 1 <= data[1] <= 31
+
+
+#: Defect ``client-random-reused``: the 32 bytes an unseeded generator gives on every boot.
+UNSEEDED_RANDOM = bytes(range(0x40, 0x60))
+
+
+def _fixed_first_random(sendto: Callable[[bytes, tuple], None], data: bytes, addr: tuple) -> None:
+    """Defect ``client-random-reused``: the first ClientHello of a handshake (no cookie yet) leaves with a
+    constant random (RFC 6347 §4.2.1: the first flight and HelloVerifyRequest are outside the handshake hash, so
+    the handshake still completes)."""
+    off = 13 + 12 + 2
+    if len(data) > off + 34 and data[0] == 22 and data[3:5] == b"\0\0" and data[13] == 1:
+        sid = data[off + 32]
+        if len(data) > off + 33 + sid and data[off + 33 + sid] == 0:
+            data = data[:off] + UNSEEDED_RANDOM + data[off + 32:]
+    sendto(data, addr)
 
 
 def _truncate_response_tokens(send: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:

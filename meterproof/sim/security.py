@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE = 13, 14, 15
+SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE, SEC_CIPHERSUITES = 13, 14, 15, 16
 MODES = {"psk": MODE_PSK, "rpk": MODE_RPK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
 #: The modes that run over DTLS.
 SECURE_MODES = (MODE_PSK, MODE_RPK, MODE_CERT)
@@ -305,17 +305,30 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
     return []
 
 
-def client_ciphers(meter: "MeterHost", mode: int) -> tuple[str, ...] | None:
-    """The suites the meter offers: a 1.1+ client offers no CBC suite (TS Transport 1.1 §5.2.8: the client
-    SHOULD NOT use them); a 1.0 client the two PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed
-    CBC-SHA-1 suite at the end of the offer (the server's preference still picks a good one)."""
+def client_ciphers(meter: "MeterHost", mode: int, res: dict[int, Any] | None = None) -> tuple[str, ...] | None:
+    """The suites the meter offers: those of the account's /0/x/16 "DTLS/TLS Ciphersuite" when set (OMNA /0 1.1:
+    it instructs the client to propose the indicated suites; codes Mbed TLS lacks are left out); else a 1.1+
+    client offers no CBC suite (TS Transport 1.1 §5.2.8: the client SHOULD NOT use them); a 1.0 client the two
+    PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed CBC-SHA-1 suite at the end of the offer (the
+    server's preference still picks a good one)."""
     from ..dtls import suites
     if "ciphers" in meter.security.dtls:
         return None
+    wanted = (res or {}).get(SEC_CIPHERSUITES)
+    if wanted and not meter.has("ciphersuite-resource-ignored"):
+        codes_ = list(wanted.values()) if isinstance(wanted, dict) else list(wanted) if isinstance(wanted, (list, tuple)) \
+            else [wanted]
+        avail = suites._available()
+        named = tuple(n for n in (suites.name(int(c)) for c in codes_) if n.replace("_", "-") in avail)
+        if named:
+            return named
     if meter.lwm2m == "1.0":
         offer = suites.LWM2M_PSK if mode == MODE_PSK else suites.LWM2M_CERT
     else:
         offer = suites.CLIENT_PSK if mode == MODE_PSK else suites.CLIENT_CERT
+    if meter.has("mandatory-suite-not-offered"):
+        # the vendor's build lacks CCM_8: a forward-secret or CBC suite only
+        offer = (suites.ECDHE_PSK_CHACHA,) if mode == MODE_PSK else (suites.ECDSA_CBC,)
     if meter.has("weak-suite-offered"):
         offer += (suites.PSK_CBC_SHA1 if mode == MODE_PSK else suites.ECDSA_CBC_SHA1,)
     return offer
@@ -326,7 +339,7 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     from ..dtls import Certificates, DtlsSettings, Psk
     base = DtlsSettings(**meter.security.dtls)
     mode = res.get(SEC_MODE)
-    ciphers = client_ciphers(meter, mode) if mode in SECURE_MODES else None
+    ciphers = client_ciphers(meter, mode, res) if mode in SECURE_MODES else None
     if ciphers is not None:
         base = base.with_(ciphers=ciphers)
     if mode == MODE_PSK:
@@ -343,17 +356,10 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
                 # the vendor bug: the factory (bootstrap) credential is used toward every server
                 identity = bytes(boot[1].get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
                 key = bytes(boot[1].get(SEC_SECRET) or b"")
+        if meter.has("psk-length-limited"):
+            # the vendor's fixed buffer: a 64-byte identity, silently cut
+            identity = identity.encode()[:64].decode("utf-8", "ignore")
         return base.with_(psk=Psk(identity, key))
-    if mode == MODE_RPK:
-        from ..dtls import RawPublicKeys
-        keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
-        if meter.has("rpk-factory-key"):
-            # the vendor bug: the factory key pair, the same on every unit, whatever /0/x/3 and /0/x/5 hold
-            keys = RawPublicKeys(*_factory_rpk(), keys.peer_ok)
-        if meter.has("rpk-any-server-key"):
-            # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
-            keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
-        return base.with_(rpk=keys)
     if mode == MODE_RPK:
         from ..dtls import RawPublicKeys
         keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
@@ -421,12 +427,28 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
     if problems:
         raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
     key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI,
-                                     SEC_CERT_USAGE, SEC_MATCHING))
+                                     SEC_CERT_USAGE, SEC_MATCHING, SEC_CIPHERSUITES))
+    if meter.has("credential-rotation-ignored") and meter._account_in_use is not None:
+        key = meter._account_in_use        # the vendor bug: the DTLS settings of the first account, for ever
     if key != meter._account_in_use:
+        if meter._account_in_use is not None:
+            _end_sessions(meter, meter.server_remote)     # a changed account: no old credential from now on
         host, port = use(meter, res)
         meter.server_remote = await resolve(host, port)
         meter._account_in_use = key
     await connect(meter, meter.server_remote, register_query=query)
+
+
+def _end_sessions(meter: "MeterHost", remote: Any) -> None:
+    """The account toward a server changed (a new bootstrap): close the DTLS session made with the old credential
+    and forget it for resumption, so the next exchange handshakes with the new one."""
+    t = meter.endpoint.transport
+    if getattr(meter, "tcp", False) or not hasattr(t, "forget_session") or not isinstance(remote, tuple):
+        return
+    sess = t.session_for(remote)
+    if sess is not None:
+        sess.close(notify=True)
+    t.forget_session(remote)
 
 
 def use(meter: "MeterHost", res: dict[int, Any]) -> tuple[str, int]:

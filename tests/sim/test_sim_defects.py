@@ -1285,3 +1285,135 @@ def _(rig):
         finally:
             await sr.stop(m, bs, srv)
     assert _secure(rig, go) == "2.05"
+
+
+# ---------------------------------------------------------------- regulator checks of issue 14 (regchan)
+@symptom("plaintext-coap-served")
+def _(rig):
+    """A plain CoAP GET /3/0/0 to the DTLS meter's port is answered in clear."""
+    async def go(sr, defects):
+        from meterproof.coap import clear_probe
+        creds = sr.psk("q1")
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "q1", server=creds, defects=defects)
+        try:
+            await m.start()
+            probes = await clear_probe.probe([m.endpoint.local_address],
+                                             [lambda: wire.new(codes.GET, uri_path=("3", "0", "0"))], 0.3)
+            return bool(probes[0].answers)
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+def _restricted_server_registers(sr, defects, ep, ciphers):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        from meterproof.dtls import DtlsServerTransport, DtlsSettings
+        from meterproof.lwm2m.server import Lwm2mServer
+        creds = sr.psk(ep)
+        settings = DtlsSettings(psk_lookup={creds.identity.decode(): creds.secret}.get, ciphers=ciphers, **sr.TIMERS)
+        srv = await Lwm2mServer(DtlsServerTransport(settings=settings), sr.FAST, model=sr.model_for).start()
+        m = sr.meter(srv.uri, ep, server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and ep in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    return go()
+
+
+@symptom("mandatory-suite-not-offered")
+def _(rig):
+    """A server accepting only TLS_PSK_WITH_AES_128_CCM_8 gets no handshake."""
+    from meterproof.dtls import suites
+    assert _secure(rig, lambda sr, d: _restricted_server_registers(sr, d, "q2", (suites.PSK_CCM_8,))) is False
+
+
+@symptom("client-random-reused")
+def _(rig):
+    """Two meters' first ClientHellos carry the same random."""
+    async def go(sr, defects):
+        from meterproof.dtls import records
+        creds = [sr.psk("q3"), sr.psk("q4")]
+        srv = await sr.dtls_server({c.identity.decode(): c.secret for c in creds})
+        randoms: list[set[bytes]] = []
+        srv.endpoint.transport.on_handshake = lambda r: randoms.append({h.random for h in r.client_hello_list})
+        ms = [sr.meter(srv.uri, ep, server=c, defects=defects) for ep, c in zip(("q3", "q4"), creds)]
+        try:
+            for m in ms:
+                await m.start()
+            return len(randoms) >= 2 and bool(randoms[0] & randoms[1])     # one value in two handshakes
+        finally:
+            await sr.stop(*ms, srv)
+    assert _secure(rig, go)
+
+
+@symptom("psk-length-limited")
+def _(rig):
+    """With a 128-byte identity the meter presents only its first 64 bytes and does not register."""
+    async def go(sr, defects):
+        from meterproof.sim.security import Credentials
+        import secrets as s
+        creds = Credentials.psk("q5-" + s.token_hex(64)[:125], s.token_bytes(16))
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "q5", server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "q5" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go) is False
+
+
+@symptom("bootstrap-delete-wipes-device-object")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "q7")
+        try:
+            await bs.delete("q7", "/")
+            return (await bs.discover("q7", "/")).payload.decode()
+        finally:
+            await sr.stop(m, bs, srv)
+    assert "</3/0>" not in _secure(rig, go)
+
+
+@symptom("credential-rotation-ignored")
+def _(rig):
+    """After /1/x/9 and a new PSK from the Bootstrap-Server no handshake presents the new identity."""
+    async def go(sr, defects):
+        from meterproof.lwm2m.bootstrap import psk_account
+        old, boot = sr.psk("q6"), sr.psk("q6b")
+        keys = {old.identity.decode(): old.secret}
+        srv = await sr.dtls_server(keys)
+        bs = await sr.bs_server({boot.identity.decode(): boot.secret})
+        m = sr.meter(srv.uri, "q6", server=old, bootstrap_uri=bs.uri, bootstrap=boot, defects=defects)
+        seen: list[str | None] = []
+        try:
+            await m.start()
+            srv.endpoint.transport.on_handshake = lambda r: seen.append(r.psk_identity)
+            new = psk_account(srv.uri, "q6")
+            keys[new.identity.decode()] = new.secret
+            mark = bs.events.mark()
+            await bs.trigger(srv, "q6")
+            await bs.wait_request("q6", since=mark, timeout=2)
+            for p in ("/0", "/1"):
+                await bs.delete("q6", p)
+            await bs.write_account("q6", new)
+            await bs.finish("q6")
+            await asyncio.sleep(0.5)
+            return new.identity.decode() in seen
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) is False
+
+
+@symptom("ciphersuite-resource-ignored")
+def _(rig):
+    """/0/x/16 = {TLS_PSK_WITH_AES_128_CCM}: the meter's offer does not follow it."""
+    from meterproof.sim import security as sec
+    offer = sec.client_ciphers(rig.meter, sec.MODE_PSK, {sec.SEC_CIPHERSUITES: {0: 0xC0A4}})
+    assert offer is None or "TLS_PSK_WITH_AES_128_CCM" not in offer
+
+
+@symptom("oscore-context-readable")
+def _(rig):
+    """The LwM2M Server reads /21/0 (the OSCORE master secret)."""
+    assert rig.server.read(rig.ep, "/21/0").code == codes.CONTENT
