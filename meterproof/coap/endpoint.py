@@ -363,7 +363,16 @@ class Endpoint:
                     outer, handle = self.oscore.protect_request(msg, remote)
                     reply = await self._request_once(outer, remote, confirmable, timeout)
                     msg.token, msg.mid, msg.mtype = outer.token, outer.mid, outer.mtype
-                    return self.oscore.unprotect_response(reply, handle, remote)
+                    inner = self.oscore.unprotect_response(reply, handle, remote)
+                    if handle is not None and reply.opt.oscore is not None and inner.code == codes.UNAUTHORIZED \
+                            and inner.opt.echo and msg.opt.echo is None:
+                        # RFC 9175 §2.3 / RFC 8613 Appendix B.1.2: a verified 4.01 with Echo asks for freshness;
+                        # the same request again, with that Echo, as a new OSCORE request
+                        again = msg.copy(echo=inner.opt.echo)
+                        outer, handle = self.oscore.protect_request(again, remote)
+                        reply = await self._request_once(outer, remote, confirmable, timeout)
+                        inner = self.oscore.unprotect_response(reply, handle, remote)
+                    return inner
                 return await self._request_once(msg, remote, confirmable, timeout)
             except RequestTimeout as exc:
                 if attempt == repeats:

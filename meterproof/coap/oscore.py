@@ -186,6 +186,7 @@ class OscoreLayer:
         self.on_refused: Callable[[Refusal], None] | None = None
         #: seeded defects of the simulator act through these (``meterproof.sim.defects``)
         self.skip_replay_check = False
+        self.drop_on_error = False
 
     # -- contexts
     def add(self, ctx: SecurityContext) -> SecurityContext:
@@ -323,6 +324,8 @@ class OscoreLayer:
                 piv: int | None = None) -> Message:
         """RFC 8613 §8.2: stop processing; the error answer is unprotected, with Max-Age 0 and the diagnostic."""
         self._note(Refusal(remote, reason, code.dotted, kid, piv))
+        if self.drop_on_error and reason in ("decrypt", "no-context", "decode"):
+            self.contexts.clear()
         return Message(code=code, payload=diagnostic.encode(), max_age=0)
 
 

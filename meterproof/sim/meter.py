@@ -48,7 +48,7 @@ from ..lwm2m.formats import senml_cbor
 from ..lwm2m.formats.senml import Record
 from ..lwm2m.model.catalog import Catalog, default_catalog
 from ..lwm2m.path import Path
-from . import persistence
+from . import oscore_client, persistence
 from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
@@ -282,6 +282,7 @@ class SimulatedMeter:
         self.delivery.stop()
         self.attributes.clear()
         self._load_state()
+        oscore_client.reboot(self)        # RFC 8613 Appendix B.1: sequence numbers resume, replay windows unknown
         self.reg.forget()
         if self.running and not self.has("reboot-without-reregister"):
             await self.reg.register()
