@@ -293,6 +293,11 @@ class OscoreLayer:
         if self.bind_on_request:
             self.bind(remote, ctx, required=False)
         plain = _carry(req, plain)
+        if req.opt.observe == 1 and plain.opt.observe is None:
+            # aiocoap keeps an inner Observe only for a registration (0); a deregistration (1, RFC 7641 §3.6) is
+            # Observe inner and outer alike (RFC 8613 §4.1.3.5.1): the handler must see it to cancel
+            plain.opt.observe = 1
+            self._observations.pop((remote, req.token), None)
         resp = await inner(plain, remote)
         if resp is None:
             return None
