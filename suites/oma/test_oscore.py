@@ -251,13 +251,20 @@ def test_sequence_number_after_reboot(server, dut, timing, transcript, security_
     key = (remote, ctx.recipient_id)
     before = list(security_run.oscore.seen_piv.get(key, []))
     rmark = len(security_run.oscore.refused)
-    try:
-        _reboot(server, dut, timing)
-    finally:
-        reused = [r.piv for r in security_run.oscore.refused[rmark:] if r.reason == "replay" and r.kid == ctx.recipient_id]
-        expect.true(not reused, "Partial IVs of the device's requests after the reboot",
-                    f"above {max(before, default=-1)} (never one used before)", f"reused {reused}",
-                    clause="RFC 8613 §7.2.1, Appendix B.1.1")
+    dut.expect_restart()
+    mark = server.mark()
+    with expect.supporting("Execute /3/0/4 (Reboot)", "int-241"):
+        expect.code(server.execute(dut.endpoint, "/3/0/4"), codes.CHANGED)
+    wait = timing.reaction + timing.s(5) + (dut.profile.registration_timeout or 0)
+    # the new Register, or the server's refusal of it (a reused Partial IV is a replay to the server, §7.4)
+    expect.event(server, ("registered", "oscore-refused"), None, since=mark, timeout=wait,
+                 what="a new OSCORE-protected Register after the reboot")
+    reused = [r.piv for r in security_run.oscore.refused[rmark:] if r.reason == "replay" and r.kid == ctx.recipient_id]
+    expect.true(not reused, "Partial IVs of the device's requests after the reboot",
+                f"above {max(before, default=-1)} (never one used before)", f"reused {reused}",
+                clause="RFC 8613 §7.2.1, Appendix B.1.1")
+    expect.event(server, "registered", dut.endpoint, since=mark, timeout=wait,
+                 what="a new OSCORE-protected Register after the reboot")
     after = security_run.oscore.seen_piv.get(key, [])[len(before):]
     expect.true(min(after, default=max(before, default=-1) + 1) > max(before, default=-1),
                 "Partial IVs after the reboot", f"above {max(before, default=-1)}", after,
