@@ -299,6 +299,10 @@ _ALL = [
        "the meter serves unprotected requests from the server its /0/x/17 binds to an OSCORE context "
        "(TS Core 1.1 E.1 /0/x/17: OSCORE MUST be used with that server)",
        "a plain CoAP Read from the server's address is answered 2.05", "MP-OSCORE-UNPROTECTED"),
+    _d("oscore-bootstrap-unprotected", "oscore",
+       "the meter ignores /0/x/17 of its Bootstrap-Server account and bootstraps in clear (TS Core 1.1 E.1: OSCORE "
+       "MUST be used with the linked OSCORE Object Instance)",
+       "POST /bs?ep= arrives without the OSCORE option", "int-11"),
     _d("oscore-context-dropped-on-error", "oscore",
        "one OSCORE request that fails verification makes the meter discard its security context (RFC 8613 §8.2: "
        "only that request is not processed)",

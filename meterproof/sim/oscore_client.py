@@ -15,7 +15,8 @@ with 4.01 and an Echo challenge (B.1.2, RFC 9175 §2.4) before accepting any.
 
 Seeded defects that live here (``meterproof.sim.defects``): ``oscore-replay-accepted`` (the replay window is
 never consulted), ``oscore-context-dropped-on-error`` (one request that fails verification discards the
-context), ``oscore-sequence-reset`` (the sequence number starts from 0 again after a reboot: nonce
+context), ``oscore-bootstrap-unprotected`` (the Bootstrap-Server account's /0/x/17 is ignored),
+``oscore-sequence-reset`` (the sequence number starts from 0 again after a reboot: nonce
 reuse), ``oscore-replay-window-reset`` (after a reboot the replay window starts empty, without Echo) and
 ``oscore-context-unbound`` (unprotected requests from the OSCORE server are served as if protected).
 """
@@ -53,6 +54,19 @@ def linked_instance(meter: "MeterHost", res: dict[int, Any]) -> dict[int, Any] |
     return meter.store.instance(OSCORE_OBJECT, link.instance_id)
 
 
+def linked_params(meter: "MeterHost", res: dict[int, Any]) -> OscoreParams | None:
+    """The OSCORE parameters of the /21 instance ``res`` links (None: no link); ProtocolError when unusable."""
+    inst = linked_instance(meter, res)
+    if inst is None:
+        return None
+    try:
+        params = OscoreParams.from_instance(inst)
+        SecurityContext(params)          # algorithm numbers and ID lengths
+    except (OscoreConfigError, ValueError, TypeError) as exc:
+        raise ProtocolError(f"/21 cannot be used: {exc}") from None
+    return params
+
+
 def layer(meter: "MeterHost") -> OscoreLayer:
     ep = meter.endpoint
     if ep.oscore is None:
@@ -65,23 +79,16 @@ def layer(meter: "MeterHost") -> OscoreLayer:
 def apply(meter: "MeterHost", res: dict[int, Any], remote: Any) -> SecurityContext | None:
     """Put the context of the account ``res`` on the meter's endpoint, bound to the server at ``remote``
     (a context already in use for the same /21 parameters is kept: its sequence number goes on)."""
-    inst = linked_instance(meter, res)
-    if inst is None:
+    params = linked_params(meter, res)
+    if params is None:
         if meter.endpoint.oscore is not None:
             meter.endpoint.oscore.unbind(remote)
         return None
-    try:
-        params = OscoreParams.from_instance(inst)
-    except OscoreConfigError as exc:
-        raise ProtocolError(f"/21 cannot be used: {exc}") from None
     lay = layer(meter)
     contexts: dict[OscoreParams, SecurityContext] = meter.__dict__.setdefault("_oscore_contexts", {})
     ctx = contexts.get(params)
     if ctx is None:
-        try:
-            ctx = contexts[params] = SecurityContext(params)
-        except OscoreConfigError as exc:
-            raise ProtocolError(f"/21 cannot be used: {exc}") from None
+        ctx = contexts[params] = SecurityContext(params)
     if ctx not in lay.contexts:
         lay.add(ctx)
     lay.bind(remote, ctx, required=not meter.has("oscore-context-unbound"))
@@ -106,4 +113,5 @@ def reboot(meter: "MeterHost") -> None:
         lay.add(new)
 
 
-__all__ = ["OSCORE_OBJECT", "SEC_OSCORE", "SEQUENCE_STEP", "apply", "layer", "linked_instance", "reboot"]
+__all__ = ["OSCORE_OBJECT", "SEC_OSCORE", "SEQUENCE_STEP", "apply", "layer", "linked_instance", "linked_params",
+           "reboot"]

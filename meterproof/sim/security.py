@@ -291,6 +291,12 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
         return ["PSK account without identity or key"]
     if mode == MODE_CERT and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
         return ["certificate account without certificate, key or server trust anchor"]
+    if res.get(17) is not None:        # /0/x/17 OSCORE Security Mode: the /21 instance it links must be usable
+        from .oscore_client import linked_params
+        try:
+            linked_params(meter, res)
+        except ProtocolError as exc:
+            return [str(exc)]
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy
         u, m = res.get(SEC_CERT_USAGE), res.get(SEC_MATCHING)

@@ -906,6 +906,29 @@ def _(rig):
     assert [ev.message.code for ev in ex.answers if ev.message is not None] == [codes.CONTENT]
 
 
+@symptom("oscore-bootstrap-unprotected")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.coap.oscore import OscoreLayer, OscoreParams, SecurityContext
+        from meterproof.sim.security import Credentials
+        params = OscoreParams.fresh(b"\x02", b"")
+        bs = await sr.bs_server()
+        bs.endpoint.oscore = OscoreLayer(bind_on_request=True)
+        bs.endpoint.oscore.add(SecurityContext(params.peer()))
+        seen = []
+        bs.endpoint.listeners.append(lambda ev: seen.append(ev.message) if ev.direction == "in" and ev.message
+                                     and ev.message.code.is_request() else None)
+        m = sr.meter(bs.uri, "d9", server=None, bootstrap_uri=bs.uri, bootstrap=Credentials(oscore=params),
+                     defects=defects)
+        try:
+            await sr.start_quietly(m, timeout=1.0)
+            await bs.events.wait("bootstrap-request", "d9", since=0, timeout=2)
+            return [msg.opt.oscore is not None for msg in seen]
+        finally:
+            await sr.stop(m, bs)
+    assert _secure(rig, go)[:1] == [False]          # the Bootstrap-Request in clear
+
+
 @symptom("oscore-context-dropped-on-error", oscore=True)
 def _(rig):
     raw = bytearray(_oscore_write_captured(rig, "/1/0/3", 1234))
