@@ -42,7 +42,6 @@ DEFAULT_AEAD = 10      # AES-CCM-16-64-128, RFC 8613 §3.2: the default
 DEFAULT_HKDF = -10     # HKDF SHA-256, RFC 8613 §3.2: the default
 #: /21 resource IDs (TS Core 1.1 Appendix E.4, "LwM2M OSCORE")
 MASTER_SECRET, SENDER_ID, RECIPIENT_ID, AEAD_ALG, HMAC_ALG, MASTER_SALT, ID_CONTEXT = range(7)
-OSCORE_OPTION = 9
 
 
 class OscoreConfigError(ValueError):
@@ -226,8 +225,8 @@ class OscoreLayer:
         return outer, handle
 
     def unprotect_response(self, outer: Message, handle: _Handle | None, remote: Hashable) -> Message:
-        """The inner response; an unprotected or unverifiable response comes back as a 4.01/5.xx-free stand-in
-        carrying what arrived (``ProtocolError`` would hide the device's answer from the case)."""
+        """The inner response.  An unprotected answer (an error such as 4.01 "Security context not found", RFC 8613
+        §8.2) is returned as it arrived, for the case to judge; one that does not verify raises ProtocolError."""
         if handle is None:
             return outer
         if outer.opt.oscore is None:
@@ -274,7 +273,7 @@ class OscoreLayer:
             plain, rid = ctx.unprotect(_incoming_copy(req))
         except _aio.ReplayErrorWithEcho as exc:
             self._note(Refusal(remote, "echo", "4.01", kid, pivn))
-            return _carry_reply(exc.to_message())
+            return exc.to_message()          # protected 4.01 with the Echo challenge (RFC 9175 §2.4)
         except _aio.ReplayError:
             return self._refuse(remote, "replay", codes.UNAUTHORIZED, "Replay detected", kid, pivn)
         except (_aio.ProtectionInvalid, _aio.DecodeError, ValueError) as exc:
@@ -353,10 +352,5 @@ def _carry(outer: Message, inner: Message) -> Message:
     return inner
 
 
-def _carry_reply(msg: Message) -> Message:
-    msg.direction = _aio.Direction.OUTGOING
-    return msg
-
-
-__all__ = ["AEAD", "HKDF", "OSCORE_OPTION", "OscoreConfigError", "OscoreLayer", "OscoreParams", "Refusal",
+__all__ = ["AEAD", "HKDF", "OscoreConfigError", "OscoreLayer", "OscoreParams", "Refusal",
            "SecurityContext"]

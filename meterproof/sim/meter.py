@@ -176,6 +176,7 @@ class SimulatedMeter:
         self.software = SoftwareManager(self)
         self.bootstrap = BootstrapClient(self)
         self._account_in_use: Any = None
+        self.oscore_contexts: dict[Any, Any] = {}      # sim/oscore_client.py: by /21 parameters
         sec.install_factory(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
         if self.tcp:

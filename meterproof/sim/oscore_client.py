@@ -85,7 +85,7 @@ def apply(meter: "MeterHost", res: dict[int, Any], remote: Any) -> SecurityConte
             meter.endpoint.oscore.unbind(remote)
         return None
     lay = layer(meter)
-    contexts: dict[OscoreParams, SecurityContext] = meter.__dict__.setdefault("_oscore_contexts", {})
+    contexts: dict[OscoreParams, SecurityContext] = meter.oscore_contexts
     ctx = contexts.get(params)
     if ctx is None:
         ctx = contexts[params] = SecurityContext(params)
@@ -99,7 +99,7 @@ def apply(meter: "MeterHost", res: dict[int, Any], remote: Any) -> SecurityConte
 def reboot(meter: "MeterHost") -> None:
     """Volatile OSCORE state is lost: sequence numbers resume past the persisted step, replay windows are
     unknown (Echo recovery), as RFC 8613 Appendix B.1 says -- or as the seeded defect says."""
-    contexts: dict[OscoreParams, SecurityContext] = meter.__dict__.get("_oscore_contexts", {})
+    contexts: dict[OscoreParams, SecurityContext] = meter.oscore_contexts
     lay = meter.endpoint.oscore
     if lay is None:
         return

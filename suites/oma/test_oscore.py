@@ -23,6 +23,7 @@ from meterproof.coap import wire
 from meterproof.coap.oscore import OscoreParams, SecurityContext
 from meterproof.fixtures import CF, codes, ets, expect, mp
 from meterproof.fixtures.security import channel
+from meterproof.lwm2m.path import Path
 
 OSC = dict(epic="Security", feature="OSCORE")
 LIFETIME = 1
@@ -71,14 +72,9 @@ def _lifetime(server: Any, dut: Any, step: str) -> int:
     with expect.supporting(step, "int-224 (Read on Resource)"):
         r = server.read(dut.endpoint, path)
         expect.code(r, codes.CONTENT)
-        value = expect.decodes(r).get(expect_path(path))
+        value = expect.decodes(r).get(Path.parse(path))
         expect.true(isinstance(value, int), f"{path} value", "an integer", value)
     return int(value)
-
-
-def expect_path(text: str) -> Any:
-    from meterproof.lwm2m.path import Path
-    return Path.parse(text)
 
 
 def _captured_write(server: Any, dut: Any, transcript: Any, value: int) -> bytes:
