@@ -179,8 +179,9 @@ class OscoreLayer:
         self.required: set[Hashable] = set()
         self.bind_on_request = bind_on_request
         self.refused: list[Refusal] = []
-        #: every Partial IV seen per (remote, kid) in requests that verified, for nonce-reuse findings
-        self.seen_piv: dict[tuple[Hashable, bytes], list[int]] = {}
+        #: every Partial IV seen per kid in requests that verified (across the peer's addresses and DTLS
+        #: sessions), for nonce-reuse findings
+        self.seen_piv: dict[bytes, list[int]] = {}
         self._observations: dict[tuple[Hashable, bytes], _Handle] = {}
         self.on_refused: Callable[[Refusal], None] | None = None
         #: seeded defects of the simulator act through these (``meterproof.sim.defects``)
@@ -288,7 +289,7 @@ class OscoreLayer:
                 if pivn is not None and window.is_valid(pivn):
                     window.strike_out(pivn)
         if pivn is not None:
-            self.seen_piv.setdefault((remote, ctx.recipient_id), []).append(pivn)
+            self.seen_piv.setdefault(ctx.recipient_id, []).append(pivn)
         if self.bind_on_request:
             self.bind(remote, ctx, required=False)
         plain = _carry(req, plain)

@@ -278,7 +278,6 @@ def test_int_11_oscore(server, bootstrap_server, dut_factory, security_run, timi
     ETS payload's </1/0> and lwm2m 1.1 are errata).  4. Finish: 2.04.  Then the client registers with the
     server over the new context (int-405) and answers a protected Read of /3/0.  The ETS lists the case for 1.2;
     /21 and /0/x/17 are TS Core 1.1, so it applies from 1.1."""
-    from meterproof.lwm2m.bootstrap import ServerAccount
     from meterproof.lwm2m.values import ObjLnk
     mark = server.mark()
     dev = dut_factory.start(**C13)
@@ -294,9 +293,7 @@ def test_int_11_oscore(server, bootstrap_server, dut_factory, security_run, timi
     used = {int(t.split("/")[2]) for t in before if t.startswith("/21/") and t.count("/") == 2}
     k = min(set(range(len(used) + 1)) - used)
     params = security_run.fresh_oscore(dev.endpoint)
-    acct = ServerAccount(server.aio.uri, ssid=1, mode=3, security_instance=0,
-                         extra_security={17: ObjLnk(21, k)})
-    bootstrap_server.remember(acct)
+    acct = dut_factory.account(dev.endpoint, ssid=1, extra_security={17: ObjLnk(21, k)})   # NoSec or DTLS-PSK
     expect.code(bootstrap_server.write(dev.endpoint, f"/21/{k}",
                                        {f"/21/{k}/{r}": v for r, v in params.instance().items()}), codes.CHANGED)
     _write_account(bootstrap_server, dev, acct)

@@ -244,7 +244,7 @@ def test_sequence_number_after_reboot(server, dut, timing, transcript, security_
     it (the server's replay window refuses a reused one, and the device never registers again)."""
     remote = _remote(server, dut.endpoint)
     ctx = _context(security_run, remote)
-    key = (remote, ctx.recipient_id)
+    key = ctx.recipient_id
     before = list(security_run.oscore.seen_piv.get(key, []))
     rmark = len(security_run.oscore.refused)
     dut.expect_restart()
