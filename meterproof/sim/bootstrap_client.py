@@ -49,7 +49,7 @@ from ..lwm2m.contentformat import CF
 from ..lwm2m.formats import link as linkformat
 from ..lwm2m.model.types import DataType
 from ..lwm2m.path import Path
-from . import representation, security
+from . import oscore_client, representation, security
 from .registration_client import announced_version
 from .store import StoreError
 
@@ -134,6 +134,8 @@ class BootstrapClient:
         host, port = security.use(m, res)
         addr = await security.resolve(host, port)
         await security.connect(m, addr)
+        if not m.has("oscore-bootstrap-unprotected"):
+            oscore_client.apply(m, res, addr)    # /0/x/17 of the Bootstrap-Server account: OSCORE toward it
         self.remote = addr
         self.done.clear()
         self.attempts += 1

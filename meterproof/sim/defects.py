@@ -338,6 +338,31 @@ _ALL = [
        "after a failed DTLS handshake the meter sends its Register in clear",
        "a plaintext CoAP POST /rd arrives on the DTLS port after the failed handshake", "MP-SEC-NOSEC-FALLBACK",
        "MP-SEC-PSK-WRONG-KEY", "REG-TLS-05", "REG-TLS-08", "REG-TLS-03", "REG-TLS-04"),
+    _d("oscore-replay-accepted", "oscore",
+       "the OSCORE replay window is never consulted (RFC 8613 §7.4: the server SHALL verify that the Partial IV "
+       "has not been received before)",
+       "a protected request sent again with a new message ID is carried out a second time", "MP-OSCORE-REPLAY"),
+    _d("oscore-sequence-reset", "oscore",
+       "after a reboot the meter's OSCORE Sender Sequence Number starts from 0 again (RFC 8613 §7.2.1 / "
+       "Appendix B.1.1: a nonce is never reused with the same key)",
+       "the first Register after a reboot carries a Partial IV the server already saw", "MP-OSCORE-SEQ-REBOOT"),
+    _d("oscore-replay-window-reset", "oscore",
+       "after a reboot the meter's OSCORE replay window starts empty instead of unknown (RFC 8613 Appendix "
+       "B.1.2: the first request after the loss of the window is verified fresh with Echo, RFC 9175)",
+       "a protected request captured before the reboot is carried out again after it", "MP-OSCORE-ECHO-REBOOT"),
+    _d("oscore-context-unbound", "oscore",
+       "the meter serves unprotected requests from the server its /0/x/17 binds to an OSCORE context "
+       "(TS Core 1.1 E.1 /0/x/17: OSCORE MUST be used with that server)",
+       "a plain CoAP Read from the server's address is answered 2.05", "MP-OSCORE-UNPROTECTED"),
+    _d("oscore-bootstrap-unprotected", "oscore",
+       "the meter ignores /0/x/17 of its Bootstrap-Server account and bootstraps in clear (TS Core 1.1 E.1: OSCORE "
+       "MUST be used with the linked OSCORE Object Instance)",
+       "POST /bs?ep= arrives without the OSCORE option", "int-11"),
+    _d("oscore-context-dropped-on-error", "oscore",
+       "one OSCORE request that fails verification makes the meter discard its security context (RFC 8613 §8.2: "
+       "only that request is not processed)",
+       "after a tampered or unknown-kid request, genuine protected requests are refused 4.01 until the meter "
+       "re-registers", "MP-OSCORE-TAMPER", "MP-OSCORE-KID"),
     _d("sni-resource-ignored", "security",
        "the SNI resource /0/x/14 is ignored; the server certificate is matched against the URI host",
        "with /0/x/14 = localhost and an IP-literal URI the certificate handshake fails (name mismatch)",

@@ -48,7 +48,7 @@ from ..lwm2m.formats import senml_cbor
 from ..lwm2m.formats.senml import Record
 from ..lwm2m.model.catalog import Catalog, default_catalog
 from ..lwm2m.path import Path
-from . import persistence, portfolio
+from . import oscore_client, persistence, portfolio
 from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
@@ -178,6 +178,7 @@ class SimulatedMeter:
         self.software = SoftwareManager(self)
         self.bootstrap = BootstrapClient(self)
         self._account_in_use: Any = None
+        self.oscore_contexts: dict[Any, Any] = {}      # sim/oscore_client.py: by /21 parameters
         sec.install_factory(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
         self.hostile = Hostile(hostile, seed ^ zlib.crc32(endpoint.encode()) ^ 0x5EED) if hostile else None
@@ -287,6 +288,7 @@ class SimulatedMeter:
         self.delivery.stop()
         self.attributes.clear()
         self._load_state()
+        oscore_client.reboot(self)        # RFC 8613 Appendix B.1: sequence numbers resume, replay windows unknown
         self.reg.forget()
         if self.running and not self.has("reboot-without-reregister"):
             await self.reg.register()

@@ -468,6 +468,9 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
         501: ObjectProfile("1.0", (0,), _lte_band),
         504: ObjectProfile("1.0", (0,), _rsp),
     }
+    if lwm2m != "1.0":
+        # LwM2M OSCORE (TS Core 1.1 E.4): no instance until a factory account or a Bootstrap-Server makes one
+        objs[21] = ObjectProfile(_newest(catalog, 21), (), lambda ctx, iid: {})
     moid = METER_OBJECT[kind]
     if kind == "electricity":
         objs[moid] = ObjectProfile(_newest(catalog, moid), (0,), _electricity, _ELECTRICITY_PROVIDERS)

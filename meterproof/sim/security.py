@@ -47,6 +47,7 @@ from ..lwm2m.contentformat import CF
 from ..lwm2m.path import Path
 
 if TYPE_CHECKING:
+    from ..coap.oscore import OscoreParams
     from ..dtls import DtlsSettings
     from .host import MeterHost
 
@@ -86,6 +87,8 @@ class Credentials:
     sni: str | None = None              # certificate mode: the name the server certificate must carry
     usage: int = 2                      # certificate mode: /0/x/15 Certificate Usage (2 trust anchor assertion)
     matching: int = 0                   # certificate mode: /0/x/13 Matching Type (0 exact)
+    #: OSCORE (RFC 8613) on top of the mode (NoSec, or DTLS underneath): the /21 instance /0/x/17 links
+    oscore: "OscoreParams | None" = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -181,8 +184,9 @@ class MeterSecurity:
 
 
 def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, ssid: int = 1,
-                      known: frozenset[int] | None = None) -> dict[int, Any]:
-    """The /0 instance for one account (resources the model does not define are left out)."""
+                      known: frozenset[int] | None = None, oscore_iid: int | None = None) -> dict[int, Any]:
+    """The /0 instance for one account (resources the model does not define are left out); with OSCORE
+    credentials /0/x/17 links /21/``oscore_iid`` (TS Core 1.1 E.1)."""
     res: dict[int, Any] = {SEC_URI: uri, SEC_BOOTSTRAP: bootstrap, SEC_MODE: MODES[creds.mode],
                            SEC_IDENTITY: creds.identity, SEC_SERVER_KEY: creds.server_key,
                            SEC_SECRET: creds.secret, 11: 0}
@@ -193,6 +197,10 @@ def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, 
             res[SEC_SNI] = creds.sni
         res[SEC_CERT_USAGE] = creds.usage        # default 2, trust anchor assertion: /0/x/4 is the CA
         res[SEC_MATCHING] = creds.matching
+    if creds.oscore is not None and oscore_iid is not None:
+        from ..lwm2m.values import ObjLnk
+        from .oscore_client import OSCORE_OBJECT, SEC_OSCORE
+        res[SEC_OSCORE] = ObjLnk(OSCORE_OBJECT, oscore_iid)
     return {r: v for r, v in res.items() if known is None or r in known}
 
 
@@ -207,13 +215,23 @@ def install_factory(meter: "MeterHost") -> None:
     odef = store.object_def(0)
     known = frozenset(odef.resources) if odef is not None else None
     insts: dict[int, dict[int, Any]] = {}
+    oscore: dict[int, dict[int, Any]] = {}     # /21 instances, numbered as the /0 instance that links them
     if sec.server is not None:
-        insts[lay.server_security_iid] = security_instance(meter.server_uri, sec.server, ssid=lay.ssid,
-                                                           known=known)
+        iid = lay.server_security_iid
+        insts[iid] = security_instance(meter.server_uri, sec.server, ssid=lay.ssid, known=known, oscore_iid=iid)
+        if sec.server.oscore is not None:
+            oscore[iid] = sec.server.oscore.instance()
     if sec.bootstrap_uri is not None:
-        insts[lay.bootstrap_security_iid] = security_instance(sec.bootstrap_uri, sec.bootstrap or Credentials(), bootstrap=True,
-                                                 known=known)
+        iid = lay.bootstrap_security_iid
+        boot = sec.bootstrap or Credentials()
+        insts[iid] = security_instance(sec.bootstrap_uri, boot, bootstrap=True, known=known, oscore_iid=iid)
+        if boot.oscore is not None:
+            oscore[iid] = boot.oscore.instance()
+    if oscore and not store.has_object(21):
+        raise ConfigError(f"OSCORE needs the /21 object: LwM2M 1.1 or later (this meter is {meter.lwm2m})")
     store.replace_object(0, insts)
+    if store.has_object(21):
+        store.replace_object(21, oscore)
     if sec.server is None:
         store.replace_object(1, {})
 
@@ -294,6 +312,12 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
             return ["raw public key account without our public key, private key or the server's public key"]
     if mode == MODE_CERT and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
         return ["certificate account without certificate, key or server trust anchor"]
+    if res.get(17) is not None:        # /0/x/17 OSCORE Security Mode: the /21 instance it links must be usable
+        from .oscore_client import linked_params
+        try:
+            linked_params(meter, res)
+        except ProtocolError as exc:
+            return [str(exc)]
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy
         u, m = res.get(SEC_CERT_USAGE), res.get(SEC_MATCHING)
@@ -436,6 +460,8 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
         host, port = use(meter, res)
         meter.server_remote = await resolve(host, port)
         meter._account_in_use = key
+    from . import oscore_client
+    oscore_client.apply(meter, res, meter.server_remote)      # /0/x/17: OSCORE toward this server
     await connect(meter, meter.server_remote, register_query=query)
 
 

@@ -14,7 +14,8 @@ to the cases its catalog entry targets (``--case``), in the first channel mode
 runs, and the per-case claim by the union over all defects.  A defect whose targets are all LwM2M 1.2 cases
 (not applicable to the default 1.1 simulator, e.g. int-12 Bootstrap-Pack) runs once more against the 1.2
 simulator (``--sim-lwm2m 1.2``).  A CoAP-over-TCP defect (area ``tcp``) runs with ``--transport tcp`` (nosec),
-then ``--transport tls`` (psk, cert).
+then ``--transport tls`` (psk, cert); an OSCORE defect (area ``oscore``) with ``--security oscore``, the mode the
+conformant whole-suite runs also cover.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ LAB_BUDGET = "20s"
 #: Channel modes the suites run in; security cases are not applicable outside the mode they need (rpk: where the
 #: system GnuTLS is found, which .ci/run makes sure of).
 MODES = ("nosec", "psk", "cert") + (("rpk",) if RPK_SUPPORTED else ())
+#: The conformant whole-suite runs: the channel modes, and OSCORE (RFC 8613) over plain UDP.
+CONFORMANT_MODES = (*MODES, "oscore")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +69,7 @@ def _conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
     writes Allure results. Returns the nosec verdicts plus, per case, whether it passed in any mode."""
     tmp = tmp_path_factory.mktemp("conformant")
     merged: dict[str, dict[str, str]] = {}
-    for mode in MODES:
+    for mode in CONFORMANT_MODES:
         t0 = time.monotonic()
         extra = ("--alluredir", str(tmp / "allure")) if mode == "nosec" else ()
         data, out = run_suites(tmp, f"conformant-1.1-{mode}", "-n", "2", "--security", mode, *extra)
@@ -118,7 +121,8 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
         verdicts: dict[str, str] = {}
         out = ""
         # a CoAP-over-TCP defect (area "tcp") shows only on TCP: clear text, then TLS with PSK and certificates
-        runs = [("tcp", "nosec"), ("tls", "psk"), ("tls", "cert")] if d.area == "tcp" else [("udp", m) for m in MODES]
+        runs = [("tcp", "nosec"), ("tls", "psk"), ("tls", "cert")] if d.area == "tcp" else \
+            [("udp", "oscore")] if d.area == "oscore" else [("udp", m) for m in MODES]
         for transport, mode in runs:
             data, out = run_suites(tmp_path, f"defect-{name}-{transport}-{mode}", *args, "--security", mode,
                                    "--transport", transport)

@@ -28,6 +28,7 @@ RUNS = {
     "psk": ["int-0", "int-1", "int-101", "int-203", "int-401"],
     "cert": ["int-2", "int-101", "int-203", "int-402", "int-403"],
     "rpk": ["MP-SEC-RPK-BOOTSTRAP", "int-101", "int-203", "MP-SEC-RPK", "REG-TLS-07"],
+    "oscore": ["int-101", "int-203", "int-405", "MP-OSCORE-REPLAY"],      # master secrets (16 bytes) of /21
 }
 
 
@@ -65,8 +66,8 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
 def test_no_output_file_holds_a_secret(tmp_path: Path, mode: str) -> None:
     secrets, out = _run(tmp_path, mode)
     assert secrets, f"the {mode} run made no secret to look for"
-    if mode == "psk":
-        assert any(len(s) == 16 for s in secrets), "the run's fresh PSKs are among them"
+    if mode in ("psk", "oscore"):
+        assert any(len(s) == 16 for s in secrets), "the run's fresh PSKs / OSCORE master secrets are among them"
     else:
         assert any(s[:1] == b"\x30" and len(s) > 100 for s in secrets), "private keys (DER) are among them"
     files = [p for p in out.rglob("*") if p.is_file()]

@@ -875,6 +875,98 @@ def _(rig):
     assert _secure(rig, go)
 
 
+def _oscore_write_captured(rig, path, value):
+    """Write ``value`` (protected by the server's OSCORE layer); the outer request's bytes."""
+    out = []
+    listener = lambda ev: out.append(ev) if ev.direction == "out" and ev.message is not None \
+        and ev.message.opt.oscore is not None and ev.message.code.is_request() else None
+    rig.aio.endpoint.listeners.append(listener)
+    try:
+        assert rig.server.write(rig.ep, path, value, content_format=CF.TEXT).code_text == "2.04"
+    finally:
+        rig.aio.endpoint.listeners.remove(listener)
+    return bytes(out[-1].raw)
+
+
+def _oscore_replay(rig, raw):
+    mid = rig.aio.endpoint.next_mid()
+    rig.server.raw_send(rig.ep, raw[:2] + mid.to_bytes(2, "big") + raw[4:], timeout=0.6)
+
+
+def _oscore_reboot(rig):
+    mark = rig.server.mark()
+    assert rig.server.execute(rig.ep, "/3/0/4").code_text == "2.04"
+    return mark
+
+
+@symptom("oscore-replay-accepted", oscore=True)
+def _(rig):
+    raw = _oscore_write_captured(rig, "/1/0/3", 1234)
+    assert rig.server.write(rig.ep, "/1/0/3", 1, content_format=CF.TEXT).code_text == "2.04"
+    _oscore_replay(rig, raw)
+    assert rig.server.read(rig.ep, "/1/0/3").values[P("/1/0/3")] == 1234
+
+
+@symptom("oscore-replay-window-reset", oscore=True)
+def _(rig):
+    raw = _oscore_write_captured(rig, "/1/0/3", 1234)
+    assert rig.server.write(rig.ep, "/1/0/3", 1, content_format=CF.TEXT).code_text == "2.04"
+    rig.server.wait_event("registered", rig.ep, since=_oscore_reboot(rig), timeout=3)
+    _oscore_replay(rig, raw)
+    assert rig.server.read(rig.ep, "/1/0/3").values[P("/1/0/3")] == 1234
+
+
+@symptom("oscore-sequence-reset", oscore=True)
+def _(rig):
+    layer = rig.aio.endpoint.oscore
+    n = len(layer.refused)
+    mark = _oscore_reboot(rig)
+    for _ in range(30):
+        if len(layer.refused) > n:
+            break
+        sleep(rig, 0.1)
+    assert rig.server.no_event("registered", rig.ep, since=mark, within=0.1)
+    assert [r.reason for r in layer.refused[n:]][:1] == ["replay"], layer.refused     # the Register after the reboot: PIV reused
+
+
+@symptom("oscore-context-unbound", oscore=True)
+def _(rig):
+    req = wire.new(codes.GET, uri_path=("3", "0", "0"), mtype=wire.CON, mid=rig.aio.endpoint.next_mid(), token=b"u1")
+    ex = rig.server.raw_send(rig.ep, wire.encode(req), timeout=0.6)
+    assert [ev.message.code for ev in ex.answers if ev.message is not None] == [codes.CONTENT]
+
+
+@symptom("oscore-bootstrap-unprotected")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.coap.oscore import OscoreLayer, OscoreParams, SecurityContext
+        from meterproof.sim.security import Credentials
+        params = OscoreParams.fresh(b"\x02", b"")
+        bs = await sr.bs_server()
+        bs.endpoint.oscore = OscoreLayer(bind_on_request=True)
+        bs.endpoint.oscore.add(SecurityContext(params.peer()))
+        seen = []
+        bs.endpoint.listeners.append(lambda ev: seen.append(ev.message) if ev.direction == "in" and ev.message
+                                     and ev.message.code.is_request() else None)
+        m = sr.meter(bs.uri, "d9", server=None, bootstrap_uri=bs.uri, bootstrap=Credentials(oscore=params),
+                     defects=defects)
+        try:
+            await sr.start_quietly(m, timeout=1.0)
+            await bs.events.wait("bootstrap-request", "d9", since=0, timeout=2)
+            return [msg.opt.oscore is not None for msg in seen]
+        finally:
+            await sr.stop(m, bs)
+    assert _secure(rig, go)[:1] == [False]          # the Bootstrap-Request in clear
+
+
+@symptom("oscore-context-dropped-on-error", oscore=True)
+def _(rig):
+    raw = bytearray(_oscore_write_captured(rig, "/1/0/3", 1234))
+    raw[-1] ^= 1
+    _oscore_replay(rig, bytes(raw))
+    assert rig.server.read(rig.ep, "/1/0/3").code_text == "4.01"
+
+
 @symptom("nosec-fallback")
 def _(rig):
     async def go(sr, defects):
