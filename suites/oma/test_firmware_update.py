@@ -22,9 +22,10 @@ from meterproof.fixtures.delivery import declared_delivery
 from meterproof.fixtures.firmware import image
 from meterproof.fixtures.firmware_steps import (
     CANCEL, CANCELLED, CONNECTION_LOST, DOWNLOADED, DOWNLOADING, FIRMWARE, IDLE, INITIAL, INTEGRITY_FAILURE,
-    INVALID_URI, LOST_LINK_ORDER, NO_STORAGE, OUT_OF_RAM, RESULT, RESULTS, STATE,
-    UNSUPPORTED_PROTOCOL, UNSUPPORTED_TYPE, UPDATE, UPDATE_FAILED, deliver_failing, not_installed, failed_download, install, outcome,
+    INVALID_URI, LOST_LINK_ORDER, NO_STORAGE, OUT_OF_RAM, RESULT, RESULTS, STATE, UNSUPPORTED_PROTOCOL,
+    UNSUPPORTED_TYPE, UPDATE, UPDATE_FAILED, deliver_failing, downloaded, failed_download, install, not_installed, outcome,
     pull_schemes, read_fw, running_version, settled, watch_fw, write_package, write_uri)
+
 
 # ---------------------------------------------------------------------------- OMA ETS
 @ets("LightweightM2M-1.1-int-751", "FW Update: Querying readable resources")
@@ -102,12 +103,7 @@ def test_int_770_push_update(server, dut, timing, transcript):
         expect.true(all(resp.code == codes.CONTINUE for _, resp in r.exchanges[:-1]), "Block1 transfer of the "
                     "image", "2.31 Continue for the blocks before the last", [resp.code.dotted for _, resp in r.exchanges],
                     clause="RFC 7959 §2.3 (Block1: 2.31 Continue)")
-    expect.equal(watch.until(settled, "State 2 after the package write"), (DOWNLOADED, INITIAL),
-                 "(State, Update Result) after the download")
-    download = list(watch.seen)
-    expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
-                "(State, Update Result) notified during the download", "States 0, 1, 2 with Result 0", download,
-                clause=f"{FIRMWARE}; ETS int-770 step 1c")
+    downloaded(watch, "the package write", "ETS int-770 step 1c")
     install(server, dut, watch, timing, new, "int-770 steps 2a-3")
 
 
@@ -178,12 +174,7 @@ def test_int_771_pull_update(server, dut, timing, transcript, delivery):
     watch = watch_fw(server, dut, timing)
     write_uri(server, dut, "")
     write_uri(server, dut, delivery.uri(new.data, scheme))
-    expect.equal(watch.until(settled, "State 2 after writing the URI"), (DOWNLOADED, INITIAL),
-                 "(State, Update Result) after the download")
-    download = list(watch.seen)
-    expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
-                "(State, Update Result) notified during the download", "States 0, 1, 2 with Result 0", download,
-                clause=f"{FIRMWARE}; ETS int-771")
+    downloaded(watch, "writing the URI", "ETS int-771")
     install(server, dut, watch, timing, new, "int-771")
 
 
