@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 PROTECTED = (0, 21)                 # never accessible to a DM server
 NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
+FW_PACKAGE_URI = Path((5, 0, 1))
 
 
 class DeviceManagement:
@@ -330,6 +331,8 @@ class DeviceManagement:
                     raise StoreError(codes.BAD_REQUEST, f"{rp} is a multiple resource")
                 plan[rp] = v
         for rp, v in plan.items():
+            if rp == FW_PACKAGE_URI and self.has("fw-uri-length-unchecked"):
+                continue                       # the vendor's URI buffer takes any length
             store.check_value(rp, v)
         return plan
 

@@ -539,6 +539,24 @@ def _(rig):
     assert rig.server.read(rig.ep, "/3/0/3").values == {P("/3/0/3"): "0.1.0"}
 
 
+@symptom("fw-signature-unchecked")
+def _(rig):
+    rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0", signer=None), content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    assert fw_state(rig) == (2, 0)
+
+
+@symptom("fw-uri-length-unchecked")
+def _(rig):
+    uri = "coap://127.0.0.1/" + "f" * 239
+    assert rig.server.write(rig.ep, "/5/0/1", payload=uri.encode(), content_format=CF.TEXT).code_text == "2.04"
+
+
+@symptom("firmware-outdated")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/3").values == {P("/3/0/3"): "0.9.0"}
+
+
 def _shelf(rig, data):
     """A file on the server's own CoAP file shelf: (its coap:// URI, the shelf)."""
     from meterproof.coap.files import FileShelf
