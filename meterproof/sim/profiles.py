@@ -134,6 +134,8 @@ class MeterContext:
 
     @property
     def serial(self) -> str:
+        if self.has("serial-number-shared"):
+            return "MP0000000001"
         return "MP" + hashlib.sha256(self.endpoint.encode()).hexdigest()[:10].upper()
 
     @property

@@ -1046,6 +1046,30 @@ def _(rig):
     assert rig.server.wait_event("registered", rig.ep, since=mark, timeout=3)["registration"].lifetime == 86417
 
 
+@symptom("metering-mirrored-in-clear")
+def _(rig):
+    async def go(sr, defects):
+        creds = sr.psk("m1")
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "m1", server=creds, defects=defects)
+        try:
+            await m.start()
+            await srv.write_attributes("m1", "/3421/0", pmin=0, pmax=1)
+            await srv.observe("m1", "/3421/0")
+            end = asyncio.get_running_loop().time() + 3
+            while not srv.endpoint.transport.plaintext and asyncio.get_running_loop().time() < end:
+                await asyncio.sleep(0.05)
+            return bool(srv.endpoint.transport.plaintext)     # CoAP in clear beside the session
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("serial-number-shared")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/2", accept=CF.TEXT).values == {P("/3/0/2"): "MP0000000001"}
+
+
 @symptom("radio-strength-sign-lost")
 def _(rig):
     assert rig.server.read(rig.ep, "/4/0/2", accept=CF.TEXT).values[P("/4/0/2")] > 0
