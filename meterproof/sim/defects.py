@@ -443,6 +443,10 @@ _ALL = [
     _d("bin-data-not-observable", "objects",
        "Binary App Data answers an Observe as a plain Read: no observation is set up",
        "GET /19/x/0 Observe=0 -> 2.05 without an Observe option, and no notification follows", "int-1900"),
+    _d("write-range-unchecked", "objects",
+       "a Write is checked against the resource's data type only, never against its <RangeEnumeration>",
+       "PUT /5/0/1 with a 256-byte URI, or a value past a resource's range -> 2.04 instead of 4.00", "REG-IN-01",
+       "REG-UPD-06"),
     # ---------------------------------------------------------------- robustness
     _d("critical-option-ignored", "robustness",
        "a request's unrecognised critical option is ignored and the request served",

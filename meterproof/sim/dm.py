@@ -333,7 +333,7 @@ class DeviceManagement:
         for rp, v in plan.items():
             if rp == FW_PACKAGE_URI and self.has("fw-uri-length-unchecked"):
                 continue                       # the vendor's URI buffer takes any length
-            store.check_value(rp, v)
+            store.check_value(rp, v, ranges=not self.has("write-range-unchecked"))
         return plan
 
     def _plan_instance_rest(self, path: Path, plan: dict[Path, Any], replace: bool) -> None:

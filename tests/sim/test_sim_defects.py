@@ -1070,6 +1070,11 @@ def _(rig):
     assert rig.server.read(rig.ep, "/3/0/2", accept=CF.TEXT).values == {P("/3/0/2"): "MP0000000001"}
 
 
+@symptom("write-range-unchecked")
+def _(rig):
+    assert rig.server.write(rig.ep, "/2/0/3", payload=b"65536", content_format=CF.TEXT).code_text == "2.04"
+
+
 @symptom("radio-strength-sign-lost")
 def _(rig):
     assert rig.server.read(rig.ep, "/4/0/2", accept=CF.TEXT).values[P("/4/0/2")] > 0
