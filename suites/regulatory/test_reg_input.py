@@ -34,8 +34,6 @@ from meterproof.fixtures.response_rows import (
 from meterproof.fixtures.security import UDP_DATAGRAMS, transport
 
 REG = dict(epic="Regulatory", feature="Input validation")
-INPUT = ("ETSI EN 303 645 5.13-1", "ETSI TS 103 701 5.13-1-2", "EN 18031-1 GEC-6", "EU CRA Annex I Part I (2)(f)",
-         "EU CRA Annex I Part I (2)(k)")
 #: a plain-text body that is not a value of the type (TS Core 1.1 §7.3: decimal numbers, 0/1, "oid:iid" 16-bit ids)
 NOT_OF_TYPE = {DataType.INTEGER: b"12x", DataType.UNSIGNED_INTEGER: b"-1", DataType.FLOAT: b"1.5.2",
                DataType.BOOLEAN: b"2", DataType.TIME: b"soon", DataType.OBJLNK: b"65536:0"}
@@ -83,7 +81,8 @@ def _unchanged(server: Any, dut: Any, path: str, rdef: ResourceDef, before: dict
     "resource instance of a single resource, lt not below gt, Create of an existing instance",
     clause="OMA TS Transport 1.1 §6.3 Tables 'Write', 'Write-Attributes', 'Create' (4.00 Bad Request); OMA TS Core "
     "1.1 §5.1.2 (lt < gt), §7.3 (plain text); ETSI EN 303 645 5.13-1", **REG)
-@regulation(*INPUT, "EU CRA Annex I Part I (2)(h)", "OMA LwM2M TS Core §5.1.2")
+@regulation("ETSI EN 303 645 5.13-1", "ETSI TS 103 701 5.13-1-2", "EN 18031-1 GEC-6", "EU CRA Annex I Part I (2)(f)",
+            "EU CRA Annex I Part I (2)(k)", "EU CRA Annex I Part I (2)(h)", "OMA LwM2M TS Core §5.1.2")
 def test_semantic_negatives(server, dut, transcript):
     """Rows, from the device's objects (first instance of each; /1: the Server instance serving us):
     (a) every writable single resource whose definition bounds it: Write a value just past the bound;
@@ -193,7 +192,8 @@ def _create_row(server: Any, dut: Any, criteria: Any) -> None:
     clause="RFC 7252 §4.2/§4.3 (reject or ignore malformed and unexpected messages); ETSI TS 103 701 5.13-1-2 "
     "example 1; ETSI EN 303 645 5.13-1", **REG)
 @transport("udp", reason=UDP_DATAGRAMS)
-@regulation(*INPUT, "EN 18031-1 RLM-1", "EU CRA Annex I Part I (2)(h)")
+@regulation("ETSI EN 303 645 5.13-1", "ETSI TS 103 701 5.13-1-2", "EN 18031-1 GEC-6", "EU CRA Annex I Part I (2)(f)",
+            "EU CRA Annex I Part I (2)(k)", "EN 18031-1 RLM-1", "EU CRA Annex I Part I (2)(h)")
 def test_coap_message_fuzzing(fuzz, pytestconfig):
     """--reg-fuzz-cases inputs of each of the quick fuzz families 'coap' (byte-level datagrams), 'block' (block-wise
     edges) and 'unexpected' (stray ACK/RST/responses), each followed by the liveness probe (CoAP ping, then GET
@@ -207,7 +207,8 @@ def test_coap_message_fuzzing(fuzz, pytestconfig):
     "each", clause="OMA TS Core 1.1 §7.4 (TLV, SenML); OMA TS Transport 1.1 §6.3 (4.00 / 4.15 for a body that "
     "does not decode); ETSI TS 103 701 5.13-1-2; ETSI EN 303 645 5.13-1", **REG)
 @transport("udp", reason=UDP_DATAGRAMS)
-@regulation(*INPUT, "EU CRA Annex I Part I (2)(h)")
+@regulation("ETSI EN 303 645 5.13-1", "ETSI TS 103 701 5.13-1-2", "EN 18031-1 GEC-6", "EU CRA Annex I Part I (2)(f)",
+            "EU CRA Annex I Part I (2)(k)", "EU CRA Annex I Part I (2)(h)")
 def test_payload_decoder_fuzzing(fuzz, pytestconfig):
     """--reg-fuzz-cases Writes of each of the quick fuzz families 'tlv' (lying lengths, nesting) and 'senml'
     (records without names, edge numbers, type confusion), each followed by the liveness probe.

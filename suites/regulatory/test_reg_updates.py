@@ -33,8 +33,6 @@ from meterproof.fixtures.firmware_steps import (
 from meterproof.fixtures.software_steps import DELIVERED, INSTALLED, SoftwareInstance
 
 REG = dict(epic="Regulatory", feature="Secure updates")
-SECURE_UPDATE = ("ETSI EN 303 645 5.3-2", "ETSI TS 103 701 5.3-2-2", "EN 18031-1 SUM-2",
-                 "EU CRA Annex I Part I (2)(c)")
 
 
 def _attach(name: str, data: object) -> None:
@@ -97,8 +95,8 @@ def test_authorised_update(server, dut, timing, transcript, delivery):
     "5.3-2-2 note 1 (change one byte in a signed firmware and check it is rejected); ETSI EN 303 645 5.3-9, 5.3-10",
     **REG)
 @requires(obj=5)
-@regulation(*SECURE_UPDATE, "ETSI EN 303 645 5.3-9", "ETSI EN 303 645 5.3-10", "ETSI EN 303 645 5.7-1",
-            "EU CRA Annex I Part I (2)(f)")
+@regulation("ETSI EN 303 645 5.3-2", "ETSI TS 103 701 5.3-2-2", "EN 18031-1 SUM-2", "EU CRA Annex I Part I (2)(c)",
+            "ETSI EN 303 645 5.3-9", "ETSI EN 303 645 5.3-10", "ETSI EN 303 645 5.7-1", "EU CRA Annex I Part I (2)(f)")
 def test_tampered_image_refused(server, dut, timing, transcript, delivery):
     """For each of the profile's tampered-payload, tampered-signature, tampered-manifest (and corrupt) images:
     deliver it (push or pull as the device declares); if it reaches State 2, Execute /5/0/2 as an attacker would.
@@ -112,7 +110,8 @@ def test_tampered_image_refused(server, dut, timing, transcript, delivery):
     clause="ETSI EN 303 645 5.3-10 (a trust relationship: authenticity checked before install); ETSI TS 103 701 "
     "5.3-10-1(b); OMA object 5 resource 5 Update Result 5", **REG)
 @requires(obj=5)
-@regulation(*SECURE_UPDATE, "ETSI EN 303 645 5.3-10", "ETSI TS 103 701 5.3-10-1", "EU CRA Annex I Part I (2)(f)")
+@regulation("ETSI EN 303 645 5.3-2", "ETSI TS 103 701 5.3-2-2", "EN 18031-1 SUM-2", "EU CRA Annex I Part I (2)(c)",
+            "ETSI EN 303 645 5.3-10", "ETSI TS 103 701 5.3-10-1", "EU CRA Annex I Part I (2)(f)")
 def test_untrusted_signer_refused(server, dut, timing, transcript, delivery):
     """The profile's unsigned and wrong-signer images, as REG-UPD-02.  Pass: never Update Result 1, /3/0/3
     unchanged, the device still answers."""
@@ -123,7 +122,7 @@ def test_untrusted_signer_refused(server, dut, timing, transcript, delivery):
     clause="ETSI TS 103 701 5.3-2-1 example / 5.3-2-2 note 1 (installing an older firmware is a misuse); ETSI EN "
     "303 645 5.3-2; OMA object 5 resource 5 (never Result 1)", **REG)
 @requires(obj=5)
-@regulation(*SECURE_UPDATE)
+@regulation("ETSI EN 303 645 5.3-2", "ETSI TS 103 701 5.3-2-2", "EN 18031-1 SUM-2", "EU CRA Annex I Part I (2)(c)")
 def test_rollback_refused(server, dut, timing, transcript, delivery):
     """The profile's older image (a version below /3/0/3), by push or pull; Execute /5/0/2 if it reaches State 2.
     Pass: Update Result is not 1 and /3/0/3 still holds the running version."""
@@ -134,7 +133,8 @@ def test_rollback_refused(server, dut, timing, transcript, delivery):
     clause="OMA object 5 resource 5 Update Result 4 (connection lost) and resource 3 (back to Idle); ETSI TS 103 "
     "701 5.3-2-2 note 1; ETSI EN 303 645 5.9-2", **REG)
 @requires(obj=5, feature="firmware-pull")
-@regulation(*SECURE_UPDATE, "ETSI EN 303 645 5.9-2", "EU CRA Annex I Part I (2)(h)")
+@regulation("ETSI EN 303 645 5.3-2", "ETSI TS 103 701 5.3-2-2", "EN 18031-1 SUM-2", "EU CRA Annex I Part I (2)(c)",
+            "ETSI EN 303 645 5.9-2", "EU CRA Annex I Part I (2)(h)")
 def test_interrupted_delivery_recovers(server, dut, timing, transcript, delivery):
     """Pull the newer image from a file server that loses the link half-way (CoAP: no answer past the middle;
     HTTP: the connection closed).  Pass: the download ends in State 0 (Result 4, or 0 back in Idle), never State
@@ -273,7 +273,8 @@ def test_state_machine_enforced(server, dut, timing, transcript, delivery):
     clause="OMA object 9 (9.xml) resource 9 Update Result 53 (package integrity check failure), resource 4 Install "
     "(only in DELIVERED); ETSI EN 303 645 5.3-10", **REG)
 @requires(obj=9, feature="software-management")
-@regulation(*SECURE_UPDATE, "ETSI EN 303 645 5.3-10", "EU CRA Annex I Part I (2)(f)")
+@regulation("ETSI EN 303 645 5.3-2", "ETSI TS 103 701 5.3-2-2", "EN 18031-1 SUM-2", "EU CRA Annex I Part I (2)(c)",
+            "ETSI EN 303 645 5.3-10", "EU CRA Annex I Part I (2)(f)")
 def test_software_package_integrity(server, dut, timing, transcript):
     """(Uninstall first if the instance holds a package.)  For the corrupt package (digest mismatch) and the
     tampered one (a payload byte changed after signing, digest recomputed): PUT /9/x/2 (2.04 or 4.00).  Pass:
