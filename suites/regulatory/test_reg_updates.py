@@ -242,7 +242,7 @@ def test_state_machine_enforced(server, dut, timing, transcript, delivery):
     if before[0] == DOWNLOADED:
         expect.inconclusive("a State other than Downloaded before the requests", "int-751",
                             "the device already holds a downloaded package")
-    clause = "OMA TS Core 1.1 Appendix E.6: Update is valid only in Downloaded; 4.05 Method Not Allowed otherwise"
+    clause = "OMA object 5 resource 2 Update: executable only in Downloaded (TS Core Appendix E.6); 4.05 otherwise"
     with expect.all_criteria() as criteria:
         with criteria.check(f"Execute /5/0/2 in State {before[0]}"):
             expect.code(server.execute(dut.endpoint, UPDATE), codes.METHOD_NOT_ALLOWED, clause=clause)
