@@ -20,7 +20,6 @@ machine, install, judge) are :mod:`meterproof.fixtures.firmware_steps`, shared w
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from meterproof.fixtures import CF, P, codes, expect, mp, regulation, requires
@@ -33,14 +32,6 @@ from meterproof.fixtures.firmware_steps import (
 from meterproof.fixtures.software_steps import DELIVERED, INSTALLED, SoftwareInstance
 
 REG = dict(epic="Regulatory", feature="Secure updates")
-
-
-def _attach(name: str, data: object) -> None:
-    try:
-        import allure
-        allure.attach(json.dumps(data, indent=1, default=str), name=name, attachment_type=allure.attachment_type.JSON)
-    except Exception:   # the report must not depend on it
-        pass
 
 
 def _running(server: Any, dut: Any) -> str:
@@ -66,7 +57,7 @@ def _refused_images(server: Any, dut: Any, timing: Any, delivery: Any, roles: tu
         final = not_installed(server, dut, timing, delivery, img.data, running, f"the {role} image")
         table.append({"image": img.name, "bytes": len(img.data),
                       "outcome": "refused at the Write" if final is None else {"state": final[0], "result": final[1]}})
-    _attach("images that must not install", table)
+    expect.evidence("images that must not install", table)
     expect.alive(server, dut.endpoint, "device answers a Read of /3/0 after the refused images")
 
 
@@ -205,7 +196,7 @@ def test_package_uri_validated(server, dut, timing, transcript, delivery):
                     write_uri(server, dut, "")
                 expect.code(r, codes.BAD_REQUEST, clause=f"OMA object 5 resource 1 Package URI range 0..{limit}; "
                             "OMA TS Transport §6.3 Table 'Write': 4.00 Bad Request")
-    _attach("Package URI probes", results)
+    expect.evidence("Package URI probes", results)
 
 
 def _reset(server: Any, dut: Any, watch: Any) -> None:
@@ -315,7 +306,7 @@ def test_version_currency(server, dut, transcript):
                 r = server.read(dut.endpoint, path)
                 expect.code(r, codes.CONTENT)
                 evidence[path] = expect.decodes(r).get(P(path))
-    _attach("firmware versions", evidence)
+    expect.evidence("firmware versions", evidence)
     expect.equal(running, str(latest), "/3/0/3 Firmware Version against the vendor's declared latest version",
                  clause="ETSI EN 303 645 5.3-16; the vendor's declaration (firmware.latest_version)")
 
