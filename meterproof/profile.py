@@ -107,7 +107,9 @@ class FirmwareImage:
     expect: str = "accept"   # accept: the device installs it; reject: it must refuse it (corrupt, unsigned, ...)
     #: newer | older | current | corrupt | unsupported (FIRMWARE_ROLES); oversized: larger than the device's storage
     #: (int-773); out-of-ram: exhausts the device's RAM while it downloads or unpacks it (int-774); failing: downloads
-    #: and verifies, but its installation fails (int-779)
+    #: and verifies, but its installation fails (int-779); unsigned, wrong-signer (signed by a key the device must not
+    #: trust), tampered-payload / tampered-signature / tampered-manifest (one byte of a validly signed image changed
+    #: in that part): REG-UPD-02/03, the vendor knows where each part lies in its format
     role: str = "newer"
 
 
@@ -133,6 +135,7 @@ class Profile:
     firmware: tuple[FirmwareImage, ...] = ()
     firmware_delivery: tuple[str, ...] = ()
     firmware_image_format: str | None = None   # "meterproof-sim": images built on demand (the simulator)
+    firmware_latest: str | None = None   # the latest firmware version the vendor declares (REG-UPD-10)
     transmission: str = "default"          # "default" (RFC 7252 §4.8) or "loopback" (fast, for local clients)
     registration_timeout: float | None = None
     identity: dict[str, str] = field(default_factory=dict)
@@ -275,7 +278,8 @@ def from_dict(d: Any, src: str = "<dict>", base_dir: FsPath | None = None) -> Pr
         driver=dtype, driver_options=dopts, security_mode=security.mode, time_scale=float(m.timing.scale),
         waivers=waivers, ddf_dirs=ddf_dirs, source=src, raw=d, security=security,
         firmware=tuple(images), firmware_delivery=tuple(m.firmware.delivery), firmware_image_format=image_format,
-        transmission=m.timing.transmission, registration_timeout=m.timing.registration_timeout, identity=ident,
+        firmware_latest=m.firmware.latest_version, transmission=m.timing.transmission,
+        registration_timeout=m.timing.registration_timeout, identity=ident,
         base_dir=c.base)
 
 

@@ -33,7 +33,8 @@ SECURITY_MODES = ("nosec", "psk", "rpk", "certificate")
 PROVISIONING = ("profile", "bootstrap")
 METERS = ("electricity", "gas", "water")
 BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000)
-FIRMWARE_ROLES = ("newer", "older", "current", "corrupt", "unsupported", "oversized", "out-of-ram", "failing")
+FIRMWARE_ROLES = ("newer", "older", "current", "corrupt", "unsupported", "oversized", "out-of-ram", "failing",
+                  "unsigned", "wrong-signer", "tampered-payload", "tampered-signature", "tampered-manifest")
 CF_NAMES = ("text", "opaque", "cbor", "tlv", "json", "oma-json", "senml-json", "senml-cbor", "lwm2m-cbor", "link")
 PROCESS_TRIGGER_KINDS = ("restart", "kill", "stdin", "signal", "command", "wipe_state")
 SERVER_ADDRESS = r"^[^\s:]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$"
@@ -328,22 +329,27 @@ class Timing(_Model):
 
 
 class FirmwareImage(_Model):
-    WHAT: ClassVar[str] = ("name, file, role: newer|older|current|corrupt|unsupported|oversized|out-of-ram|failing, version, "
+    WHAT: ClassVar[str] = ("name, file, role: newer|older|current|corrupt|unsupported|oversized|out-of-ram|failing|"
+                           "unsigned|wrong-signer|tampered-payload|tampered-signature|tampered-manifest, version, "
                            "expect: accept|reject")
     name: Text
     file: Text = Field(description="the image file, relative to the profile's folder")
     version: Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v))] = Field(
         "", description="the version the device reports in /3/0/3 once it runs the image")
     expect: Annotated[Union[Literal["accept", "reject"], None], _choice(("accept", "reject", None))] = None
-    role: Annotated[Union[Literal["newer", "older", "current", "corrupt", "unsupported", "oversized", "out-of-ram", "failing"], None],
+    role: Annotated[Union[Literal["newer", "older", "current", "corrupt", "unsupported", "oversized", "out-of-ram",
+                                  "failing", "unsigned", "wrong-signer", "tampered-payload", "tampered-signature",
+                                  "tampered-manifest"], None],
                     _choice((*FIRMWARE_ROLES, None))] = None
 
 
 class Firmware(_Model):
-    WHAT: ClassVar[str] = "images: [...], delivery: [push, pull], image_format: ..."
+    WHAT: ClassVar[str] = "images: [...], delivery: [push, pull], image_format: ..., latest_version: ..."
     images: Annotated[list[FirmwareImage], _entries()] = []
     delivery: Annotated[list[Literal["push", "pull"]], _entries(("push", "pull"))] = []
     image_format: OptText = Field(None, description="meterproof-sim: meterproof builds the images (the simulator)")
+    latest_version: IdText = Field(None, description="the latest firmware version the vendor declares for the "
+                                                     "model (/3/0/3 as the device reports it; REG-UPD-10)")
 
 
 class Waiver(_Model):

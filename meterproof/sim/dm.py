@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 PROTECTED = (0, 21)                 # never accessible to a DM server
 NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
+FW_PACKAGE_URI = Path((5, 0, 1))
 
 #: Defect ``oscore-context-readable``: the OSCORE object (TS Core 1.1 E.x, bootstrap-only) and the master secret
 #: it then serves to any LwM2M Server.
@@ -345,7 +346,9 @@ class DeviceManagement:
                     raise StoreError(codes.BAD_REQUEST, f"{rp} is a multiple resource")
                 plan[rp] = v
         for rp, v in plan.items():
-            store.check_value(rp, v)
+            if rp == FW_PACKAGE_URI and self.has("fw-uri-length-unchecked"):
+                continue                       # the vendor's URI buffer takes any length
+            store.check_value(rp, v, ranges=not self.has("write-range-unchecked"))
         return plan
 
     def _plan_instance_rest(self, path: Path, plan: dict[Path, Any], replace: bool) -> None:

@@ -33,7 +33,7 @@ from aiocoap.numbers import codes
 
 from ..lwm2m.path import Path
 from .download import PROTOCOLS, DownloadError, fetch
-from .firmware_image import FirmwareImage, ImageError, is_older, parse_image
+from .firmware_image import VENDOR_KEY, FirmwareImage, ImageError, is_older, parse_image
 
 if TYPE_CHECKING:
     from ..coap.endpoint import Endpoint
@@ -157,7 +157,8 @@ class FirmwareUpdater:
             self._set(IDLE, R_INTEGRITY if m.has("fw-storage-unchecked") else R_NO_FLASH)
             return
         try:
-            image = parse_image(data, verify=not m.has("fw-corrupt-image-accepted"))
+            image = parse_image(data, verify=not m.has("fw-corrupt-image-accepted"),
+                                trusted=None if m.has("fw-signature-unchecked") else VENDOR_KEY)
         except ImageError as exc:
             result = exc.result
             if result == R_NO_RAM and m.has("fw-out-of-ram-as-no-flash"):

@@ -44,6 +44,8 @@ LWM2M_VERSIONS = ("1.0", "1.1", "1.2")
 METER_OBJECT = {"electricity": 3421, "gas": 3423, "water": 3424}
 MODEL_NUMBER = {"electricity": "MP-E100", "gas": "MP-G200", "water": "MP-W300"}
 DEFAULT_FIRMWARE = "1.0.0"
+#: what a meter with the firmware-outdated defect runs
+OUTDATED_FIRMWARE = "0.9.0"
 
 #: Object versions of the core objects per LwM2M version (what the meter registers with ``ver=``).
 CORE_VERSIONS: dict[str, dict[int, str]] = {
@@ -116,6 +118,10 @@ class MeterContext:
     time_offset: float = 0.0               # written /3/0/13 minus wall clock
     started_wall: float = field(default_factory=time.time)
 
+    def __post_init__(self) -> None:
+        if self.has("firmware-outdated") and self.firmware_version == DEFAULT_FIRMWARE:
+            self.firmware_version = OUTDATED_FIRMWARE      # an old build left on the production line
+
     def has(self, defect: str) -> bool:
         return defect in self.defects
 
@@ -129,6 +135,8 @@ class MeterContext:
 
     @property
     def serial(self) -> str:
+        if self.has("serial-number-shared"):
+            return "MP0000000001"
         return "MP" + hashlib.sha256(self.endpoint.encode()).hexdigest()[:10].upper()
 
     @property

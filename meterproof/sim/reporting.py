@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING, Hashable
 
 from aiocoap import Message
 from aiocoap.numbers import codes
+from aiocoap.numbers.types import NON
 
 from ..coap import wire
+from ..lwm2m.metering import METERING_OBJECTS
 from ..lwm2m.path import Path
 from ..lwm2m.values import ValueTree
 from .attributes import NUMERIC_TYPES
@@ -276,6 +278,19 @@ class Reporter:
             return
         msg = wire.new(codes.CONTENT, payload=payload, content_format=obs.cf, observe=seq)
         self._send(obs, msg)
+        if m.has("metering-mirrored-in-clear") and obs.base.object_id in METERING_OBJECTS:
+            self._mirror_in_clear(obs, payload)
+
+    def _mirror_in_clear(self, obs: Observation, payload: bytes) -> None:
+        """The vendor's debug mirror: the notification again as plain CoAP (NON) beside the DTLS session."""
+        transport = self.meter.endpoint.transport
+        peer = getattr(obs.remote, "peer", obs.remote)
+        sendto = getattr(transport, "_sendto", None)
+        if sendto is None or not isinstance(peer, tuple):
+            return
+        msg = wire.new(codes.CONTENT, mtype=NON, mid=obs.count & 0xFFFF, token=obs.token, payload=payload,
+                       content_format=obs.cf)
+        sendto(wire.encode(msg), (peer[0], peer[1]))
 
     def _send_gone(self, obs: Observation) -> None:
         """The observed path disappeared: a final 4.04 notification without Observe ends it."""

@@ -20,6 +20,9 @@ from aiocoap.numbers import codes
 
 from ..lwm2m.model.types import DataType, ObjectDef, ResourceDef
 from ..lwm2m.model.validate import validate_value
+
+#: the rules of :func:`validate_value` that come from ``<RangeEnumeration>`` (not the data type)
+RANGE_RULES = ("range", "enumeration", "length")
 from ..lwm2m.path import Path
 from ..lwm2m.values import ValueTree
 
@@ -196,15 +199,15 @@ class ObjectStore:
             self.on_change(path)
 
     # ------------------------------------------------------------------ checks
-    def check_value(self, path: Path, value: Any) -> None:
-        """StoreError 4.00 unless ``value`` fits the model at ``path``."""
+    def check_value(self, path: Path, value: Any, *, ranges: bool = True) -> None:
+        """StoreError 4.00 unless ``value`` fits the model at ``path`` (its type only, when not ``ranges``)."""
         rdef = self.resource_def(path)
         if rdef is None:
             raise StoreError(codes.NOT_FOUND, f"{path} is not defined by the object model")
         items = value.items() if isinstance(value, dict) else [(None, value)]
         for riid, v in items:
             p = path if riid is None else path.child(riid)
-            issues = validate_value(rdef, v, p)
+            issues = [i for i in validate_value(rdef, v, p) if ranges or i.rule not in RANGE_RULES]
             if issues:
                 raise StoreError(codes.BAD_REQUEST, str(issues[0]))
 

@@ -12,42 +12,14 @@ never drawn.  Lab mode (``--fuzz-budget``) is ``test_fuzz_lab.py``.
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from meterproof.fixtures import expect, mp
+from meterproof.fixtures.fuzzing import run_family
 from meterproof.fixtures.security import UDP_DATAGRAMS, transport
-from meterproof.fuzz import strategies_coap as sc
-from meterproof.fuzz import strategies_payloads as sp
-from meterproof.fuzz.campaign import hypothesis_cases
 
 pytestmark = transport("udp", reason=UDP_DATAGRAMS)
 
 FUZZ = dict(epic="Robustness", feature="Fuzzing")
 ALIVE = "RFC 7252 §4.2/§4.3 (reject or ignore malformed and unexpected messages); a meter must survive any input"
-
-_FAMILIES: dict[str, Any] = {
-    "coap": (lambda: sc.safe(sc.datagrams()), 120),
-    "unexpected": (lambda: sc.unexpected_messages(), 40),
-    "block": (lambda: sc.safe(sc.block_requests()), 40),
-    "query": (lambda: sc.safe(sc.attribute_requests()), 60),
-    "tlv": (lambda: sc.safe(sc.lwm2m_requests(sp.tlv_payloads().map(lambda b: (11542, b)))), 40),
-    "senml": (lambda: sc.safe(sc.lwm2m_requests(sp.senml_payloads())), 40),
-}
-
-
-@functools.lru_cache(maxsize=None)
-def cases(family: str) -> list[bytes]:
-    make, n = _FAMILIES[family]
-    return hypothesis_cases(make(), n)
-
-
-def run_family(fuzz: Any, family: str) -> None:
-    data = cases(family)
-    stats = fuzz.run((d, family) for d in data)
-    found = [f"{f.kind}: {f.summary}; minimal input {f.case.hex()} ({len(f.steps)} step(s))" for f in stats.findings]
-    expect.true(not found, f"device alive and not rebooted through {len(data)} '{family}' fuzz cases",
-                "answers every probe, no re-registration", "; ".join(found))
 
 
 @mp("MP-FUZZ-COAP", "Byte-level CoAP datagrams (header fields, raw option nibbles, odd tails)", **FUZZ, clause=ALIVE)

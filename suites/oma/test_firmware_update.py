@@ -17,161 +17,14 @@ a reboot.
 
 from __future__ import annotations
 
-from typing import Any
-
-from meterproof.fixtures import CF, P, codes, errata, ets, expect, mp, regulation, requires
-from meterproof.fixtures.delivery import SCHEME_NAMES, declared_delivery
+from meterproof.fixtures import CF, P, codes, ets, expect, mp, regulation, requires
 from meterproof.fixtures.firmware import image
-from meterproof.fixtures.update_state import StateWatch, read_pair
-from meterproof.errors import TimeoutError_
-
-IDLE, DOWNLOADING, DOWNLOADED, UPDATING = 0, 1, 2, 3
-(INITIAL, SUCCESS, NO_STORAGE, OUT_OF_RAM, CONNECTION_LOST, INTEGRITY_FAILURE, UNSUPPORTED_TYPE, INVALID_URI,
- UPDATE_FAILED, UNSUPPORTED_PROTOCOL, CANCELLED) = range(11)
-PACKAGE, URI, UPDATE, STATE, RESULT, FW_VERSION = "/5/0/0", "/5/0/1", "/5/0/2", "/5/0/3", "/5/0/5", "/3/0/3"
-PKG_VERSION, PROTOCOLS, DELIVERY, CANCEL = "/5/0/7", "/5/0/8", "/5/0/9", "/5/0/10"
-FIRMWARE = "OMA TS Core 1.1 E.6 (Firmware Update object) state machine"
-RESULTS = "OMA object 5 (5.xml) resource 5 Update Result"
-#: the order a pull case picks a protocol in when the device declares several: HTTP first where a lost link matters
-#: (a closed TCP connection is seen at once; a CoAP downloader waits out its retransmissions)
-PULL_ORDER = ("coap", "coaps", "http", "https")
-LOST_LINK_ORDER = ("http", "https", "coap", "coaps")
-
-
-# ---------------------------------------------------------------------------- helpers
-def _read_fw(server: Any, dut: Any) -> tuple[int, int]:
-    """GET /5/0 (TLV when the device claims it): 2.05; returns (State, Update Result)."""
-    return read_pair(server, dut, "/5/0", STATE, RESULT)
-
-
-def _version(server: Any, dut: Any) -> str | None:
-    """/3/0/3 Firmware Version, or None on a device without it (optional in /3, though ETS C.1 lists it)."""
-    if not dut.has(FW_VERSION):
-        return None
-    with expect.supporting(f"read {FW_VERSION}", "int-224 (Read on Resource)"):
-        r = server.read(dut.endpoint, FW_VERSION)
-        expect.code(r, codes.CONTENT)
-        v = expect.decodes(r).get(P(FW_VERSION))
-    return str(v)
-
-
-def _write_package(server: Any, dut: Any, data: bytes, *ok: Any) -> Any:
-    r = server.write(dut.endpoint, PACKAGE, payload=data, content_format=CF.OPAQUE)
-    expect.code(r, *(ok or (codes.CHANGED,)))
-    return r
-
-
-def _watch(server: Any, dut: Any, timing: Any) -> StateWatch:
-    """Observe /5/0 (:class:`StateWatch`): every (State, Update Result) it reports, in order."""
-    return StateWatch(server, dut, timing, "/5/0", STATE, RESULT, FIRMWARE, "int-760 (Basic Observation) and int-301")
-
-
-def _pull_schemes(server: Any, dut: Any, delivery: Any, order: tuple[str, ...] = PULL_ORDER) -> list[str]:
-    """The schemes to pull by: declared by the device (/5/0/8), served in this run, in ``order``; not applicable
-    when the device declares push only (/5/0/9 = 1) or none can be served (with the reasons)."""
-    method, schemes = declared_delivery(server, dut)
-    if method == 1:
-        expect.not_applicable("the device declares push delivery only (/5/0/9 Delivery Method = 1)")
-    usable = [sc for sc in order if sc in schemes and delivery.serves(sc) is None]
-    if not usable:
-        why = "; ".join(f"{SCHEME_NAMES.get(sc, sc)}: {delivery.serves(sc)}" for sc in schemes) or "none declared"
-        expect.not_applicable(f"no protocol the device declares in /5/0/8 can be served in this run ({why})")
-    return usable
-
-
-def _push_declared(server: Any, dut: Any) -> bool:
-    return declared_delivery(server, dut)[0] in (1, 2)
-
-
-def _write_uri(server: Any, dut: Any, uri: str, *ok: Any) -> Any:
-    r = server.write(dut.endpoint, URI, payload=uri.encode(), content_format=CF.TEXT
-                     if dut.serves(CF.TEXT) else CF.OPAQUE)
-    expect.code(r, *(ok or (codes.CHANGED,)))
-    return r
-
-
-def _failed_download(server: Any, dut: Any, watch: Any, timing: Any, result: int, what: str, *,
-                     budget: float | None = None) -> None:
-    """Until the download ends: Idle with Update Result ``result``, only States 0 and 1 on the way (the device
-    never reports the package Downloaded)."""
-    start = len(watch.seen) - 1
-    final = watch.until(lambda st, res: st in (DOWNLOADED, UPDATING) or (st == IDLE and res != INITIAL), what,
-                        budget=budget)
-    seen = watch.seen[start:]
-    expect.true(all(st in (IDLE, DOWNLOADING) for st, _ in seen), f"States notified during {what}",
-                "0 (Idle) and 1 (Downloading) only", seen, clause=FIRMWARE)
-    expect.equal(final, (IDLE, result), f"(State, Update Result) after {what}", clause=f"{RESULTS} {result}")
-
-
-def _deliver_failing(server: Any, dut: Any, timing: Any, delivery: Any, data: bytes, result: int, what: str,
-                     erratum: str | None = None) -> None:
-    """Deliver ``data`` by push (the device takes push and the profile claims it) or else by pull (the first protocol
-    it declares), then :func:`_failed_download` with ``result``: the error cases 773, 774, 777 ("push or pull")."""
-    push = _push_declared(server, dut) and dut.profile.claims("firmware-push")
-    if not push and not dut.profile.claims("firmware-pull"):
-        expect.not_applicable("the profile claims neither firmware-push nor firmware-pull")
-    scheme = None if push else _pull_schemes(server, dut, delivery)[0]
-    watch = _watch(server, dut, timing)
-    if erratum is not None:
-        errata.apply(erratum)
-    if scheme is None:
-        # the device may refuse at once: 4.13 for a size it cannot take (RFC 7959 §2.9.3), 4.00 / 4.15 for a package
-        _write_package(server, dut, data, codes.CHANGED, codes.REQUEST_ENTITY_TOO_LARGE, codes.BAD_REQUEST,
-                       codes.UNSUPPORTED_CONTENT_FORMAT)
-    else:
-        _write_uri(server, dut, delivery.uri(data, scheme))
-    _failed_download(server, dut, watch, timing, result, what)
-
-
-def _install(server: Any, dut: Any, watch: Any, timing: Any, new: Any, step: str) -> None:
-    """Execute Update on a Downloaded package and check what int-770/771 ask at the end: only States 3 or 0 and
-    Results 0 or 1 on the way, a final Read of State 0 / Update Result 1, the new version in /3/0/3 (and /5/0/7)."""
-    before = len(watch.seen)
-    dut.expect_restart()
-    mark = server.mark()
-    expect.code(server.execute(dut.endpoint, UPDATE), codes.CHANGED)
-    _outcome(server, dut, watch, mark, timing)
-    update = watch.seen[before:]
-    expect.true(all(st in (DOWNLOADED, UPDATING, IDLE) and res in (INITIAL, SUCCESS) for st, res in update),
-                "(State, Update Result) notified during the update", "State 3 (Updating) or 0, Result 0 or 1", update,
-                clause=f"{FIRMWARE}; ETS {step}")
-    expect.equal(_read_fw(server, dut), (IDLE, SUCCESS), "(State, Update Result) read after the update",
-                 clause=FIRMWARE)
-    if dut.has(FW_VERSION):
-        expect.equal(_version(server, dut), new.version, "/3/0/3 Firmware Version after the update",
-                     clause="OMA TS Core 1.1 E.6: the client MUST update /3/0/3 to the new firmware version")
-    if dut.has(PKG_VERSION):
-        with expect.supporting(f"read {PKG_VERSION}", "int-751"):
-            r = server.read(dut.endpoint, PKG_VERSION)
-            expect.code(r, codes.CONTENT)
-            pkg = str(expect.decodes(r).get(P(PKG_VERSION)))
-        expect.should(pkg in ("", new.version), "/5/0/7 PkgVersion after the update", new.version, pkg,
-                      clause="OMA object 5 resource 7 PkgVersion: the version of the firmware package")
-
-
-def _settled(state: int, result: int) -> bool:
-    return state in (IDLE, DOWNLOADED) and (state == DOWNLOADED or result != INITIAL)
-
-
-def _outcome(server: Any, dut: Any, obs: Any, mark: int, timing: Any) -> tuple[int, int]:
-    """After Execute Update: the final (State, Update Result), read after the device registered again (it
-    rebooted into the new firmware) or once it left Updating with a Result set (an in-place update)."""
-    deadline = server.now() + timing.reaction + (dut.profile.registration_timeout or 0)
-    while server.now() < deadline:
-        if server.events("registered", dut.endpoint, since=mark):
-            return obs.saw(_read_fw(server, dut))
-        try:
-            n = obs.next(min(timing.s(0.25), max(0.0, deadline - server.now())))
-        except TimeoutError_:
-            continue
-        vals, _ = obs.decode(n)
-        if vals is not None:
-            obs.saw(obs.pair(vals))
-            if obs.last[0] != UPDATING and obs.last[1] != INITIAL:
-                return obs.last
-    expect.fail("outcome of Execute /5/0/2", f"a final Update Result (or a re-registration) within "
-                f"{timing.reaction:.0f}s", f"State/Result {obs.last}", FIRMWARE)
-    raise AssertionError("unreachable")
+from meterproof.fixtures.firmware_steps import (
+    CANCEL, CANCELLED, CONNECTION_LOST, DOWNLOADED, DOWNLOADING, FIRMWARE, IDLE, INITIAL, INTEGRITY_FAILURE,
+    INVALID_URI, LOST_LINK_ORDER, NO_STORAGE, OUT_OF_RAM, RESULT, RESULTS, STATE, UNSUPPORTED_PROTOCOL,
+    UNSUPPORTED_TYPE, UPDATE, UPDATE_FAILED, deliver_failing, downloaded, failed_download, install, lost_link_budget, not_installed, outcome,
+    pull_schemes, read_fw, refused_uri, running_version, settled, undeclared_scheme, watch_fw, write_package,
+    write_uri)
 
 
 # ---------------------------------------------------------------------------- OMA ETS
@@ -192,20 +45,20 @@ def test_int_751_read_firmware_object(server, dut, timing, transcript):
 
 @ets("LightweightM2M-1.1-int-755", "FW Update: Setting writable resource Package")
 @requires(obj=5, feature="firmware-push")
-def test_int_755_write_package(server, dut, timing, transcript):
+def test_int_755write_package(server, dut, timing, transcript):
     """PUT /5/0/0 = '\\0': 2.04; GET /5/0: State 0, Result 0.
     PUT /5/0/0 = a valid image (the profile's newer one): 2.04.
     Pass: State reaches 2 (Downloaded) with Result 0, stays there for a pmax period and reads back 2 (no install
     without Execute /5/0/2)."""
-    new = image(dut, "newer", _version(server, dut))
-    watch = _watch(server, dut, timing)
-    _write_package(server, dut, b"\0")
-    expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0'")
-    _write_package(server, dut, new.data)
-    state, result = watch.until(_settled, "State 2 after the package write")
+    new = image(dut, "newer", running_version(server, dut))
+    watch = watch_fw(server, dut, timing)
+    write_package(server, dut, b"\0")
+    expect.equal(read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0'")
+    write_package(server, dut, new.data)
+    state, result = watch.until(settled, "State 2 after the package write")
     expect.equal((state, result), (DOWNLOADED, INITIAL), "(State, Update Result) after the package write")
     watch.stays((DOWNLOADED, INITIAL), "(State, Update Result) notified while no Update was executed")
-    expect.equal(_read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
+    expect.equal(read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
 
 
 @ets("LightweightM2M-1.1-int-760", "FW Update: Basic Observation")
@@ -214,14 +67,14 @@ def test_int_760_observe_state(server, dut, timing, transcript):
     """Write-Attributes pmin/pmax on /5/0 (a SHOULD): 2.04. Observe /5/0/3: 2.05 with State 0.
     PUT /5/0/0 = a valid image: 2.04.
     Pass: a notification carrying State 2 (Downloaded), after only 0, 1."""
-    new = image(dut, "newer", _version(server, dut))
+    new = image(dut, "newer", running_version(server, dut))
     r = server.write_attributes(dut.endpoint, "/5/0", pmin=timing.attr(1), pmax=timing.attr(2))
     expect.should(r.code == codes.CHANGED, "Write-Attributes /5/0?pmin&pmax", "2.04 Changed", r.code_text)
     obs = server.observe(dut.endpoint, STATE)
     expect.code(obs.first, codes.CONTENT)
     with expect.supporting("State Idle before the download (ETS precondition)", "int-751"):
         expect.value(expect.decodes(obs.first), STATE, IDLE)
-    _write_package(server, dut, new.data)
+    write_package(server, dut, new.data)
     seen: list[int] = []
     wait = (timing.attr(2) if r.code == codes.CHANGED else timing.reaction) + timing.late
     while DOWNLOADED not in seen:
@@ -242,21 +95,16 @@ def test_int_770_push_update(server, dut, timing, transcript):
     place): on the way only State 3 (Updating) or 0, never 1, and no Result but 0 or 1.
     GET /5/0 (step 3). Pass: State 0, Update Result 1, and /3/0/3 is the new version (/5/0/7 PkgVersion, where
     the device has it, names it too: a SHOULD, reported as a warning)."""
-    new = image(dut, "newer", _version(server, dut), body=bytes(range(256)) * 12)
-    watch = _watch(server, dut, timing)
-    _write_package(server, dut, b"\0")
-    r = _write_package(server, dut, new.data)
+    new = image(dut, "newer", running_version(server, dut), body=bytes(range(256)) * 12)
+    watch = watch_fw(server, dut, timing)
+    write_package(server, dut, b"\0")
+    r = write_package(server, dut, new.data)
     if len(r.exchanges) > 1:
         expect.true(all(resp.code == codes.CONTINUE for _, resp in r.exchanges[:-1]), "Block1 transfer of the "
                     "image", "2.31 Continue for the blocks before the last", [resp.code.dotted for _, resp in r.exchanges],
                     clause="RFC 7959 §2.3 (Block1: 2.31 Continue)")
-    expect.equal(watch.until(_settled, "State 2 after the package write"), (DOWNLOADED, INITIAL),
-                 "(State, Update Result) after the download")
-    download = list(watch.seen)
-    expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
-                "(State, Update Result) notified during the download", "States 0, 1, 2 with Result 0", download,
-                clause=f"{FIRMWARE}; ETS int-770 step 1c")
-    _install(server, dut, watch, timing, new, "int-770 steps 2a-3")
+    downloaded(watch, "the package write", "ETS int-770 step 1c")
+    install(server, dut, watch, timing, new, "int-770 steps 2a-3")
 
 
 @ets("LightweightM2M-1.1-int-772", "FW Error 1: install without downloaded package")
@@ -266,7 +114,7 @@ def test_int_772_update_without_package(server, dut, timing, transcript):
     POST /5/0/2 (Update): pass: 4.05 Method Not Allowed.
     GET /5/0: pass: State and Update Result unchanged."""
     with expect.supporting("GET /5/0 before the Update", "int-751"):
-        before = _read_fw(server, dut)
+        before = read_fw(server, dut)
     if before[0] == DOWNLOADED:
         expect.inconclusive("a State other than Downloaded before the Update", "int-751",
                             "the device already holds a downloaded package")
@@ -276,7 +124,7 @@ def test_int_772_update_without_package(server, dut, timing, transcript):
                         clause="OMA TS Core 1.1 E.6: Update is valid only in Downloaded; ETS int-772: 4.05")
         with criteria.check("State and Update Result after the Update"):
             with expect.supporting("GET /5/0 after the Update", "int-751"):
-                after = _read_fw(server, dut)
+                after = read_fw(server, dut)
             expect.equal(after, before, "(State, Update Result) after the refused Update")
 
 
@@ -286,8 +134,8 @@ def test_int_776_corrupt_package(server, dut, timing, transcript, delivery):
     """PUT /5/0/0 = an image whose integrity check fails (the profile's corrupt one; push, or pull on a device that
     takes pull only): 2.04 (or 4.00 at once). Observe /5/0 until the download settles.
     Pass: only States 1 and 0 on the way; Update Result 5 (integrity check failure), State 0 (Idle)."""
-    bad = image(dut, "corrupt", _version(server, dut))
-    _deliver_failing(server, dut, timing, delivery, bad.data, INTEGRITY_FAILURE, "a corrupt package")
+    bad = image(dut, "corrupt", running_version(server, dut))
+    deliver_failing(server, dut, timing, delivery, bad.data, INTEGRITY_FAILURE, "a corrupt package")
 
 
 @ets("LightweightM2M-1.1-int-756", "FW Update: Setting writable resource Package URI")
@@ -298,20 +146,20 @@ def test_int_756_write_package_uri(server, dut, timing, transcript, delivery):
     PUT /5/0/1 = the URI of a valid image (the profile's newer one) on meterproof's file server: 2.04.
     Pass: the device fetches it (the file server sees its requests), State reaches 2 (Downloaded) with Result 0
     and reads back 2 (no install without Execute /5/0/2)."""
-    schemes = _pull_schemes(server, dut, delivery)
-    new = image(dut, "newer", _version(server, dut))
-    watch = _watch(server, dut, timing)
+    schemes = pull_schemes(server, dut, delivery)
+    new = image(dut, "newer", running_version(server, dut))
+    watch = watch_fw(server, dut, timing)
     for scheme in schemes:
-        _write_uri(server, dut, "")
-        expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty URI",
+        write_uri(server, dut, "")
+        expect.equal(read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty URI",
                      clause=f"{FIRMWARE}: an empty Package URI resets the state machine")
         watch.saw((IDLE, INITIAL))
         uri = delivery.uri(new.data, scheme)
-        _write_uri(server, dut, uri)
-        state, result = watch.until(_settled, f"State 2 after writing a {scheme}:// URI")
+        write_uri(server, dut, uri)
+        state, result = watch.until(settled, f"State 2 after writing a {scheme}:// URI")
         expect.equal((state, result), (DOWNLOADED, INITIAL), f"(State, Update Result) after a {scheme}:// pull")
         expect.true(delivery.requests(uri) > 0, f"the {scheme}:// download", "requests at the file server", 0)
-        expect.equal(_read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
+        expect.equal(read_fw(server, dut), (DOWNLOADED, INITIAL), "(State, Update Result) read back")
 
 
 @ets("LightweightM2M-1.1-int-771", "Successful Firmware update (alternative mechanism, pull)")
@@ -321,18 +169,13 @@ def test_int_771_pull_update(server, dut, timing, transcript, delivery):
     /5/0/8 that this run serves): 2.04. Until State 2: the States notified on the way are 0, 1, 2 with Update
     Result 0 throughout. POST /5/0/2 (Update): 2.04. Until the update ends: only State 3 or 0, Result 0 or 1.
     GET /5/0. Pass: State 0, Update Result 1, and /3/0/3 is the new version (as int-770)."""
-    scheme = _pull_schemes(server, dut, delivery)[0]
-    new = image(dut, "newer", _version(server, dut))
-    watch = _watch(server, dut, timing)
-    _write_uri(server, dut, "")
-    _write_uri(server, dut, delivery.uri(new.data, scheme))
-    expect.equal(watch.until(_settled, "State 2 after writing the URI"), (DOWNLOADED, INITIAL),
-                 "(State, Update Result) after the download")
-    download = list(watch.seen)
-    expect.true(all(st in (IDLE, DOWNLOADING, DOWNLOADED) and res == INITIAL for st, res in download),
-                "(State, Update Result) notified during the download", "States 0, 1, 2 with Result 0", download,
-                clause=f"{FIRMWARE}; ETS int-771")
-    _install(server, dut, watch, timing, new, "int-771")
+    scheme = pull_schemes(server, dut, delivery)[0]
+    new = image(dut, "newer", running_version(server, dut))
+    watch = watch_fw(server, dut, timing)
+    write_uri(server, dut, "")
+    write_uri(server, dut, delivery.uri(new.data, scheme))
+    downloaded(watch, "writing the URI", "ETS int-771")
+    install(server, dut, watch, timing, new, "int-771")
 
 
 @ets("LightweightM2M-1.1-int-773", "FW Error 2: shortage of storage memory")
@@ -342,8 +185,8 @@ def test_int_773_not_enough_storage(server, dut, timing, transcript, delivery):
     announces its size in Size1: the device may refuse it at once with 4.13, RFC 7959 §2.9.3), or, on a device that
     takes pull only, PUT /5/0/1 = its URI. Observe /5/0 until the download ends.
     Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 2 (not enough flash)."""
-    big = image(dut, "oversized", _version(server, dut))
-    _deliver_failing(server, dut, timing, delivery, big.data, NO_STORAGE, "an image larger than the storage")
+    big = image(dut, "oversized", running_version(server, dut))
+    deliver_failing(server, dut, timing, delivery, big.data, NO_STORAGE, "an image larger than the storage")
 
 
 @ets("LightweightM2M-1.1-int-774", "FW Error 3: out of memory")
@@ -353,8 +196,8 @@ def test_int_774_out_of_ram(server, dut, timing, transcript, delivery):
     out-of-ram one; push, or pull on a device that takes pull only): 2.04 (or 4.13). Observe /5/0 until the download
     ends. Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 3 (out of RAM during downloading;
     the ETS text prints 2: erratum, OMA_LwM2M_for_Developers#375)."""
-    big = image(dut, "out-of-ram", _version(server, dut))
-    _deliver_failing(server, dut, timing, delivery, big.data, OUT_OF_RAM, "an image that exhausts the RAM",
+    big = image(dut, "out-of-ram", running_version(server, dut))
+    deliver_failing(server, dut, timing, delivery, big.data, OUT_OF_RAM, "an image that exhausts the RAM",
                      "int-774-result")
 
 
@@ -365,14 +208,13 @@ def test_int_775_connection_lost(server, dut, timing, transcript, delivery):
     the first half) or closes the connection (HTTP: half the announced Content-Length) half-way through.
     Observe /5/0 until the download ends; the device may retry for its MAX_TRANSMIT_WAIT.
     Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 4 (connection lost)."""
-    scheme = _pull_schemes(server, dut, delivery, LOST_LINK_ORDER)[0]
-    new = image(dut, "newer", _version(server, dut), body=bytes(range(256)) * 12)
-    watch = _watch(server, dut, timing)
+    scheme = pull_schemes(server, dut, delivery, LOST_LINK_ORDER)[0]
+    new = image(dut, "newer", running_version(server, dut), body=bytes(range(256)) * 12)
+    watch = watch_fw(server, dut, timing)
     uri = delivery.uri(new.data, scheme, cut_at=len(new.data) // 2)
-    _write_uri(server, dut, uri)
-    # a closed TCP connection is seen at once; a CoAP downloader first waits out its retransmissions
-    lost = timing.reaction + (timing.exchange if scheme in ("coap", "coaps") else 0.0)
-    _failed_download(server, dut, watch, timing, CONNECTION_LOST, "a download whose link was lost", budget=lost)
+    write_uri(server, dut, uri)
+    failed_download(server, dut, watch, timing, CONNECTION_LOST, "a download whose link was lost",
+                    budget=lost_link_budget(timing, scheme))
 
 
 @ets("LightweightM2M-1.1-int-777", "FW Error 6: unsupported package type")
@@ -381,8 +223,8 @@ def test_int_777_unsupported_package_type(server, dut, timing, transcript, deliv
     """PUT /5/0/0 = a package of a type the device does not take (the profile's unsupported one; push, or pull on a
     device that takes pull only): 2.04. Observe /5/0 until the download ends.
     Pass: State 0 (Idle) with Update Result 6 (the ETS prints final State 1: erratum, OMA_LwM2M_for_Developers#374)."""
-    bad = image(dut, "unsupported", _version(server, dut))
-    _deliver_failing(server, dut, timing, delivery, bad.data, UNSUPPORTED_TYPE, "a package of an unsupported type",
+    bad = image(dut, "unsupported", running_version(server, dut))
+    deliver_failing(server, dut, timing, delivery, bad.data, UNSUPPORTED_TYPE, "a package of an unsupported type",
                      "int-777-state")
 
 
@@ -392,12 +234,12 @@ def test_int_778_invalid_uri(server, dut, timing, transcript, delivery):
     """PUT /5/0/1 = a URI of a protocol the device declares, on meterproof's file server, naming no file there
     (4.04 / 404 to the download): 2.04. Observe /5/0 until the download ends.
     Pass: only States 1 and 0 on the way; State 0 (Idle) with Update Result 7 (invalid URI)."""
-    scheme = _pull_schemes(server, dut, delivery)[0]
+    scheme = pull_schemes(server, dut, delivery)[0]
     uri = delivery.uri(b"", scheme)
     uri = uri.rsplit("/", 1)[0] + "/no-such-firmware"
-    watch = _watch(server, dut, timing)
-    _write_uri(server, dut, uri)
-    _failed_download(server, dut, watch, timing, INVALID_URI, "a URI naming no file")
+    watch = watch_fw(server, dut, timing)
+    write_uri(server, dut, uri)
+    failed_download(server, dut, watch, timing, INVALID_URI, "a URI naming no file")
 
 
 @ets("LightweightM2M-1.1-int-779", "FW Error 8: unsuccessful firmware update")
@@ -407,21 +249,21 @@ def test_int_779_update_fails(server, dut, timing, transcript):
     until State 2 (Downloaded), Result 0. POST /5/0/2 (Update): 2.04. Until the update ends.
     Pass: Update Result 8 (firmware update failed); State 2 (the ETS) or 0 (object 5 resource 3: "the state may
     return to either Downloaded or Idle"); /3/0/3 still the running version."""
-    running = _version(server, dut)
+    running = running_version(server, dut)
     bad = image(dut, "failing", running)
-    watch = _watch(server, dut, timing)
-    _write_package(server, dut, bad.data)
-    expect.equal(watch.until(_settled, "State 2 after the package write"),
+    watch = watch_fw(server, dut, timing)
+    write_package(server, dut, bad.data)
+    expect.equal(watch.until(settled, "State 2 after the package write"),
                  (DOWNLOADED, INITIAL), "(State, Update Result) after the download")
     dut.expect_restart()
     mark = server.mark()
     expect.code(server.execute(dut.endpoint, UPDATE), codes.CHANGED)
-    state, result = _outcome(server, dut, watch, mark, timing)
+    state, result = outcome(server, dut, watch, mark, timing)
     expect.equal(result, UPDATE_FAILED, "Update Result after a failed installation", clause=f"{RESULTS} 8")
     expect.true(state in (DOWNLOADED, IDLE), "State after a failed installation", "2 (Downloaded) or 0 (Idle)",
                 state, clause="OMA object 5 resource 3 State: after a failed Update, Downloaded or Idle")
     if running is not None:
-        expect.equal(_version(server, dut), running, "/3/0/3 Firmware Version after a failed update")
+        expect.equal(running_version(server, dut), running, "/3/0/3 Firmware Version after a failed update")
 
 
 # ---------------------------------------------------------------------------- meterproof's own
@@ -434,24 +276,11 @@ def test_firmware_rollback_refused(server, dut, timing, transcript):
     """PUT /5/0/0 = a valid image of a version lower than /3/0/3 (the profile's older one): 2.04, or refused at
     once (any 4.xx passes).  If it reaches State 2: POST /5/0/2 (Update).
     Pass: Update Result is not 1 (success), and /3/0/3 still holds the running version."""
-    running = _version(server, dut)
+    running = running_version(server, dut)
     old = image(dut, "older", running)
     if running is None:
         expect.not_applicable("the device has no /3/0/3 Firmware Version to show what it runs")
-    watch = _watch(server, dut, timing)
-    r = server.write(dut.endpoint, PACKAGE, payload=old.data, content_format=CF.OPAQUE)
-    if r.code.class_ == 4:
-        expect.equal(_version(server, dut), running, "/3/0/3 Firmware Version after a refused older image")
-        return
-    expect.code(r, codes.CHANGED)
-    state, result = watch.until(_settled, "the end of the download")
-    if state == DOWNLOADED:
-        dut.expect_restart()
-        mark = server.mark()
-        if server.execute(dut.endpoint, UPDATE).ok:
-            state, result = _outcome(server, dut, watch, mark, timing)
-    expect.true(result != SUCCESS, "Update Result after an older image", "not 1 (success)", result)
-    expect.equal(_version(server, dut), running, "/3/0/3 Firmware Version after an older image")
+    not_installed(server, dut, timing, None, old.data, running, "an older image")
 
 
 
@@ -463,17 +292,13 @@ def test_firmware_unsupported_protocol(server, dut, timing, transcript, delivery
     (CoAP over TCP, coap+tcp://, or another of 0..5 it leaves out): 2.04 (or 4.00 at once).
     Pass: only States 1 and 0 on the way; State 0 with Update Result 9 (unsupported protocol).
     (A server MUST NOT send such a URI, object 5 resource 8; Result 9 is what the client reports when one does.)"""
-    _pull_schemes(server, dut, delivery)
-    _, schemes = declared_delivery(server, dut)
-    others = [sc for sc in ("coap+tcp", "coaps+tcp", "http", "https", "coaps", "coap") if sc not in schemes]
-    if not others:
+    pull_schemes(server, dut, delivery)
+    other = undeclared_scheme(server, dut)
+    if other is None:
         expect.not_applicable("the device declares every firmware protocol of object 5 in /5/0/8")
-    watch = _watch(server, dut, timing)
-    r = _write_uri(server, dut, f"{others[0]}://{delivery.host}:9/firmware.bin", codes.CHANGED, codes.BAD_REQUEST)
-    if r.code == codes.BAD_REQUEST:
-        expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after a refused URI")
-        return
-    _failed_download(server, dut, watch, timing, UNSUPPORTED_PROTOCOL, f"a {others[0]}:// URI")
+    watch = watch_fw(server, dut, timing)
+    refused_uri(server, dut, watch, timing, f"{other}://{delivery.host}:9/firmware.bin", UNSUPPORTED_PROTOCOL,
+                f"a {other}:// URI")
 
 
 @mp("MP-FW-RESET", "Writing an empty Package URI, a NULL Package or Cancel resets the state machine",
@@ -486,28 +311,28 @@ def test_firmware_reset(server, dut, timing, transcript):
     PUT /5/0/0 = the newer image: State 2. PUT /5/0/0 = '\\0': 2.04; pass: State 0, Result 0.
     Where the device has Cancel /5/0/10 (object 5 v1.1+): the newer image again to State 2; POST /5/0/10: 2.04;
     pass: State 0, Update Result 10."""
-    running = _version(server, dut)
+    running = running_version(server, dut)
     new, bad = image(dut, "newer", running), image(dut, "unsupported", running)
-    watch = _watch(server, dut, timing)
-    _write_package(server, dut, bad.data, codes.CHANGED, codes.BAD_REQUEST, codes.UNSUPPORTED_CONTENT_FORMAT)
+    watch = watch_fw(server, dut, timing)
+    write_package(server, dut, bad.data, codes.CHANGED, codes.BAD_REQUEST, codes.UNSUPPORTED_CONTENT_FORMAT)
     with expect.supporting("a failed download before the reset", "int-777"):
         watch.until(lambda st, res: st == IDLE and res != INITIAL, "the failed download")
-    _write_uri(server, dut, "")
-    expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty Package URI",
+    write_uri(server, dut, "")
+    expect.equal(read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing an empty Package URI",
                  clause=f"{FIRMWARE}: \"the Update Result Resource value is set to 0\"")
     watch.saw((IDLE, INITIAL))
-    _write_package(server, dut, new.data)
+    write_package(server, dut, new.data)
     with expect.supporting("a package Downloaded before the reset", "int-755"):
-        expect.equal(watch.until(_settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
-    _write_package(server, dut, b"\0")
-    expect.equal(_read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0' to Package",
+        expect.equal(watch.until(settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
+    write_package(server, dut, b"\0")
+    expect.equal(read_fw(server, dut), (IDLE, INITIAL), "(State, Update Result) after writing '\\0' to Package",
                  clause=f"{FIRMWARE}: setting the Package to NULL resets the state machine")
     watch.saw((IDLE, INITIAL))
     if not dut.has(CANCEL):
         return
-    _write_package(server, dut, new.data)
+    write_package(server, dut, new.data)
     with expect.supporting("a package Downloaded before Cancel", "int-755"):
-        expect.equal(watch.until(_settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
+        expect.equal(watch.until(settled, "State 2"), (DOWNLOADED, INITIAL), "the download")
     expect.code(server.execute(dut.endpoint, CANCEL), codes.CHANGED, clause="OMA object 5 resource 10 Cancel")
     expect.equal(watch.until(lambda st, res: st == IDLE, "Idle after Cancel"),
                  (IDLE, CANCELLED), "(State, Update Result) after Cancel", clause="OMA object 5 resource 10: "

@@ -20,149 +20,22 @@ a given size, and a client that accepts it is right.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
-
-import pytest
+from typing import Any, Callable
 
 from meterproof.fixtures import CF, P, codes, expect, mp, requires
-from meterproof.lwm2m.model.catalog import default_catalog
-from meterproof.lwm2m.model.types import DataType, ObjectDef, ResourceDef
-from meterproof.lwm2m.model.validate import validate_value
-from meterproof.lwm2m.values import ObjLnk
+from meterproof.fixtures.response_rows import (
+    KEY_OBJECTS, LIFETIME, STORING, acl as _acl, current as _current, definition as _definition,
+    format_for as _format, instances as _instances, lifetime as _lifetime, none_if_empty as _none_if_empty,
+    not_taken as _not_taken, other_value as _other_value, present as _present, rows as _rows, shown as _shown,
+    table as _table)
+from meterproof.lwm2m.model.types import DataType
 
 RC = dict(epic="Device Management and Service Enablement", feature="Response codes")
-#: Bootstrap-only objects holding key material: Security (TS Core 1.1 E.1), OSCORE (E.9), 1.2: COSE (/23).
-KEY_OBJECTS = {0: "Security", 21: "OSCORE", 23: "COSE"}
 #: An option number in the experimental range (RFC 7252 §12.2: 65000-65535), odd: critical (§5.4.6).
 CRITICAL_OPTION = 65001
 ELECTIVE_OPTION = 65000
 #: A Content-Format number in the experimental range (RFC 7252 §12.3): no client reads it.
 UNKNOWN_FORMAT = 65000
-LIFETIME, STORING = 1, 6
-
-
-# ----------------------------------------------------------------------------------------- clauses
-def _table(dut: Any, op: str) -> str:
-    """The response-code table of ``op`` for the device's registered LwM2M version."""
-    if dut.version_at_least("1.1"):
-        return f"OMA TS Transport {'1.2' if dut.version_at_least('1.2') else '1.1'} §6.3 Table '{op}'"
-    return f"OMA TS 1.0 §5.4 and §8.2 response codes of '{op}'"
-
-
-def _acl(dut: Any) -> tuple[Any, ...]:
-    """4.01 where Access Control may refuse first (the device registered object 2)."""
-    return (codes.UNAUTHORIZED,) if 2 in dut.registered_objects() else ()
-
-
-# ----------------------------------------------------------------------------------------- what the device has
-def _definition(dut: Any, oid: int) -> ObjectDef | None:
-    catalog = getattr(dut, "catalog", None) or default_catalog()
-    return catalog.best(oid, dut.object_version(oid))
-
-
-def _instances(dut: Any, criteria: Any) -> list[tuple[str, ObjectDef]]:
-    """(first instance, definition) of every registered object but the key objects; /1: the instance serving us."""
-    out = []
-    for oid in sorted(dut.registered_objects()):
-        if oid in KEY_OBJECTS:
-            continue
-        odef = _definition(dut, oid)
-        if odef is None:
-            criteria.unjudged.append(f"/{oid}: meterproof has no definition of object {oid} version "
-                                     f"{dut.object_version(oid)} (add its DDF file to the profile's ddf_dirs)")
-            continue
-        if oid == 1:
-            with criteria.step("find the Server Object instance serving us"):
-                out.append((dut.server_path(), odef))
-            continue
-        ids = dut.instances(oid)
-        if ids:
-            out.append((f"/{oid}/{ids[0]}", odef))
-    return out
-
-
-def _present(server: Any, dut: Any, inst: str) -> frozenset[int]:
-    """The resource ids the device has in ``inst``: its Discover (TS Core 1.1 §5.4.2), else -- a device whose Discover
-    of that object fails -- the resources a Read of the instance returns (readable ones only)."""
-    try:
-        return dut.resources(inst)
-    except pytest.skip.Exception as exc:
-        why = str(getattr(exc, "msg", exc))
-        if not why.startswith("inconclusive: "):
-            raise
-    with expect.supporting(f"learn the resources of {inst} (its Discover failed; Read instead)",
-                           "int-260 (Discover) and int-223 (Read on Object Instance)"):
-        r = server.read(dut.endpoint, inst, accept=dut.instance_format())
-        expect.code(r, codes.CONTENT)
-        values = expect.decodes(r)
-    return frozenset(k.ids[2] for k in values if len(k) >= 3 and k.startswith(P(inst)))
-
-
-def _rows(server: Any, dut: Any, criteria: Any, keep: Callable[[ResourceDef], bool]) -> list[tuple[str, ResourceDef]]:
-    """Every resource the device has in the first instance of each object whose definition ``keep``s it."""
-    rows = []
-    for inst, odef in _instances(dut, criteria):
-        with criteria.step(f"learn the resources of {inst}"):
-            for rid in sorted(_present(server, dut, inst)):
-                rdef = odef.resource(rid)
-                if rdef is not None and keep(rdef):
-                    rows.append((f"{inst}/{rid}", rdef))
-    return rows
-
-
-def _none_if_empty(rows: list[Any], criteria: Any, what: str) -> None:
-    if not rows and not criteria.unjudged:
-        expect.not_applicable(f"the device has no {what} in the objects it registered")
-
-
-# ----------------------------------------------------------------------------------------- values
-def _candidates(rdef: ResourceDef, old: Any) -> Iterable[Any]:
-    t = rdef.type
-    if t is DataType.BOOLEAN:
-        return (not old,) if isinstance(old, bool) else (True, False)
-    if t in (DataType.INTEGER, DataType.UNSIGNED_INTEGER):
-        return (1, 2, 0, 100, 255, 65534)
-    if t is DataType.FLOAT:
-        return (1.5, 0.5, 2.25, 0.0)
-    if t is DataType.TIME:
-        return ((old + 3600) if isinstance(old, int) else 1700000000, 1600000000)
-    if t is DataType.OPAQUE:
-        return (b"mp", b"\x00")
-    if t is DataType.OBJLNK:
-        return (ObjLnk(65535, 65535), ObjLnk(0, 0))
-    if t is DataType.CORELNK:
-        return ("</3>", "</1>")
-    return ("meterproof", "mp")
-
-
-def _other_value(rdef: ResourceDef, old: Any) -> Any:
-    """A valid value of the resource's type and range that differs from ``old``."""
-    for v in _candidates(rdef, old):
-        if v != old and not validate_value(rdef, v):
-            return v
-    return next(v for v in _candidates(rdef, old) if v != old)
-
-
-def _format(dut: Any, rdef: ResourceDef) -> int:
-    """Plain text for one simple value (TS Core 1.1 §7.4 mandatory), else the multi-value format the device takes
-    (opaque and multiple resources)."""
-    if rdef.multiple or rdef.type is DataType.OPAQUE:
-        return dut.instance_format()
-    return dut.value_format()
-
-
-def _current(server: Any, dut: Any, path: str, rdef: ResourceDef) -> dict:
-    """What the device holds at ``path`` (the resource or its instances); a supporting step."""
-    with expect.supporting(f"read {path}", "int-224 (Read on Resource)"):
-        r = server.read(dut.endpoint, path, accept=dut.instance_format() if rdef.multiple else None)
-        expect.code(r, codes.CONTENT)
-        values = expect.decodes(r)
-    return {k: v for k, v in values.items() if k.startswith(P(path))}
-
-
-def _shown(r: Any) -> str:
-    """A response for a message: its code and how much payload (never the bytes: it may be key material)."""
-    return f"{r.code_text} with {len(r.payload)} bytes of payload (not shown)" if r.ok and r.payload else r.code_text
 
 
 # ----------------------------------------------------------------------------------------- write on read-only
@@ -374,25 +247,6 @@ def test_unrecognised_critical_option(server, dut, transcript):
             r = server.read(dut.endpoint, path, options=[(ELECTIVE_OPTION, b"\x01")])
             expect.code(r, codes.CONTENT, clause="RFC 7252 §5.4.1: an unrecognized elective option MUST be "
                         "silently ignored")
-
-
-def _lifetime(dut: Any) -> ResourceDef:
-    odef = _definition(dut, 1)
-    rdef = odef.resource(LIFETIME) if odef is not None else None
-    assert rdef is not None, "meterproof's Server object definition has a Lifetime"
-    return rdef
-
-
-def _not_taken(server: Any, dut: Any, path: str, written: Any, old: Any, clause: str) -> None:
-    """``path`` does not hold the value a refused Write carried; put ``old`` back if it does."""
-    with expect.supporting(f"read {path} back", "int-224 (Read on Resource)"):
-        r = server.read(dut.endpoint, path)
-        expect.code(r, codes.CONTENT)
-        now = expect.decodes(r).get(P(path))
-    if now == written and old != written:
-        if old is not None:
-            server.write(dut.endpoint, path, old, content_format=dut.value_format())
-        expect.fail(f"value of {path} after a refused Write", f"not the written {written!r}", repr(now), clause)
 
 
 @mp("MP-RC-415", "A Write in a Content-Format the client does not take is refused (4.15) and changes nothing",

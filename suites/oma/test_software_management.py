@@ -18,70 +18,30 @@ No ETS case covers /9; the clause cited is the object definition's.
 
 from __future__ import annotations
 
-from typing import Any
-
-from meterproof.fixtures import CF, P, codes, expect, mp, requires
+from meterproof.fixtures import CF, expect, mp, requires
 from meterproof.fixtures.delivery import declared_delivery
 from meterproof.fixtures.firmware import software_package
-from meterproof.fixtures.update_state import StateWatch
-
-INITIAL, DOWNLOAD_STARTED, DOWNLOADED, DELIVERED, INSTALLED = range(5)
-R_INITIAL, R_DOWNLOADING, R_INSTALLED, R_VERIFIED, R_INTEGRITY = 0, 1, 2, 3, 53
-SWMGMT = "OMA object 9 (Software Management, 9.xml) Update State / Update Result"
-
-
-class _Sw:
-    """The /9 instance under test: its paths and a watch on its (Update State, Update Result)."""
-
-    def __init__(self, server: Any, dut: Any, timing: Any) -> None:
-        dut.requires_object(9)
-        iids = dut.instances(9)
-        if not iids:
-            expect.not_applicable("the device registers object /9 without an instance (no package to manage)")
-        self.server, self.dut, self.base = server, dut, f"/9/{iids[0]}"
-        self.watch = StateWatch(server, dut, timing, self.base, self.path(7), self.path(9), SWMGMT,
-                                "MP-SW-INSTALL (Observe /9/x)")
-
-    def path(self, rid: int) -> str:
-        return f"{self.base}/{rid}"
-
-    def execute(self, rid: int, *ok: Any) -> Any:
-        r = self.server.execute(self.dut.endpoint, self.path(rid))
-        expect.code(r, *(ok or (codes.CHANGED,)), clause=SWMGMT)
-        return r
-
-    def active(self) -> bool:
-        r = self.server.read(self.dut.endpoint, self.path(12))
-        expect.code(r, codes.CONTENT)
-        return bool(expect.decodes(r)[P(self.path(12))])
-
-    def initial(self) -> None:
-        """A supporting step: the instance in INITIAL (Uninstall when a package is there)."""
-        with expect.supporting(f"bring {self.base} to INITIAL (Uninstall)", "MP-SW-INSTALL"):
-            if self.watch.read()[0] in (DELIVERED, INSTALLED):
-                self.execute(6)
-            self.watch.until(lambda st, _: st == INITIAL, "Update State 0 (INITIAL) after Uninstall")
-
-    def write(self, rid: int, payload: bytes, content_format: int) -> None:
-        r = self.server.write(self.dut.endpoint, self.path(rid), payload=payload, content_format=content_format)
-        expect.code(r, codes.CHANGED)
+from meterproof.fixtures.software_steps import (
+    DELIVERED, DOWNLOAD_STARTED, DOWNLOADED, INITIAL, INSTALLED, R_DOWNLOADING, R_INITIAL, R_INSTALLED, R_VERIFIED,
+    SWMGMT,
+    SoftwareInstance)
 
 
-def _delivered(sw: _Sw, what: str) -> None:
+def _delivered(sw: SoftwareInstance, what: str) -> None:
     got = sw.watch.until(lambda st, res: st == DELIVERED or (st == INITIAL and res not in (R_INITIAL, R_DOWNLOADING)),
                          f"Update State 3 (DELIVERED) after {what}")
     expect.equal(got, (DELIVERED, R_VERIFIED), f"(Update State, Update Result) after {what}",
                  clause=f"{SWMGMT}: 3 DELIVERED, Result 3 downloaded and integrity verified")
 
 
-def _install(sw: _Sw) -> None:
+def _install(sw: SoftwareInstance) -> None:
     sw.execute(4)
     expect.equal(sw.watch.until(lambda st, res: st == INSTALLED or res not in (R_VERIFIED, R_INITIAL),
                                 "Update State 4 (INSTALLED) after Install"), (INSTALLED, R_INSTALLED),
                  "(Update State, Update Result) after Install", clause=f"{SWMGMT}: Install DELIVERED -> INSTALLED")
 
 
-def _uninstall(sw: _Sw) -> None:
+def _uninstall(sw: SoftwareInstance) -> None:
     sw.execute(6)
     expect.equal(sw.watch.until(lambda st, _: st == INITIAL, "Update State 0 (INITIAL) after Uninstall"),
                  (INITIAL, R_INITIAL), "(Update State, Update Result) after Uninstall",
@@ -97,7 +57,7 @@ def test_software_install_cycle(server, dut, timing, transcript):
     (DELIVERED), Result 3. POST /9/x/4 (Install): 2.04; pass: State 4 (INSTALLED), Result 2. POST /9/x/10 (Activate):
     2.04; pass: /9/x/12 true. POST /9/x/11 (Deactivate): 2.04; pass: /9/x/12 false. POST /9/x/6 (Uninstall): 2.04;
     pass: State 0 (INITIAL), Result 0."""
-    sw = _Sw(server, dut, timing)
+    sw = SoftwareInstance(server, dut, timing)
     package = software_package(dut, "good")
     sw.initial()
     sw.write(2, package, CF.OPAQUE)
@@ -120,7 +80,7 @@ def test_software_by_uri(server, dut, timing, transcript, delivery):
     file server (a protocol /5/0/8 declares, CoAP without object 5): 2.04; pass: the device fetches it, on the way
     only States 0..3, then State 3 (DELIVERED), Result 3. POST /9/x/4: pass: State 4, Result 2. POST /9/x/6:
     pass: State 0, Result 0."""
-    sw = _Sw(server, dut, timing)
+    sw = SoftwareInstance(server, dut, timing)
     package = software_package(dut, "good")
     schemes = declared_delivery(server, dut)[1] if 5 in dut.registered_objects() else ["coap"]
     sw.initial()
@@ -147,7 +107,7 @@ def test_software_refuses_out_of_state(server, dut, timing, transcript):
     """(Uninstall first if the instance holds a package: Update State 0, INITIAL.) POST /9/x/4 (Install): pass: an
     error (4.xx; 4.05 Method Not Allowed by TS Core §6.3.5), State and Result unchanged. POST /9/x/10 (Activate):
     pass: an error, /9/x/12 still false."""
-    sw = _Sw(server, dut, timing)
+    sw = SoftwareInstance(server, dut, timing)
     sw.initial()
     before = sw.watch.read()
     for rid, name in ((4, "Install"), (10, "Activate")):
@@ -165,13 +125,6 @@ def test_software_refuses_out_of_state(server, dut, timing, transcript):
 def test_software_integrity_failure(server, dut, timing, transcript):
     """(Uninstall first if the instance holds a package.) PUT /9/x/2 = a package whose integrity check fails (2.04,
     or 4.00 at once). Pass: Update Result 53 (integrity check failure), Update State not 3 (DELIVERED) or 4."""
-    sw = _Sw(server, dut, timing)
-    package = software_package(dut, "corrupt")
+    sw = SoftwareInstance(server, dut, timing)
     sw.initial()
-    r = server.write(dut.endpoint, sw.path(2), payload=package, content_format=CF.OPAQUE)
-    expect.code(r, codes.CHANGED, codes.BAD_REQUEST)
-    state, result = sw.watch.until(lambda st, res: st in (DELIVERED, INSTALLED) or res not in (R_INITIAL, R_DOWNLOADING),
-                                   "the end of the package check")
-    expect.equal(result, R_INTEGRITY, "Update Result after a corrupt package", clause="OMA object 9 resource 9: 53")
-    expect.true(state not in (DELIVERED, INSTALLED), "Update State after a corrupt package", "not 3 or 4", state,
-                clause=SWMGMT)
+    sw.integrity_refused(software_package(dut, "corrupt"), "a corrupt package")

@@ -539,6 +539,24 @@ def _(rig):
     assert rig.server.read(rig.ep, "/3/0/3").values == {P("/3/0/3"): "0.1.0"}
 
 
+@symptom("fw-signature-unchecked")
+def _(rig):
+    rig.server.write(rig.ep, "/5/0/0", build_image("1.5.0", signer=None), content_format=CF.OPAQUE)
+    sleep(rig, 0.2)
+    assert fw_state(rig) == (2, 0)
+
+
+@symptom("fw-uri-length-unchecked")
+def _(rig):
+    uri = "coap://127.0.0.1/" + "f" * 239
+    assert rig.server.write(rig.ep, "/5/0/1", payload=uri.encode(), content_format=CF.TEXT).code_text == "2.04"
+
+
+@symptom("firmware-outdated")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/3").values == {P("/3/0/3"): "0.9.0"}
+
+
 def _shelf(rig, data):
     """A file on the server's own CoAP file shelf: (its coap:// URI, the shelf)."""
     from meterproof.coap.files import FileShelf
@@ -1148,6 +1166,35 @@ def _(rig):
     mark = rig.server.mark()
     assert rig.server.execute(rig.ep, "/3/0/5").code_text == "2.04"
     assert rig.server.wait_event("registered", rig.ep, since=mark, timeout=3)["registration"].lifetime == 86417
+
+
+@symptom("metering-mirrored-in-clear")
+def _(rig):
+    async def go(sr, defects):
+        creds = sr.psk("m1")
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "m1", server=creds, defects=defects)
+        try:
+            await m.start()
+            await srv.write_attributes("m1", "/3421/0", pmin=0, pmax=1)
+            await srv.observe("m1", "/3421/0")
+            end = asyncio.get_running_loop().time() + 3
+            while not srv.endpoint.transport.plaintext and asyncio.get_running_loop().time() < end:
+                await asyncio.sleep(0.05)
+            return bool(srv.endpoint.transport.plaintext)     # CoAP in clear beside the session
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("serial-number-shared")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/2", accept=CF.TEXT).values == {P("/3/0/2"): "MP0000000001"}
+
+
+@symptom("write-range-unchecked")
+def _(rig):
+    assert rig.server.write(rig.ep, "/2/0/3", payload=b"65536", content_format=CF.TEXT).code_text == "2.04"
 
 
 @symptom("radio-strength-sign-lost")

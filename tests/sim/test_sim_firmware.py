@@ -12,7 +12,7 @@ from meterproof.coap.endpoint import Endpoint
 from meterproof.coap.transport import UdpTransport
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.path import P
-from meterproof.sim.firmware_image import ImageError, build_image, parse_image
+from meterproof.sim.firmware_image import TAMPER, UNTRUSTED_KEY, ImageError, build_image, parse_image
 
 
 def _wait_state(rig, state, result=None, timeout=3.0):
@@ -42,6 +42,19 @@ def test_image_format_round_trip():
     with pytest.raises(ImageError) as ram:
         parse_image(packed, ram=4999)
     assert ram.value.result == 3
+
+
+@pytest.mark.parametrize("kind", ["unsigned", "wrong-signer", *TAMPER])
+def test_image_signature_checked(kind):
+    """The vendor's signature covers everything; no signature, another signer or one changed byte is Result 5,
+    and only an unchecked signature (the fw-signature-unchecked defect) lets a changed payload through."""
+    signer = {"unsigned": None, "wrong-signer": UNTRUSTED_KEY}.get(kind, build_image.__kwdefaults__["signer"])
+    img = build_image("2.1.0", b"z" * 64, signer=signer, tamper=kind if kind in TAMPER else None)
+    with pytest.raises(ImageError) as refused:
+        parse_image(img)
+    assert refused.value.result == 5
+    if kind != "manifest":          # a changed version string breaks the digest too
+        assert parse_image(img, trusted=None).version == "2.1.0"
 
 
 def test_push_update_end_to_end(rig):
