@@ -354,16 +354,6 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
             # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
             keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
         return base.with_(rpk=keys)
-    if mode == MODE_RPK:
-        from ..dtls import RawPublicKeys
-        keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
-        if meter.has("rpk-factory-key"):
-            # the vendor bug: the factory key pair, the same on every unit, whatever /0/x/3 and /0/x/5 hold
-            keys = RawPublicKeys(*_factory_rpk(), keys.peer_ok)
-        if meter.has("rpk-any-server-key"):
-            # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
-            keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
-        return base.with_(rpk=keys)
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy, PkixPolicy
         host, _, _ = address(res.get(SEC_URI, ""))
