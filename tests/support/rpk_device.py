@@ -31,9 +31,10 @@ def _pair() -> tuple[bytes, bytes, str, str]:
 
 
 def write(folder: Path, *, provisioning: str = "profile", pinned: str = "server", name: str = "rpk-device",
-          registration_timeout: int = 20) -> RpkDevice:
+          registration_timeout: int = 20, defects: tuple[str, ...] = ()) -> RpkDevice:
     """Key files and a process-driver profile in ``folder``; ``pinned="other"`` makes the device pin another key
-    than the one the profile gives the harness (a device the harness's server cannot satisfy)."""
+    than the one the profile gives the harness (a device the harness's server cannot satisfy); ``defects`` are
+    seeded into the device program (``--defect``)."""
     folder.mkdir(parents=True, exist_ok=True)
     dev_pub, dev_priv, dev_pub_pem, dev_priv_pem = _pair()
     _, srv_priv, srv_pub_pem, srv_priv_pem = _pair()
@@ -56,7 +57,7 @@ def write(folder: Path, *, provisioning: str = "profile", pinned: str = "server"
         "driver": {"type": "process", "cwd": ".", "max_restarts": 1,
                    "command": f"meterproof simulate {account} --endpoint {{endpoint}} --lwm2m 1.1 "
                               f"--state {{state_dir}}/meter-state.json --rpk-key device.key.pem "
-                              f"--server-rpk server.pub.pem"},
+                              f"--server-rpk server.pub.pem" + "".join(f" --defect {d}" for d in defects)},
     }
     path = folder / "profile.yaml"
     path.write_text(yaml.safe_dump(profile, sort_keys=False))
