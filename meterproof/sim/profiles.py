@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..errors import ConfigError
 from ..lwm2m.model.catalog import version_key
 from ..lwm2m.values import ObjLnk
+from . import portfolio
 
 if TYPE_CHECKING:
     from ..lwm2m.model.catalog import Catalog
@@ -461,11 +462,15 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
         4: ObjectProfile(core[4], (0,), _connectivity, _CONNECTIVITY_PROVIDERS),
         5: ObjectProfile(core[5], (0,), _firmware),
         9: ObjectProfile("1.0", (0,), _software),
+        portfolio.PORTFOLIO: ObjectProfile("1.0", (0,), portfolio.defaults),
         19: ObjectProfile("1.0", (0, 1), _bin_data,
                           {0: lambda c, i, t: _meter_blob(c, i, t) if i == c.layout.first(19) else None}),
         501: ObjectProfile("1.0", (0,), _lte_band),
         504: ObjectProfile("1.0", (0,), _rsp),
     }
+    if lwm2m != "1.0":
+        # LwM2M OSCORE (TS Core 1.1 E.4): no instance until a factory account or a Bootstrap-Server makes one
+        objs[21] = ObjectProfile(_newest(catalog, 21), (), lambda ctx, iid: {})
     moid = METER_OBJECT[kind]
     if kind == "electricity":
         objs[moid] = ObjectProfile(_newest(catalog, moid), (0,), _electricity, _ELECTRICITY_PROVIDERS)
@@ -477,6 +482,8 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
     objs[10281] = ObjectProfile(_newest(catalog, 10281), (0,), _low_battery)
     if kind == "water":
         objs[10266] = ObjectProfile(_newest(catalog, 10266), (0,), _water_flow)
+    if "no-portfolio" in variants:
+        del objs[portfolio.PORTFOLIO]
     if "vendor-object" in variants:
         objs[VENDOR_OBJECT] = ObjectProfile(_newest(catalog, VENDOR_OBJECT), (0,), _tariffs, _TARIFF_PROVIDERS)
     # keep only objects the catalog defines, and only the resources their definition has (with

@@ -47,12 +47,13 @@ from ..lwm2m.contentformat import CF
 from ..lwm2m.path import Path
 
 if TYPE_CHECKING:
+    from ..coap.oscore import OscoreParams
     from ..dtls import DtlsSettings
     from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
-SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE = 13, 14, 15
+SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE, SEC_CIPHERSUITES = 13, 14, 15, 16
 MODES = {"psk": MODE_PSK, "rpk": MODE_RPK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
 #: The modes that run over DTLS.
 SECURE_MODES = (MODE_PSK, MODE_RPK, MODE_CERT)
@@ -86,6 +87,8 @@ class Credentials:
     sni: str | None = None              # certificate mode: the name the server certificate must carry
     usage: int = 2                      # certificate mode: /0/x/15 Certificate Usage (2 trust anchor assertion)
     matching: int = 0                   # certificate mode: /0/x/13 Matching Type (0 exact)
+    #: OSCORE (RFC 8613) on top of the mode (NoSec, or DTLS underneath): the /21 instance /0/x/17 links
+    oscore: "OscoreParams | None" = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -181,8 +184,9 @@ class MeterSecurity:
 
 
 def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, ssid: int = 1,
-                      known: frozenset[int] | None = None) -> dict[int, Any]:
-    """The /0 instance for one account (resources the model does not define are left out)."""
+                      known: frozenset[int] | None = None, oscore_iid: int | None = None) -> dict[int, Any]:
+    """The /0 instance for one account (resources the model does not define are left out); with OSCORE
+    credentials /0/x/17 links /21/``oscore_iid`` (TS Core 1.1 E.1)."""
     res: dict[int, Any] = {SEC_URI: uri, SEC_BOOTSTRAP: bootstrap, SEC_MODE: MODES[creds.mode],
                            SEC_IDENTITY: creds.identity, SEC_SERVER_KEY: creds.server_key,
                            SEC_SECRET: creds.secret, 11: 0}
@@ -193,6 +197,10 @@ def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, 
             res[SEC_SNI] = creds.sni
         res[SEC_CERT_USAGE] = creds.usage        # default 2, trust anchor assertion: /0/x/4 is the CA
         res[SEC_MATCHING] = creds.matching
+    if creds.oscore is not None and oscore_iid is not None:
+        from ..lwm2m.values import ObjLnk
+        from .oscore_client import OSCORE_OBJECT, SEC_OSCORE
+        res[SEC_OSCORE] = ObjLnk(OSCORE_OBJECT, oscore_iid)
     return {r: v for r, v in res.items() if known is None or r in known}
 
 
@@ -207,13 +215,23 @@ def install_factory(meter: "MeterHost") -> None:
     odef = store.object_def(0)
     known = frozenset(odef.resources) if odef is not None else None
     insts: dict[int, dict[int, Any]] = {}
+    oscore: dict[int, dict[int, Any]] = {}     # /21 instances, numbered as the /0 instance that links them
     if sec.server is not None:
-        insts[lay.server_security_iid] = security_instance(meter.server_uri, sec.server, ssid=lay.ssid,
-                                                           known=known)
+        iid = lay.server_security_iid
+        insts[iid] = security_instance(meter.server_uri, sec.server, ssid=lay.ssid, known=known, oscore_iid=iid)
+        if sec.server.oscore is not None:
+            oscore[iid] = sec.server.oscore.instance()
     if sec.bootstrap_uri is not None:
-        insts[lay.bootstrap_security_iid] = security_instance(sec.bootstrap_uri, sec.bootstrap or Credentials(), bootstrap=True,
-                                                 known=known)
+        iid = lay.bootstrap_security_iid
+        boot = sec.bootstrap or Credentials()
+        insts[iid] = security_instance(sec.bootstrap_uri, boot, bootstrap=True, known=known, oscore_iid=iid)
+        if boot.oscore is not None:
+            oscore[iid] = boot.oscore.instance()
+    if oscore and not store.has_object(21):
+        raise ConfigError(f"OSCORE needs the /21 object: LwM2M 1.1 or later (this meter is {meter.lwm2m})")
     store.replace_object(0, insts)
+    if store.has_object(21):
+        store.replace_object(21, oscore)
     if sec.server is None:
         store.replace_object(1, {})
 
@@ -294,6 +312,12 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
             return ["raw public key account without our public key, private key or the server's public key"]
     if mode == MODE_CERT and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
         return ["certificate account without certificate, key or server trust anchor"]
+    if res.get(17) is not None:        # /0/x/17 OSCORE Security Mode: the /21 instance it links must be usable
+        from .oscore_client import linked_params
+        try:
+            linked_params(meter, res)
+        except ProtocolError as exc:
+            return [str(exc)]
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy
         u, m = res.get(SEC_CERT_USAGE), res.get(SEC_MATCHING)
@@ -305,17 +329,30 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
     return []
 
 
-def client_ciphers(meter: "MeterHost", mode: int) -> tuple[str, ...] | None:
-    """The suites the meter offers: a 1.1+ client offers no CBC suite (TS Transport 1.1 §5.2.8: the client
-    SHOULD NOT use them); a 1.0 client the two PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed
-    CBC-SHA-1 suite at the end of the offer (the server's preference still picks a good one)."""
+def client_ciphers(meter: "MeterHost", mode: int, res: dict[int, Any] | None = None) -> tuple[str, ...] | None:
+    """The suites the meter offers: those of the account's /0/x/16 "DTLS/TLS Ciphersuite" when set (OMNA /0 1.1:
+    it instructs the client to propose the indicated suites; codes Mbed TLS lacks are left out); else a 1.1+
+    client offers no CBC suite (TS Transport 1.1 §5.2.8: the client SHOULD NOT use them); a 1.0 client the two
+    PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed CBC-SHA-1 suite at the end of the offer (the
+    server's preference still picks a good one)."""
     from ..dtls import suites
     if "ciphers" in meter.security.dtls:
         return None
+    wanted = (res or {}).get(SEC_CIPHERSUITES)
+    if wanted and not meter.has("ciphersuite-resource-ignored"):
+        codes_ = list(wanted.values()) if isinstance(wanted, dict) else list(wanted) if isinstance(wanted, (list, tuple)) \
+            else [wanted]
+        avail = suites._available()
+        named = tuple(n for n in (suites.name(int(c)) for c in codes_) if n.replace("_", "-") in avail)
+        if named:
+            return named
     if meter.lwm2m == "1.0":
         offer = suites.LWM2M_PSK if mode == MODE_PSK else suites.LWM2M_CERT
     else:
         offer = suites.CLIENT_PSK if mode == MODE_PSK else suites.CLIENT_CERT
+    if meter.has("mandatory-suite-not-offered"):
+        # the vendor's build lacks CCM_8: a forward-secret or CBC suite only
+        offer = (suites.ECDHE_PSK_CHACHA,) if mode == MODE_PSK else (suites.ECDSA_CBC,)
     if meter.has("weak-suite-offered"):
         offer += (suites.PSK_CBC_SHA1 if mode == MODE_PSK else suites.ECDSA_CBC_SHA1,)
     return offer
@@ -326,7 +363,7 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     from ..dtls import Certificates, DtlsSettings, Psk
     base = DtlsSettings(**meter.security.dtls)
     mode = res.get(SEC_MODE)
-    ciphers = client_ciphers(meter, mode) if mode in SECURE_MODES else None
+    ciphers = client_ciphers(meter, mode, res) if mode in SECURE_MODES else None
     if ciphers is not None:
         base = base.with_(ciphers=ciphers)
     if mode == MODE_PSK:
@@ -343,6 +380,9 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
                 # the vendor bug: the factory (bootstrap) credential is used toward every server
                 identity = bytes(boot[1].get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
                 key = bytes(boot[1].get(SEC_SECRET) or b"")
+        if meter.has("psk-length-limited"):
+            # the vendor's fixed buffer: a 64-byte identity, silently cut
+            identity = identity.encode()[:64].decode("utf-8", "ignore")
         return base.with_(psk=Psk(identity, key))
     if mode == MODE_RPK:
         from ..dtls import RawPublicKeys
@@ -411,12 +451,30 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
     if problems:
         raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
     key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI,
-                                     SEC_CERT_USAGE, SEC_MATCHING))
+                                     SEC_CERT_USAGE, SEC_MATCHING, SEC_CIPHERSUITES))
+    if meter.has("credential-rotation-ignored") and meter._account_in_use is not None:
+        key = meter._account_in_use        # the vendor bug: the DTLS settings of the first account, for ever
     if key != meter._account_in_use:
+        if meter._account_in_use is not None:
+            _end_sessions(meter, meter.server_remote)     # a changed account: no old credential from now on
         host, port = use(meter, res)
         meter.server_remote = await resolve(host, port)
         meter._account_in_use = key
+    from . import oscore_client
+    oscore_client.apply(meter, res, meter.server_remote)      # /0/x/17: OSCORE toward this server
     await connect(meter, meter.server_remote, register_query=query)
+
+
+def _end_sessions(meter: "MeterHost", remote: Any) -> None:
+    """The account toward a server changed (a new bootstrap): close the DTLS session made with the old credential
+    and forget it for resumption, so the next exchange handshakes with the new one."""
+    t = meter.endpoint.transport
+    if getattr(meter, "tcp", False) or not hasattr(t, "forget_session") or not isinstance(remote, tuple):
+        return
+    sess = t.session_for(remote)
+    if sess is not None:
+        sess.close(notify=True)
+    t.forget_session(remote)
 
 
 def use(meter: "MeterHost", res: dict[int, Any]) -> tuple[str, int]:

@@ -292,8 +292,50 @@ def test_int_10_est():
 
 
 @ets("LightweightM2M-1.1-int-11", "Client Initiated Bootstrap (OSCORE)")
-def test_int_11_oscore():
-    expect.not_applicable("meterproof has no OSCORE support")
+@channel("oscore", reason="configuration C.23: the Bootstrap-Server account and the new server account use OSCORE")
+def test_int_11_oscore(server, bootstrap_server, dut_factory, security_run, timing, transcript):
+    """C.23 (the Bootstrap-Server account only, its /0 linking a /21 instance).  1. C→BS POST /bs?ep=,
+    OSCORE-protected: 2.04.  2. BS writes /21/k (a fresh context for the LwM2M Server), /0/i (NoSec, /0/i/17 =
+    21:k) and /1/j: 2.04 each (the ids are the Bootstrap-Server's choice, free ones from a Discover; the ETS
+    uses 0).  3. BS Discover /: 2.05 listing </21/k> and the Bootstrap-Server account's own /21 instance (the
+    ETS payload's </1/0> and lwm2m 1.1 are errata).  4. Finish: 2.04.  Then the client registers with the
+    server over the new context (int-405) and answers a protected Read of /3/0.  The ETS lists the case for 1.2;
+    /21 and /0/x/17 are TS Core 1.1, so it applies from 1.1."""
+    from meterproof.lwm2m.values import ObjLnk
+    mark = server.mark()
+    dev = dut_factory.start(**C13)
+    _requested(bootstrap_server, dev, timing)
+    bs_remote = bootstrap_server.aio.sessions[dev.endpoint].remote
+    expect.true(bs_remote in security_run.bs_oscore.bound, "the Bootstrap-Request",
+                "OSCORE-protected with the context of /21 the Bootstrap-Server account links", "not protected",
+                clause="TS Core 1.1 E.1 /0/x/17: OSCORE MUST be used with the linked OSCORE Object Instance")
+    with expect.supporting("Bootstrap-Discover / to find a free /21 instance id", "int-0"):
+        first = bootstrap_server.discover(dev.endpoint, "/")
+        expect.code(first, codes.CONTENT)
+        _, before = _discover_links(first)
+    used = {int(t.split("/")[2]) for t in before if t.startswith("/21/") and t.count("/") == 2}
+    k = min(set(range(len(used) + 1)) - used)
+    params = security_run.fresh_oscore(dev.endpoint)
+    acct = dut_factory.account(dev.endpoint, ssid=1, extra_security={17: ObjLnk(21, k)})   # NoSec or DTLS-PSK
+    expect.code(bootstrap_server.write(dev.endpoint, f"/21/{k}",
+                                       {f"/21/{k}/{r}": v for r, v in params.instance().items()}), codes.CHANGED)
+    _write_account(bootstrap_server, dev, acct)
+    disc = bootstrap_server.discover(dev.endpoint, "/")
+    expect.code(disc, codes.CONTENT)
+    _, links = _discover_links(disc)
+    listed = sorted(t for t in links if t.startswith("/21/") and t.count("/") == 2)
+    expect.true(f"/21/{k}" in listed and len(listed) >= 2, "/21 instances in Bootstrap-Discover",
+                f"</21/{k}> and the Bootstrap-Server account's own", listed,
+                clause="ETS int-11 pass criteria; OMA TS Core 1.1 §5.2.7.3 (Bootstrap-Discover lists the Object "
+                       "Instances)")
+    expect.code(bootstrap_server.finish(dev.endpoint), codes.CHANGED)
+    reg = expect.event(server, "registered", dev.endpoint, since=mark, timeout=timing.reaction,
+                       what="Register with the server the bootstrap provisioned, over its OSCORE context")
+    expect.true(reg["registration"].remote in security_run.oscore.bound, "the Register",
+                "OSCORE-protected with the context written to /21", "not protected",
+                clause="TS Core 1.1 E.1 /0/x/17")
+    r = server.read(dev.endpoint, "/3/0", accept=CF.TLV)
+    expect.code(r, codes.CONTENT)
 
 
 @ets("LightweightM2M-1.2-int-12", "Bootstrap via Bootstrap-Pack-Request")

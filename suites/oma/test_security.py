@@ -85,9 +85,7 @@ def test_int_403_server_identity_check_failure(dut_factory, security_run, timing
 # test_bootstrap.py and share their steps.
 
 
-@ets("LightweightM2M-1.1-int-405", "OSCORE")
-def test_int_405_oscore():
-    expect.not_applicable("meterproof has no OSCORE support")
+# int-405 (OSCORE) lives in test_oscore.py with meterproof's own OSCORE cases.
 
 
 @mp("MP-SEC-CERT-UNTRUSTED", "A server certificate that does not chain to the trust anchor is refused",

@@ -27,7 +27,7 @@ from meterproof.fixtures.security import channel, expect_refused
 
 REG = dict(epic="Regulatory", feature="Secure channel")
 #: The suite a device must offer per mode (OMA LwM2M TS Transport 1.1 §5.2.8.1, §5.2.8.3; RFC 7925 §4.3.1, §4.4).
-MANDATORY = {"psk": suites.PSK_CCM_8, "cert": suites.ECDSA_CCM_8, "rpk": suites.ECDSA_CCM_8}
+MANDATORY = suites.MANDATORY
 DTLS_1_2 = 0xFEFD
 
 

@@ -29,6 +29,7 @@ RUNS = {
     "psk": ["int-0", "int-1", "int-101", "int-203", "int-401"],
     "cert": ["int-2", "int-101", "int-203", "int-402", "int-403"],
     "rpk": ["MP-SEC-RPK-BOOTSTRAP", "int-101", "int-203", "MP-SEC-RPK", "REG-TLS-07"],
+    "oscore": ["int-101", "int-203", "int-405", "MP-OSCORE-REPLAY"],      # master secrets (16 bytes) of /21
     # an external RPK device (tests/support/rpk_device.py) bootstrapped by the harness: the profile's server key
     # pair, the device's own key file, and the key pair the Bootstrap-Server writes
     "rpk-process": ["int-101", "int-203", "REG-TLS-01"],
@@ -55,7 +56,8 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
         dev = rpk_device.write(tmp / "device", provisioning="bootstrap")
         extra, given = ["--dut-profile", str(dev.profile)], [dev.device_private, dev.server_private]
     cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "support.secret_dump", "-p", "no:randomly",
-           "--security", mode.split("-")[0], f"--meterproof-results={out / 'results.json'}", f"--alluredir={out / 'allure'}",
+           "--security", mode.removesuffix("-process"), f"--meterproof-results={out / 'results.json'}",
+           f"--alluredir={out / 'allure'}",
            f"--junitxml={out / 'junit.xml'}", f"--log-file={out / 'run.log'}", "--log-file-level=DEBUG",
            "-o", f"cache_dir={out / 'cache'}", *extra, *[a for c in RUNS[mode] for a in ("--case", c)]]
     env = dict(os.environ, METERPROOF_SECRET_DUMP=str(dump), PYTHONDONTWRITEBYTECODE="1",
@@ -75,8 +77,8 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
 def test_no_output_file_holds_a_secret(tmp_path: Path, mode: str) -> None:
     secrets, out = _run(tmp_path, mode)
     assert secrets, f"the {mode} run made no secret to look for"
-    if mode == "psk":
-        assert any(len(s) == 16 for s in secrets), "the run's fresh PSKs are among them"
+    if mode in ("psk", "oscore"):
+        assert any(len(s) == 16 for s in secrets), "the run's fresh PSKs / OSCORE master secrets are among them"
     else:
         assert any(s[:1] == b"\x30" and len(s) > 100 for s in secrets), "private keys (DER) are among them"
     files = [p for p in out.rglob("*") if p.is_file()]

@@ -168,3 +168,53 @@ def test_mixed_or_missing_accounts_are_config_errors():
         Credentials("rpk")
     with pytest.raises(ConfigError):
         SimulatedMeter("coap://127.0.0.1:1", "x", security=MeterSecurity(server=Credentials.psk("a", b"k" * 16)))
+
+
+def _oscore_layer(srv, params):
+    from meterproof.coap.oscore import OscoreLayer, SecurityContext
+    srv.endpoint.oscore = OscoreLayer(bind_on_request=True)
+    srv.endpoint.oscore.add(SecurityContext(params.peer()))
+    return srv.endpoint.oscore
+
+
+def _wire_log(srv):
+    seen = []
+    srv.endpoint.listeners.append(lambda ev: seen.append(ev) if ev.direction == "in" and ev.message else None)
+    return seen
+
+
+@pytest.mark.parametrize("dtls", [False, True], ids=["oscore-over-udp", "oscore-over-dtls-psk"])
+def test_oscore_meter_registers_and_is_read_protected(rig, dtls):
+    """/0/x/17 links a /21 instance: the Register and the answer to a Read arrive OSCORE-protected (RFC 8613),
+    over plain UDP and with DTLS-PSK underneath; /21 is as off limits to the server as /0 (TS Core E.4)."""
+    import dataclasses
+
+    from meterproof.coap.oscore import OscoreParams
+    from meterproof.lwm2m.values import ObjLnk
+    from meterproof.sim.security import Credentials
+    from secrig import udp_server
+
+    async def go():
+        params = OscoreParams.fresh(b"\x05", b"")
+        if dtls:
+            creds = dataclasses.replace(psk("m9"), oscore=params)
+            srv = await dtls_server({creds.identity.decode(): creds.secret})
+        else:
+            creds = Credentials(oscore=params)
+            srv = await udp_server()
+        layer = _oscore_layer(srv, params)
+        seen = _wire_log(srv)
+        m = meter(srv.uri, "m9", server=creds)
+        try:
+            assert await start_quietly(m) is None
+            assert m.store.instance(0, 0)[17] == ObjLnk(21, 0)
+            assert m.store.instance(21, 0)[0] == params.master_secret
+            res = await srv.read("m9", "/3/0/0")
+            assert res.code_text == "2.05"
+            assert (await srv.read("m9", "/21")).code_text == "4.01"
+            assert seen and all(ev.message.opt.oscore is not None for ev in seen
+                                if ev.message.code != 0), [str(ev.message) for ev in seen]
+            assert not layer.refused
+        finally:
+            await stop(m, srv)
+    rig.run(go())
