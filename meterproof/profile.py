@@ -79,13 +79,18 @@ class Security:
     certificate: str | None = None
     private_key: str | None = field(default=None, repr=False)
     server_certificate: str | None = None
+    #: rpk: the device's raw public key (DER SubjectPublicKeyInfo, its /0/x/3), accepted by the harness's servers
+    public_key: bytes | None = None
+    #: rpk: (public SubjectPublicKeyInfo, private key) DER of the server the device has pinned in /0/x/4
+    server_key_pair: tuple[bytes, bytes] | None = field(default=None, repr=False)
 
     def identity_for(self, endpoint: str) -> str | None:
         return self.psk_identity.replace("{endpoint}", endpoint) if self.psk_identity else None
 
     def secrets(self) -> list[bytes]:
-        """What a Redactor must mask (the key itself; a private key file's content is never read here)."""
-        return [self.psk_key] if self.psk_key else []
+        """What a Redactor must mask: the PSK, the private half of ``server_key_pair`` (a client certificate's
+        private key file is never read here)."""
+        return ([self.psk_key] if self.psk_key else []) + ([self.server_key_pair[1]] if self.server_key_pair else [])
 
     def fingerprint(self) -> str | None:
         """A short one-way fingerprint of the key (for uniqueness checks across devices; never the key)."""
@@ -180,7 +185,7 @@ class Profile:
 def _redact(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: ("<redacted>" if any(s in str(k).lower() for s in _SECRET_WORDS)
-                    and str(k).lower() not in ("psk_identity", "psk_key_env") else _redact(v))
+                    and str(k).lower() not in ("psk_identity", "psk_key_env", "public_key") else _redact(v))
                 for k, v in obj.items()}
     if isinstance(obj, list):
         return [_redact(v) for v in obj]
@@ -254,7 +259,7 @@ def from_dict(d: Any, src: str = "<dict>", base_dir: FsPath | None = None) -> Pr
                            "letters from U (UDP), S (SMS), N (non-IP), T (TCP), plus Q for queue mode"))
     cfs = tuple(item if isinstance(item, int) else int(_CF_NAMES[item]) for item in m.content_formats)
     ddf_dirs = tuple(c.path(x, f"ddf_dirs[{i}]", directory=True) for i, x in enumerate(m.ddf_dirs))
-    security = _security(c, m.security)
+    security = _security(c, m.security, m.driver.type)
 
     images: list[FirmwareImage] = []
     for i, img in enumerate(m.firmware.images):
@@ -283,7 +288,7 @@ def from_dict(d: Any, src: str = "<dict>", base_dir: FsPath | None = None) -> Pr
         base_dir=c.base)
 
 
-def _security(c: _Check, sec: schema.Security) -> Security:
+def _security(c: _Check, sec: schema.Security, driver: str = "simulator") -> Security:
     mode, provisioning = sec.mode, sec.provisioning
     key: bytes | None = None
     if sec.psk_key is not None and sec.psk_key_env is not None:
@@ -308,17 +313,47 @@ def _security(c: _Check, sec: schema.Security) -> Security:
             raise c.err("security.psk_key", "is required for mode psk; write the key in hex, or psk_key_env: "
                                             "<VARIABLE> to read it from the environment")
     cert = key_file = server_cert = None
-    if mode in ("certificate", "rpk") and provisioning == "profile":
-        for k in ("certificate", "private_key") if mode == "certificate" else ("private_key",):
+    if mode == "certificate" and provisioning == "profile":
+        for k in ("certificate", "private_key"):
             if getattr(sec, k) is None:
                 raise c.err(f"security.{k}", f"is required for mode {mode}; write the path of the PEM/DER file")
+    public, pair = _raw_public_keys(c, sec, mode, driver)
     if sec.certificate is not None:
         cert = c.path(sec.certificate, "security.certificate")
     if sec.private_key is not None:
         key_file = c.path(sec.private_key, "security.private_key")
     if sec.server_certificate is not None:
         server_cert = c.path(sec.server_certificate, "security.server_certificate")
-    return Security(mode, provisioning, identity, key, cert, key_file, server_cert)
+    return Security(mode, provisioning, identity, key, cert, key_file, server_cert, public, pair)
+
+
+def _raw_public_keys(c: _Check, sec: schema.Security, mode: str,
+                     driver: str) -> tuple[bytes | None, tuple[bytes, bytes] | None]:
+    """``public_key`` and ``server_key_pair``, read and checked; mode rpk on a device other than the simulator
+    (which gets fresh keys every start) needs both, whoever provisions its server account: with provisioning
+    bootstrap they are the keys of its Bootstrap-Server account, and the harness's Bootstrap-Server writes fresh
+    ones for the LwM2M Server (/0/x/3, /0/x/4, /0/x/5)."""
+    from .dtls import rpk_keys
+    if mode == "rpk" and driver != "simulator":
+        for k, what in (("public_key", "the device's raw public key (/0/x/3): a PEM/DER SubjectPublicKeyInfo file "
+                                        "or its DER in hex"),
+                        ("server_key_pair", "the PEM/DER EC private key file of the server the device has pinned "
+                                            "in /0/x/4")):
+            if getattr(sec, k) is None:
+                raise c.err(f"security.{k}", f"is required for mode rpk; write {what}")
+    public = pair = None
+    if sec.public_key is not None:
+        try:
+            public = rpk_keys.public_key_from(sec.public_key, c.base)
+        except ValueError as exc:
+            raise c.err("security.public_key", str(exc)) from None
+    if sec.server_key_pair is not None:
+        path = c.path(sec.server_key_pair, "security.server_key_pair")
+        try:
+            pair = rpk_keys.key_pair_file(path)
+        except ValueError as exc:
+            raise c.err("security.server_key_pair", f"{sec.server_key_pair}: {exc}") from None
+    return public, pair
 
 
 def _hex_key(c: _Check, text: str, name: str) -> bytes:

@@ -305,6 +305,12 @@ class Security(_Model):
     certificate: OptText = Field(None, description="client certificate file (PEM/DER), relative to the profile")
     private_key: OptText = Field(None, description="private key file (PEM/DER), relative to the profile")
     server_certificate: OptText = None
+    public_key: OptText = Field(
+        None, description="rpk: the device's raw public key (/0/x/3), which the harness's servers accept: a PEM/DER "
+                          "SubjectPublicKeyInfo file relative to the profile, or its DER in hex (quoted)")
+    server_key_pair: OptText = Field(
+        None, description="rpk: PEM/DER EC private key file of the server the device has pinned in /0/x/4 (the "
+                          "Bootstrap-Server's with provisioning: bootstrap); the harness's server presents it")
 
     @model_validator(mode="before")
     @classmethod

@@ -2,13 +2,18 @@
 
     meterproof simulate --server coap://127.0.0.1:5683 --endpoint meter-0001 \\
         [--meter electricity|gas|water] [--lwm2m 1.0|1.1|1.2] [--defect NAME ...] [--variant NAME ...] \\
-        [--state FILE] [--lifetime N] [--control stdin]
+        [--state FILE] [--lifetime N] [--control stdin] [--rpk-key FILE --server-rpk FILE]
     meterproof simulate --list-defects
     meterproof simulate --list-variants
 
 ``--defect`` seeds a non-conformance (``meterproof.sim.defects``); ``--variant`` makes the meter differ from
 the default in a way the specification allows (``meterproof.sim.variants``: another Server instance and SSID,
 no ``b=`` in the Register, SenML CBOR by default, only mandatory resources, ...).
+
+``--rpk-key FILE --server-rpk FILE`` (with a ``coaps://`` server or Bootstrap-Server): the account is in Raw Public
+Key mode (Security Mode 1): /0/x/3 and /0/x/5 the meter's key pair from ``--rpk-key`` (a PEM/DER EC private key),
+/0/x/4 the server's public key from ``--server-rpk`` (a PEM/DER SubjectPublicKeyInfo), pinned.  So a harness can
+drive the simulator as any external RPK client (docs/DEVICES.md, ``security.public_key``).
 
 ``--control stdin`` reads one command a line on stdin while the meter runs (as Anjay's and Wakaama's demo
 clients do), so a harness that runs the simulator as an external program can still make it act:
@@ -30,17 +35,22 @@ import asyncio
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from meterproof.errors import ConfigError
 from meterproof.sim.defects import DEFECTS
 from meterproof.sim.variants import VARIANTS
 from meterproof.sim.profiles import LWM2M_VERSIONS, METER_KINDS
 
+if TYPE_CHECKING:
+    from meterproof.sim.security import Credentials
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--server", metavar="URI", help="LwM2M server, e.g. coap://127.0.0.1:5683")
     p.add_argument("--bootstrap", metavar="URI",
-                   help="start with only a Bootstrap-Server account (ETS configuration C.13, NoSec): bootstrap from "
+                   help="start with only a Bootstrap-Server account (ETS configuration C.13; NoSec, or RPK with "
+                        "--rpk-key/--server-rpk): bootstrap from "
                         "this Bootstrap-Server, then register to the server it provisions")
     p.add_argument("--endpoint", metavar="NAME", help="endpoint client name, e.g. meter-0001")
     p.add_argument("--meter", default="electricity", choices=METER_KINDS)
@@ -58,6 +68,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list-defects", action="store_true", help="print the seeded defects and exit")
     p.add_argument("--list-variants", action="store_true",
                    help="print the variant traits (what varies, the clause that allows it) and exit")
+    p.add_argument("--rpk-key", metavar="FILE",
+                   help="Raw Public Key mode: the meter's key pair (PEM/DER EC private key) for /0/x/3 and /0/x/5")
+    p.add_argument("--server-rpk", metavar="FILE",
+                   help="Raw Public Key mode: the server's public key (PEM/DER SubjectPublicKeyInfo) pinned in /0/x/4")
     p.add_argument("--control", choices=("none", "stdin"), default="none",
                    help="read control commands on stdin: send [paths], update, set PATH VALUE, reboot, help")
 
@@ -99,14 +113,36 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"METERPROOF_SEED must be an integer, got {env_seed!r}")
         seed = int(env_seed)
     security = None
-    if args.bootstrap:
+    creds = raw_public_keys(getattr(args, "rpk_key", None), getattr(args, "server_rpk", None))
+    if args.bootstrap or creds is not None:
         from meterproof.sim.security import MeterSecurity
-        security = MeterSecurity(server=None, bootstrap_uri=args.bootstrap)
+        security = MeterSecurity(server=None, bootstrap_uri=args.bootstrap, bootstrap=creds) if args.bootstrap \
+            else MeterSecurity(server=creds)
     meter = SimulatedMeter(args.server or args.bootstrap, args.endpoint, meter=args.meter, lwm2m=args.lwm2m,
                            defects=args.defect, security=security,
                            state_file=args.state, lifetime=args.lifetime, queue_mode=args.queue_mode,
                            seed=seed, variants=getattr(args, "variant", ()), standalone=True)
     return asyncio.run(_serve(meter, control_mode=getattr(args, "control", "none")))
+
+
+def raw_public_keys(key_file: str | None, server_file: str | None) -> "Credentials | None":
+    """The RPK credentials of ``--rpk-key`` / ``--server-rpk`` (None without them); ConfigError naming the option."""
+    if key_file is None and server_file is None:
+        return None
+    if key_file is None or server_file is None:
+        raise ConfigError("--rpk-key and --server-rpk go together (the meter's key pair and the server's public key)")
+    from pathlib import Path
+    from meterproof.dtls import rpk_keys
+    from meterproof.sim.security import Credentials
+    keys = {}
+    for opt, name, read in (("--rpk-key", key_file, rpk_keys.key_pair),
+                            ("--server-rpk", server_file, rpk_keys.public_key)):
+        try:
+            keys[opt] = read(Path(name).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{opt} {name}: {exc}") from None
+    (public, private), server = keys["--rpk-key"], keys["--server-rpk"]
+    return Credentials.rpk(public, private, server)
 
 
 CONTROL_HELP = "commands: send [PATH ...] | update | set PATH VALUE | reboot | help"

@@ -24,9 +24,9 @@ from meterproof.fixtures.security import PUBLIC_DEFAULT_PSKS, channel, expect_re
 SEC = dict(epic="Security", feature="Channel security")
 
 
-def _registered_and_readable(server, dev, timing):  # type: ignore[no-untyped-def]
+def _registered_and_readable(server, dev, timing, wait=None):  # type: ignore[no-untyped-def]
     mark = 0
-    ev = expect.event(server, "registered", dev.endpoint, since=mark, timeout=timing.reaction,
+    ev = expect.event(server, "registered", dev.endpoint, since=mark, timeout=wait or timing.reaction,
                       what=f"Register over DTLS{f' (start failed: {dev.error})' if dev.error else ''}")
     r = server.read(dev.endpoint, "/3/0", accept=CF.TLV)
     expect.code(r, codes.CONTENT)
@@ -199,14 +199,14 @@ def test_public_default_psk_refused(dut_factory, timing, transcript):
     "/0/x/3 Public Key or Identity, /0/x/5 Secret Key; RFC 7250 §3, §4.2", **SEC)
 @channel("rpk", reason="Security Mode 1 (Raw Public Key)")
 @transport("udp", reason="raw public keys are implemented over DTLS only")
-def test_raw_public_key(server, dut_factory, timing, transcript):
+def test_raw_public_key(server, dut_factory, profile, timing, transcript):
     """As int-401 in Raw Public Key mode: the client and the server exchange raw public keys (RFC 7250 certificate
     type 2 both ways), the server accepts the client's key provisioned in /0/x/3, the client registers and answers a
     Read of /3/0 over the session, with an ECDHE-ECDSA suite."""
     dev = dut_factory.start()
     if dev.error is not None:      # the device gave up before registering: no need to wait for a Register
         expect.true(False, "Register over DTLS-RPK", "a registration", f"the device gave up: {dev.error}")
-    session = _registered_and_readable(server, dev, timing)
+    session = _registered_and_readable(server, dev, timing, dut_factory.start_wait(timing))
     r = session.report
     hello = r.client_hello
     expect.true(hello is not None and hello.client_cert_types == [2] and hello.server_cert_types == [2],
@@ -214,7 +214,7 @@ def test_raw_public_key(server, dut_factory, timing, transcript):
                 f"{hello.client_cert_types}/{hello.server_cert_types}" if hello is not None else "no ClientHello")
     store = dev.meter.store if dev.meter is not None else None
     keys = [store.instance(0, i).get(3) for i in store.instance_ids(0)
-            if not store.instance(0, i).get(1)] if store is not None else []
+            if not store.instance(0, i).get(1)] if store is not None else [profile.security.public_key]
     if keys:
         import hashlib
         want = ["sha256:" + hashlib.sha256(bytes(k)).hexdigest()[:16] for k in keys if k]

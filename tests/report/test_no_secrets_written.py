@@ -1,5 +1,6 @@
 """Secrets never written (issue 15; DESIGN.md "Principles"): a suite run in PSK mode, one in certificate mode and
-one in Raw Public Key mode (the device key pairs written by the Bootstrap-Server, the servers' keys),
+one in Raw Public Key mode (the device key pairs written by the Bootstrap-Server, the servers' keys), one with an
+external RPK device (``meterproof simulate --rpk-key`` through the process driver, its keys from its profile),
 a handful of cases each (bootstrap, registration, a read, the channel-security cases), and every file either run
 wrote — results JSON, evidence (transcripts, pcaps, DTLS record summaries), Allure results and attachments, the
 log file, the pytest cache, the JUnit XML, the console output, and the ``meterproof report`` made from them —
@@ -29,6 +30,9 @@ RUNS = {
     "cert": ["int-2", "int-101", "int-203", "int-402", "int-403"],
     "rpk": ["MP-SEC-RPK-BOOTSTRAP", "int-101", "int-203", "MP-SEC-RPK", "REG-TLS-07"],
     "oscore": ["int-101", "int-203", "int-405", "MP-OSCORE-REPLAY"],      # master secrets (16 bytes) of /21
+    # an external RPK device (tests/support/rpk_device.py) bootstrapped by the harness: the profile's server key
+    # pair, the device's own key file, and the key pair the Bootstrap-Server writes
+    "rpk-process": ["int-101", "int-203", "REG-TLS-01"],
 }
 
 
@@ -45,10 +49,17 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
     out = tmp / mode
     out.mkdir()
     dump = tmp / f"{mode}.secrets"
+    extra: list[str] = []
+    given: list[bytes] = []
+    if mode == "rpk-process":
+        from support import rpk_device
+        dev = rpk_device.write(tmp / "device", provisioning="bootstrap")
+        extra, given = ["--dut-profile", str(dev.profile)], [dev.device_private, dev.server_private]
     cmd = [sys.executable, "-m", "pytest", "suites", "-q", "-p", "support.secret_dump", "-p", "no:randomly",
-           "--security", mode, f"--meterproof-results={out / 'results.json'}", f"--alluredir={out / 'allure'}",
+           "--security", mode.removesuffix("-process"), f"--meterproof-results={out / 'results.json'}",
+           f"--alluredir={out / 'allure'}",
            f"--junitxml={out / 'junit.xml'}", f"--log-file={out / 'run.log'}", "--log-file-level=DEBUG",
-           "-o", f"cache_dir={out / 'cache'}", *[a for c in RUNS[mode] for a in ("--case", c)]]
+           "-o", f"cache_dir={out / 'cache'}", *extra, *[a for c in RUNS[mode] for a in ("--case", c)]]
     env = dict(os.environ, METERPROOF_SECRET_DUMP=str(dump), PYTHONDONTWRITEBYTECODE="1",
                PYTHONPATH=os.pathsep.join([str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]),
                PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
@@ -59,7 +70,7 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
                              "-o", str(out / "report")], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert report.returncode == 0, report.stderr
     secrets = [bytes.fromhex(line) for line in dump.read_text().split()] if dump.exists() else []
-    return secrets, out
+    return secrets + given, out
 
 
 @pytest.mark.parametrize("mode", sorted(RUNS))
