@@ -48,7 +48,7 @@ from ..lwm2m.formats import senml_cbor
 from ..lwm2m.formats.senml import Record
 from ..lwm2m.model.catalog import Catalog, default_catalog
 from ..lwm2m.path import Path
-from . import persistence
+from . import optional_objects, persistence
 from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
@@ -198,6 +198,9 @@ class SimulatedMeter:
         inner = self.endpoint.transport.on_datagram
         assert inner is not None
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
+        taps = getattr(self.endpoint.transport, "taps", None)
+        if taps is not None:            # the Connectivity Statistics (/7) count what crosses the socket
+            taps.append(optional_objects.live(self.ctx).traffic.tap)
         if self.has("token-truncated"):
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
         if self.tcp:
@@ -540,6 +543,8 @@ class SimulatedMeter:
             return self.firmware.cancel()
         elif ids[0] == 9:
             return self.software.execute(ids[1], ids[2])
+        elif ids[0] in (7, 20):
+            return optional_objects.execute(self.ctx, self.store, ids, args) or codes.CHANGED
         return codes.CHANGED
 
     async def _disable(self) -> None:
