@@ -444,7 +444,7 @@ _ALL = [
        "PUT /10/0/14 (TLV C1 0E 02) -> 2.04, GET /10/0/14 still gives 1", "int-1202"),
     _d("discover-omits-object-version", "dm",
        "Discover on an object leaves out the ver= the Register gave it",
-       "GET /10 Accept 40 -> </10>,</10/0>,... without ver=\"1.1\"", "int-1201"),
+       "GET /10 Accept 40 -> </10>,</10/0>,... without ver=\"1.1\"", "int-1201", "int-1202", "int-1203"),
     _d("event-log-start-ignored", "objects",
        "Event Log LogStart (/20/x/4011) is acknowledged but the log does not start",
        "POST /20/0/4011 -> 2.04, LogStatus /20/0/4013 keeps bit 0 = 1 (stopped)", "int-2000"),
