@@ -24,15 +24,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiocoap.numbers import codes
 
 from ..lwm2m.path import Path
 from ..lwm2m.values import ObjLnk
 
-if TYPE_CHECKING:
-    from .profiles import MeterContext
+#: The meter's :class:`~.profiles.MeterContext` (not imported: profiles imports this module).
+MeterContext = Any
 
 #: The meter's installation point (WGS 84), moved a little per seed so two meters differ.
 HOME = (48.8566, 2.3522)
@@ -130,7 +130,7 @@ class Live:
     log: EventLog = field(default_factory=EventLog)
 
 
-def live(ctx: "MeterContext") -> Live:
+def live(ctx: MeterContext) -> Live:
     if ctx.live is None:
         ctx.live = Live(Traffic(ignore_stop=ctx.has("conn-stats-stop-ignored")),
                         EventLog(ignore_start=ctx.has("event-log-start-ignored")))
@@ -139,7 +139,7 @@ def live(ctx: "MeterContext") -> Live:
 
 # --------------------------------------------------------------------------- Location /6
 
-def _position(ctx: "MeterContext", t: float) -> tuple[float, float]:
+def _position(ctx: MeterContext, t: float) -> tuple[float, float]:
     k = int(t / FIX_EVERY)
     lat = HOME[0] + (ctx.seed % 97) * 1e-4 + 2e-5 * math.sin(k * 1.7 + ctx.phase)
     lon = HOME[1] + (ctx.seed % 89) * 1e-4 + 2e-5 * math.cos(k * 2.3 + ctx.phase)
@@ -148,7 +148,7 @@ def _position(ctx: "MeterContext", t: float) -> tuple[float, float]:
     return round(lat, 6), round(lon, 6)
 
 
-def location(ctx: "MeterContext", iid: int) -> dict[int, Any]:
+def location(ctx: MeterContext, iid: int) -> dict[int, Any]:
     lat, lon = _position(ctx, 0.0)
     return {0: lat, 1: lon, 2: 35.0, 3: 8.0, 4: bytes(4), 5: int(ctx.started_wall), 6: 0.0}
 
@@ -163,7 +163,7 @@ LOCATION_PROVIDERS: dict[int, Any] = {
 
 # --------------------------------------------------------------------------- Connectivity Statistics /7
 
-def statistics(ctx: "MeterContext", iid: int) -> dict[int, Any]:
+def statistics(ctx: MeterContext, iid: int) -> dict[int, Any]:
     return {0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: None, 7: None, 8: 0}
 
 
@@ -173,7 +173,7 @@ STATISTICS_PROVIDERS: dict[int, Any] = {rid: (lambda r: lambda ctx, iid, t: live
 
 # --------------------------------------------------------------------------- Cellular Connectivity /10
 
-def cellular(ctx: "MeterContext", iid: int) -> dict[int, Any]:
+def cellular(ctx: MeterContext, iid: int) -> dict[int, Any]:
     # C.10/C.11: PSM timer 3600 s, active timer 600 s; eDRX octet 3 (3GPP TS 24.008 §10.5.5.32: PTW 2.56 s,
     # eDRX cycle 20.48 s (WB-S1, 0b0010) / 40.96 s (NB-S1, 0b0011)); PSM and eDRX supported and active; RAI not used;
     # the one APN profile (/11) with an active PDN connection
@@ -183,13 +183,13 @@ def cellular(ctx: "MeterContext", iid: int) -> dict[int, Any]:
     return res
 
 
-def apn_profile(ctx: "MeterContext", iid: int) -> dict[int, Any]:
+def apn_profile(ctx: MeterContext, iid: int) -> dict[int, Any]:
     return {0: "meterproof-iot", 1: "iot.meterproof", 3: True, 4: 3, 24: 1}
 
 
 # --------------------------------------------------------------------------- Event Log /20
 
-def event_log(ctx: "MeterContext", iid: int) -> dict[int, Any]:
+def event_log(ctx: MeterContext, iid: int) -> dict[int, Any]:
     res: dict[int, Any] = {4010: 0, 4011: None, 4012: None, 4013: STOPPED | VALID, 4014: b"", 4015: 0}
     if ctx.has("event-log-omits-logdata"):
         del res[4014]
@@ -213,7 +213,7 @@ def _arg0(args: bytes) -> str | None:
     return None
 
 
-def execute(ctx: "MeterContext", store: Any, ids: tuple[int, ...], args: bytes) -> codes.Code | None:
+def execute(ctx: MeterContext, store: Any, ids: tuple[int, ...], args: bytes) -> codes.Code | None:
     """Execute on /7 or /20: the response code, or None when ``ids`` is not one of these objects' executables."""
     state = live(ctx)
     if ids[0] == 7 and ids[2] == 6:
