@@ -225,7 +225,7 @@ _ALL = [
        "a notification on every change, however small", "MP-IR-STEP", "MP-IR-STEP-CHANGE"),
     _d("send-unregistered-object", "reporting",
        "Send reports an object that was not registered",
-       "POST /dp contains /10/0/... which is not in the object list", "int-306"),
+       "POST /dp contains /3423/0/1 (a gas meter's reading, on an electricity meter) which is not in the object list", "int-306"),
     _d("send-renumbers-resource-instances", "reporting",
        "Send numbers resource instances from 1",
        "POST /dp with /3/0/11/1 where /3/0/11/0 was asked for", "int-311"),

@@ -323,7 +323,9 @@ class SimulatedMeter:
                 tree = {Path(p.ids[:3] + (p.ids[3] + 1,)) if len(p) == 4 else p: v for p, v in tree.items()}
             records.extend(Record(p, v, now) for p, v in tree.items())
         if self.has("send-unregistered-object"):
-            records.append(Record(Path((10, 0, 0)), 7, now))   # Cellular Connectivity: never registered
+            # another kind of meter's object (resource 1, a Float in each): defined, never registered by this meter
+            other = next(oid for oid in METER_OBJECT.values() if not self.store.has_object(oid))
+            records.append(Record(Path((other, 0, 1)), 7.0, now))
         if self.varies("composite-reordered"):
             records.reverse()
         msg = wire.new(codes.POST, uri_path=("dp",), payload=senml_cbor.encode_records(records, self.store.model),

@@ -111,6 +111,6 @@ def test_default_catalog_loads_fast() -> None:
     for _ in range(100):
         default_catalog()
     warm_s = (time.perf_counter() - start) / 100
-    assert len(cold) == 25
+    assert len(cold) == 29
     assert cold_s < 0.1, f"parsing objects/ took {cold_s * 1000:.1f} ms"
     assert warm_s < 0.002, f"a cached default_catalog() took {warm_s * 1000:.2f} ms"
