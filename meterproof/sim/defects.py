@@ -445,6 +445,10 @@ _ALL = [
     _d("discover-omits-object-version", "dm",
        "Discover on an object leaves out the ver= the Register gave it",
        "GET /10 Accept 40 -> </10>,</10/0>,... without ver=\"1.1\"", "int-1201", "int-1202", "int-1203"),
+    _d("apn-enable-not-activated", "objects",
+       "enabling an APN connection profile (/11/x/3 = true) never activates it: Activated Profile Names keeps "
+       "the list it had at boot",
+       "PUT /11/1/3 true -> 2.04, GET /10/0/11 still links only 11:0", "int-1250"),
     _d("event-log-start-ignored", "objects",
        "Event Log LogStart (/20/x/4011) is acknowledged but the log does not start",
        "POST /20/0/4011 -> 2.04, LogStatus /20/0/4013 keeps bit 0 = 1 (stopped)", "int-2000"),

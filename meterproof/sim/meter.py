@@ -507,9 +507,12 @@ class SimulatedMeter:
             self.software.package_written(ids[1], bytes(value))
         elif ids[0] == 9 and ids[2] == 3:
             self.software.uri_written(ids[1], str(value))
+        elif ids[0] == 11:
+            optional_objects.apn_changed(self.ctx, self.store)
 
     def instances_changed(self) -> None:
         """Create/Delete: the server learns the new object list from an Update."""
+        optional_objects.apn_changed(self.ctx, self.store)
         self.reg.spawn_update(with_objects=True, delay=ACTION_DELAY)
         if 2 in persistence.PERSISTED_OBJECTS:
             self._save_state()

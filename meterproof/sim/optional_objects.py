@@ -187,6 +187,19 @@ def apn_profile(ctx: MeterContext, iid: int) -> dict[int, Any]:
     return {0: "meterproof-iot", 1: "iot.meterproof", 3: True, 4: 3, 24: 1}
 
 
+def apn_changed(ctx: MeterContext, store: Any) -> None:
+    """An APN profile was created, deleted or enabled/disabled: the modem activates a PDN connection for every
+    enabled profile (11.xml, resource 3), and Activated Profile Names (/10/x/11) links exactly those."""
+    if not store.has_object(10) or not store.has_object(11):
+        return
+    if ctx.has("apn-enable-not-activated"):
+        return                  # the vendor fills /10/x/11 once, at boot
+    links = [ObjLnk(11, iid) for iid in store.instance_ids(11) if store.get_path(Path((11, iid, 3))) is True]
+    for iid in store.instance_ids(10):
+        if store.exists(Path((10, iid, 11))):
+            store.set(Path((10, iid, 11)), dict(enumerate(links)))
+
+
 # --------------------------------------------------------------------------- Event Log /20
 
 def event_log(ctx: MeterContext, iid: int) -> dict[int, Any]:
@@ -232,5 +245,5 @@ def execute(ctx: MeterContext, store: Any, ids: tuple[int, ...], args: bytes) ->
     return None
 
 
-__all__ = ["EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "STATISTICS_PROVIDERS", "apn_profile", "cellular", "event_log",
+__all__ = ["EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "STATISTICS_PROVIDERS", "apn_changed", "apn_profile", "cellular", "event_log",
            "execute", "live", "location", "statistics"]

@@ -1256,3 +1256,12 @@ def _(rig):
 @symptom("event-log-omits-logdata")
 def _(rig):
     assert P("/20/0/4014") not in rig.server.read(rig.ep, "/20/0", accept=CF.TLV).values
+
+
+@symptom("apn-enable-not-activated")
+def _(rig):
+    assert rig.server.create(rig.ep, "/11", {P("/11/1/0"): "second", P("/11/1/3"): False, P("/11/1/4"): 3},
+                             content_format=CF.TLV).code_text == "2.01"
+    assert rig.server.write(rig.ep, "/11/1/3", True, content_format=CF.TEXT).ok
+    links = rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values
+    assert all(v.instance_id != 1 for v in links.values())

@@ -41,3 +41,13 @@ def test_event_log_start_and_stop(rig):
     assert not _text(rig, "/20/0/4013") & 1
     assert rig.server.execute(rig.ep, "/20/0/4012").ok
     assert _text(rig, "/20/0/4013") & 1
+
+
+def test_enabled_apn_profile_is_activated(rig):
+    assert rig.server.create(rig.ep, "/11", {P("/11/1/0"): "second", P("/11/1/3"): False, P("/11/1/4"): 3},
+                             content_format=CF.TLV).code_text == "2.01"
+    assert rig.server.write(rig.ep, "/11/1/3", True, content_format=CF.TEXT).ok
+    links = {(v.object_id, v.instance_id) for v in rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values.values()}
+    assert links == {(11, 0), (11, 1)}
+    assert rig.server.delete(rig.ep, "/11/1").code_text == "2.02"
+    assert {v.instance_id for v in rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values.values()} == {0}
