@@ -245,5 +245,6 @@ def execute(ctx: MeterContext, store: Any, ids: tuple[int, ...], args: bytes) ->
     return None
 
 
-__all__ = ["EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "STATISTICS_PROVIDERS", "apn_changed", "apn_profile", "cellular", "event_log",
+__all__ = ["EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "STATISTICS_PROVIDERS", "apn_changed", "apn_profile",
+           "cellular", "event_log",
            "execute", "live", "location", "statistics"]

@@ -92,7 +92,8 @@ def test_int_901_statistics_collection(server, dut, transcript):
 @ets("LightweightM2M-1.1-int-905", "Connectivity Statistics: Setting the writable resources")
 def test_int_905_statistics_collection_period(server, dut, transcript):
     """C.9: the device registered /7 (else not applicable).
-    1. GET /7/x: 2.05, holding the optional Collection Period /7/x/8 (else not applicable).  2. PUT /7/x/8 with a new period (3600 s, or 7200 s when it already is 3600): 2.04.
+    1. GET /7/x: 2.05, holding the optional Collection Period /7/x/8 (else not applicable).
+    2. PUT /7/x/8 with a new period (3600 s, or 7200 s when it already is 3600): 2.04.
     3. GET /7/x: Pass: 2.05 with /7/x/8 holding the written period.  The device's period is written back."""
     inst = _instance(dut)
     period = f"{inst}/{PERIOD}"
