@@ -32,7 +32,7 @@ package_data = {
     "meterproof": ["py.typed"],
     "meterproof.dut": ["modem_families/*.yaml"],
     "meterproof.dtls": ["*.yaml"],
-    "meterproof.fixtures": ["profiles/*.yaml", "profiles/*/*.yaml", "profiles/*/*/*.xml"],
+    "meterproof.fixtures": ["profiles/*.yaml", "profiles/*/*.yaml", "profiles/*/*/*.xml", "declarations/*.yaml"],
     "meterproof.tools": ["*.ini"],
     "meterproof.suites.fuzz": ["corpus/*.json", "corpus/*.bin"],
     **{name: patterns for name, patterns in DATA_ROOMS.values()},

@@ -50,6 +50,27 @@ def _untracked() -> set[str] | None:
 _BEFORE: set[str] | None = None
 
 
+#: The longest tests (``pytest tests --durations``: the defect matrix, the npm clients, the lossy-link and driver
+#: runs, the conformant and variant whole-suite runs), started first, longest first, so that none of them is left
+#: to start late on an otherwise idle worker.
+FIRST = ("tests/e2e/test_suites_vs_simulator.py::test_mutation_matrix",
+         "tests/interop/test_npm_clients.py::test_verdicts_match_the_expectation_file",
+         "tests/e2e/test_suites_under_loss.py",
+         "tests/e2e/test_drivers_e2e.py::test_whole_suite",
+         "tests/e2e/test_suites_vs_simulator.py",
+         "tests/e2e/test_suites_vs_variants.py",
+         "tests/e2e/test_suites_vs_hostile_device.py",
+         "tests/plugin/test_device_down.py",
+         "tests/report/",
+         "tests/cli/test_wheel.py")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
+    items.sort(key=rank)          # stable: the rest keeps its order
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         os.environ.pop(ENV, None)

@@ -21,8 +21,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("meterproof.tools.simulate", "run the reference smart meter against an LwM2M server"),
     "report": ("meterproof.tools.report", "turn runs (results JSON files or folders) into a self-contained HTML "
                                           "conformance report and a JSON summary (report RESULTS... -o DIR)"),
-    "schema": ("meterproof.tools.schema", "write the JSON Schema of a device profile (schema profile [-o FILE]) "
-                                          "for editors that validate YAML as it is typed"),
+    "schema": ("meterproof.tools.schema", "write the JSON Schema of a device profile or a vendor declaration "
+                                          "(schema profile|declaration [-o FILE]) for editors that validate YAML "
+                                          "as it is typed"),
 }
 
 #: subcommands whose arguments all go to pytest -> (module, one-line help); the module has main(args) -> int

@@ -1,4 +1,5 @@
-"""``meterproof schema profile [-o FILE]``: the JSON Schema of a device profile, for editors.
+"""``meterproof schema profile|declaration [-o FILE]``: the JSON Schema of a device profile or of a vendor
+declaration (meterproof.declaration.schema), for editors.
 
 An editor with a YAML language server validates a profile as it is typed once the file names the
 schema (docs/DEVICES.md): ``# yaml-language-server: $schema=profile.schema.json``.  The schema is
@@ -17,11 +18,13 @@ from pathlib import Path
 from meterproof.errors import ConfigError
 
 #: what the command can describe -> function returning the JSON Schema
-KINDS = {"profile": "meterproof.profile_schema:json_schema"}
+KINDS = {"profile": "meterproof.profile_schema:json_schema",
+         "declaration": "meterproof.declaration.schema:json_schema"}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("kind", choices=sorted(KINDS), help="which file's schema: profile (a device profile)")
+    p.add_argument("kind", choices=sorted(KINDS), help="which file's schema: profile (a device profile) or "
+                        "declaration (a vendor declaration, ETSI TS 103 701 ICS and IXIT)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of stdout")
 
 

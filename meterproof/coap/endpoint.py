@@ -56,6 +56,7 @@ from .transport import DatagramTransport, Remote
 
 if TYPE_CHECKING:
     from .observe import Observation
+    from .oscore import OscoreLayer
 
 __all__ = ["IDEMPOTENT", "Endpoint", "Listener", "RequestHandler", "RequestTimeout", "ResetError", "WireEvent"]
 
@@ -106,6 +107,8 @@ class Endpoint:
         self.violations: list[WireEvent] = []
         #: How often a safe/idempotent request that got no answer is repeated as a new exchange (see request).
         self.repeat_idempotent = 0
+        #: OSCORE (RFC 8613) on this endpoint's path (:mod:`.oscore`): None sends and serves plain CoAP.
+        self.oscore: "OscoreLayer | None" = None
         #: Called on RST or ACK for a NON/CON notification we sent: (remote, token, reset?).
         self.on_notification_reply: Callable[[Remote, bytes, bool], None] | None = None
         self._rng = rng or random.Random(int.from_bytes(os.urandom(8), "big"))
@@ -354,6 +357,22 @@ class Endpoint:
         repeats = self.repeat_idempotent if confirmable and msg.code in IDEMPOTENT else 0
         for attempt in range(repeats + 1):
             try:
+                if self.oscore is not None:     # each attempt is a new OSCORE request (a new Partial IV)
+                    if not msg.token:
+                        msg.token = self.new_token()
+                    outer, handle = self.oscore.protect_request(msg, remote)
+                    reply = await self._request_once(outer, remote, confirmable, timeout)
+                    msg.token, msg.mid, msg.mtype = outer.token, outer.mid, outer.mtype
+                    inner = self.oscore.unprotect_response(reply, handle, remote)
+                    if handle is not None and reply.opt.oscore is not None and inner.code == codes.UNAUTHORIZED \
+                            and inner.opt.echo and msg.opt.echo is None:
+                        # RFC 9175 §2.3 / RFC 8613 Appendix B.1.2: a verified 4.01 with Echo asks for freshness;
+                        # the same request again, with that Echo, as a new OSCORE request
+                        again = msg.copy(echo=inner.opt.echo)
+                        outer, handle = self.oscore.protect_request(again, remote)
+                        reply = await self._request_once(outer, remote, confirmable, timeout)
+                        inner = self.oscore.unprotect_response(reply, handle, remote)
+                    return inner
                 return await self._request_once(msg, remote, confirmable, timeout)
             except RequestTimeout as exc:
                 if attempt == repeats:
@@ -363,9 +382,11 @@ class Endpoint:
 
     async def _request_once(self, msg: Message, remote: Remote, confirmable: bool, timeout: float | None) -> Message:
         if self.reliable:
-            return await self._request_reliable(msg, remote, timeout)
-        msg.mtype = wire.CON if confirmable else wire.NON
-        msg.mid = self.next_mid()
+            # RFC 8323: the request goes out once, its response is the next one with its token
+            msg.mtype, msg.mid = None, None
+        else:
+            msg.mtype = wire.CON if confirmable else wire.NON
+            msg.mid = self.next_mid()
         if not msg.token:
             msg.token = self.new_token()
         key = (remote, msg.token)
@@ -375,7 +396,7 @@ class Endpoint:
         self._pending_resp[key] = fut
         wait = timeout if timeout is not None else self.params.exchange_lifetime
         try:
-            if confirmable:
+            if confirmable and not self.reliable:
                 self._con_request_mid[key] = msg.mid
                 try:
                     reply = await self._transmit_con(msg, remote)
@@ -396,33 +417,13 @@ class Endpoint:
             if self._pending_resp.pop(key, None) is not None:
                 self._release_token(msg.token)
 
-    async def _request_reliable(self, msg: Message, remote: Remote, timeout: float | None) -> Message:
-        """RFC 8323: the request goes out once, its response is the next one with its token."""
-        msg.mtype, msg.mid = None, None
-        if not msg.token:
-            msg.token = self.new_token()
-        key = (remote, msg.token)
-        fut: asyncio.Future[Message] = self.loop.create_future()
-        if key not in self._pending_resp:
-            self._hold_token(msg.token)
-        self._pending_resp[key] = fut
-        wait = timeout if timeout is not None else self.params.exchange_lifetime
-        try:
-            self.send_message(msg, remote)
-            try:
-                return await asyncio.wait_for(fut, wait)
-            except asyncio.TimeoutError:
-                raise RequestTimeout(f"no response from {remote} to {wire.summary(msg)} within {wait:.1f}s") \
-                    from None
-        finally:
-            if self._pending_resp.pop(key, None) is not None:
-                self._release_token(msg.token)
-
     async def notify(self, msg: Message, remote: Remote, token: bytes, *, confirmable: bool) -> str:
         """Send a notification (an Observe response) to an observer.
 
         Returns ``"acked"``, ``"reset"`` (the observer cancelled), ``"sent"``
         (NON) or ``"timeout"``."""
+        if self.oscore is not None:
+            msg = self.oscore.protect_notification(msg, remote, token)
         if self.reliable:       # RFC 8323 §7.2: a notification is a response; the connection delivers it
             msg.mtype, msg.mid, msg.token = None, None, token
             self.send_message(msg, remote)
@@ -610,7 +611,8 @@ class Endpoint:
                 if pending is not None and not pending[0].done():
                     pending[0].set_result(msg)
         elif obs is not None:
-            accepted = obs.deliver(msg, self.loop.time())
+            inner = msg if self.oscore is None else self.oscore.unprotect_notification(msg, remote)
+            accepted = inner is not None and obs.deliver(inner, self.loop.time())
         if self.reliable:
             return      # RFC 8323: nothing to acknowledge, and no RST for a response nobody wants
         if msg.mtype == wire.CON:
@@ -686,7 +688,13 @@ class Endpoint:
             self.send_message(resp, remote)
 
     async def _answer(self, req: Message, remote: Remote) -> Message | None:
-        """Block1 reassembly, the handler, Block2 slicing."""
+        """OSCORE (when on), then block1 reassembly, the handler, Block2 slicing (inner block-wise, RFC 8613
+        §4.1.3.4.1)."""
+        if self.oscore is not None:
+            return await self.oscore.serve(req, remote, self._answer_plain)
+        return await self._answer_plain(req, remote)
+
+    async def _answer_plain(self, req: Message, remote: Remote) -> Message | None:
         if self.handler is None:
             return wire.new(codes.NOT_FOUND)
         if self.recognized_options is not None:

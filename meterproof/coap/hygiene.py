@@ -57,8 +57,10 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "match"),
     Rule("COAP-MID-REUSE", "MUST", "RFC 7252 §4.4",
          "the same Message ID MUST NOT be reused with the same endpoint within EXCHANGE_LIFETIME"),
-    Rule("OBSERVE-ORDER", "MUST", "RFC 7641 §4.4 (as MP-IR-SEQ)",
+    Rule("OBSERVE-ORDER", "MUST", "RFC 7641 §4.4 (the notifier's sequence numbers; as MP-IR-SEQ)",
          "each notification of an observation carries an Observe value fresher than the previous one"),
+    Rule("BLOCK-SZX-RESERVED", "MUST", "RFC 7959 §2.2",
+         "the value 7 for SZX is reserved: it MUST NOT be sent (over UDP; RFC 8323 §6 gives it to BERT on TCP)"),
 )}
 
 
@@ -193,6 +195,10 @@ class HygieneWatch:
                        f"{msg.token.hex() or '(empty)'}, which no request of ours carried")
         if msg.code.is_response() and msg.opt.observe is not None and ev.label != "duplicate":
             self._judge_observe(msg, ev, breach)
+        for name in ("block1", "block2"):
+            block = getattr(msg.opt, name)
+            if block is not None and block.size_exponent == 7 and msg.mtype is not None:   # mtype None: TCP
+                breach("BLOCK-SZX-RESERVED", f"{name.capitalize()} {block.block_number}/{int(block.more)}/SZX 7")
         return out
 
     def _judge_ack(self, msg: Message, ev: WireEvent, breach) -> None:  # type: ignore[no-untyped-def]

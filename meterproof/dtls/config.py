@@ -9,6 +9,9 @@ One :class:`DtlsSettings` describes either side:
   peer (the server always requires and verifies a client certificate: Mbed TLS
   has no "don't ask" mode, see dtls-modes.md §1 pitfall 1), and on the client
   the name checked against the server certificate (also sent as SNI);
+* raw public keys (RFC 7250) -- our ECDSA P-256 key pair and the check of the
+  peer's key (the client pins the server's, the server asks a lookup); these
+  settings build a GnuTLS context (:mod:`.gnutls_rpk`) instead of a python-mbedtls one;
 * the cipher-suite policy (IANA names, our order wins on the server), the MTU
   and the handshake retransmission timer bounds.
 
@@ -70,10 +73,38 @@ class Certificates:
 
 
 @dataclass(frozen=True)
+class RawPublicKeys:
+    """Our raw public key pair (RFC 7250) and how the peer's key is judged.
+
+    ``public_key`` is a DER SubjectPublicKeyInfo and ``private_key`` a DER EC key (SEC1 or PKCS#8), as
+    Security /0/x/3 and /0/x/5 hold them in RPK mode; ``peer_ok(spki)`` says whether the peer's key is
+    acceptable (client: equal to /0/x/4; server: a key the harness provisioned)."""
+
+    public_key: bytes
+    private_key: bytes = field(repr=False)
+    peer_ok: Callable[[bytes], bool] = field(default=lambda spki: False, repr=False)
+
+    @classmethod
+    def generate(cls, peer_ok: Callable[[bytes], bool] | None = None) -> "RawPublicKeys":
+        """A fresh ECDSA P-256 key pair (the LwM2M mandatory curve, TS Transport 1.1 §5.2.8.2)."""
+        k = pk.ECC(pk.Curve.SECP256R1)
+        k.generate()
+        return cls(k.export_public_key("DER"), k.export_key("DER"),
+                   peer_ok if peer_ok is not None else (lambda spki: False))
+
+    @classmethod
+    def pinned(cls, public_key: bytes, private_key: bytes, peer_key: bytes) -> "RawPublicKeys":
+        """A client's keys with the server's key pinned (/0/x/4: exactly this SubjectPublicKeyInfo)."""
+        want = bytes(peer_key)
+        return cls(bytes(public_key), bytes(private_key), lambda spki: bytes(spki) == want)
+
+
+@dataclass(frozen=True)
 class DtlsSettings:
     psk: Psk | None = None                      # client
     psk_lookup: PskLookup | Mapping[str, bytes] | None = None   # server
     certificates: Certificates | None = None
+    rpk: RawPublicKeys | None = None            # raw public keys: either side, via GnuTLS (gnutls_rpk.py)
     ciphers: tuple[str, ...] | None = None      # IANA names; None -> LwM2M policy for the modes configured
     mtu: int = 1280
     handshake_timeout_min: float = 1.0          # RFC 6347 §4.2.4.1 initial timer
@@ -93,17 +124,32 @@ class DtlsSettings:
             modes.append("psk")
         if self.certificates is not None:
             modes.append("certificate")
+        if self.rpk is not None:
+            modes.append("rpk")
         return "+".join(modes) or "none"
 
     def policy(self) -> tuple[str, ...]:
         if self.ciphers is not None:
             return suites.normalise(self.ciphers)
         out: tuple[str, ...] = ()
-        if self.certificates is not None:
+        if self.certificates is not None or self.rpk is not None:
             out += suites.LWM2M_CERT
         if self.psk is not None or self.psk_lookup is not None:
             out += suites.LWM2M_PSK
         return out
+
+    @property
+    def resumes(self) -> bool:
+        """Session resumption in use (the python-mbedtls backend only: none with raw public keys)."""
+        return self.resumption and self.rpk is None
+
+    def _rpk_context(self, role: str) -> Any:
+        from .gnutls_rpk import RpkContext
+        if self.psk is not None or self.psk_lookup is not None or self.certificates is not None:
+            raise ConfigError("raw public keys are served by their own backend: give rpk alone")
+        assert self.rpk is not None
+        return RpkContext(role, self.rpk.public_key, self.rpk.private_key, self.rpk.peer_ok, self.policy(),
+                          timeouts=(self.handshake_timeout_min, self.handshake_timeout_max))
 
     def deadline(self) -> float:
         if self.handshake_deadline is not None:
@@ -135,7 +181,9 @@ class DtlsSettings:
         kw.update(extra)
         return kw
 
-    def server_context(self, store: "PskStore | None" = None) -> tls.ServerContext:
+    def server_context(self, store: "PskStore | None" = None) -> Any:
+        if self.rpk is not None:
+            return self._rpk_context("server")
         extra: dict[str, Any] = {}
         if self.psk_lookup is not None:
             extra["pre_shared_key_store"] = store if store is not None else PskStore(self.psk_lookup)
@@ -150,7 +198,9 @@ class DtlsSettings:
             object.__setattr__(self, "_client_ctx", self._new_client_context())
         return self._client_ctx  # type: ignore[return-value]
 
-    def _new_client_context(self) -> tls.ClientContext:
+    def _new_client_context(self) -> Any:
+        if self.rpk is not None:
+            return self._rpk_context("client")
         extra: dict[str, Any] = {}
         if self.psk is not None:
             extra["pre_shared_key"] = (self.psk.identity, bytes(self.psk.key))

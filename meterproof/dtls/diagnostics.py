@@ -80,7 +80,7 @@ class HandshakeReport:
     role: str                                   # "server" (harness) or "client" (simulator)
     peer: Any
     policy: tuple[str, ...] = ()                # suites our side accepts, IANA names, in order
-    mode: str = ""                              # "psk", "certificate", "psk+certificate"
+    mode: str = ""                              # "psk", "certificate", "psk+certificate", "rpk"
     started: float = field(default_factory=time.time)
     finished: float | None = None
     outcome: str = "in-progress"                # "ok", "failed", "timeout", "closed"
@@ -96,6 +96,8 @@ class HandshakeReport:
     peer_certificate_subject: str | None = None
     peer_certificate_issuer: str | None = None
     peer_verified: bool | None = None
+    #: RPK mode: "sha256:<first 16 hex digits>" of the peer's SubjectPublicKeyInfo (RFC 7250 Certificate message)
+    peer_key: str | None = None
     messages: list[tuple[str, str]] = field(default_factory=list)   # (direction, message name), epoch 0 only
     encrypted_records: dict[str, int] = field(default_factory=lambda: {"in": 0, "out": 0})
     alerts: list[AlertSeen] = field(default_factory=list)
@@ -153,6 +155,11 @@ class HandshakeReport:
                 self.negotiated = suite_name(sh[1])
                 ch = self.client_hello
                 self.resumed = bool(ch is not None and ch.session_id and ch.session_id == sh[2])
+        elif m.msg_type == 11 and d == "in" and "rpk" in self.mode:
+            if m.complete and len(m.body) > 3 and self.peer_key is None:
+                import hashlib
+                self.peer_key = "sha256:" + hashlib.sha256(m.body[3:3 + int.from_bytes(m.body[:3], "big")]
+                                                           ).hexdigest()[:16]
         elif m.msg_type == 11 and d == "in" and not self.peer_chain:
             self._certificate_fragment(m)
         elif m.msg_type == 16 and m.fragment_offset == 0 and self.negotiated and "PSK" in self.negotiated:
@@ -248,6 +255,9 @@ class HandshakeReport:
             if self.peer_certificate_subject:
                 extra.append(f"peer certificate {self.peer_certificate_subject}"
                              + ("" if self.peer_verified is not False else " (NOT verified)"))
+            if self.peer_key:
+                extra.append(f"peer raw public key {self.peer_key}"
+                             + ("" if self.peer_verified is not False else " (NOT verified)"))
             if self.certificate_check_ok:
                 extra.append(f"certificate check passed: {self.certificate_check}")
             if self.resumed:
@@ -260,10 +270,11 @@ class HandshakeReport:
         sent, received = self._alert("sent"), self._alert("received")
         policy = ", ".join(self.policy) if self.policy else "(default)"
         ch = self.client_hello
-        if ch is not None and self.negotiated is None and any(
+        if ch is not None and self.negotiated is None and "rpk" not in self.mode and any(
                 t is not None and 0 not in t for t in (ch.client_cert_types, ch.server_cert_types)):
             return (f"{peer} offered only Raw Public Keys (RFC 7250 certificate types "
-                    f"{ch.client_cert_types}/{ch.server_cert_types}): not applicable, harness has no RPK support")
+                    f"{ch.client_cert_types}/{ch.server_cert_types}), but this listener is not in RPK mode "
+                    f"(--security rpk)")
         # 1. no common cipher suite
         if err == "NO_CIPHER_CHOSEN" or (
                 (sent or received) and (sent or received).description == 40 and self.negotiated is None):  # type: ignore[union-attr]
@@ -293,6 +304,13 @@ class HandshakeReport:
             alert = f" ({a.text} {a.direction})" if a else ""
             return f"{what} certificate refused by our Certificate Usage check{alert}: {self.certificate_check} " \
                    f"[{peer}]"
+        if "rpk" in self.mode and any(a.description in (42, 43, 46) for a in self.alerts):
+            a = sent or received
+            what = "client" if (self.role == "server") == (a is None or a.direction == "sent") else "server"
+            key = f" {self.peer_key}" if self.peer_key and what != self.role else ""
+            alert = f" ({a.text} {a.direction})" if a else ""
+            why = self.error_text or "not the key provisioned for it (RFC 7250; Security /0/x/3, /0/x/4)"
+            return f"{what} raw public key{key} refused{alert}: {why} [{peer}]"
         if err == "NO_CLIENT_CERTIFICATE" or err == "CERTIFICATE_REQUIRED":
             return (f"{peer} sent no client certificate but the server requires one (Mbed TLS sends no alert "
                     f"here: the client just times out)")
@@ -374,3 +392,19 @@ def _redact(obj: Any, r: Redactor) -> Any:
     if isinstance(obj, list):
         return [_redact(v, r) for v in obj]
     return obj
+
+
+class ReportedSession:
+    """What any (D)TLS session of ours tells from its handshake report: the negotiated suite and the PSK identity
+    the peer presented (DTLS sessions and TLS channels alike)."""
+
+    __slots__ = ()
+    report: HandshakeReport
+
+    @property
+    def cipher(self) -> str | None:
+        return self.report.negotiated
+
+    @property
+    def psk_identity(self) -> str | None:
+        return self.report.psk_identity

@@ -150,6 +150,7 @@ class ClientHello:
     """What a ClientHello offered (RFC 5246 §7.4.1.2, RFC 6347 §4.2.1)."""
 
     version: int = 0
+    random: bytes = b""                 # the 32-byte ClientHello.random (RFC 5246 §7.4.1.2)
     session_id: bytes = b""
     cookie: bytes = b""
     suites: list[int] = field(default_factory=list)
@@ -197,6 +198,7 @@ def parse_client_hello(body: bytes, fragmented: bool = False) -> ClientHello:
     try:
         i = 0
         ch.version = struct.unpack_from("!H", body, i)[0]
+        ch.random = bytes(body[i + 2:i + 34])
         i += 2 + 32
         sl = body[i]
         ch.session_id = body[i + 1:i + 1 + sl]

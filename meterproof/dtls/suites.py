@@ -113,6 +113,9 @@ ECDHE_PSK_CHACHA = "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256"
 ECDSA_CCM_8 = "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8"
 ECDSA_CBC = "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"
 
+#: The suite a device must support per channel mode (OMA LwM2M TS Transport 1.1 §5.2.8.1, §5.2.8.3; RFC 7925 §4.3.1,
+#: §4.4): what REG-TLS-01 wants offered and REG-TLS-02 negotiates.
+MANDATORY = {"psk": PSK_CCM_8, "cert": ECDSA_CCM_8, "rpk": ECDSA_CCM_8}
 #: What the harness offers in PSK mode, in its order of preference (the server's order wins in Mbed TLS).
 LWM2M_PSK = (PSK_CCM_8, PSK_CBC, ECDHE_PSK_CBC, ECDHE_PSK_CHACHA)
 #: What the harness offers in certificate mode.

@@ -26,7 +26,7 @@ from mbedtls.tls import HandshakeStep as HS
 
 from ..report.redact import Redactor
 from .config import DtlsSettings, PskStore
-from .diagnostics import HandshakeReport
+from .diagnostics import HandshakeReport, ReportedSession
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _tls_config(settings: DtlsSettings, **extra: Any) -> tls.TLSConfiguration:
     return tls.TLSConfiguration(**kw)
 
 
-class TlsChannel:
+class TlsChannel(ReportedSession):
     """One TLS session over one TCP connection (see :class:`meterproof.coap.stream.Channel`)."""
 
     def __init__(self, owner: "TlsChannels", peer: tuple[str, int], server: bool) -> None:
@@ -105,14 +105,6 @@ class TlsChannel:
         self.state = "closed"
 
     # ------------------------------------------------------------------ internals
-    @property
-    def cipher(self) -> str | None:
-        return self.report.negotiated
-
-    @property
-    def psk_identity(self) -> str | None:
-        return self.report.psk_identity
-
     def _on_psk_lookup(self, identity: str, key: bytes | None) -> None:
         self.report.psk_identity = identity
         self.report.psk_identity_known = key is not None

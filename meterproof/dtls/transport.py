@@ -41,7 +41,7 @@ from ..report.redact import Redactor
 from . import records as rec
 from . import resumption
 from .config import DtlsSettings, PskStore
-from .diagnostics import HandshakeReport, mbedtls_error_name
+from .diagnostics import HandshakeReport, ReportedSession, mbedtls_error_name
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class DtlsHandshakeError(ProtocolError):
         self.report = report
 
 
-class DtlsSession:
+class DtlsSession(ReportedSession):
     """One DTLS association with one peer.  Hashable by identity: it is the Endpoint's remote."""
 
     __slots__ = ("id", "peer", "role", "report", "state", "remote_key", "_t", "_buf", "_rto", "_timer",
@@ -92,14 +92,6 @@ class DtlsSession:
     @property
     def established(self) -> bool:
         return self.state == "open"
-
-    @property
-    def cipher(self) -> str | None:
-        return self.report.negotiated
-
-    @property
-    def psk_identity(self) -> str | None:
-        return self.report.psk_identity
 
     def peer_certificate(self) -> bytes | None:
         """DER of the peer's certificate (certificate mode), None otherwise."""
@@ -402,6 +394,8 @@ class _DtlsBase(SocketTransport):
     def _register_secrets(self, settings: DtlsSettings) -> None:
         if settings.psk is not None:
             self.redactor.add(settings.psk.key)
+        if settings.rpk is not None:
+            self.redactor.add(settings.rpk.private_key)
         if settings.psk_lookup is not None and hasattr(settings.psk_lookup, "values"):
             for k in settings.psk_lookup.values():   # type: ignore[union-attr]
                 self.redactor.add(k)
@@ -495,7 +489,7 @@ class DtlsServerTransport(_DtlsBase):
         #: Reports of ClientHellos answered with a HelloVerifyRequest, joined to the retry that follows.
         self._hvr: collections.OrderedDict[tuple[str, int], HandshakeReport] = collections.OrderedDict()
         #: Datagrams that are no DTLS record at all -- plaintext CoAP on the DTLS port, a NoSec fallback
-        #: (regulatory-checks.md REG-TLS-05) -- as (peer, first 512 bytes), newest last.
+        #: (REG-TLS-05, MP-SEC-NOSEC-FALLBACK) -- as (peer, first 512 bytes), newest last.
         self.plaintext: collections.deque[tuple[tuple[str, int], bytes]] = collections.deque(maxlen=256)
         self.on_plaintext: Callable[[tuple[str, int], bytes], None] | None = None
         #: A new handshake from the address of an open association, until it completes (RFC 6347 §4.2.8).
@@ -508,7 +502,7 @@ class DtlsServerTransport(_DtlsBase):
         else:
             self._store = None
         self._ctx = self.settings.server_context(self._store)
-        self._cache = resumption.ServerCache() if self.settings.resumption else None
+        self._cache = resumption.ServerCache() if self.settings.resumes else None
 
     def session_for(self, peer: tuple[str, int]) -> DtlsSession | None:
         return self.sessions.get(peer)
@@ -653,7 +647,7 @@ class DtlsClientTransport(_DtlsBase):
             self._saved.pop((addr[0], addr[1]), None)
 
     def _on_established(self, session: DtlsSession) -> None:
-        if self.settings.resumption:
+        if self.settings.resumes:
             saved = resumption.save(session._buf)
             if saved is not None:
                 self._saved[session.peer] = saved
@@ -666,7 +660,7 @@ class DtlsClientTransport(_DtlsBase):
             buf.setmtu(self.mtu)
         except Exception:
             pass
-        saved = self._saved.get(addr) if self.settings.resumption else None
+        saved = self._saved.get(addr) if self.settings.resumes else None
         if saved is not None:
             resumption.offer(buf, saved)
         report = HandshakeReport("client", addr, self.settings.policy(), self.settings.mode)

@@ -17,11 +17,12 @@ class SimulatorDriver(Driver):
     def __init__(self, lt: LoopThread, *, meter: str = "electricity", lwm2m: str = "1.1",
                  defects: Iterable[str] = (), params: TransmissionParams = LOOPBACK, lifetime: int = 86400,
                  queue_mode: bool = False, state_file: str | None = None, seed: int = 0,
-                 variants: Iterable[str] = (), clock: float = 1.0) -> None:
+                 variants: Iterable[str] = (), clock: float = 1.0, hostile: float = 0.0) -> None:
         self.lt = lt
         self.options: dict[str, Any] = dict(meter=meter, lwm2m=lwm2m, defects=tuple(defects), params=params,
                                             lifetime=lifetime, queue_mode=queue_mode, state_file=state_file,
-                                            seed=seed, variants=tuple(variants), clock=clock)
+                                            seed=seed, variants=tuple(variants), clock=clock,
+                                            hostile=hostile)
         self.clock = clock
         self.meter: Any = None
 

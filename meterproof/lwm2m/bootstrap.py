@@ -76,7 +76,7 @@ class ServerAccount:
     storing: bool = False
     security_instance: int = 1
     server_instance: int = 0
-    extra_security: dict[int, Value] = field(default_factory=dict)
+    extra_security: dict[int, Any] = field(default_factory=dict)   # a list: a multiple-instance resource
     extra_server: dict[int, Value] = field(default_factory=dict)
 
     def security_values(self) -> dict[Path, Value]:
@@ -85,7 +85,13 @@ class ServerAccount:
                                SEC_IDENTITY: self.identity, SEC_SERVER_KEY: self.server_public_key,
                                SEC_SECRET: self.secret, SEC_SSID: self.ssid}
         v.update(self.extra_security)
-        return {Path(base.ids + (r,)): x for r, x in v.items()}
+        out: dict[Path, Value] = {}
+        for r, x in v.items():
+            if isinstance(x, (list, tuple)):       # a multiple-instance resource (e.g. /0/x/16): instances 0..n-1
+                out.update({Path(base.ids + (r, i)): item for i, item in enumerate(x)})
+            else:
+                out[Path(base.ids + (r,))] = x
+        return out
 
     def server_values(self) -> dict[Path, Value]:
         base = Path.of(SERVER, self.server_instance)

@@ -11,10 +11,13 @@ inline.  Sections:
 3. the comparison: cases as rows, devices (of each run) as columns, as Autobahn|Testsuite's report does;
    a row whose verdict changed for the same device between runs is highlighted ``changed``, one where devices
    differ ``differs``;
-4. findings per device: every failed and broken case with its message, clause, expected and received;
-   then the waived, inconclusive, not-applicable and not-run cases with their reasons, and the ETS errata
-   applied;
-5. every case of every device: its verdict and evidence (anchor ``case-<column>-<row>``), and for reporting
+4. the regulator view (anchor ``regulator``): one row per provision the cases evidence (ETSI EN 303 645,
+   ETSI TS 103 701, EN 18031, UK PSTI, EU CRA, OMA LwM2M, RFCs; anchor ``provision-<slug>``), per device column
+   its verdict and the cases with links to them and their evidence (:mod:`.regulator_table`);
+5. findings per device: every failed and broken case with its message, clause, expected and received, and the
+   provisions it evidences; then the waived, inconclusive, not-applicable and not-run cases with their reasons,
+   and the ETS errata applied;
+6. every case of every device: its verdict and evidence (anchor ``case-<column>-<row>``), and for reporting
    cases the notification timing against pmin/pmax.
 
 Everything a device said is escaped (:mod:`.html`): a device is not trusted.
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from . import regulator_table
 from .html import Markup, el, join, raw
 from .runs import Column, Run, changed_rows, columns
 from .svg import COLOURS, timing_plot, verdict_bars
@@ -59,6 +63,7 @@ pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow:auto;max-heig
 dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1em;margin:.3em 0}dt{font-weight:600}dd{margin:0}
 .legend span{display:inline-block;padding:0 .5em;margin-right:.3em;color:#fff;font-size:.8em}
 .muted{color:#666}.case{border-top:1px solid #eee;padding:.3em 0}
+ul.cases{margin:.2em 0;padding-left:1.2em}
 """
 
 
@@ -134,6 +139,12 @@ def _link(url: str | None, text: str) -> Markup | str:
     return el("a", {"href": url}, text) if url else text
 
 
+def _provision_links(rec: dict[str, Any]) -> Markup:
+    """The provisions a case evidences, each linking its row of the regulator view."""
+    return join([join([", " if i else "", el("a", {"href": f"#{regulator_table.provision_anchor(str(p), _slug)}"},
+                                               str(p))]) for i, p in enumerate(regulator_table.provisions_of(rec))])
+
+
 def _finding(ci: int, col: Column, row: str, rec: dict[str, Any]) -> Markup:
     links = rec.get("links") or {}
     items = [("device", col.name), ("case", join([_link(links.get("ets") or links.get("case"),
@@ -142,7 +153,7 @@ def _finding(ci: int, col: Column, row: str, rec: dict[str, Any]) -> Markup:
              ("message", rec.get("message", "")),
              ("clause", _link(links.get("clause"), rec.get("clause", ""))),
              ("expected", rec.get("expected", "")), ("received", rec.get("received", "")),
-             ("requirement", rec.get("level", "")),
+             ("requirement", rec.get("level", "")), ("provisions", _provision_links(rec)),
              ("evidence", el("a", {"href": f"#{anchor(ci, row)}"}, "transcript and capture"))]
     return el("div", {"class": f"finding {rec.get('verdict', '')}", "id": f"finding-{ci}-{_slug(row)}"},
               el("strong", {}, f"{rec.get('verdict', '').upper()} {rec.get('case', '')}"),
@@ -165,8 +176,7 @@ def _reasons(ci: int, col: Column) -> Markup:
     return join(parts)
 
 
-def _case_detail(ci: int, col: Column, row: str, rec: dict[str, Any], outdir: Path) -> Markup:
-    ev = _copy_evidence(col, ci, rec, outdir)
+def _case_detail(ci: int, col: Column, row: str, rec: dict[str, Any], outdir: Path, ev: dict[str, str]) -> Markup:
     links = rec.get("links") or {}
     fields = [("message", rec.get("message")), ("clause", _link(links.get("clause"), rec.get("clause", ""))),
               ("expected", rec.get("expected")), ("received", rec.get("received")), ("reason", rec.get("reason")),
@@ -175,7 +185,7 @@ def _case_detail(ci: int, col: Column, row: str, rec: dict[str, Any], outdir: Pa
               ("ETS" if links.get("ets") else "case", _link(links.get("ets") or links.get("case"),
                                                             rec.get("ets_id", "")) if rec.get("ets_id") else ""),
               ("group", f"{rec.get('group', '')} / {rec.get('feature', '')}".strip(" /")),
-              ("requirement", rec.get("level")), ("regulation", ", ".join(rec.get("regulation", []))),
+              ("requirement", rec.get("level")), ("provisions", _provision_links(rec)),
               ("duration", f"{rec.get('duration', 0):.3f} s"), ("node", col.nodes.get(row, "")),
               ("evidence", join([el("a", {"href": ev[k]}, label) if k in ev else ""
                                  for k, label in (("transcript", "transcript "), ("pcap", "capture (pcap) "),
@@ -235,10 +245,18 @@ def build(runs: list[Run], outdir: Path) -> tuple[str, dict[str, Any]]:
         findings.extend(_finding(ci, c, k, r) for k, r in bad)
         findings.append(_reasons(ci, c))
 
+    evidence = {(ci, k): _copy_evidence(c, ci, c.cases[k], outdir) for ci, c in enumerate(cols) for k in rows
+                if k in c.cases}
     details = []
     for ci, c in enumerate(cols):
         details.append(el("h3", {}, c.heading(several_runs)))
-        details.extend(_case_detail(ci, c, k, c.cases[k], outdir) for k in rows if k in c.cases)
+        details.extend(_case_detail(ci, c, k, c.cases[k], outdir, evidence[(ci, k)]) for k in rows if k in c.cases)
+
+    regulator = regulator_table.rows(cols)
+    reg_table = regulator_table.table(
+        regulator, [c.heading(several_runs) for c in cols],
+        lambda ci, k: f"#{anchor(ci, k)}" if k in cols[ci].cases else None,
+        lambda ci, k: evidence.get((ci, k), {}), _slug)
 
     changed = [k for k in rows if marks.get(k) == "changed"]
     page = join([Markup("<!DOCTYPE html>\n"), el("html", {"lang": "en"},
@@ -255,6 +273,11 @@ def build(runs: list[Run], outdir: Path) -> tuple[str, dict[str, Any]]:
            el("p", {}, f"{len(changed)} case(s) changed verdict between runs for the same device"
                        if several_runs else "cases (rows) by device (columns)"),
            el("table", {"id": "matrix"}, matrix),
+           el("h2", {"id": "regulator"}, "Regulator view"),
+           el("p", {}, f"{len(regulator)} provision(s) evidenced by the cases: per device, the provision's verdict "
+                       f"(the worst of its cases) and the cases, linking their entry and evidence"
+                       if regulator else "no case of these runs evidences a regulatory provision"),
+           reg_table if regulator else "",
            el("h2", {"id": "findings"}, "Findings"), findings,
            el("h2", {"id": "cases"}, "Every case"), details))])
     summary = {
@@ -267,9 +290,13 @@ def build(runs: list[Run], outdir: Path) -> tuple[str, dict[str, Any]]:
         "changed": changed,
         "findings": [{"column": ci, "row": k, "device": c.name, **{f: c.cases[k].get(f, "") for f in
                       ("case", "verdict", "message", "clause", "expected", "received", "level")},
+                      "provisions": regulator_table.provisions_of(c.cases[k]),
                       "anchor": anchor(ci, k)}
                      for ci, c in enumerate(cols) for k in rows
                      if k in c.cases and c.cases[k].get("verdict") in ("failed", "broken")],
+        "regulator": [{**r, "anchor": regulator_table.provision_anchor(r["provision"], _slug),
+                       "cases": [[{**e, "anchor": anchor(ci, e["row"]) if e["row"] in cols[ci].cases else None}
+                                  for e in per_col] for ci, per_col in enumerate(r["cases"])]} for r in regulator],
     }
     return str(page), summary
 

@@ -49,7 +49,7 @@ from ..lwm2m.contentformat import CF
 from ..lwm2m.formats import link as linkformat
 from ..lwm2m.model.types import DataType
 from ..lwm2m.path import Path
-from . import representation, security
+from . import oscore_client, representation, security
 from .registration_client import announced_version
 from .store import StoreError
 
@@ -91,7 +91,8 @@ class BootstrapClient:
                 return self.handle(req)
             except StoreError as err:
                 return wire.new(err.code, payload=str(err).encode()[:120])
-        return await self.meter.dm.handle(req, remote)
+        answer = await self.meter.dm.handle(req, remote)
+        return answer if self.meter.hostile is None else self.meter.hostile.answer(answer)
 
     # ------------------------------------------------------------------ client-initiated
     @property
@@ -133,6 +134,8 @@ class BootstrapClient:
         host, port = security.use(m, res)
         addr = await security.resolve(host, port)
         await security.connect(m, addr)
+        if not m.has("oscore-bootstrap-unprotected"):
+            oscore_client.apply(m, res, addr)    # /0/x/17 of the Bootstrap-Server account: OSCORE toward it
         self.remote = addr
         self.done.clear()
         self.attempts += 1
@@ -309,6 +312,8 @@ class BootstrapClient:
         if path.is_root:
             targets = [(oid, iid) for oid in BOOTSTRAP_OBJECTS if store.has_object(oid)
                        for iid in store.instance_ids(oid)]
+            if self.meter.has("bootstrap-delete-wipes-device-object"):
+                targets += [(3, iid) for iid in store.instance_ids(3)]     # the vendor's "factory wipe"
         else:
             oid = path.object_id
             assert oid is not None

@@ -174,7 +174,7 @@ _ALL = [
        "FETCH [/3/0/11/0, ...] -> 2.05 without /3/0/11/0", "int-280", "int-236"),
     _d("write-composite-first-only", "dm",
        "Write-Composite applies only the first record of the pack",
-       "iPATCH with three values -> 2.04, only the first one changes", "int-257"),
+       "iPATCH with three values -> 2.04, only the first one changes", "int-257", "int-230"),
     _d("root-composite-includes-security", "dm",
        "a Read-Composite of the root path walks every object, the Security object included",
        "FETCH [/] -> 2.05 with /0/0/... (PSK included)", "int-235"),
@@ -190,6 +190,30 @@ _ALL = [
        "plain-text booleans are written as words",
        "GET /1/0/6 Accept 0 -> 'false' instead of '0'",
        "MP-FMT-TEXT-BOOL", "int-224"),
+    # ---------------------------------------------------------------- the Portfolio object /16 (ETS C.12 cases)
+    _d("resource-instance-write-to-first", "dm",
+       "a Write on a resource instance drops the instance id: the value lands in the first instance",
+       "PUT /16/0/0/1 'test' -> 2.04, then GET /16/0/0/1 still shows the old identity (/16/0/0/0 became 'test')",
+       "int-228"),
+    _d("senml-resource-instance-write-ignored", "dm",
+       "a SenML (JSON or CBOR) Write addressed to a resource instance is acknowledged but not applied",
+       "PUT /16/0/0/0 (CF 110 or 112) 'test_value' -> 2.04, GET /16 still shows the old identity",
+       "int-233", "int-234"),
+    _d("create-keeps-first-resource-instance", "dm",
+       "a Create keeps only the first instance of each multiple resource in its payload",
+       "POST /16 with two Identity instances -> 2.01, then Discover /16/1 shows </16/1/0>;dim=1", "int-1630"),
+    _d("delete-last-instance-removes-object", "dm",
+       "deleting the last instance of an object removes the object itself",
+       "after DELETE of every /16/x (2.02 each), Discover /16 answers 4.04 instead of </16>", "int-1635"),
+    _d("composite-observation-fixed-instances", "reporting",
+       "an Observe-Composite resolves its paths to instances once, when it begins: an instance created later "
+       "never appears in its notifications",
+       "FETCH Observe=0 [/16/0, /16/1] before /16/1 exists; after POST /16 creates it the notifications still "
+       "hold /16/0 only", "int-308"),
+    _d("delete-ends-composite-observation", "reporting",
+       "deleting an object instance silently ends every observation naming it, Observe-Composite ones included",
+       "FETCH Observe=0 [/16/0, /16/1], DELETE /16/1 -> 2.02, then no notification with /16/0 ever comes",
+       "int-309"),
     # ---------------------------------------------------------------- information reporting
     _d("pmin-ignored", "reporting",
        "the minimum period is not honoured",
@@ -265,10 +289,32 @@ _ALL = [
        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA)",
        "the handshake still negotiates CCM_8 (the server's preference), but the offer lists 0x008C / 0xC009",
        "REG-TLS-01"),
+    _d("mandatory-suite-not-offered", "security",
+       "the DTLS stack was built without the LwM2M mandatory CCM_8 suites: the meter offers only "
+       "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256 (PSK) or TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 (certificates)",
+       "a server restricted to TLS_PSK_WITH_AES_128_CCM_8 / TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 gets no common suite "
+       "(handshake_failure) and the meter never registers with it", "REG-TLS-02", "REG-TLS-01"),
+    _d("client-random-reused", "security",
+       "the DTLS client takes its first ClientHello random from an unseeded generator: the same 32 bytes on every "
+       "handshake of every unit (the handshake still completes: the first flight is outside the handshake hash)",
+       "every first-flight ClientHello carries random 404142...5f", "REG-TLS-13"),
+    _d("psk-length-limited", "security",
+       "the PSK identity lives in a fixed 64-byte buffer: a longer provisioned identity is silently cut (TS Transport "
+       "1.1 §5.2.8.1 wants 128-byte identities)",
+       "after a bootstrap with a 128-byte identity the meter presents its first 64 bytes; the handshake fails",
+       "REG-PW-06"),
+    _d("ciphersuite-resource-ignored", "security",
+       "the DTLS/TLS Ciphersuite resource /0/x/16 is stored but the meter keeps offering its built-in suites",
+       "after a Bootstrap-Write of /0/x/16 = {49320, 49316} the ClientHello offers "
+       "TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, not TLS_PSK_WITH_AES_128_CCM",
+       "REG-TLS-12"),
+    _d("oscore-context-readable", "security",
+       "the OSCORE context (object 21, bootstrap-only) is served to any LwM2M Server",
+       "GET /21 or /21/0 from the LwM2M Server -> 2.05 with the OSCORE master secret", "REG-AC-02"),
     _d("default-psk", "security",
        "every meter uses one universal factory PSK, whatever key was provisioned",
        "the DTLS handshake completes when the server answers the provisioned identity with the public demo key "
-       "'password' (regulatory-checks.md §4), and fails with the provisioned key", "MP-SEC-DEFAULT-PSK", "int-1",
+       "'password' (the public-default dictionary, meterproof/dtls/public_default_credentials.yaml), and fails with the provisioned key", "MP-SEC-DEFAULT-PSK", "int-1",
        "int-401", "REG-PW-01"),
     _d("accepts-server-without-verification", "security",
        "in certificate mode the server certificate is not verified (chain and name)",
@@ -280,14 +326,53 @@ _ALL = [
        "the meter registers with a server whose certificate is not the one pinned in /0/x/4 (usage 1, 3) or "
        "chains to a trusted CA other than the one /0/x/4 names (usage 0, 2)",
        "MP-SEC-CERT-USAGE-0", "MP-SEC-CERT-USAGE-1", "MP-SEC-CERT-USAGE-2", "MP-SEC-CERT-USAGE-3"),
+    _d("rpk-any-server-key", "security",
+       "in Raw Public Key mode the server's public key is not compared with /0/x/4: any server key is taken",
+       "the meter completes the handshake and registers with a server presenting another P-256 raw public key "
+       "than the one provisioned in /0/x/4", "REG-TLS-07"),
+    _d("rpk-factory-key", "security",
+       "in Raw Public Key mode the meter presents the vendor's factory key pair (the same on every unit) instead of "
+       "the one provisioned in /0/x/3 and /0/x/5",
+       "the server sees a raw public key it was never given: the handshake fails and the meter never registers",
+       "MP-SEC-RPK", "MP-SEC-RPK-BOOTSTRAP"),
     _d("nosec-fallback", "security",
        "after a failed DTLS handshake the meter sends its Register in clear",
        "a plaintext CoAP POST /rd arrives on the DTLS port after the failed handshake", "MP-SEC-NOSEC-FALLBACK",
-       "MP-SEC-PSK-WRONG-KEY", "REG-TLS-05", "REG-TLS-08"),
+       "MP-SEC-PSK-WRONG-KEY", "REG-TLS-05", "REG-TLS-08", "REG-TLS-03", "REG-TLS-04"),
+    _d("oscore-replay-accepted", "oscore",
+       "the OSCORE replay window is never consulted (RFC 8613 §7.4: the server SHALL verify that the Partial IV "
+       "has not been received before)",
+       "a protected request sent again with a new message ID is carried out a second time", "MP-OSCORE-REPLAY"),
+    _d("oscore-sequence-reset", "oscore",
+       "after a reboot the meter's OSCORE Sender Sequence Number starts from 0 again (RFC 8613 §7.2.1 / "
+       "Appendix B.1.1: a nonce is never reused with the same key)",
+       "the first Register after a reboot carries a Partial IV the server already saw", "MP-OSCORE-SEQ-REBOOT"),
+    _d("oscore-replay-window-reset", "oscore",
+       "after a reboot the meter's OSCORE replay window starts empty instead of unknown (RFC 8613 Appendix "
+       "B.1.2: the first request after the loss of the window is verified fresh with Echo, RFC 9175)",
+       "a protected request captured before the reboot is carried out again after it", "MP-OSCORE-ECHO-REBOOT"),
+    _d("oscore-context-unbound", "oscore",
+       "the meter serves unprotected requests from the server its /0/x/17 binds to an OSCORE context "
+       "(TS Core 1.1 E.1 /0/x/17: OSCORE MUST be used with that server)",
+       "a plain CoAP Read from the server's address is answered 2.05", "MP-OSCORE-UNPROTECTED"),
+    _d("oscore-bootstrap-unprotected", "oscore",
+       "the meter ignores /0/x/17 of its Bootstrap-Server account and bootstraps in clear (TS Core 1.1 E.1: OSCORE "
+       "MUST be used with the linked OSCORE Object Instance)",
+       "POST /bs?ep= arrives without the OSCORE option", "int-11"),
+    _d("oscore-context-dropped-on-error", "oscore",
+       "one OSCORE request that fails verification makes the meter discard its security context (RFC 8613 §8.2: "
+       "only that request is not processed)",
+       "after a tampered or unknown-kid request, genuine protected requests are refused 4.01 until the meter "
+       "re-registers", "MP-OSCORE-TAMPER", "MP-OSCORE-KID"),
     _d("sni-resource-ignored", "security",
        "the SNI resource /0/x/14 is ignored; the server certificate is matched against the URI host",
        "with /0/x/14 = localhost and an IP-literal URI the certificate handshake fails (name mismatch)",
-       "int-402", "int-2"),
+       "int-402", "int-2", "REG-TLS-09"),
+    _d("plaintext-coap-served", "security",
+       "a debug path left in the firmware: plain CoAP arriving on the DTLS port is served as if it came from the "
+       "LwM2M Server",
+       "an unprotected GET /3/0 to the meter's port is answered 2.05 in clear; an unprotected PUT /1/x/1 changes "
+       "the lifetime", "REG-SURF-02", "REG-AC-07"),
     # ---------------------------------------------------------------- bootstrap
     _d("bootstrap-finish-without-server-account", "bootstrap",
        "Bootstrap-Finish is accepted whatever the configuration",
@@ -307,6 +392,14 @@ _ALL = [
     _d("bootstrap-read-refused", "bootstrap",
        "Bootstrap-Read is not implemented",
        "GET /1 from the Bootstrap-Server -> 4.05 instead of 2.05", "int-8"),
+    _d("bootstrap-delete-wipes-device-object", "bootstrap",
+       "Bootstrap-Delete / also deletes the Device object instance /3/0 (a \"factory wipe\")",
+       "after DELETE / from the Bootstrap-Server, Bootstrap-Discover lists no </3/0>", "REG-CRT-03"),
+    _d("credential-rotation-ignored", "bootstrap",
+       "after a new bootstrap the meter keeps the DTLS credential it first connected with: a rotated PSK or "
+       "certificate is stored but never used",
+       "after Execute /1/x/9 and a Bootstrap-Write of a new PSK, the meter re-registers over its old session (or "
+       "handshakes with the old identity), never with the new one", "REG-CRT-01"),
     _d("bootstrap-read-security", "bootstrap",
        "Bootstrap-Read also serves the Security object, keys included",
        "GET /0 from the Bootstrap-Server -> 2.05 with /0/x/5", "REG-AC-04"),

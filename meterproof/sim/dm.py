@@ -55,6 +55,11 @@ PROTECTED = (0, 21)                 # never accessible to a DM server
 _DROPPED_WRITES = {(7, 8): "conn-stats-period-not-stored", (10, 14): "cellular-rai-write-ignored"}
 NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
 
+#: Defect ``oscore-context-readable``: the OSCORE object (TS Core 1.1 E.x, bootstrap-only) and the master secret
+#: it then serves to any LwM2M Server.
+OSCORE = 21
+OSCORE_DEMO_SECRET = bytes.fromhex("0102030405060708090a0b0c0d0e0f10")
+
 
 class DeviceManagement:
     def __init__(self, meter: "MeterHost") -> None:
@@ -83,6 +88,9 @@ class DeviceManagement:
                 req.opt.block2 = type(b2)(0, b2.more, b2.size_exponent)
             if req.opt.block1 is not None and req.code in (codes.PUT, codes.POST) and self.has("block1-write-dropped"):
                 return wire.new(codes.CHANGED)      # a body that came in blocks is acknowledged, never applied
+            if self.has("oscore-context-readable") and req.code == codes.GET and path.object_id == OSCORE:
+                # the vendor's OSCORE context sits in an ordinary object: readable by any server
+                return wire.new(codes.CONTENT, payload=OSCORE_DEMO_SECRET, content_format=CF.OPAQUE)
             return self._dispatch(req, remote, path)
         except StoreError as err:
             return wire.new(err.code, payload=str(err).encode()[:120])
@@ -290,7 +298,14 @@ class DeviceManagement:
         for p in values:
             if not p.startswith(path) and not (len(path) == 4 and p == path.parent):
                 raise StoreError(codes.BAD_REQUEST, f"{p} is not under {path}")
+        if len(path) == 4 and self.has("resource-instance-write-to-first"):
+            # the vendor's writer keeps the resource path and drops the instance id: the value lands in the first one
+            first = min(self.store.get_path(path.parent, {}) or {path.ids[3]: None})
+            values = {path.parent.child(first): v for v in values.values()}
         if req.opt.content_format == CF.TEXT and self.has("text-write-ignored"):
+            return wire.new(codes.CHANGED)
+        if (len(path) == 4 and req.opt.content_format in (CF.SENML_JSON, CF.SENML_CBOR)
+                and self.has("senml-resource-instance-write-ignored")):
             return wire.new(codes.CHANGED)
         if req.opt.content_format == CF.CBOR and self.has("cbor-write-ignored"):
             return wire.new(codes.CHANGED)
@@ -479,6 +494,8 @@ class DeviceManagement:
             if not store.implemented(p):
                 continue          # an optional resource this meter does not support: ignored
             if len(p) == 4:
+                if rid in resources and self.has("create-keeps-first-resource-instance"):
+                    continue      # the vendor's Create parser stores one instance per multiple resource
                 resources.setdefault(rid, {})[p.ids[3]] = v
             else:
                 resources[rid] = v
@@ -503,6 +520,11 @@ class DeviceManagement:
         if (not odef.multiple and not device_bug) or (oid in NOT_CREATABLE and not device_bug):
             raise StoreError(codes.METHOD_NOT_ALLOWED, f"object {oid} does not allow Delete")
         self.store.delete_instance(oid, iid)
+        if self.has("delete-ends-composite-observation"):
+            # the vendor drops every observation that names a deleted path, composite ones included
+            self.meter.reporter.drop_observing(path)
+        if self.has("delete-last-instance-removes-object") and not self.store.instance_ids(oid):
+            self.store.remove_object(oid)    # the object's registry entry goes with its last instance
         self.meter.attributes.drop_under(path)
         self.meter.instances_changed()
         return wire.new(codes.DELETED)

@@ -100,6 +100,8 @@ class MeterHost(Protocol):
     server_remote: Hashable
     running: bool
     _account_in_use: Any
+    #: OSCORE security contexts in use, by their /21 parameters (``oscore_client``)
+    oscore_contexts: dict[Any, Any]
 
     def has(self, defect: str) -> bool: ...
 

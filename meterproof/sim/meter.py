@@ -48,7 +48,7 @@ from ..lwm2m.formats import senml_cbor
 from ..lwm2m.formats.senml import Record
 from ..lwm2m.model.catalog import Catalog, default_catalog
 from ..lwm2m.path import Path
-from . import optional_objects, persistence
+from . import optional_objects, oscore_client, persistence, portfolio
 from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
@@ -59,6 +59,7 @@ from .dm import DeviceManagement
 from .firmware import FirmwareUpdater
 from .profiles import LWM2M_VERSIONS, METER_KINDS, METER_OBJECT, MeterContext, profile_for
 from .registration_client import RegistrationClient
+from .hostile import Hostile
 from .reporting import Reporter
 from .representation import tlv_overruns
 from .software import SoftwareManager
@@ -102,7 +103,7 @@ class SimulatedMeter:
                  queue_mode: bool = False, bind_host: str = "127.0.0.1", seed: int = 0,
                  catalog: Catalog | None = None, dtls: Any = None, security: Any = None,
                  bootstrap_pack: bool = False, variants: Iterable[str] = (), standalone: bool = False,
-                 clock: float = 1.0) -> None:
+                 clock: float = 1.0, hostile: float = 0.0) -> None:
         # dtls: a meterproof.dtls.DtlsSettings (client side) -> the meter talks coaps through a DtlsClientTransport
         # security: a sim.security.MeterSecurity -- the factory accounts in /0 (server, Bootstrap-Server, both)
         # bootstrap_pack: bootstrap with Bootstrap-Pack-Request (GET /bspack, LwM2M 1.2) instead of POST /bs
@@ -110,6 +111,7 @@ class SimulatedMeter:
         # standalone: the meter is its own process (`meterproof simulate`), so a seeded crash may end it for real
         # clock: how long one of the meter's seconds lasts in real seconds for its lifetime schedule and its
         # queue-mode awake window (a case compresses time with it: 0.05 runs a 120 s lifetime in 6 s)
+        # hostile: the share of DM answers and notifications sent mangled (sim/hostile.py; the harness's own tests)
         self.standalone = standalone
         self.security = sec.MeterSecurity.build(dtls, security)
         secure = self.security.secure
@@ -176,8 +178,10 @@ class SimulatedMeter:
         self.software = SoftwareManager(self)
         self.bootstrap = BootstrapClient(self)
         self._account_in_use: Any = None
+        self.oscore_contexts: dict[Any, Any] = {}      # sim/oscore_client.py: by /21 parameters
         sec.install_factory(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
+        self.hostile = Hostile(hostile, seed ^ zlib.crc32(endpoint.encode()) ^ 0x5EED) if hostile else None
         if self.tcp:
             from ..coap.stream import StreamTransport
             channels: Any = None
@@ -203,6 +207,8 @@ class SimulatedMeter:
             taps.append(optional_objects.live(self.ctx).traffic.tap)
         if self.has("token-truncated"):
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
+        if secure and not self.tcp and self.has("client-random-reused"):
+            transport._sendto = functools.partial(_fixed_first_random, transport._sendto)
         if self.tcp:
             self._tcp_defects()
         if secure and not self.tcp:
@@ -285,6 +291,7 @@ class SimulatedMeter:
         self.delivery.stop()
         self.attributes.clear()
         self._load_state()
+        oscore_client.reboot(self)        # RFC 8613 Appendix B.1: sequence numbers resume, replay windows unknown
         self.reg.forget()
         if self.running and not self.has("reboot-without-reregister"):
             await self.reg.register()
@@ -443,7 +450,23 @@ class SimulatedMeter:
             sess.close(notify=False)
             self._die("plaintext epoch-0 alert after the handshake")
             return
+        if self.has("plaintext-coap-served") and _is_plain_coap(data):
+            # the vendor's debug path left in: plain CoAP on the DTLS port is served as if from the Server
+            self.track(asyncio.ensure_future(self._serve_in_clear(data, addr)))
+            return
         inner(data, addr)
+
+    async def _serve_in_clear(self, data: bytes, addr: tuple) -> None:
+        """Defect ``plaintext-coap-served``: answer one plain CoAP request in clear (piggybacked ACK)."""
+        try:
+            req = wire.decode(data, addr)
+        except ProtocolError:
+            return
+        resp = await self.bootstrap.route(req, self.server_remote)
+        if resp is None or req.mtype != wire.CON:
+            return
+        resp.mtype, resp.mid, resp.token = wire.ACK, req.mid, req.token
+        self.endpoint.transport.send_record(wire.encode(resp), addr)
 
     @staticmethod
     def _lying_tlv_write(raw: bytes) -> bool:
@@ -548,6 +571,8 @@ class SimulatedMeter:
             return self.firmware.cancel()
         elif ids[0] == 9:
             return self.software.execute(ids[1], ids[2])
+        elif ids[0] == portfolio.PORTFOLIO:
+            return portfolio.execute(self.store, ids[1], ids[2])
         elif ids[0] in (7, 20):
             return optional_objects.execute(self.ctx, self.store, ids, args) or codes.CHANGED
         return codes.CHANGED
@@ -617,6 +642,27 @@ def _has_plaintext_alert(data: bytes) -> bool:
     return any(r.content_type == ALERT and r.epoch == 0 for r in recs)
 
 
+
+
+def _is_plain_coap(data: bytes) -> bool:
+    """A CoAP-over-UDP request in clear (RFC 7252 §3: version 1, a request code), not a DTLS record."""
+    return len(data) >= 4 and data[0] >> 6 == 1 and 1 <= data[1] <= 31
+
+
+#: Defect ``client-random-reused``: the 32 bytes an unseeded generator gives on every boot.
+UNSEEDED_RANDOM = bytes(range(0x40, 0x60))
+
+
+def _fixed_first_random(sendto: Callable[[bytes, tuple], None], data: bytes, addr: tuple) -> None:
+    """Defect ``client-random-reused``: the first ClientHello of a handshake (no cookie yet) leaves with a
+    constant random (RFC 6347 §4.2.1: the first flight and HelloVerifyRequest are outside the handshake hash, so
+    the handshake still completes)."""
+    off = 13 + 12 + 2
+    if len(data) > off + 34 and data[0] == 22 and data[3:5] == b"\0\0" and data[13] == 1:
+        sid = data[off + 32]
+        if len(data) > off + 33 + sid and data[off + 33 + sid] == 0:
+            data = data[:off] + UNSEEDED_RANDOM + data[off + 32:]
+    sendto(data, addr)
 
 
 def _truncate_response_tokens(send: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:

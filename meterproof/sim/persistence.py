@@ -1,8 +1,8 @@
 """What the meter keeps across reboots and restarts: the ``state_file`` (JSON).
 
 Only what a bootstrap or a server provisions survives, as on a real meter's
-flash: the Security, Server and Access Control objects (/0, /1, /2) and the
-running firmware version.  Values are JSON with three tagged forms:
+flash: the Security, Server, Access Control and OSCORE objects (/0, /1, /2, /21) and
+the running firmware version.  Values are JSON with three tagged forms:
 ``{"$b64": "..."}`` for Opaque, ``{"$objlnk": "3:0"}`` for Objlnk and
 ``{"$multi": {"0": v, ...}}`` for a multiple resource.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..lwm2m.values import ObjLnk
 
-PERSISTED_OBJECTS = (0, 1, 2)
+PERSISTED_OBJECTS = (0, 1, 2, 21)
 
 
 def _enc(v: Any) -> Any:

@@ -34,6 +34,7 @@ from ..errors import ConfigError
 from ..lwm2m.model.catalog import version_key
 from ..lwm2m.values import ObjLnk
 from . import optional_objects as opt
+from . import portfolio
 
 if TYPE_CHECKING:
     from ..lwm2m.model.catalog import Catalog
@@ -464,6 +465,7 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
         4: ObjectProfile(core[4], (0,), _connectivity, _CONNECTIVITY_PROVIDERS),
         5: ObjectProfile(core[5], (0,), _firmware),
         9: ObjectProfile("1.0", (0,), _software),
+        portfolio.PORTFOLIO: ObjectProfile("1.0", (0,), portfolio.defaults),
         19: ObjectProfile("1.0", (0, 1), _bin_data,
                           {0: lambda c, i, t: _meter_blob(c, i, t) if i == c.layout.first(19) else None}),
         501: ObjectProfile("1.0", (0,), _lte_band),
@@ -471,7 +473,10 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
         6: ObjectProfile("1.0", (0,), opt.location, opt.LOCATION_PROVIDERS),
         7: ObjectProfile("1.0", (0,), opt.statistics, opt.STATISTICS_PROVIDERS),
     }
-    if lwm2m != "1.0":          # these versions' DDF LWM2MVersion is 1.1
+    if lwm2m != "1.0":
+        # LwM2M OSCORE (TS Core 1.1 E.4): no instance until a factory account or a Bootstrap-Server makes one
+        objs[21] = ObjectProfile(_newest(catalog, 21), (), lambda ctx, iid: {})
+        # these versions' DDF LWM2MVersion is 1.1
         objs[10] = ObjectProfile("1.1", (0,), opt.cellular)
         objs[11] = ObjectProfile("1.1", (0,), opt.apn_profile)
         objs[20] = ObjectProfile("2.1", (0,), opt.event_log, opt.EVENT_LOG_PROVIDERS)
@@ -486,6 +491,8 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
     objs[10281] = ObjectProfile(_newest(catalog, 10281), (0,), _low_battery)
     if kind == "water":
         objs[10266] = ObjectProfile(_newest(catalog, 10266), (0,), _water_flow)
+    if "no-portfolio" in variants:
+        del objs[portfolio.PORTFOLIO]
     if "vendor-object" in variants:
         objs[VENDOR_OBJECT] = ObjectProfile(_newest(catalog, VENDOR_OBJECT), (0,), _tariffs, _TARIFF_PROVIDERS)
     # keep only objects the catalog defines, and only the resources their definition has (with

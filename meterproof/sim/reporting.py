@@ -63,6 +63,8 @@ class Observation:
     #: observation only and take precedence over the attached ones (TS Core 1.2 Observe; ETS int-313)
     params: dict[str, float | None] = field(default_factory=dict)
     cancelled: bool = False
+    #: the object instances the observation's values came from when it began
+    started_with: frozenset[Path] = frozenset()
 
     @property
     def base(self) -> Path:
@@ -86,7 +88,7 @@ class Reporter:
         self.cancel(remote, token)
         now = self.meter.loop_time()
         obs = Observation(remote, token, paths, composite, cf, dict(values), dict(values), now, now,
-                          params=dict(params or {}))
+                          params=dict(params or {}), started_with=frozenset(k.truncate(2) for k in values))
         obs.seq = self._next_seq()
         self.observations.append(obs)
         self._ensure_ticker()
@@ -118,6 +120,12 @@ class Reporter:
     def clear(self) -> None:
         for obs in list(self.observations):
             self._drop(obs)
+
+    def drop_observing(self, path: Path) -> None:
+        """Forget, without a word to the server, every observation naming ``path`` or a path under it."""
+        for obs in list(self.observations):
+            if any(p.startswith(path) for p in obs.paths):
+                self._drop(obs)
 
     def _drop(self, obs: Observation) -> None:
         obs.cancelled = True
@@ -174,7 +182,11 @@ class Reporter:
 
     def _sample(self, obs: Observation) -> ValueTree | None:
         if obs.composite:
-            return self.meter.dm.composite_values(obs.paths)
+            values = self.meter.dm.composite_values(obs.paths)
+            if self.meter.has("composite-observation-fixed-instances"):
+                # the vendor resolves the paths to instances once, when the observation begins
+                values = {k: v for k, v in values.items() if k.truncate(2) in obs.started_with}
+            return values
         try:
             return self.meter.dm.read_values(obs.paths[0])
         except StoreError:
@@ -273,6 +285,8 @@ class Reporter:
     def _send(self, obs: Observation, msg: Message) -> None:
         m = self.meter
         con = m.notification_mode() == 1 or obs.count % CON_EVERY == 0
+        if m.hostile is not None:
+            msg = m.hostile.notification(msg)
         m.wake()
         task = asyncio.get_running_loop().create_task(m.endpoint.notify(msg, obs.remote, obs.token, confirmable=con))
         if con:

@@ -1,9 +1,11 @@
 """How the simulated meter secures its channels: the Security object (/0) is the one source of truth.
 
 A meter's accounts live in /0 (TS Core Appendix E.1): the server URI (``coap://``
-or ``coaps://``), the Bootstrap-Server flag, the Security Mode (0 PSK, 2
-Certificate, 3 NoSec), the PSK identity or client certificate (/0/x/3), the
-server's certificate, trust anchor or their hash (/0/x/4), the key (/0/x/5), the
+or ``coaps://``), the Bootstrap-Server flag, the Security Mode (0 PSK, 1 Raw
+Public Key, 2 Certificate, 3 NoSec), the PSK identity, the client's raw public
+key (a DER SubjectPublicKeyInfo) or its certificate (/0/x/3), the server's raw
+public key (pinned: exactly that SubjectPublicKeyInfo, RFC 7250 §3), its
+certificate, trust anchor or their hash (/0/x/4), the key (/0/x/5), the
 Short Server ID (/0/x/10) and, for certificates, the Matching Type (/0/x/13), the
 SNI the server certificate must match (/0/x/14, 1.1+) and the Certificate Usage
 (/0/x/15): how the server's chain is checked against /0/x/4 is
@@ -21,7 +23,9 @@ a Bootstrap-Server account, or both, as ETS configurations C.1 and C.13).
 Seeded defects that live here (``meterproof.sim.defects``): ``default-psk`` (one
 universal key, whatever was provisioned), ``accepts-server-without-verification``
 (the server certificate is not checked), ``cert-usage-ignored`` (plain PKIX to the
-trust store and /0/x/4, whatever /0/x/15 and /0/x/13 say) and ``nosec-fallback``
+trust store and /0/x/4, whatever /0/x/15 and /0/x/13 say), ``rpk-any-server-key`` (in RPK mode
+the server's raw public key is not compared with /0/x/4), ``rpk-factory-key`` (the vendor's key pair
+instead of /0/x/3 and /0/x/5) and ``nosec-fallback``
 (a failed handshake is followed by the Register in clear on the same port).
 """
 
@@ -37,22 +41,25 @@ from aiocoap.numbers import codes
 
 from ..coap import wire
 from ..errors import ConfigError, ProtocolError
-from ..lwm2m.bootstrap import (MODE_CERT, MODE_NOSEC, MODE_PSK, SEC_BOOTSTRAP, SEC_IDENTITY, SEC_MODE,
+from ..lwm2m.bootstrap import (MODE_CERT, MODE_NOSEC, MODE_PSK, MODE_RPK, SEC_BOOTSTRAP, SEC_IDENTITY, SEC_MODE,
                                SEC_SECRET, SEC_SERVER_KEY, SEC_SSID, SEC_URI)
 from ..lwm2m.contentformat import CF
 from ..lwm2m.path import Path
 
 if TYPE_CHECKING:
+    from ..coap.oscore import OscoreParams
     from ..dtls import DtlsSettings
     from .host import MeterHost
 
 log = logging.getLogger(__name__)
 
-SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE = 13, 14, 15
-MODES = {"psk": MODE_PSK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
+SEC_MATCHING, SEC_SNI, SEC_CERT_USAGE, SEC_CIPHERSUITES = 13, 14, 15, 16
+MODES = {"psk": MODE_PSK, "rpk": MODE_RPK, "cert": MODE_CERT, "nosec": MODE_NOSEC}
+#: The modes that run over DTLS.
+SECURE_MODES = (MODE_PSK, MODE_RPK, MODE_CERT)
 MODE_NAMES = {v: k for k, v in MODES.items()}
 #: The "universal factory key" of the ``default-psk`` defect: the Anjay demo key ("password"), first entry
-#: of the public-default dictionary (regulatory-checks.md §4, REG-PW-01).
+#: of the public-default dictionary (REG-PW-01).
 UNIVERSAL_DEMO_KEY = b"password"
 #: The ``universal-psk`` defect: one vendor factory identity and key on every unit (not a public demo key, so
 #: only a comparison across the batch shows it).
@@ -73,25 +80,35 @@ class HandshakeFailed(ProtocolError):
 class Credentials:
     """One account's credentials as /0 holds them (``identity``/``secret`` are bytes, as in /0/x/3 and /0/x/5)."""
 
-    mode: str = "nosec"                 # "nosec", "psk", "cert"
-    identity: bytes = b""               # PSK identity, or the client certificate (DER)
+    mode: str = "nosec"                 # "nosec", "psk", "rpk", "cert"
+    identity: bytes = b""               # PSK identity, our raw public key (SubjectPublicKeyInfo) or certificate (DER)
     secret: bytes = field(default=b"", repr=False)   # PSK key, or the client private key (DER)
-    server_key: bytes = b""             # certificate mode: /0/x/4, per usage/matching (default: the CA, DER)
+    server_key: bytes = b""             # /0/x/4: the server's raw public key; certificate mode: per usage/matching
     sni: str | None = None              # certificate mode: the name the server certificate must carry
     usage: int = 2                      # certificate mode: /0/x/15 Certificate Usage (2 trust anchor assertion)
     matching: int = 0                   # certificate mode: /0/x/13 Matching Type (0 exact)
+    #: OSCORE (RFC 8613) on top of the mode (NoSec, or DTLS underneath): the /21 instance /0/x/17 links
+    oscore: "OscoreParams | None" = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ConfigError(f"security mode {self.mode!r}: choose nosec, psk or cert (RPK: the harness has none)")
+            raise ConfigError(f"security mode {self.mode!r}: choose nosec, psk, rpk or cert")
         if self.mode == "psk" and not (self.identity and self.secret):
             raise ConfigError("a PSK account needs an identity and a key")
+        if self.mode == "rpk" and not (self.identity and self.secret and self.server_key):
+            raise ConfigError("a raw public key account needs our public key, its private key and the server's key")
         if self.mode == "cert" and not (self.identity and self.secret and self.server_key):
             raise ConfigError("a certificate account needs a client certificate, its key and a trust anchor")
 
     @classmethod
     def psk(cls, identity: str | bytes, key: bytes) -> "Credentials":
         return cls("psk", identity.encode() if isinstance(identity, str) else bytes(identity), bytes(key))
+
+    @classmethod
+    def rpk(cls, public_key_der: bytes, private_key_der: bytes, server_key_der: bytes) -> "Credentials":
+        """Raw public keys (Security Mode 1): /0/x/3 our SubjectPublicKeyInfo, /0/x/5 our EC private key,
+        /0/x/4 the server's SubjectPublicKeyInfo (all DER; RFC 7250 §3, TS Core E.1)."""
+        return cls("rpk", bytes(public_key_der), bytes(private_key_der), bytes(server_key_der))
 
     @classmethod
     def cert(cls, certificate_der: bytes, key_der: bytes, trust_anchor_der: bytes,
@@ -167,8 +184,9 @@ class MeterSecurity:
 
 
 def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, ssid: int = 1,
-                      known: frozenset[int] | None = None) -> dict[int, Any]:
-    """The /0 instance for one account (resources the model does not define are left out)."""
+                      known: frozenset[int] | None = None, oscore_iid: int | None = None) -> dict[int, Any]:
+    """The /0 instance for one account (resources the model does not define are left out); with OSCORE
+    credentials /0/x/17 links /21/``oscore_iid`` (TS Core 1.1 E.1)."""
     res: dict[int, Any] = {SEC_URI: uri, SEC_BOOTSTRAP: bootstrap, SEC_MODE: MODES[creds.mode],
                            SEC_IDENTITY: creds.identity, SEC_SERVER_KEY: creds.server_key,
                            SEC_SECRET: creds.secret, 11: 0}
@@ -179,6 +197,10 @@ def security_instance(uri: str, creds: Credentials, *, bootstrap: bool = False, 
             res[SEC_SNI] = creds.sni
         res[SEC_CERT_USAGE] = creds.usage        # default 2, trust anchor assertion: /0/x/4 is the CA
         res[SEC_MATCHING] = creds.matching
+    if creds.oscore is not None and oscore_iid is not None:
+        from ..lwm2m.values import ObjLnk
+        from .oscore_client import OSCORE_OBJECT, SEC_OSCORE
+        res[SEC_OSCORE] = ObjLnk(OSCORE_OBJECT, oscore_iid)
     return {r: v for r, v in res.items() if known is None or r in known}
 
 
@@ -193,13 +215,23 @@ def install_factory(meter: "MeterHost") -> None:
     odef = store.object_def(0)
     known = frozenset(odef.resources) if odef is not None else None
     insts: dict[int, dict[int, Any]] = {}
+    oscore: dict[int, dict[int, Any]] = {}     # /21 instances, numbered as the /0 instance that links them
     if sec.server is not None:
-        insts[lay.server_security_iid] = security_instance(meter.server_uri, sec.server, ssid=lay.ssid,
-                                                           known=known)
+        iid = lay.server_security_iid
+        insts[iid] = security_instance(meter.server_uri, sec.server, ssid=lay.ssid, known=known, oscore_iid=iid)
+        if sec.server.oscore is not None:
+            oscore[iid] = sec.server.oscore.instance()
     if sec.bootstrap_uri is not None:
-        insts[lay.bootstrap_security_iid] = security_instance(sec.bootstrap_uri, sec.bootstrap or Credentials(), bootstrap=True,
-                                                 known=known)
+        iid = lay.bootstrap_security_iid
+        boot = sec.bootstrap or Credentials()
+        insts[iid] = security_instance(sec.bootstrap_uri, boot, bootstrap=True, known=known, oscore_iid=iid)
+        if boot.oscore is not None:
+            oscore[iid] = boot.oscore.instance()
+    if oscore and not store.has_object(21):
+        raise ConfigError(f"OSCORE needs the /21 object: LwM2M 1.1 or later (this meter is {meter.lwm2m})")
     store.replace_object(0, insts)
+    if store.has_object(21):
+        store.replace_object(21, oscore)
     if sec.server is None:
         store.replace_object(1, {})
 
@@ -259,7 +291,7 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
         return [str(exc)]
     mode = res.get(SEC_MODE)
     if mode not in MODE_NAMES:
-        return [f"security mode {mode} is not supported (PSK 0, Certificate 2, NoSec 3)"]
+        return [f"security mode {mode} is not supported (PSK 0, RPK 1, Certificate 2, NoSec 3)"]
     tcp = scheme.endswith("+tcp")
     want = ("coaps" if mode != MODE_NOSEC else "coap") + ("+tcp" if tcp else "")
     if scheme != want:
@@ -271,8 +303,21 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
         return [f"this meter {'only speaks coaps' if meter.secure else 'has no DTLS'}; cannot use {res.get(SEC_URI)}"]
     if mode == MODE_PSK and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET)):
         return ["PSK account without identity or key"]
+    if mode == MODE_RPK:
+        from ..dtls import gnutls_rpk
+        missing = gnutls_rpk.available()
+        if missing:
+            return [f"raw public key mode unavailable: {missing}"]
+        if not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
+            return ["raw public key account without our public key, private key or the server's public key"]
     if mode == MODE_CERT and not (res.get(SEC_IDENTITY) and res.get(SEC_SECRET) and res.get(SEC_SERVER_KEY)):
         return ["certificate account without certificate, key or server trust anchor"]
+    if res.get(17) is not None:        # /0/x/17 OSCORE Security Mode: the /21 instance it links must be usable
+        from .oscore_client import linked_params
+        try:
+            linked_params(meter, res)
+        except ProtocolError as exc:
+            return [str(exc)]
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy
         u, m = res.get(SEC_CERT_USAGE), res.get(SEC_MATCHING)
@@ -284,17 +329,30 @@ def usable_problems(meter: "MeterHost", res: dict[int, Any]) -> list[str]:
     return []
 
 
-def client_ciphers(meter: "MeterHost", mode: int) -> tuple[str, ...] | None:
-    """The suites the meter offers: a 1.1+ client offers no CBC suite (TS Transport 1.1 §5.2.8: the client
-    SHOULD NOT use them); a 1.0 client the two PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed
-    CBC-SHA-1 suite at the end of the offer (the server's preference still picks a good one)."""
+def client_ciphers(meter: "MeterHost", mode: int, res: dict[int, Any] | None = None) -> tuple[str, ...] | None:
+    """The suites the meter offers: those of the account's /0/x/16 "DTLS/TLS Ciphersuite" when set (OMNA /0 1.1:
+    it instructs the client to propose the indicated suites; codes Mbed TLS lacks are left out); else a 1.1+
+    client offers no CBC suite (TS Transport 1.1 §5.2.8: the client SHOULD NOT use them); a 1.0 client the two
+    PSK suites 1.0 lists; ``weak-suite-offered`` adds a deny-listed CBC-SHA-1 suite at the end of the offer (the
+    server's preference still picks a good one)."""
     from ..dtls import suites
     if "ciphers" in meter.security.dtls:
         return None
+    wanted = (res or {}).get(SEC_CIPHERSUITES)
+    if wanted and not meter.has("ciphersuite-resource-ignored"):
+        codes_ = list(wanted.values()) if isinstance(wanted, dict) else list(wanted) if isinstance(wanted, (list, tuple)) \
+            else [wanted]
+        avail = suites._available()
+        named = tuple(n for n in (suites.name(int(c)) for c in codes_) if n.replace("_", "-") in avail)
+        if named:
+            return named
     if meter.lwm2m == "1.0":
         offer = suites.LWM2M_PSK if mode == MODE_PSK else suites.LWM2M_CERT
     else:
         offer = suites.CLIENT_PSK if mode == MODE_PSK else suites.CLIENT_CERT
+    if meter.has("mandatory-suite-not-offered"):
+        # the vendor's build lacks CCM_8: a forward-secret or CBC suite only
+        offer = (suites.ECDHE_PSK_CHACHA,) if mode == MODE_PSK else (suites.ECDSA_CBC,)
     if meter.has("weak-suite-offered"):
         offer += (suites.PSK_CBC_SHA1 if mode == MODE_PSK else suites.ECDSA_CBC_SHA1,)
     return offer
@@ -305,7 +363,7 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     from ..dtls import Certificates, DtlsSettings, Psk
     base = DtlsSettings(**meter.security.dtls)
     mode = res.get(SEC_MODE)
-    ciphers = client_ciphers(meter, mode) if mode in (MODE_PSK, MODE_CERT) else None
+    ciphers = client_ciphers(meter, mode, res) if mode in SECURE_MODES else None
     if ciphers is not None:
         base = base.with_(ciphers=ciphers)
     if mode == MODE_PSK:
@@ -322,7 +380,20 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
                 # the vendor bug: the factory (bootstrap) credential is used toward every server
                 identity = bytes(boot[1].get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
                 key = bytes(boot[1].get(SEC_SECRET) or b"")
+        if meter.has("psk-length-limited"):
+            # the vendor's fixed buffer: a 64-byte identity, silently cut
+            identity = identity.encode()[:64].decode("utf-8", "ignore")
         return base.with_(psk=Psk(identity, key))
+    if mode == MODE_RPK:
+        from ..dtls import RawPublicKeys
+        keys = RawPublicKeys.pinned(bytes(res[SEC_IDENTITY]), bytes(res[SEC_SECRET]), bytes(res[SEC_SERVER_KEY]))
+        if meter.has("rpk-factory-key"):
+            # the vendor bug: the factory key pair, the same on every unit, whatever /0/x/3 and /0/x/5 hold
+            keys = RawPublicKeys(*_factory_rpk(), keys.peer_ok)
+        if meter.has("rpk-any-server-key"):
+            # the vendor bug: whatever raw public key the server presents is taken, /0/x/4 is never compared
+            keys = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: True)
+        return base.with_(rpk=keys)
     if mode == MODE_CERT:
         from ..dtls.cert_usage import DEFAULT_MATCHING, DEFAULT_USAGE, CertUsagePolicy, PkixPolicy
         host, _, _ = address(res.get(SEC_URI, ""))
@@ -348,14 +419,26 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     raise ConfigError(f"security mode {mode} has no DTLS settings")
 
 
+_FACTORY_RPK: list[tuple[bytes, bytes]] = []
+
+
+def _factory_rpk() -> tuple[bytes, bytes]:
+    """The ``rpk-factory-key`` defect's vendor key pair (public, private DER): one per process, on every unit."""
+    if not _FACTORY_RPK:
+        from ..dtls import RawPublicKeys
+        k = RawPublicKeys.generate()
+        _FACTORY_RPK.append((k.public_key, k.private_key))
+    return _FACTORY_RPK[0]
+
+
 def initial_settings(meter: "MeterHost") -> "DtlsSettings":
     """Settings for opening the DTLS transport: the first secure account in /0 (each handshake reconfigures)."""
     store = meter.store
     for iid in store.instance_ids(0):
         res = store.instance(0, iid)
-        if res.get(SEC_MODE) in (MODE_PSK, MODE_CERT):
+        if res.get(SEC_MODE) in SECURE_MODES:
             return settings_for(meter, res)
-    raise ConfigError("a secure meter without a PSK or certificate account")
+    raise ConfigError("a secure meter without a PSK, raw public key or certificate account")
 
 
 async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
@@ -368,12 +451,30 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
     if problems:
         raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
     key = tuple(res.get(r) for r in (SEC_URI, SEC_MODE, SEC_IDENTITY, SEC_SERVER_KEY, SEC_SECRET, SEC_SNI,
-                                     SEC_CERT_USAGE, SEC_MATCHING))
+                                     SEC_CERT_USAGE, SEC_MATCHING, SEC_CIPHERSUITES))
+    if meter.has("credential-rotation-ignored") and meter._account_in_use is not None:
+        key = meter._account_in_use        # the vendor bug: the DTLS settings of the first account, for ever
     if key != meter._account_in_use:
+        if meter._account_in_use is not None:
+            _end_sessions(meter, meter.server_remote)     # a changed account: no old credential from now on
         host, port = use(meter, res)
         meter.server_remote = await resolve(host, port)
         meter._account_in_use = key
+    from . import oscore_client
+    oscore_client.apply(meter, res, meter.server_remote)      # /0/x/17: OSCORE toward this server
     await connect(meter, meter.server_remote, register_query=query)
+
+
+def _end_sessions(meter: "MeterHost", remote: Any) -> None:
+    """The account toward a server changed (a new bootstrap): close the DTLS session made with the old credential
+    and forget it for resumption, so the next exchange handshakes with the new one."""
+    t = meter.endpoint.transport
+    if getattr(meter, "tcp", False) or not hasattr(t, "forget_session") or not isinstance(remote, tuple):
+        return
+    sess = t.session_for(remote)
+    if sess is not None:
+        sess.close(notify=True)
+    t.forget_session(remote)
 
 
 def use(meter: "MeterHost", res: dict[int, Any]) -> tuple[str, int]:
@@ -429,7 +530,8 @@ def describe(res: dict[int, Any]) -> str:
     """One line for logs: URI, mode and identity (never the key)."""
     mode = MODE_NAMES.get(res.get(SEC_MODE), str(res.get(SEC_MODE)))
     ident = res.get(SEC_IDENTITY) or b""
-    shown = ident.decode("utf-8", "replace") if mode == "psk" else f"<certificate {len(ident)} bytes>"
+    shown = ident.decode("utf-8", "replace") if mode == "psk" else \
+        f"<{'public key' if mode == 'rpk' else 'certificate'} {len(ident)} bytes>"
     return f"{res.get(SEC_URI)} mode {mode}" + (f" identity {shown}" if ident else "")
 
 

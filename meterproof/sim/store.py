@@ -109,6 +109,11 @@ class ObjectStore:
         self._pinned = {k for k in self._pinned if k[:2] != (oid, iid)}
         self._changed(Path((oid,)))
 
+    def remove_object(self, oid: int) -> None:
+        """Forget an object altogether (only the defect ``delete-last-instance-removes-object`` does this)."""
+        self._objects.pop(oid, None)
+        self._changed(Path((oid,)))
+
     def replace_object(self, oid: int, instances: dict[int, Resources]) -> None:
         """Load persisted instances of an object (Security/Server/ACL after a reboot)."""
         self._objects[oid] = dict(instances)

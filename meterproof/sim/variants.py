@@ -101,6 +101,11 @@ _ALL = [
             "gets 4.04)",
             "TS Core 1.1 §6.2.1 (alternate path, rt=\"oma.lwm2m\") and TS Transport 1.1 §6.4 (the Server "
             "prefixes every request with the registered alternate path)", FROM_1_1),
+    Variant("no-portfolio", "objects",
+            "the meter implements no Portfolio object /16: its Register does not list it and every request on /16 "
+            "answers 4.04",
+            "TS Core 1.1 Appendix D.1 (Object template: an object is Mandatory or Optional; Portfolio 16.xml is "
+            "Optional) and §6.2.1 (the Register lists the objects the client implements)"),
     Variant("vendor-object", "objects",
             "the meter also implements a vendor object, 32769 'meterproof Tariff Register' (time-of-use tariff "
             "registers), defined only in the vendor's own DDF file fixtures/profiles/variants/vendor-ddf/32769.xml, "

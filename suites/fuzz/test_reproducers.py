@@ -44,7 +44,7 @@ def _replay_all(fuzz: Any, items: list[tuple[str, list[bytes]]]) -> list[str]:
 
 
 @mp("MP-FUZZ-REPRO", "Saved fuzz reproducers no longer kill the device", **FUZZ,
-    clause="RFC 7252 §4.2/§4.3; every fuzz finding becomes a regression case (DESIGN.md, Principles)")
+    clause="RFC 7252 §4.2/§4.3; every fuzz finding becomes a regression case")
 def test_saved_reproducers(fuzz, request):
     """Replay the minimal steps of every shipped reproducer and of every finding saved on this device (its
     profile and, for the simulator, its build; ``--fuzz-replay-all``: every saved finding).

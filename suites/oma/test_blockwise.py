@@ -78,6 +78,8 @@ def test_block1_write(server, dut, timing, transcript):
         r = server.read(dut.endpoint, inst)
         expect.code(r, codes.CONTENT)
         saved = expect.decodes(r)
+        expect.true(isinstance(saved.get(P(lt)), int), f"{lt} (mandatory Lifetime, Integer) in the read", "an integer",
+                    saved.get(P(lt)))
     new = {k: saved[P(k)] for k in (dut.server_path(STORING), dut.server_path(BINDING)) if P(k) in saved}
     new[lt] = saved[P(lt)] + 1
     payload = server.encode_values(dut.endpoint, cf, new, P(inst))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from meterproof.lwm2m.bootstrap import BootstrapPlan, discover_links
 
-from meterproof.fixtures import CF, codes, ets, expect, requires
+from meterproof.fixtures import CF, codes, ets, expect, mp, requires
 from meterproof.fixtures.security import channel, transport
 
 C13 = dict(server=None, bootstrap=True)
@@ -96,7 +96,23 @@ def _over_tcp(server, bootstrap_server, ep, reg, bmark):  # type: ignore[no-unty
                     "present", clause="OMA TS Core 1.1 §6.2.1; ETS int-404/int-406 pass criteria")
 
 
-def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, expect_psk: bool,  # type: ignore[no-untyped-def]
+def _presented_provisioned(session, acct, ep, mode, which):  # type: ignore[no-untyped-def]
+    """The registration's secure session carries the credential the Bootstrap-Server provisioned: the PSK
+    identity, the client certificate (CN=ep) or the raw public key (/0/x/3); nothing to check in NoSec."""
+    if mode == "psk":
+        expect.equal(getattr(session, "psk_identity", None), acct.identity.decode(),
+                     f"PSK identity of the registration's DTLS session ({which})")
+    elif mode == "cert":
+        expect.equal(getattr(session.report, "peer_certificate_subject", None), f"CN={ep}",
+                     f"client certificate of the registration's DTLS session ({which})")
+    elif mode == "rpk":
+        import hashlib
+        expect.equal(getattr(session.report, "peer_key", None),
+                     "sha256:" + hashlib.sha256(bytes(acct.identity)).hexdigest()[:16],
+                     f"client raw public key of the registration's DTLS session ({which}, /0/x/3)")
+
+
+def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, mode: str,  # type: ignore[no-untyped-def]
                             tcp: bool = False):
     ep = dut_factory.endpoint()
     acct = dut_factory.account(ep, ssid=1)
@@ -113,12 +129,7 @@ def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, ex
     session = server.aio.session(reg.remote)      # the DTLS session, or over TCP the connection's TLS channel
     if tcp:
         _over_tcp(server, bootstrap_server, ep, reg, bmark)
-    if expect_psk:
-        expect.equal(getattr(session, "psk_identity", None), acct.identity.decode(),
-                     "PSK identity of the registration's DTLS session (the provisioned one)")
-    else:
-        expect.equal(getattr(session.report, "peer_certificate_subject", None), f"CN={ep}",
-                     "client certificate of the registration's DTLS session (the provisioned one)")
+    _presented_provisioned(session, acct, ep, mode, "the provisioned one")
     r = server.read(ep, "/3/0", accept=CF.TLV)
     expect.code(r, codes.CONTENT)
     expect.has_mandatory_resources(expect.decodes(r), dut_factory.dut(dev))
@@ -128,7 +139,7 @@ def _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, *, ex
 @channel("psk", reason="int-1 bootstraps and registers over DTLS-PSK")
 def test_int_1_bootstrap_full_psk(server, bootstrap_server, dut_factory, timing, transcript):
     """int-0 over DTLS-PSK, then the client registers with the provisioned PSK account (int-101, int-401)."""
-    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=True)
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, mode="psk")
 
 
 @ets("LightweightM2M-1.1-int-2", "Client Initiated Bootstrap Full (Cert)")
@@ -136,7 +147,19 @@ def test_int_1_bootstrap_full_psk(server, bootstrap_server, dut_factory, timing,
 def test_int_2_bootstrap_full_certificate(server, bootstrap_server, dut_factory, timing, transcript):
     """int-1 with a certificate account (mode 2, client certificate and key, the server's trust anchor,
     SNI): the client registers with the provisioned certificate (int-402)."""
-    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=False)
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, mode="cert")
+
+
+@mp("MP-SEC-RPK-BOOTSTRAP", "Client Initiated Bootstrap Full (RPK): int-1 with a Raw Public Key account",
+    clause="TS Core 1.1 §6.1.7 (Bootstrap-Write of /0 and /1), E.1 (Security Mode 1: /0/x/3 public key, /0/x/4 "
+    "the server's public key, /0/x/5 private key); TS Transport 1.1 §5.2.8.2; RFC 7250", epic="Bootstrap",
+    feature="Client initiated bootstrap")
+@channel("rpk", reason="the int-1 flow with a Raw Public Key account (Security Mode 1) on both servers")
+@transport("udp", reason="raw public keys are implemented over DTLS only")
+def test_bootstrap_full_rpk(server, bootstrap_server, dut_factory, timing, transcript):
+    """int-0 over DTLS-RPK, then the client registers with the provisioned raw public key account: the key it
+    presents to the Server is the one the Bootstrap-Server wrote to /0/x/3 (as int-1/int-401 for PSK)."""
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, mode="rpk")
 
 
 @ets("LightweightM2M-1.1-int-404", "TCP channel security - Certificate mode")
@@ -145,7 +168,7 @@ def test_int_2_bootstrap_full_certificate(server, bootstrap_server, dut_factory,
 def test_int_404_tcp_certificate(server, bootstrap_server, dut_factory, timing, transcript):
     """int-2 over TCP+TLS: TCP + TLS + CSM with the Bootstrap-Server, bootstrap, TCP + TLS to the Server,
     POST /rd (b=T), GET /3/0; all succeed and the object list holds neither /0 nor /21."""
-    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=False, tcp=True)
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, mode="cert", tcp=True)
 
 
 @ets("LightweightM2M-1.1-int-406", "TCP channel security - PSK")
@@ -153,7 +176,7 @@ def test_int_404_tcp_certificate(server, bootstrap_server, dut_factory, timing, 
 @transport("tcp", reason="int-406 is CoAP over TCP+TLS (configuration C.20: PSK, b=T)")
 def test_int_406_tcp_psk(server, bootstrap_server, dut_factory, timing, transcript):
     """int-404 with PSK (configuration C.20)."""
-    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, expect_psk=True, tcp=True)
+    _bootstrap_and_register(server, bootstrap_server, dut_factory, timing, mode="psk", tcp=True)
 
 
 @ets("LightweightM2M-1.1-int-3", "Simple Bootstrap from Smartcard")
@@ -269,8 +292,50 @@ def test_int_10_est():
 
 
 @ets("LightweightM2M-1.1-int-11", "Client Initiated Bootstrap (OSCORE)")
-def test_int_11_oscore():
-    expect.not_applicable("meterproof has no OSCORE support")
+@channel("oscore", reason="configuration C.23: the Bootstrap-Server account and the new server account use OSCORE")
+def test_int_11_oscore(server, bootstrap_server, dut_factory, security_run, timing, transcript):
+    """C.23 (the Bootstrap-Server account only, its /0 linking a /21 instance).  1. C→BS POST /bs?ep=,
+    OSCORE-protected: 2.04.  2. BS writes /21/k (a fresh context for the LwM2M Server), /0/i (NoSec, /0/i/17 =
+    21:k) and /1/j: 2.04 each (the ids are the Bootstrap-Server's choice, free ones from a Discover; the ETS
+    uses 0).  3. BS Discover /: 2.05 listing </21/k> and the Bootstrap-Server account's own /21 instance (the
+    ETS payload's </1/0> and lwm2m 1.1 are errata).  4. Finish: 2.04.  Then the client registers with the
+    server over the new context (int-405) and answers a protected Read of /3/0.  The ETS lists the case for 1.2;
+    /21 and /0/x/17 are TS Core 1.1, so it applies from 1.1."""
+    from meterproof.lwm2m.values import ObjLnk
+    mark = server.mark()
+    dev = dut_factory.start(**C13)
+    _requested(bootstrap_server, dev, timing)
+    bs_remote = bootstrap_server.aio.sessions[dev.endpoint].remote
+    expect.true(bs_remote in security_run.bs_oscore.bound, "the Bootstrap-Request",
+                "OSCORE-protected with the context of /21 the Bootstrap-Server account links", "not protected",
+                clause="TS Core 1.1 E.1 /0/x/17: OSCORE MUST be used with the linked OSCORE Object Instance")
+    with expect.supporting("Bootstrap-Discover / to find a free /21 instance id", "int-0"):
+        first = bootstrap_server.discover(dev.endpoint, "/")
+        expect.code(first, codes.CONTENT)
+        _, before = _discover_links(first)
+    used = {int(t.split("/")[2]) for t in before if t.startswith("/21/") and t.count("/") == 2}
+    k = min(set(range(len(used) + 1)) - used)
+    params = security_run.fresh_oscore(dev.endpoint)
+    acct = dut_factory.account(dev.endpoint, ssid=1, extra_security={17: ObjLnk(21, k)})   # NoSec or DTLS-PSK
+    expect.code(bootstrap_server.write(dev.endpoint, f"/21/{k}",
+                                       {f"/21/{k}/{r}": v for r, v in params.instance().items()}), codes.CHANGED)
+    _write_account(bootstrap_server, dev, acct)
+    disc = bootstrap_server.discover(dev.endpoint, "/")
+    expect.code(disc, codes.CONTENT)
+    _, links = _discover_links(disc)
+    listed = sorted(t for t in links if t.startswith("/21/") and t.count("/") == 2)
+    expect.true(f"/21/{k}" in listed and len(listed) >= 2, "/21 instances in Bootstrap-Discover",
+                f"</21/{k}> and the Bootstrap-Server account's own", listed,
+                clause="ETS int-11 pass criteria; OMA TS Core 1.1 §5.2.7.3 (Bootstrap-Discover lists the Object "
+                       "Instances)")
+    expect.code(bootstrap_server.finish(dev.endpoint), codes.CHANGED)
+    reg = expect.event(server, "registered", dev.endpoint, since=mark, timeout=timing.reaction,
+                       what="Register with the server the bootstrap provisioned, over its OSCORE context")
+    expect.true(reg["registration"].remote in security_run.oscore.bound, "the Register",
+                "OSCORE-protected with the context written to /21", "not protected",
+                clause="TS Core 1.1 E.1 /0/x/17")
+    r = server.read(dev.endpoint, "/3/0", accept=CF.TLV)
+    expect.code(r, codes.CONTENT)
 
 
 @ets("LightweightM2M-1.2-int-12", "Bootstrap via Bootstrap-Pack-Request")
@@ -290,12 +355,7 @@ def test_int_12_bootstrap_pack(server, bootstrap_server, dut_factory, security_r
     reg = expect.event(server, "registered", ep, since=mark, timeout=timing.reaction,
                        what="Register to the server the Bootstrap-Pack provisioned")
     session = reg["registration"].remote
-    if security_run.channel == "psk":
-        expect.equal(getattr(session, "psk_identity", None), acct.identity.decode(),
-                     "PSK identity of the registration's DTLS session (the one in the pack)")
-    elif security_run.channel == "cert":
-        expect.equal(getattr(session.report, "peer_certificate_subject", None), f"CN={ep}",
-                     "client certificate of the registration's DTLS session (the one in the pack)")
+    _presented_provisioned(session, acct, ep, security_run.channel, "the one in the pack")
     r = server.read(ep, "/3/0", accept=CF.TLV)
     expect.code(r, codes.CONTENT)
     expect.has_mandatory_resources(expect.decodes(r), dut_factory.dut(dev))

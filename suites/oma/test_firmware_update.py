@@ -427,7 +427,8 @@ def test_int_779_update_fails(server, dut, timing, transcript):
 # ---------------------------------------------------------------------------- meterproof's own
 @mp("MP-FW-ROLLBACK", "An older firmware image is not installed", epic="Core objects", feature="Firmware Update",
     clause="ETSI TS 103 701 5.3-2-1 (installing an older firmware is a misuse); OMA /5 Update Result 8")
-@regulation("ETSI EN 303 645 5.3-2", "REG-UPD-04")
+@regulation("ETSI EN 303 645 5.3-2", "ETSI TS 103 701 5.3-2-1", "ETSI TS 103 701 5.3-2-2",
+            "EU CRA Annex I Part I (2)(c)")
 @requires(obj=5, feature="firmware-push")
 def test_firmware_rollback_refused(server, dut, timing, transcript):
     """PUT /5/0/0 = a valid image of a version lower than /3/0/3 (the profile's older one): 2.04, or refused at

@@ -331,6 +331,9 @@ def test_observe_sequence_fresh(server, dut, timing, transcript):
     _, pmax = _periods(timing)
     obs = _observe(server, dut, VOLTAGE, pmin=0, pmax=pmax)
     notes = _collect(obs, 5, pmax, timing, "notification of /3/0/7")
+    for i, n in enumerate(notes, 1):
+        expect.true(n.seq is not None, f"Observe option of notification {i} (RFC 7641 §4.2: every notification "
+                    "carries one)", "present", "absent")
     seqs = [obs.first.response.opt.observe] + [n.seq for n in notes]
     expect.true(not obs.stale, "Observe values of the notifications", "strictly fresher each time",
                 f"{len(obs.stale)} stale in {seqs}")
@@ -364,8 +367,8 @@ def test_step_attribute(server, dut, timing, transcript):
 
 def _moved(before: ValueTree, after: ValueTree) -> float:
     """The largest change of any instance of the observed resource between two notified values."""
-    return max((abs(v - before[p]) for p, v in after.items() if p in before and isinstance(v, (int, float))),
-               default=0)
+    return max((abs(v - before[p]) for p, v in after.items()
+                if isinstance(v, (int, float)) and isinstance(before.get(p), (int, float))), default=0)
 
 
 def _steps(server: Any, dut: Any, timing: Any, pmax: int) -> list[float]:

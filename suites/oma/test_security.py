@@ -1,8 +1,10 @@
 """OMA ETS Security cases (int-401 .. int-406) and meterproof's own channel-security cases (MP-SEC-*).
 
-Sources: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A § Security (oma-ets-cases.md §1.5, §3.5);
-regulatory-checks.md REG-PW-01 (no public default credential), REG-TLS-05 (no plaintext fallback),
-REG-TLS-06 (server certificate validation) and REG-TLS-08 (PSK server proof).  A Server reading or
+Sources: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A § Security (oma-ets-cases.md §1.5, §3.5); OMA LwM2M TS
+Transport 1.1 §5.2.1 (mutual authentication, LwM2M secured by DTLS), §5.2.8 (suites, server certificate
+validation per RFC 7925 §4.4.1 / RFC 6125); ETSI EN 303 645 5.1-1/5.1-2 (no universal default password) and 5.5-1
+(best practice cryptography to communicate securely).  suites/regulatory repeats the regulator's view of the same
+behaviour (REG-PW-01, REG-TLS-05, REG-TLS-08).  A Server reading or
 writing the Security object is int-221 (suites/oma/test_device_management.py), not repeated here.
 
 Every device gets fresh random credentials from the harness (``--security``); a case that needs a
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import pytest
 
-from meterproof.dtls import RPK_NOT_APPLICABLE
 from meterproof.dtls.suites import LWM2M_CERT, LWM2M_PSK
 
 from meterproof.fixtures import CF, codes, ets, expect, mp, regulation, requires
@@ -70,7 +71,8 @@ def test_int_402_certificate(server, dut_factory, timing, transcript):
 @ets("LightweightM2M-1.1-int-403", "Certificate mode, server identity check failure")
 @channel("cert")
 @transport("udp", reason="the ETS configuration C.18 is a coaps:// (DTLS) server")
-@regulation("regulatory-checks.md REG-TLS-06(b)")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "OMA LwM2M TS Transport §5.2.8", "RFC 6125 §6",
+            "RFC 7925 §4.4.1")
 def test_int_403_server_identity_check_failure(dut_factory, security_run, timing, transcript):
     """C.18: the server's certificate is valid but names another host (server-fail.example.com): the
     client's handshake fails and it never registers."""
@@ -83,14 +85,12 @@ def test_int_403_server_identity_check_failure(dut_factory, security_run, timing
 # test_bootstrap.py and share their steps.
 
 
-@ets("LightweightM2M-1.1-int-405", "OSCORE")
-def test_int_405_oscore():
-    expect.not_applicable("meterproof has no OSCORE support")
+# int-405 (OSCORE) lives in test_oscore.py with meterproof's own OSCORE cases.
 
 
 @mp("MP-SEC-CERT-UNTRUSTED", "A server certificate that does not chain to the trust anchor is refused",
     clause="TS Transport 1.1 §5.2.8.3 / RFC 7925 §4.4.1: the client MUST validate the server certificate "
-    "path (regulatory-checks.md REG-TLS-06(a))", **SEC)
+    "path (RFC 5280 §6 path validation)", **SEC)
 @channel("cert")
 @regulation("ETSI EN 303 645 5.5-1")
 def test_untrusted_server_certificate(dut_factory, security_run, timing, transcript):
@@ -124,7 +124,7 @@ def _usage_case(usage):  # type: ignore[no-untyped-def]
         f"MP-SEC-CERT-USAGE-{usage}",
         f"Certificate Usage {usage} ({_USAGE_NAMES[usage]}): the server certificate is checked as /0/x/15 and "
         f"/0/x/13 say", clause="TS Core E.1 /0/x/13, /0/x/15; TS Transport 1.2 §5.2.9.7 (RFC 6698 §2.1.1, "
-        "RFC 7671); regulatory-checks.md REG-TLS-06", **SEC))
+        "RFC 7671)", **SEC))
 
 
 @pytest.mark.parametrize("matching", [0, 1], ids=["exact", "sha256"])
@@ -152,7 +152,8 @@ def test_certificate_usage(dut_factory, security_run, timing, transcript, usage,
 
 
 @mp("MP-SEC-PSK-WRONG-KEY", "No registration when the server holds another key for the device's identity",
-    clause="regulatory-checks.md REG-TLS-08: mutual authentication; abort, no CoAP", **SEC)
+    clause="OMA LwM2M TS Transport 1.1 §5.2.1 (mutual authentication); RFC 4279 §2 (both sides prove the PSK)",
+    **SEC)
 @channel("psk")
 def test_wrong_server_psk(dut_factory, timing, transcript):
     import secrets
@@ -162,20 +163,21 @@ def test_wrong_server_psk(dut_factory, timing, transcript):
 
 
 @mp("MP-SEC-NOSEC-FALLBACK", "No fallback to NoSec when the secure channel cannot be set up",
-    clause="regulatory-checks.md REG-TLS-05(a): no plaintext LwM2M, ever", **SEC)
-@channel("psk", "cert")
+    clause="OMA LwM2M TS Transport 1.1 §5.2.1 (LwM2M is secured by DTLS): no plaintext LwM2M after a failed "
+    "handshake", **SEC)
+@channel("psk", "cert", "rpk")
 @regulation("ETSI EN 303 645 5.5-1")
 def test_no_nosec_fallback(dut_factory, security_run, timing, transcript):
-    """The server completes no handshake with the device (it knows no key for it, or presents a rogue
-    certificate): no CoAP in clear arrives on its port, no registration."""
-    certs = security_run.server_certificates("localhost", ca="rogue") if security_run.channel == "cert" else None
-    srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: None, certificates=certs)
+    """The server completes no handshake with the device (it knows no key for it, presents a rogue
+    certificate or another raw public key): no CoAP in clear arrives on its port, no registration."""
+    srv = dut_factory.ad_hoc_server(**security_run.refusing_server())
     dev = dut_factory.start(server_uri=srv.aio.uri)
     expect_refused(dut_factory, srv, dev, timing, "server that completes no handshake")
 
 
 @mp("MP-SEC-DEFAULT-PSK", "The device completes no handshake with a public default PSK",
-    clause="regulatory-checks.md REG-PW-01: no universal default credentials (ETSI EN 303 645 5.1-1)", **SEC)
+    clause="ETSI EN 303 645 5.1-1, 5.1-2 (no universal default password); OMA LwM2M TS Transport 1.1 §5.2.1 "
+    "(client keys unique per client)", **SEC)
 @channel("psk")
 @regulation("ETSI EN 303 645 5.1-1", "ETSI EN 303 645 5.1-2")
 def test_public_default_psk_refused(dut_factory, timing, transcript):
@@ -192,6 +194,30 @@ def test_public_default_psk_refused(dut_factory, timing, transcript):
     expect_refused(dut_factory, srv, dev, timing, "server that uses public default keys")
 
 
-@mp("MP-SEC-RPK", "Raw Public Key mode (RFC 7250)", clause="TS Transport 1.1 §5.2.8.2", **SEC)
-def test_raw_public_key():
-    expect.not_applicable(RPK_NOT_APPLICABLE.removeprefix("not applicable: "))
+@mp("MP-SEC-RPK", "Raw Public Key mode (RFC 7250): handshake with the provisioned key pair, Register, Read",
+    clause="TS Transport 1.1 §5.2.8.2 (Raw Public Key mode, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8); TS Core E.1 "
+    "/0/x/3 Public Key or Identity, /0/x/5 Secret Key; RFC 7250 §3, §4.2", **SEC)
+@channel("rpk", reason="Security Mode 1 (Raw Public Key)")
+@transport("udp", reason="raw public keys are implemented over DTLS only")
+def test_raw_public_key(server, dut_factory, timing, transcript):
+    """As int-401 in Raw Public Key mode: the client and the server exchange raw public keys (RFC 7250 certificate
+    type 2 both ways), the server accepts the client's key provisioned in /0/x/3, the client registers and answers a
+    Read of /3/0 over the session, with an ECDHE-ECDSA suite."""
+    dev = dut_factory.start()
+    if dev.error is not None:      # the device gave up before registering: no need to wait for a Register
+        expect.true(False, "Register over DTLS-RPK", "a registration", f"the device gave up: {dev.error}")
+    session = _registered_and_readable(server, dev, timing)
+    r = session.report
+    hello = r.client_hello
+    expect.true(hello is not None and hello.client_cert_types == [2] and hello.server_cert_types == [2],
+                "certificate types the client offered (RFC 7250 §4.1)", "raw public key (2) for both sides",
+                f"{hello.client_cert_types}/{hello.server_cert_types}" if hello is not None else "no ClientHello")
+    store = dev.meter.store if dev.meter is not None else None
+    keys = [store.instance(0, i).get(3) for i in store.instance_ids(0)
+            if not store.instance(0, i).get(1)] if store is not None else []
+    if keys:
+        import hashlib
+        want = ["sha256:" + hashlib.sha256(bytes(k)).hexdigest()[:16] for k in keys if k]
+        expect.true(r.peer_key in want, "raw public key the client presented", "the one in /0/x/3", r.peer_key)
+    expect.true(session.cipher in LWM2M_CERT, "negotiated cipher suite", f"one of {', '.join(LWM2M_CERT)}",
+                session.cipher)

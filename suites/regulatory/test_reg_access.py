@@ -1,4 +1,4 @@
-"""Regulatory checks on protecting the keys on the device (REG-AC-*).
+"""Regulatory checks on protecting the keys on the device (REG-AC-01 .. -04).
 
 The Security object (/0) holds the credentials: it "MUST only be changed by a Bootstrap-Server" and is not
 accessible to any LwM2M Server (OMA LwM2M TS Core 1.1 §6.3 and Appendix E.1), it is never listed in Register or
@@ -11,12 +11,17 @@ Annex I Part I (2)(d),(e).  The response *codes* (4.01 Unauthorized) are the dev
 
 from __future__ import annotations
 
+import re
+
+from meterproof.declaration import contradictions as declared
 from meterproof.lwm2m.contentformat import CF
+from meterproof.lwm2m.model.types import DataType
 
 from meterproof.fixtures import codes, expect, mp, regulation, requires
 
 REG = dict(epic="Regulatory", feature="Key protection")
 KEY_OBJECTS = (0, 21, 23)   # Security, OSCORE, COSE: bootstrap-only objects holding keys
+BOOTSTRAP_ONLY = (21, 23)   # REG-AC-02's share of them (REG-AC-01 has /0)
 
 
 def _known_secrets(security_run) -> list[bytes]:  # type: ignore[no-untyped-def]
@@ -25,6 +30,38 @@ def _known_secrets(security_run) -> list[bytes]:  # type: ignore[no-untyped-def]
 
 def _leak(payload: bytes, secrets: list[bytes]) -> bool:
     return any(s in payload or s.hex().encode() in payload.lower() for s in secrets)
+
+
+#: A resource that holds key material, by its definition: Opaque, and named a secret, a private key or an OSCORE
+#: master secret/salt (/0/x/5 "Secret Key", /0/x/12 "SMS Binding Secret Key(s)", /21/x/0 "OSCORE Master Secret").
+KEY_NAME = re.compile(r"\bsecret\b|\bprivate\b|master (secret|salt)", re.IGNORECASE)
+
+
+def key_resources(odef) -> list[int]:  # type: ignore[no-untyped-def]
+    """The resources of an object definition that hold key material (KEY_NAME, type Opaque)."""
+    if odef is None:
+        return []
+    return sorted(r.id for r in odef.resources.values() if r.type == DataType.OPAQUE and KEY_NAME.search(r.name))
+
+
+def bootstrap_only_probes(server, dut, oid: int, key_rids: list[int]) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    """Requests a LwM2M Server must not get answered for a bootstrap-only object: Read and Discover of the
+    object, and Read of the first instances an attacker would guess (their key resources when known)."""
+    probes = [(f"Read /{oid}", server.read(dut.endpoint, f"/{oid}")),
+              (f"Discover /{oid}", server.discover(dut.endpoint, f"/{oid}"))]
+    targets = [f"/{oid}/{i}/{r}" for i in (0, 1) for r in key_rids] or [f"/{oid}/{i}" for i in (0, 1)]
+    return probes + [(f"Read {t}", server.read(dut.endpoint, t)) for t in targets]
+
+
+def judge_disclosure(probes: list[tuple[str, object]], secrets: list[bytes], what: str) -> None:
+    """No probe answered 2.xx (a Read-Composite may answer 2.05 without any record of the object: TS Core 1.1
+    §6.3.8) and no payload carries a key the harness gave."""
+    disclosed = [f"{w} -> {r.code_text}" for w, r in probes  # type: ignore[attr-defined]
+                 if r.ok and (not w.startswith("Read-Composite") or b"/0" in bytes(r.payload or b""))]  # type: ignore[attr-defined]
+    leaked = [w for w, r in probes if r.payload and _leak(bytes(r.payload), secrets)]  # type: ignore[attr-defined]
+    expect.true(not leaked, f"payloads answering {what} requests", "no key material",
+                f"a provisioned key in the answer to {', '.join(leaked)}")
+    expect.true(not disclosed, f"{what} requests from a LwM2M Server", "refused (never 2.xx)", "; ".join(disclosed))
 
 
 @mp("REG-AC-01", "No key material leaves the Security object toward a LwM2M Server",
@@ -37,29 +74,63 @@ def test_security_object_not_disclosed(server, dut, security_run, transcript):
     """Read /0, Discover /0, Read of the key resource /0/x/5 of the first instances an attacker would guess,
     and (1.1+, a device claiming the composite operations) Read-Composite of /0: none may succeed (a Read-Composite may answer 2.05 without any /0 record),
     and no payload may carry a key the harness gave."""
-    secrets = _known_secrets(security_run)
-    probes = [("Read /0", server.read(dut.endpoint, "/0")), ("Discover /0", server.discover(dut.endpoint, "/0"))]
-    probes += [(f"Read /0/{i}/5", server.read(dut.endpoint, f"/0/{i}/5")) for i in (0, 1)]
+    probes = bootstrap_only_probes(server, dut, 0, [5])
     if dut.lwm2m_version != "1.0" and dut.profile.claims("composite"):   # Read-Composite is optional
         probes.append(("Read-Composite [/0]", server.read_composite(dut.endpoint, ["/0"], content_format=CF.SENML_JSON)))
-    # a Read-Composite answers what it may read (TS Core 1.1 §6.3.8): 2.05 without any /0 record discloses nothing
-    disclosed = [f"{what} -> {r.code_text}" for what, r in probes
-                 if r.ok and (not what.startswith("Read-Composite") or b"/0" in bytes(r.payload or b""))]
-    leaked = [what for what, r in probes if r.payload and _leak(bytes(r.payload), secrets)]
-    expect.true(not leaked, "payloads answering Security-object requests", "no key material",
-                f"a provisioned key in the answer to {', '.join(leaked)}")
-    expect.true(not disclosed, "Security-object requests from a LwM2M Server", "refused (never 2.xx)",
-                "; ".join(disclosed))
+    judge_disclosure(probes, _known_secrets(security_run), "Security-object")
 
 
-@mp("REG-AC-03", "Register never lists the Security, OSCORE or COSE objects",
-    clause="OMA LwM2M TS Core 1.1 §6.2.1: the Security object (and OSCORE /21, COSE /23) MUST NOT be part of the "
-    "Register object list", **REG)
-@regulation("ETSI EN 303 645 5.6-2", "ETSI EN 303 645 5.4-1", "EN 18031-1 SSM-3", "EU CRA Annex I Part I (2)(j)",
-            "OMA LwM2M TS Core §6.2.1")
-def test_register_hides_key_objects(dut, registration, transcript):
+@mp("REG-AC-02", "No key material leaves the OSCORE, COSE or vendor key objects toward a LwM2M Server",
+    clause="OMA LwM2M TS Core 1.1 §6.3 / Appendix E (the OSCORE object /21 and the COSE object /23 are, like /0, "
+    "for the Bootstrap-Server only); ETSI EN 303 645 5.4-1; ETSI TS 103 701 5.4-1-2", **REG)
+@regulation("ETSI EN 303 645 5.4-1", "ETSI EN 303 645 5.5-5", "ETSI TS 103 701 5.4-1-2", "EN 18031-1 SSM-3",
+            "EN 18031-1 ACM-2", "EU CRA Annex I Part I (2)(d)", "EU CRA Annex I Part I (2)(e)")
+def test_key_objects_not_disclosed(server, dut, security_run, transcript):
+    """/21 and /23 get the REG-AC-01 probes (Read and Discover of the object, Read of the first instances or
+    their key resources); every other object the device registered whose definition (the device's object
+    model, vendor DDF files included) has key resources (Opaque, named a secret, a private key or a master
+    secret/salt) gets a Read of those resources in every instance it registered.  None may answer 2.xx nor
+    carry a key the harness gave."""
+    probes: list[tuple[str, object]] = []
+    for oid in BOOTSTRAP_ONLY:
+        probes += bootstrap_only_probes(server, dut, oid, key_resources(dut.object_def(oid)))
+    vendor = {oid: key_resources(dut.object_def(oid)) for oid in dut.registered_objects() if oid not in KEY_OBJECTS}
+    for oid, rids in sorted(vendor.items()):
+        probes += [(f"Read /{oid}/{i}/{r}", server.read(dut.endpoint, f"/{oid}/{i}/{r}"))
+                   for i in dut.instances(oid) for r in rids]
+    _attach_probes(probes)
+    judge_disclosure(probes, _known_secrets(security_run), "key-object")
+
+
+def _attach_probes(probes: list[tuple[str, object]]) -> None:
+    try:
+        import allure
+        allure.attach("\n".join(f"{w} -> {r.code_text}" for w, r in probes),  # type: ignore[attr-defined]
+                      name="key-object probes", attachment_type=allure.attachment_type.TEXT)
+    except Exception:   # the report must not depend on it
+        pass
+
+
+@mp("REG-AC-03", "Register never lists the Security, OSCORE or COSE objects, nor an object the declaration "
+    "leaves out", clause="OMA LwM2M TS Core 1.1 §6.2.1: the Security object (and OSCORE /21, COSE /23) MUST NOT be "
+    "part of the Register object list", **REG)
+@regulation("ETSI EN 303 645 5.6-2", "ETSI EN 303 645 5.6-1", "ETSI EN 303 645 5.4-1", "ETSI TS 103 701 5.6-1-2",
+            "EN 18031-1 SSM-3", "EU CRA Annex I Part I (2)(j)", "OMA LwM2M TS Core §6.2.1")
+def test_register_hides_key_objects(dut, registration, declaration, transcript):
+    """The object links of the Register: none of the key objects; with a vendor declaration, every registered
+    object is one its LwM2M interface exposes (15-Intf, ixit.interfaces[].lwm2m_objects; TS 103 701 5.6-1-2:
+    the interfaces are those the IXIT lists)."""
     listed = sorted({str(lk.path) for lk in registration.objects.links if lk.path.object_id in KEY_OBJECTS})
-    expect.true(not listed, "object links of the Register", "none of /0, /21, /23", ", ".join(listed))
+    registered = {lk.path.object_id for lk in registration.objects.links
+                  if lk.path.object_id is not None and lk.path.object_id not in KEY_OBJECTS}
+    undeclared = declared.undeclared_objects(declaration.doc, registered) if declaration is not None else []
+    with expect.all_criteria() as criteria:
+        with criteria.check("key objects"):
+            expect.true(not listed, "object links of the Register", "none of /0, /21, /23", ", ".join(listed))
+        with criteria.check("registered objects against the declaration"):
+            expect.true(not undeclared, "objects of the Register against the vendor declaration (15-Intf)",
+                        "only declared objects", "; ".join(undeclared), clause="ETSI EN 303 645 5.6-1; ETSI TS 103 "
+                        "701 5.6-1-2: the exposed interfaces are those the IXIT 15-Intf lists")
 
 
 @mp("REG-AC-04", "Bootstrap-Read cannot read the keys back",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 
+from meterproof.declaration import contradictions as declared
 from meterproof.dtls import records as rec
 from meterproof.dtls import suites
 
@@ -26,7 +27,7 @@ from meterproof.fixtures.security import channel, expect_refused
 
 REG = dict(epic="Regulatory", feature="Secure channel")
 #: The suite a device must offer per mode (OMA LwM2M TS Transport 1.1 §5.2.8.1, §5.2.8.3; RFC 7925 §4.3.1, §4.4).
-MANDATORY = {"psk": suites.PSK_CCM_8, "cert": suites.ECDSA_CCM_8}
+MANDATORY = suites.MANDATORY
 DTLS_1_2 = 0xFEFD
 
 
@@ -54,13 +55,15 @@ def hygiene(hello: rec.ClientHello, mode: str, lwm2m: str) -> tuple[list[str], l
 @mp("REG-TLS-01", "ClientHello hygiene: DTLS 1.2, no deny-listed suite, the mandatory suite, null compression",
     clause="ETSI EN 303 645 5.5-1; ETSI TS 103 701 5.5-1-2(a); OMA LwM2M TS Transport 1.1 §5.2.8; RFC 6347; "
     "RFC 7925 §4.3.1; RFC 7465 (no RC4); RFC 7525 §3.3 (no compression)", **REG)
-@channel("psk", "cert")
+@channel("psk", "cert", "rpk")
 @regulation("ETSI EN 303 645 5.5-1", "ETSI EN 303 645 5.8-1", "ETSI EN 303 645 5.8-2", "ETSI TS 103 701 5.5-1-2",
             "ETSI TS 103 701 5.8-1-2", "EN 18031-1 SCM-2", "EN 18031-1 CRY-1", "EU CRA Annex I Part I (2)(e)",
             "EU CRA Annex I Part I (2)(f)", "OMA LwM2M TS Transport §5.2.8", "RFC 7925 §4.3.1")
-def test_client_hello_hygiene(dut, security_run, case_handshakes, transcript):
+def test_client_hello_hygiene(dut, security_run, case_handshakes, declaration, transcript):
     """Every ClientHello the device sent while it came up (the first flight and the one with the cookie) is
-    decoded: its version, offered suites, compression methods."""
+    decoded: its version, offered suites, compression methods.  With a vendor declaration (--declaration) the
+    offered suites must all be listed in its 11-ComMech (ixit.communication.cipher_suites; ETSI TS 103 701
+    5.5-1-2(a): compare the sniffed suites with the IXIT)."""
     hellos = [(label, h) for label, r in case_handshakes() if r.role == "server" for h in r.client_hello_list]
     if not hellos:
         expect.inconclusive("capture of the device's ClientHello", "int-401/int-402",
@@ -81,23 +84,43 @@ def test_client_hello_hygiene(dut, security_run, case_handshakes, transcript):
                       attachment_type=allure.attachment_type.JSON)
     except Exception:
         pass
-    expect.true(not problems, "the device's ClientHello", "DTLS 1.2, the mandatory suite, no deny-listed suite, "
-                "null compression", "; ".join(dict.fromkeys(problems)))
+    undeclared = declared.undeclared_suites(declaration.doc, [c for _, h in hellos for c in h.suites]) \
+        if declaration is not None else []
+    with expect.all_criteria() as criteria:
+        with criteria.check("ClientHello hygiene"):
+            expect.true(not problems, "the device's ClientHello", "DTLS 1.2, the mandatory suite, no deny-listed "
+                        "suite, null compression", "; ".join(dict.fromkeys(problems)))
+        with criteria.check("offered suites against the declaration"):
+            expect.true(not undeclared, f"suites offered against the vendor declaration ({declared.SUITES_FIELD})",
+                        "only declared suites", "; ".join(undeclared), clause="ETSI TS 103 701 5.5-1-2(a): the "
+                        "suites seen in the handshake match the IXIT 11-ComMech")
 
 
 @mp("REG-TLS-05", "No plaintext fallback: when the secure channel cannot be set up, nothing goes in clear",
     clause="OMA LwM2M TS Transport 1.1 §5.2.1 (LwM2M is secured by DTLS); ETSI EN 303 645 5.5-1; ETSI TS 103 701 "
     "5.5-1-2 example 3", **REG)
-@channel("psk", "cert")
+@channel("psk", "cert", "rpk")
 @regulation("ETSI EN 303 645 5.5-1", "ETSI EN 303 645 5.8-2", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-1",
             "EU CRA Annex I Part I (2)(b)", "EU CRA Annex I Part I (2)(e)")
-def test_no_plaintext_fallback(dut_factory, security_run, timing, transcript):
-    """The server completes no handshake (no key for the device, or a rogue certificate): no CoAP in clear
-    arrives on its port and the device does not register (the same check as MP-SEC-NOSEC-FALLBACK)."""
-    certs = security_run.server_certificates("localhost", ca="rogue") if security_run.channel == "cert" else None
-    srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: None, certificates=certs)
+def test_no_plaintext_fallback(dut_factory, security_run, timing, declaration, transcript):
+    """(a) The server completes no handshake (no key for the device, a rogue certificate or another raw public
+    key): no CoAP in clear arrives on its port and the device does not register (the same check as
+    MP-SEC-NOSEC-FALLBACK).
+    (b) When the vendor declaration says NoSec is not supported (ixit.communication.nosec.supported: false), a
+    second device is given a NoSec account (Security Mode 3) toward a coap:// server: it must not register in
+    clear.  Without such a declaration (b) is not judged: NoSec is a mode LwM2M defines."""
+    srv = dut_factory.ad_hoc_server(**security_run.refusing_server())
     dev = dut_factory.start(server_uri=srv.aio.uri)
     expect_refused(dut_factory, srv, dev, timing, "server that completes no handshake")
+    if declaration is None or not declared.nosec_unsupported(declaration.doc):
+        return
+    plain = dut_factory.ad_hoc_server(plain=True, label="NoSec server")
+    nosec = dut_factory.start(server_uri=plain.aio.uri, server="nosec")
+    expect.true(plain.no_event("registered", nosec.endpoint, since=0, within=timing.s(1.0)),
+                f"a NoSec account (Security Mode 3, {plain.aio.uri}) against the vendor declaration "
+                f"({declared.NOSEC_FIELD}: false)", "no Register in clear",
+                "the device registered in clear over coap://", clause="ETSI TS 103 701 5.5-1-2: no indication that "
+                "the device differs from its IXIT 11-ComMech; OMA LwM2M TS Transport §5.2.1")
 
 
 @mp("REG-TLS-08", "The device verifies the server: a server holding another key for its identity is refused",
@@ -113,3 +136,19 @@ def test_server_proof_of_key(dut_factory, timing, transcript):
     srv = dut_factory.ad_hoc_server(psk_lookup=lambda identity: secrets.token_bytes(16))
     dev = dut_factory.start(server_uri=srv.aio.uri)
     expect_refused(dut_factory, srv, dev, timing, "server that holds another key")
+
+
+@mp("REG-TLS-07", "Raw public key pinned: a server presenting another raw public key than /0/x/4 is refused",
+    clause="RFC 7250 §3 (the raw public key is authenticated out of band: here, the one provisioned); OMA LwM2M TS "
+    "Transport 1.1 §5.2.8.2 (Raw Public Key mode: the server's key is the one in the Security object); TS Core "
+    "E.1 /0/x/4 Server Public Key; ETSI EN 303 645 5.5-1", **REG)
+@channel("rpk", reason="REG-TLS-07 checks the client's pinning of the server's raw public key (Security Mode 1)")
+@regulation("ETSI EN 303 645 5.5-1", "RFC 7250", "OMA LwM2M TS Transport §5.2.8.2", "EN 18031-1 AUM-2",
+            "EN 18031-1 SCM-2")
+def test_rpk_server_key_pinned(dut_factory, security_run, timing, transcript):
+    """The harness presents another P-256 raw public key than the one in the device's /0/x/4 (it accepts the device's
+    own key, so only the device's check can refuse): the device must abort the handshake, never register and never
+    speak CoAP in clear."""
+    srv = dut_factory.ad_hoc_server(rpk=security_run.server_rpk("rogue"))
+    dev = dut_factory.start(server_uri=srv.aio.uri)
+    expect_refused(dut_factory, srv, dev, timing, "server presenting another raw public key")

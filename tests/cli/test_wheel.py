@@ -53,6 +53,7 @@ def test_wheel_carries_what_a_run_reads(installed: tuple[Path, Path]) -> None:
     for expected in ("meterproof/objects/3.xml", "meterproof/reports/categories.json",
                      "meterproof/fixtures/plugin.py", "meterproof/fixtures/profiles/sim-electricity-1_1.yaml",
                      "meterproof/fixtures/profiles/examples/sim-process.yaml",
+                     "meterproof/fixtures/declarations/sim-meter.yaml",
                      "meterproof/fixtures/profiles/variants/sim-combined-1_1.yaml",
                      "meterproof/dut/modem_families/quectel-bc66.yaml", "meterproof/tools/run.ini",
                      "meterproof/suites/oma/test_registration.py", "meterproof/suites/fuzz/corpus/stray-ack.json"):

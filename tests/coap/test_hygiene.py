@@ -116,3 +116,16 @@ def test_answers_to_what_we_sent_malformed_are_not_blamed():
     assert w2.inn(resp(wire.ACK, 8, b"\x01\x01")) == []        # the peer's cached answer to the first
     w2.out(get(8, b"\x00\x00"))
     assert w2.inn(resp(wire.ACK, 8, b"\x01\x01")) == []
+
+
+def test_reserved_block_size_exponent():
+    """RFC 7959 §2.2: SZX 7 MUST NOT be sent; SZX 6 (1024 bytes) is the largest block."""
+    w = Wire()
+    w.out(get(9, b"\x09"))
+    reserved = resp(wire.ACK, 9, b"\x09")
+    reserved.opt.block2 = (0, True, 7)
+    assert w.inn(reserved) == ["BLOCK-SZX-RESERVED"]
+    w.out(get(10, b"\x0a"))
+    largest = resp(wire.ACK, 10, b"\x0a")
+    largest.opt.block2 = (0, True, 6)
+    assert w.inn(largest) == []

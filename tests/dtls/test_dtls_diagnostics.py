@@ -43,8 +43,8 @@ def test_client_hello_parser_reads_suites_sni_groups_and_cert_types() -> None:
     assert r.offered == [suites.PSK_CCM_8, suites.PSK_CBC]
     assert "SNI localhost" in ch.describe()
     r.fail(0x7380, "no cipher", "CLIENT_HELLO")
-    assert r.line() == ("10.0.0.7:5684 offered only Raw Public Keys (RFC 7250 certificate types [2]/[2]): "
-                        "not applicable, harness has no RPK support")
+    assert r.line() == ("10.0.0.7:5684 offered only Raw Public Keys (RFC 7250 certificate types [2]/[2]), "
+                        "but this listener is not in RPK mode (--security rpk)")
 
 
 @pytest.mark.parametrize("cut", [1, 20, 36, 40, 45])

@@ -30,6 +30,10 @@ LOSS_SENSITIVE = {
     "MP-IR-PMAX": "a NON notification lost on the link leaves a 2 x pmax gap, read as a missed pmax",
     "int-304": "the one composite notification awaited is NON: lost, the next comes a pmax later",
     "int-310": "composite notifications every pmax are NON: one lost is read as a missed pmax",
+    "int-308": "the composite notifications awaited (one at pmax, one after the Create) are NON: one lost, the "
+               "next comes a pmax later and is read as a missed pmax",
+    "int-309": "the composite notifications awaited (one at pmax, one after the Delete) are NON: one lost, the "
+               "next comes a pmax later and is read as a missed pmax",
     "int-755": "the /5/0 notification at pmax is NON: lost, the next comes a pmax later",
     "int-760": "the /5/0 State notification awaited is NON: lost, the case waits for it in vain",
     "int-257": "/3/0/13 Current Time is written 0 and read back as exactly 0: a read that needed a "

@@ -10,21 +10,26 @@ These tests are what "every suite case can fail" rests on:
 Each run is a real ``pytest suites`` subprocess, exactly as a user runs it, with
 ``--meterproof-results`` giving the verdicts as JSON.  A defect's run is limited
 to the cases its catalog entry targets (``--case``), in the first channel mode
-(nosec, psk, cert) where they apply, which keeps the matrix to a few minutes; the claim "fails at least one case" is proven by those
+(nosec, psk, cert, rpk) where they apply, which keeps the matrix to a few minutes; the claim "fails at least one case" is proven by those
 runs, and the per-case claim by the union over all defects.  A defect whose targets are all LwM2M 1.2 cases
 (not applicable to the default 1.1 simulator, e.g. int-12 Bootstrap-Pack) runs once more against the 1.2
 simulator (``--sim-lwm2m 1.2``).  A CoAP-over-TCP defect (area ``tcp``) runs with ``--transport tcp`` (nosec),
-then ``--transport tls`` (psk, cert).
+then ``--transport tls`` (psk, cert); an OSCORE defect (area ``oscore``) with ``--security oscore``, the mode the
+conformant whole-suite runs also cover.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from meterproof.dtls import RPK_SUPPORTED
 from meterproof.sim.defects import DEFECTS
 
 from support.e2e_report import report
@@ -34,17 +39,37 @@ from support.suites_run import OK, run_suites
 #: Lab-mode budget for defects only a fuzzing campaign finds (a degradation needs many cases).
 LAB_BUDGET = "20s"
 
-#: Channel modes the suites run in; security cases are not applicable outside the mode they need.
-MODES = ("nosec", "psk", "cert")
+#: Channel modes the suites run in; security cases are not applicable outside the mode they need (rpk: where the
+#: system GnuTLS is found, which .ci/run makes sure of).
+MODES = ("nosec", "psk", "cert") + (("rpk",) if RPK_SUPPORTED else ())
+#: The conformant whole-suite runs: the channel modes, and OSCORE (RFC 8613) over plain UDP.
+CONFORMANT_MODES = (*MODES, "oscore")
 
 
 @pytest.fixture(scope="module")
 def conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """The whole suite against the conformant 1.1 simulator in every channel mode (see :func:`_conformant_11`),
+    run once per test run: under xdist the first worker to need it runs it and the others read its result."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if uid is None:
+        return _conformant_11(tmp_path_factory)
+    shared = tmp_path_factory.getbasetemp().parent          # one folder for every worker of this run
+    cache = shared / f"conformant-11-{uid}.json"
+    with open(shared / f"conformant-11-{uid}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if cache.exists():
+            return json.loads(cache.read_text())
+        cases = _conformant_11(tmp_path_factory)
+        cache.write_text(json.dumps(cases))
+        return cases
+
+
+def _conformant_11(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     """The whole suite against the conformant 1.1 simulator in every channel mode; the nosec run
     writes Allure results. Returns the nosec verdicts plus, per case, whether it passed in any mode."""
     tmp = tmp_path_factory.mktemp("conformant")
     merged: dict[str, dict[str, str]] = {}
-    for mode in MODES:
+    for mode in CONFORMANT_MODES:
         t0 = time.monotonic()
         extra = ("--alluredir", str(tmp / "allure")) if mode == "nosec" else ()
         data, out = run_suites(tmp, f"conformant-1.1-{mode}", "-n", "2", "--security", mode, *extra)
@@ -96,7 +121,8 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
         verdicts: dict[str, str] = {}
         out = ""
         # a CoAP-over-TCP defect (area "tcp") shows only on TCP: clear text, then TLS with PSK and certificates
-        runs = [("tcp", "nosec"), ("tls", "psk"), ("tls", "cert")] if d.area == "tcp" else [("udp", m) for m in MODES]
+        runs = [("tcp", "nosec"), ("tls", "psk"), ("tls", "cert")] if d.area == "tcp" else \
+            [("udp", "oscore")] if d.area == "oscore" else [("udp", m) for m in MODES]
         for transport, mode in runs:
             data, out = run_suites(tmp_path, f"defect-{name}-{transport}-{mode}", *args, "--security", mode,
                                    "--transport", transport)
@@ -112,7 +138,7 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
         return name, verdicts, out
 
     t0 = time.monotonic()
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=6) as pool:      # each run mostly waits on protocol timers
         runs = list(pool.map(one, sorted(DEFECTS)))
     wall = time.monotonic() - t0
 
@@ -137,6 +163,10 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
     score = 100.0 * (len(passing) - len(uncovered)) / max(1, len(passing))
     lines.append(f"mutation score: {score:.0f}% of {len(passing)} passing cases fail against at least one defect; "
                  f"{len(runs) - len(undetected)}/{len(runs)} defects detected")
+    ets = sorted({c for c in passing if c.startswith("int-") and failed_by.get(c)},
+                 key=lambda c: int(c.split("-")[1]))
+    lines.append(f"OMA ETS cases that pass against the conformant 1.1 simulator (in some channel mode) and fail against "
+                 f"at least one seeded defect: {len(ets)} distinct IDs ({', '.join(ets)})")
     report("\n".join(lines))
     assert not undetected, "defects no targeted case detects:\n" + "\n".join(
         f"{n}: {v}\n{o}" for n, v, o in undetected)

@@ -30,25 +30,11 @@ from meterproof.lwm2m.path import Path
 from meterproof.lwm2m.registration import ObjectList, RegistrationRejected
 from meterproof.lwm2m.server import Lwm2mServer
 from meterproof.report.transcript import Transcript
+from support.device_answers import FORMATS, answers
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None, derandomize=True,
                     suppress_health_check=list(HealthCheck))
 CATALOG = default_catalog()
-FORMATS = [None, 0, 40, 42, 60, 110, 112, 11542, 11543, 11544, 65535]
-
-
-@st.composite
-def responses(draw: st.DrawFn) -> bytes:
-    """A device's answer: any response code and type, a content format (right or wrong), a fuzzed body."""
-    cf = draw(st.sampled_from(FORMATS))
-    _, body = draw(sp.payloads())
-    body = draw(st.one_of(st.just(body), sp.link_payloads(), st.binary(max_size=40)))
-    opts = [] if cf is None else [(12, packets.uint(cf))]
-    if draw(st.booleans()):
-        opts.append((8, b"rd"))                                       # Location-Path
-    code = draw(st.sampled_from(sc.RESPONSE_CODES))
-    return packets.message(draw(st.sampled_from([packets.ACK, packets.CON, packets.NON])), code,
-                           draw(st.integers(0, 0xFFFF)), b"\x01\x02", opts, body)
 
 
 def _server() -> Lwm2mServer:
@@ -56,7 +42,7 @@ def _server() -> Lwm2mServer:
 
 
 @SETTINGS
-@given(raw=st.one_of(responses(), sc.datagrams()), path=st.sampled_from(["/", "/3", "/3/0", "/3/0/0", "/5/0/3",
+@given(raw=st.one_of(answers(), sc.datagrams()), path=st.sampled_from(["/", "/3", "/3/0", "/3/0/0", "/5/0/3",
                                                                           "/3/0/11/0"]))
 def test_result_building_never_raises(raw, path):
     srv = _server()
@@ -108,7 +94,7 @@ def test_link_and_object_list_parsers_raise_only_format_errors(payload):
 
 
 @SETTINGS
-@given(raws=st.lists(st.one_of(responses(), sc.datagrams(), sc.unexpected_messages(),
+@given(raws=st.lists(st.one_of(answers(), sc.datagrams(), sc.unexpected_messages(),
                                 sc.lwm2m_requests(sp.payloads())), min_size=1, max_size=6))
 def test_transcript_render_never_raises(raws):
     t = Transcript()

@@ -1,7 +1,7 @@
 """The whole suite against two independent, imperfect LwM2M clients from the npm registry, verdict by verdict.
 
 meterproof's verdicts must hold on devices it has never seen. ``coap-node`` 0.2.5 and ``lwm2m-node-lib``
-1.4.0 (pinned in tests/interop/npm/package-lock.json, installed by :mod:`npm_install` into a cache folder
+1.4.0 (pinned in tests/interop/npm/package-lock.json, installed by :mod:`support.npm_install` into a cache folder
 outside the checkout) run behind our wrappers (tests/interop/npm/*_client.js) through the process driver
 with the shipped profiles (tests/interop/profiles/). Each run is a real ``pytest suites -n 2`` subprocess;
 every case's verdict must be the one its expectation file (tests/interop/expectations/) gives, with a
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import expectations
-import npm_install
+from support import npm_install
 from support.e2e_report import report
 from support.suites_run import run_suites
 
@@ -55,7 +55,7 @@ def _wrappers_running(script: str) -> list[int]:
             cwd = os.readlink(proc / "cwd")
         except OSError:
             continue
-        if script.encode() in argv and Path(cwd) == npm_install.HERE:
+        if script.encode() in argv and Path(cwd) == npm_install.INTEROP_CLIENTS:
             pids.append(int(proc.name))
     return pids
 
@@ -96,6 +96,6 @@ def test_profiles_name_the_wrappers() -> None:
     for client, script in CLIENTS.items():
         prof = load(PROFILES / f"{client}.yaml")
         assert prof.driver == "process" and prof.lwm2m_version == "1.0"
-        assert Path(prof.driver_options["cwd"]).resolve() == npm_install.HERE
+        assert Path(prof.driver_options["cwd"]).resolve() == npm_install.INTEROP_CLIENTS
         assert prof.driver_options["command"].split()[:2] == ["node", script]
-        assert (npm_install.HERE / script).is_file()
+        assert (npm_install.INTEROP_CLIENTS / script).is_file()

@@ -1,4 +1,5 @@
-"""Secrets never written (issue 15; DESIGN.md "Principles"): a suite run in PSK mode and one in certificate mode,
+"""Secrets never written (issue 15; DESIGN.md "Principles"): a suite run in PSK mode, one in certificate mode and
+one in Raw Public Key mode (the device key pairs written by the Bootstrap-Server, the servers' keys),
 a handful of cases each (bootstrap, registration, a read, the channel-security cases), and every file either run
 wrote — results JSON, evidence (transcripts, pcaps, DTLS record summaries), Allure results and attachments, the
 log file, the pytest cache, the JUnit XML, the console output, and the ``meterproof report`` made from them —
@@ -6,7 +7,8 @@ is searched for every secret the run made, raw, as hex (both cases), as base64 (
 the line breaks of a PEM) and as Python prints bytes (``\x8b\x02...``, how a transcript shows a decoded value).
 
 The secrets come from the run itself (tests/support/secret_dump.py writes them outside the outputs): fresh
-random PSKs and the private keys of the run's CA, server and device certificates.
+random PSKs, the private keys of the run's CA, server and device certificates, and the private halves of the
+raw public key pairs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from support.suites_run import REPO
 RUNS = {
     "psk": ["int-0", "int-1", "int-101", "int-203", "int-401"],
     "cert": ["int-2", "int-101", "int-203", "int-402", "int-403"],
+    "rpk": ["MP-SEC-RPK-BOOTSTRAP", "int-101", "int-203", "MP-SEC-RPK", "REG-TLS-07"],
+    "oscore": ["int-101", "int-203", "int-405", "MP-OSCORE-REPLAY"],      # master secrets (16 bytes) of /21
 }
 
 
@@ -62,8 +66,8 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
 def test_no_output_file_holds_a_secret(tmp_path: Path, mode: str) -> None:
     secrets, out = _run(tmp_path, mode)
     assert secrets, f"the {mode} run made no secret to look for"
-    if mode == "psk":
-        assert any(len(s) == 16 for s in secrets), "the run's fresh PSKs are among them"
+    if mode in ("psk", "oscore"):
+        assert any(len(s) == 16 for s in secrets), "the run's fresh PSKs / OSCORE master secrets are among them"
     else:
         assert any(s[:1] == b"\x30" and len(s) > 100 for s in secrets), "private keys (DER) are among them"
     files = [p for p in out.rglob("*") if p.is_file()]

@@ -124,3 +124,64 @@ def test_results_written_before_the_run_and_devices_layout_still_load(tmp_path: 
     summary = json.loads(summary_path.read_text())
     assert len(summary["columns"]) == 1 and [f["case"] for f in summary["findings"]] == ["int-203"]
     assert "m: expected 1, received 2" in html_path.read_text()
+
+
+def _reg_run(path: Path, date: str, verdicts: dict[str, tuple[str, str]], batch: str | None = None) -> Path:
+    """A results file of two devices: case -> (verdict on device 0, verdict on device 1)."""
+    provisions = {"REG-AC-01": ["ETSI EN 303 645 5.4-1", "EU CRA Annex I Part I (2)(e)"],
+                  "REG-AC-03": ["ETSI EN 303 645 5.4-1", "ETSI EN 303 645 5.6-2", EVIL],
+                  "REG-AC-04": ["UK PSTI Sch.1 ¶1(2)(a)"], "int-203": []}
+    cases = {}
+    for case, per_device in verdicts.items():
+        for i, v in enumerate(per_device):
+            cases[f"suites/x.py::test_{case}[m{i}]"] = {
+                "case": case, "verdict": v, "device_index": i, "provisions": provisions[case],
+                "evidence": {"transcript": f"ev/{case}-{i}/transcript.txt", "pcap": f"ev/{case}-{i}/capture.pcap"}}
+            for name in ("transcript.txt", "capture.pcap"):
+                (path.parent / "ev" / f"{case}-{i}").mkdir(parents=True, exist_ok=True)
+                (path.parent / "ev" / f"{case}-{i}" / name).write_text("x")
+    data = {"format": 2, "run": {"date": date}, "cases": cases,
+            "devices": [{"index": str(i), "profile": f"meter {i}", "slug": f"m{i}"} for i in (0, 1)]}
+    if batch:
+        data["batch_credentials"] = {"case": "REG-PW-02", "verdict": batch, "provisions": ["EN 18031-1 AUM-5"]}
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_regulator_view_one_row_per_provision_a_column_per_device_and_run(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _reg_run(tmp_path / "a" / "r.json", "2026-01-01", {
+        "REG-AC-01": ("passed", "failed"), "REG-AC-03": ("passed", "passed"), "REG-AC-04": ("not applicable", "passed"),
+        "int-203": ("passed", "passed")}, batch="failed")
+    second = _reg_run(tmp_path / "b" / "r.json", "2026-02-01", {
+        "REG-AC-01": ("passed", "passed"), "REG-AC-03": ("inconclusive", "passed")})
+    html_path, summary_path = write_report(load([first, second]), tmp_path / "out")
+    summary, page = json.loads(summary_path.read_text()), html_path.read_text()
+    rows = {r["provision"]: r for r in summary["regulator"]}
+    assert set(rows) == {"ETSI EN 303 645 5.4-1", "ETSI EN 303 645 5.6-2", "EU CRA Annex I Part I (2)(e)",
+                         "UK PSTI Sch.1 ¶1(2)(a)", "EN 18031-1 AUM-5", EVIL}
+    assert [r["provision"] for r in summary["regulator"]][:2] == ["ETSI EN 303 645 5.4-1", "ETSI EN 303 645 5.6-2"]
+    assert rows["ETSI EN 303 645 5.4-1"]["verdicts"] == ["passed", "failed", "inconclusive", "passed"]
+    assert rows["ETSI EN 303 645 5.4-1"]["verdict"] == "failed"
+    assert rows["UK PSTI Sch.1 ¶1(2)(a)"]["verdicts"] == ["not applicable", "passed", None, None]
+    assert rows["UK PSTI Sch.1 ¶1(2)(a)"]["regulation"] == "UK PSTI (SI 2023/1007)"
+    assert rows["EN 18031-1 AUM-5"]["verdicts"] == ["failed", "failed", None, None], "the batch check counts per run"
+    cell = rows["ETSI EN 303 645 5.4-1"]["cases"][1]
+    assert [(c["case"], c["verdict"]) for c in cell] == [("REG-AC-01", "failed"), ("REG-AC-03", "passed")]
+    for c in cell:          # each case links its details, which exist in the page
+        assert f'href="#{c["anchor"]}"' in page and f'id="{c["anchor"]}"' in page
+    assert f'id="{rows["ETSI EN 303 645 5.4-1"]["anchor"]}"' in page and 'id="regulator-view"' in page
+    assert 'href="evidence/column1/REG-AC-01-1/capture.pcap"' in page, "each case links its pcap"
+    assert "REG-PW-02 (batch)" in page and "int-203" not in json.dumps(summary["regulator"])
+    # the device could name a provision: it is text, never markup
+    assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert f'href="#{rows[EVIL]["anchor"]}"' in page, "a case's provisions link their rows"
+
+
+def test_regulator_view_absent_without_provisions(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"cases": {"suites/x.py::test_a": {"case": "int-101", "verdict": "passed"}}}))
+    html_path, summary_path = write_report(load([path]), tmp_path / "out")
+    assert json.loads(summary_path.read_text())["regulator"] == []
+    assert "no case of these runs evidences a regulatory provision" in html_path.read_text()

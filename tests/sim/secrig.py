@@ -55,6 +55,22 @@ async def dtls_server(keys: dict[str, bytes] | None = None, certs: Certificates 
     return await srv.start()
 
 
+async def rpk_server(known: set[bytes], keys: Any = None) -> Lwm2mServer:
+    """A DTLS-RPK server (its own P-256 key pair unless ``keys``) accepting the client keys in ``known``."""
+    from meterproof.dtls import RawPublicKeys
+    keys = keys or RawPublicKeys.generate()
+    rpk = RawPublicKeys(keys.public_key, keys.private_key, lambda spki: bytes(spki) in known)
+    return await Lwm2mServer(DtlsServerTransport(settings=DtlsSettings(rpk=rpk, **TIMERS)), FAST,
+                             model=model_for).start()
+
+
+def rpk(server_public_key: bytes) -> tuple[Credentials, bytes]:
+    """A meter's fresh raw public key account pinning ``server_public_key``, and its public key."""
+    from meterproof.dtls import RawPublicKeys
+    k = RawPublicKeys.generate()
+    return Credentials.rpk(k.public_key, k.private_key, server_public_key), k.public_key
+
+
 async def udp_server(reject: str | None = None) -> Lwm2mServer:
     srv = Lwm2mServer(UdpTransport(), FAST, model=model_for)
     if reject:

@@ -8,7 +8,7 @@ import pytest
 from aiocoap.numbers import codes
 
 from meterproof.coap import wire
-from meterproof.errors import ConfigError, ProtocolError
+from meterproof.errors import ConfigError, ProtocolError, TimeoutError_
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.formats import link, tlv
 from meterproof.lwm2m.path import P
@@ -845,6 +845,128 @@ def _(rig):
     assert _secure(rig, go)
 
 
+@symptom("rpk-any-server-key")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.dtls import RawPublicKeys
+        creds, pub = sr.rpk(RawPublicKeys.generate().public_key)     # /0/x/4 pins a key the server does not hold
+        srv = await sr.rpk_server({pub})
+        m = sr.meter(srv.uri, "d7", server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "d7" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+@symptom("rpk-factory-key")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.dtls import RawPublicKeys
+        server_keys = RawPublicKeys.generate()
+        creds, pub = sr.rpk(server_keys.public_key)
+        srv = await sr.rpk_server({pub}, server_keys)                # knows only the provisioned /0/x/3
+        m = sr.meter(srv.uri, "d8", server=creds, defects=defects)
+        try:
+            exc = await sr.start_quietly(m)
+            return exc is not None and "d8" not in srv.registrations and "client raw public key" in str(exc)
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+def _oscore_write_captured(rig, path, value):
+    """Write ``value`` (protected by the server's OSCORE layer); the outer request's bytes."""
+    out = []
+    listener = lambda ev: out.append(ev) if ev.direction == "out" and ev.message is not None \
+        and ev.message.opt.oscore is not None and ev.message.code.is_request() else None
+    rig.aio.endpoint.listeners.append(listener)
+    try:
+        assert rig.server.write(rig.ep, path, value, content_format=CF.TEXT).code_text == "2.04"
+    finally:
+        rig.aio.endpoint.listeners.remove(listener)
+    return bytes(out[-1].raw)
+
+
+def _oscore_replay(rig, raw):
+    mid = rig.aio.endpoint.next_mid()
+    rig.server.raw_send(rig.ep, raw[:2] + mid.to_bytes(2, "big") + raw[4:], timeout=0.6)
+
+
+def _oscore_reboot(rig):
+    mark = rig.server.mark()
+    assert rig.server.execute(rig.ep, "/3/0/4").code_text == "2.04"
+    return mark
+
+
+@symptom("oscore-replay-accepted", oscore=True)
+def _(rig):
+    raw = _oscore_write_captured(rig, "/1/0/3", 1234)
+    assert rig.server.write(rig.ep, "/1/0/3", 1, content_format=CF.TEXT).code_text == "2.04"
+    _oscore_replay(rig, raw)
+    assert rig.server.read(rig.ep, "/1/0/3").values[P("/1/0/3")] == 1234
+
+
+@symptom("oscore-replay-window-reset", oscore=True)
+def _(rig):
+    raw = _oscore_write_captured(rig, "/1/0/3", 1234)
+    assert rig.server.write(rig.ep, "/1/0/3", 1, content_format=CF.TEXT).code_text == "2.04"
+    rig.server.wait_event("registered", rig.ep, since=_oscore_reboot(rig), timeout=3)
+    _oscore_replay(rig, raw)
+    assert rig.server.read(rig.ep, "/1/0/3").values[P("/1/0/3")] == 1234
+
+
+@symptom("oscore-sequence-reset", oscore=True)
+def _(rig):
+    layer = rig.aio.endpoint.oscore
+    n = len(layer.refused)
+    mark = _oscore_reboot(rig)
+    for _ in range(30):
+        if len(layer.refused) > n:
+            break
+        sleep(rig, 0.1)
+    assert rig.server.no_event("registered", rig.ep, since=mark, within=0.1)
+    assert [r.reason for r in layer.refused[n:]][:1] == ["replay"], layer.refused     # the Register after the reboot: PIV reused
+
+
+@symptom("oscore-context-unbound", oscore=True)
+def _(rig):
+    req = wire.new(codes.GET, uri_path=("3", "0", "0"), mtype=wire.CON, mid=rig.aio.endpoint.next_mid(), token=b"u1")
+    ex = rig.server.raw_send(rig.ep, wire.encode(req), timeout=0.6)
+    assert [ev.message.code for ev in ex.answers if ev.message is not None] == [codes.CONTENT]
+
+
+@symptom("oscore-bootstrap-unprotected")
+def _(rig):
+    async def go(sr, defects):
+        from meterproof.coap.oscore import OscoreLayer, OscoreParams, SecurityContext
+        from meterproof.sim.security import Credentials
+        params = OscoreParams.fresh(b"\x02", b"")
+        bs = await sr.bs_server()
+        bs.endpoint.oscore = OscoreLayer(bind_on_request=True)
+        bs.endpoint.oscore.add(SecurityContext(params.peer()))
+        seen = []
+        bs.endpoint.listeners.append(lambda ev: seen.append(ev.message) if ev.direction == "in" and ev.message
+                                     and ev.message.code.is_request() else None)
+        m = sr.meter(bs.uri, "d9", server=None, bootstrap_uri=bs.uri, bootstrap=Credentials(oscore=params),
+                     defects=defects)
+        try:
+            await sr.start_quietly(m, timeout=1.0)
+            await bs.events.wait("bootstrap-request", "d9", since=0, timeout=2)
+            return [msg.opt.oscore is not None for msg in seen]
+        finally:
+            await sr.stop(m, bs)
+    assert _secure(rig, go)[:1] == [False]          # the Bootstrap-Request in clear
+
+
+@symptom("oscore-context-dropped-on-error", oscore=True)
+def _(rig):
+    raw = bytearray(_oscore_write_captured(rig, "/1/0/3", 1234))
+    raw[-1] ^= 1
+    _oscore_replay(rig, bytes(raw))
+    assert rig.server.read(rig.ep, "/1/0/3").code_text == "4.01"
+
+
 @symptom("nosec-fallback")
 def _(rig):
     async def go(sr, defects):
@@ -1071,6 +1193,60 @@ def _(rig):
     assert not rig.server.observe(rig.ep, "/19/0/0").established
 
 
+# ---------------------------------------------------------------- the Portfolio object /16
+@symptom("resource-instance-write-to-first")
+def _(rig):
+    assert rig.server.write(rig.ep, "/16/0/0/1", "test", content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/16/0/0/1").values[P("/16/0/0/1")] != "test"
+    assert rig.server.read(rig.ep, "/16/0/0/0").values[P("/16/0/0/0")] == "test"
+
+
+@symptom("senml-resource-instance-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/16/0/0/0", "test_value", content_format=CF.SENML_JSON).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/16/0/0/0").values[P("/16/0/0/0")] != "test_value"
+
+
+@symptom("create-keeps-first-resource-instance")
+def _(rig):
+    r = rig.server.create(rig.ep, "/16", {"/16/1/0/0": "a", "/16/1/0/1": "b"})
+    assert r.code_text == "2.01"
+    assert set(rig.server.read(rig.ep, "/16/1/0").values) == {P("/16/1/0/0")}
+
+
+@symptom("delete-last-instance-removes-object")
+def _(rig):
+    assert rig.server.delete(rig.ep, "/16/0").code_text == "2.02"
+    assert rig.server.discover(rig.ep, "/16").code_text == "4.04"
+
+
+def _observe_portfolio(rig):
+    assert rig.server.write_attributes(rig.ep, "/16/0", pmin=0, pmax=1).code_text == "2.04"
+    obs = rig.server.observe_composite(rig.ep, ["/16/0", "/16/1"], content_format=CF.SENML_CBOR)
+    assert obs.established
+    return obs
+
+
+@symptom("composite-observation-fixed-instances")
+def _(rig):
+    obs = _observe_portfolio(rig)
+    assert rig.server.create(rig.ep, "/16", {"/16/1/0/0": "a"}).code_text == "2.01"
+    for _ in range(3):
+        values, _err = obs.decode(obs.next(3.0))
+        assert not any(k.startswith(P("/16/1")) for k in values)
+
+
+@symptom("delete-ends-composite-observation")
+def _(rig):
+    assert rig.server.create(rig.ep, "/16", {"/16/1/0/0": "a"}).code_text == "2.01"
+    obs = _observe_portfolio(rig)
+    obs.next(3.0)
+    assert rig.server.delete(rig.ep, "/16/1").code_text == "2.02"
+    obs.drain()
+    with pytest.raises(TimeoutError_):
+        obs.next(2.0)
+
+
 def test_catalog_is_complete():
     assert len(DEFECTS) >= 30
     for d in DEFECTS.values():
@@ -1265,3 +1441,135 @@ def _(rig):
     assert rig.server.write(rig.ep, "/11/1/3", True, content_format=CF.TEXT).ok
     links = rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values
     assert all(v.instance_id != 1 for v in links.values())
+
+
+# ---------------------------------------------------------------- regulator checks of issue 14 (regchan)
+@symptom("plaintext-coap-served")
+def _(rig):
+    """A plain CoAP GET /3/0/0 to the DTLS meter's port is answered in clear."""
+    async def go(sr, defects):
+        from meterproof.coap import clear_probe
+        creds = sr.psk("q1")
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "q1", server=creds, defects=defects)
+        try:
+            await m.start()
+            probes = await clear_probe.probe([m.endpoint.local_address],
+                                             [lambda: wire.new(codes.GET, uri_path=("3", "0", "0"))], 0.3)
+            return bool(probes[0].answers)
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go)
+
+
+def _restricted_server_registers(sr, defects, ep, ciphers):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        from meterproof.dtls import DtlsServerTransport, DtlsSettings
+        from meterproof.lwm2m.server import Lwm2mServer
+        creds = sr.psk(ep)
+        settings = DtlsSettings(psk_lookup={creds.identity.decode(): creds.secret}.get, ciphers=ciphers, **sr.TIMERS)
+        srv = await Lwm2mServer(DtlsServerTransport(settings=settings), sr.FAST, model=sr.model_for).start()
+        m = sr.meter(srv.uri, ep, server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and ep in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    return go()
+
+
+@symptom("mandatory-suite-not-offered")
+def _(rig):
+    """A server accepting only TLS_PSK_WITH_AES_128_CCM_8 gets no handshake."""
+    from meterproof.dtls import suites
+    assert _secure(rig, lambda sr, d: _restricted_server_registers(sr, d, "q2", (suites.PSK_CCM_8,))) is False
+
+
+@symptom("client-random-reused")
+def _(rig):
+    """Two meters' first ClientHellos carry the same random."""
+    async def go(sr, defects):
+        from meterproof.dtls import records
+        creds = [sr.psk("q3"), sr.psk("q4")]
+        srv = await sr.dtls_server({c.identity.decode(): c.secret for c in creds})
+        randoms: list[set[bytes]] = []
+        srv.endpoint.transport.on_handshake = lambda r: randoms.append({h.random for h in r.client_hello_list})
+        ms = [sr.meter(srv.uri, ep, server=c, defects=defects) for ep, c in zip(("q3", "q4"), creds)]
+        try:
+            for m in ms:
+                await m.start()
+            return len(randoms) >= 2 and bool(randoms[0] & randoms[1])     # one value in two handshakes
+        finally:
+            await sr.stop(*ms, srv)
+    assert _secure(rig, go)
+
+
+@symptom("psk-length-limited")
+def _(rig):
+    """With a 128-byte identity the meter presents only its first 64 bytes and does not register."""
+    async def go(sr, defects):
+        from meterproof.sim.security import Credentials
+        import secrets as s
+        creds = Credentials.psk("q5-" + s.token_hex(64)[:125], s.token_bytes(16))
+        srv = await sr.dtls_server({creds.identity.decode(): creds.secret})
+        m = sr.meter(srv.uri, "q5", server=creds, defects=defects)
+        try:
+            return await sr.start_quietly(m) is None and "q5" in srv.registrations
+        finally:
+            await sr.stop(m, srv)
+    assert _secure(rig, go) is False
+
+
+@symptom("bootstrap-delete-wipes-device-object")
+def _(rig):
+    async def go(sr, defects):
+        bs, srv, m = await _bootstrap_rig(sr, defects, "q7")
+        try:
+            await bs.delete("q7", "/")
+            return (await bs.discover("q7", "/")).payload.decode()
+        finally:
+            await sr.stop(m, bs, srv)
+    assert "</3/0>" not in _secure(rig, go)
+
+
+@symptom("credential-rotation-ignored")
+def _(rig):
+    """After /1/x/9 and a new PSK from the Bootstrap-Server no handshake presents the new identity."""
+    async def go(sr, defects):
+        from meterproof.lwm2m.bootstrap import psk_account
+        old, boot = sr.psk("q6"), sr.psk("q6b")
+        keys = {old.identity.decode(): old.secret}
+        srv = await sr.dtls_server(keys)
+        bs = await sr.bs_server({boot.identity.decode(): boot.secret})
+        m = sr.meter(srv.uri, "q6", server=old, bootstrap_uri=bs.uri, bootstrap=boot, defects=defects)
+        seen: list[str | None] = []
+        try:
+            await m.start()
+            srv.endpoint.transport.on_handshake = lambda r: seen.append(r.psk_identity)
+            new = psk_account(srv.uri, "q6")
+            keys[new.identity.decode()] = new.secret
+            mark = bs.events.mark()
+            await bs.trigger(srv, "q6")
+            await bs.wait_request("q6", since=mark, timeout=2)
+            for p in ("/0", "/1"):
+                await bs.delete("q6", p)
+            await bs.write_account("q6", new)
+            await bs.finish("q6")
+            await asyncio.sleep(0.5)
+            return new.identity.decode() in seen
+        finally:
+            await sr.stop(m, bs, srv)
+    assert _secure(rig, go) is False
+
+
+@symptom("ciphersuite-resource-ignored")
+def _(rig):
+    """/0/x/16 = {TLS_PSK_WITH_AES_128_CCM}: the meter's offer does not follow it."""
+    from meterproof.sim import security as sec
+    offer = sec.client_ciphers(rig.meter, sec.MODE_PSK, {sec.SEC_CIPHERSUITES: {0: 0xC0A4}})
+    assert offer is None or "TLS_PSK_WITH_AES_128_CCM" not in offer
+
+
+@symptom("oscore-context-readable")
+def _(rig):
+    """The LwM2M Server reads /21/0 (the OSCORE master secret)."""
+    assert rig.server.read(rig.ep, "/21/0").code == codes.CONTENT

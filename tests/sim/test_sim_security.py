@@ -1,5 +1,5 @@
-"""The simulated meter as a secure client: /0 reflects the credentials it uses, PSK and certificate
-registrations over real DTLS on loopback, and the failures a secure meter must show (wrong key,
+"""The simulated meter as a secure client: /0 reflects the credentials it uses, PSK, certificate and raw
+public key registrations over real DTLS on loopback, and the failures a secure meter must show (wrong key,
 untrusted or misnamed server certificate, no plaintext fallback)."""
 
 from __future__ import annotations
@@ -8,12 +8,14 @@ import secrets
 
 import pytest
 
-from meterproof.dtls import DtlsSettings, Psk
+from meterproof.dtls import DtlsServerTransport, DtlsSettings, Psk
+from meterproof.lwm2m.server import Lwm2mServer
 from meterproof.errors import ConfigError
 from meterproof.lwm2m.path import P
 from meterproof.sim.meter import SimulatedMeter
 from meterproof.sim.security import Credentials, MeterSecurity
-from secrig import client_cert, dtls_server, meter, pki, psk, server_certs, start_quietly, stop
+from simrig import FAST, model_for
+from secrig import TIMERS, client_cert, dtls_server, meter, pki, psk, server_certs, start_quietly, stop
 
 
 def test_psk_meter_registers_and_security_object_holds_its_credentials(rig):
@@ -63,6 +65,41 @@ def test_certificate_meter_refuses_a_server_it_cannot_verify(rig, which, sni):
             exc = await start_quietly(m)
             assert exc is not None and "m3" not in srv.registrations
             assert m.endpoint.transport.reports[-1].outcome != "ok"
+        finally:
+            await stop(m, srv)
+    rig.run(go())
+
+
+@pytest.mark.parametrize("defect", [(), ("rpk-any-server-key",)], ids=["conformant", "rpk-any-server-key"])
+@pytest.mark.parametrize("pinned", ["right", "other"])
+def test_rpk_meter_pins_the_server_key_from_security_object(rig, pinned, defect):
+    """Security Mode 1: /0/x/3 and /0/x/5 are the meter's key pair, /0/x/4 the server's public key; a server
+    presenting another key is refused (unless the seeded defect takes any key)."""
+    from meterproof.dtls import RawPublicKeys, gnutls_rpk
+    if gnutls_rpk.available():
+        pytest.skip(str(gnutls_rpk.available()))
+
+    async def go():
+        dev = RawPublicKeys.generate()
+        server_keys = RawPublicKeys.generate(lambda spki: bytes(spki) == dev.public_key)
+        srv = Lwm2mServer(DtlsServerTransport(settings=DtlsSettings(rpk=server_keys, **TIMERS)), FAST,
+                          model=model_for)
+        await srv.start()
+        pin = server_keys.public_key if pinned == "right" else RawPublicKeys.generate().public_key
+        creds = Credentials.rpk(dev.public_key, dev.private_key, pin)
+        m = meter(srv.uri, "m6", server=creds, defects=defect)
+        try:
+            exc = await start_quietly(m)
+            if pinned == "right" or defect:
+                assert exc is None, exc
+                assert srv.registrations["m6"].remote.report.peer_verified
+                sec = m.store.instance(0, 0)
+                assert (sec[2], sec[3], sec[4], sec[5]) == (1, dev.public_key, pin, dev.private_key)
+                assert (await srv.read("m6", "/3/0/0")).code_text == "2.05"
+            else:
+                assert exc is not None and "m6" not in srv.registrations
+                assert "server raw public key" in str(exc) and "refused" in str(exc)
+                assert not srv.endpoint.transport.plaintext
         finally:
             await stop(m, srv)
     rig.run(go())
@@ -131,3 +168,53 @@ def test_mixed_or_missing_accounts_are_config_errors():
         Credentials("rpk")
     with pytest.raises(ConfigError):
         SimulatedMeter("coap://127.0.0.1:1", "x", security=MeterSecurity(server=Credentials.psk("a", b"k" * 16)))
+
+
+def _oscore_layer(srv, params):
+    from meterproof.coap.oscore import OscoreLayer, SecurityContext
+    srv.endpoint.oscore = OscoreLayer(bind_on_request=True)
+    srv.endpoint.oscore.add(SecurityContext(params.peer()))
+    return srv.endpoint.oscore
+
+
+def _wire_log(srv):
+    seen = []
+    srv.endpoint.listeners.append(lambda ev: seen.append(ev) if ev.direction == "in" and ev.message else None)
+    return seen
+
+
+@pytest.mark.parametrize("dtls", [False, True], ids=["oscore-over-udp", "oscore-over-dtls-psk"])
+def test_oscore_meter_registers_and_is_read_protected(rig, dtls):
+    """/0/x/17 links a /21 instance: the Register and the answer to a Read arrive OSCORE-protected (RFC 8613),
+    over plain UDP and with DTLS-PSK underneath; /21 is as off limits to the server as /0 (TS Core E.4)."""
+    import dataclasses
+
+    from meterproof.coap.oscore import OscoreParams
+    from meterproof.lwm2m.values import ObjLnk
+    from meterproof.sim.security import Credentials
+    from secrig import udp_server
+
+    async def go():
+        params = OscoreParams.fresh(b"\x05", b"")
+        if dtls:
+            creds = dataclasses.replace(psk("m9"), oscore=params)
+            srv = await dtls_server({creds.identity.decode(): creds.secret})
+        else:
+            creds = Credentials(oscore=params)
+            srv = await udp_server()
+        layer = _oscore_layer(srv, params)
+        seen = _wire_log(srv)
+        m = meter(srv.uri, "m9", server=creds)
+        try:
+            assert await start_quietly(m) is None
+            assert m.store.instance(0, 0)[17] == ObjLnk(21, 0)
+            assert m.store.instance(21, 0)[0] == params.master_secret
+            res = await srv.read("m9", "/3/0/0")
+            assert res.code_text == "2.05"
+            assert (await srv.read("m9", "/21")).code_text == "4.01"
+            assert seen and all(ev.message.opt.oscore is not None for ev in seen
+                                if ev.message.code != 0), [str(ev.message) for ev in seen]
+            assert not layer.refused
+        finally:
+            await stop(m, srv)
+    rig.run(go())

@@ -307,6 +307,13 @@ def test_instances_are_numbered_sparsely(make_rig):
 
 
 # ---------------------------------------------------------------- root link, alternate path
+def test_no_portfolio_object(make_rig):
+    rig = make_rig(variants=["no-portfolio"])
+    assert 16 not in rig.server.registration(rig.ep).objects.objects
+    assert rig.server.read(rig.ep, "/16").code_text == "4.04"
+    assert 16 in make_rig(ep="meter-0002").server.registration("meter-0002").objects.objects
+
+
 def test_register_without_root_link(make_rig):
     rig = make_rig(variants=["no-root-link"])
     payload = _register_payload(rig)

@@ -4,7 +4,7 @@
 //
 //   node coap_node_client.js SERVER_HOST SERVER_PORT ENDPOINT
 //
-// The library is installed by the tests (tests/interop/npm_install.py runs `npm ci` from package-lock.json
+// The library is installed by the tests (tests/support/npm_install.py runs `npm ci` from package-lock.json
 // into a cache folder outside the checkout) and found through NODE_PATH. This file is our own code: it only
 // builds a data model with the library's API, registers, and de-registers on SIGTERM. It never patches the
 // library: its deviations are what the expectation file records.

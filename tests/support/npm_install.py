@@ -1,13 +1,15 @@
-"""Installs the npm LwM2M client libraries the interop tests run (tests/interop/npm/package-lock.json) into a
-cache folder outside the checkout, once per lock file.
+"""Installs pinned npm packages the project's tests run into a cache folder outside the checkout, once per lock
+file: the LwM2M client libraries of the interop tests (tests/interop/npm/) and Allure's command-line tool of
+the browser check (tests/report/npm/).
 
-``npm ci`` runs into ``$XDG_CACHE_HOME/meterproof/npm/<sha of package.json + package-lock.json>`` (default
-``~/.cache``), only when that folder has no complete installation yet; a lock file serialises concurrent
-installers (xdist workers, two checkouts) and the folder appears complete or not at all. Nothing fetched ever
-lands in the repository; the wrappers in tests/interop/npm/ find the packages through NODE_PATH.
+A folder holding ``package.json`` and ``package-lock.json`` is installed with ``npm ci`` into
+``$XDG_CACHE_HOME/meterproof/npm/<sha of package.json + package-lock.json>`` (default ``~/.cache``), only when
+that folder has no complete installation yet; a lock file serialises concurrent installers (xdist workers, two
+checkouts) and the folder appears complete or not at all. Nothing fetched ever lands in the repository; the
+interop wrappers in tests/interop/npm/ find the packages through NODE_PATH.
 
-By hand: ``python tests/interop/npm_install.py`` installs and prints the NODE_PATH to export before
-``pytest suites --dut-profile tests/interop/profiles/coap-node.yaml``.
+By hand: ``python tests/support/npm_install.py`` installs the interop clients and prints the NODE_PATH to
+export before ``pytest suites --dut-profile tests/interop/profiles/coap-node.yaml``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent / "npm"
+#: The interop tests' LwM2M clients (the default folder of the functions below).
+INTEROP_CLIENTS = Path(__file__).resolve().parents[1] / "interop" / "npm"
 FILES = ("package.json", "package-lock.json")
 MARKER = ".meterproof-complete"
 
@@ -29,16 +32,16 @@ class NodeMissing(RuntimeError):
     """node or npm is not on PATH: the npm interop tests cannot run here."""
 
 
-def lock_digest() -> str:
+def lock_digest(folder: Path = INTEROP_CLIENTS) -> str:
     h = hashlib.sha256()
     for name in FILES:
-        h.update(name.encode() + b"\0" + (HERE / name).read_bytes() + b"\0")
+        h.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
-def cache_dir() -> Path:
+def cache_dir(folder: Path = INTEROP_CLIENTS) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "meterproof" / "npm" / lock_digest()
+    return base / "meterproof" / "npm" / lock_digest(folder)
 
 
 def tools() -> tuple[str, str]:
@@ -52,10 +55,11 @@ def tools() -> tuple[str, str]:
     return node, npm
 
 
-def ensure_installed(timeout: float = 600) -> Path:
-    """The node_modules folder of the pinned clients, installed with ``npm ci`` if it is not there yet."""
+def ensure_installed(folder: Path = INTEROP_CLIENTS, timeout: float = 600) -> Path:
+    """The node_modules folder of the packages pinned in ``folder``, installed with ``npm ci`` if it is not there
+    yet."""
     _, npm = tools()
-    target = cache_dir()
+    target = cache_dir(folder)
     modules = target / "node_modules"
     if (target / MARKER).is_file():
         return modules
@@ -67,13 +71,13 @@ def ensure_installed(timeout: float = 600) -> Path:
         work = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
         try:
             for name in FILES:
-                shutil.copy2(HERE / name, work / name)
+                shutil.copy2(folder / name, work / name)
             proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
                                   cwd=work, capture_output=True, text=True, timeout=timeout)
             if proc.returncode != 0:
                 raise RuntimeError(f"npm ci in {work} failed (exit {proc.returncode}):\n"
                                    f"{(proc.stdout + proc.stderr)[-3000:]}")
-            (work / MARKER).write_text(f"npm ci of {HERE}/package-lock.json\n", encoding="utf-8")
+            (work / MARKER).write_text(f"npm ci of {folder}/package-lock.json\n", encoding="utf-8")
             shutil.rmtree(target, ignore_errors=True)     # a half-made folder from an interrupted run
             work.rename(target)
         finally:
