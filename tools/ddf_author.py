@@ -485,6 +485,112 @@ SOFTWARE = Obj(
     ),
 )
 
+LOCATION = Obj(
+    6, "Location", "1.0", "1.0", "urn:oma:lwm2m:oma:6", False, False,
+    "Where the device is: the last position fix of its GNSS receiver (or network positioning) and when it was made.",
+    resources=(
+        R(0, "Latitude", "R", "1", "M", "Float", "", "lat", "Latitude in decimal degrees (WGS 84)."),
+        R(1, "Longitude", "R", "1", "M", "Float", "", "lon", "Longitude in decimal degrees (WGS 84)."),
+        R(2, "Altitude", "R", "1", "O", "Float", "", "m", "Height above sea level."),
+        R(3, "Radius", "R", "1", "O", "Float", "", "m", "Radius of the circle of uncertainty around the position."),
+        R(4, "Velocity", "R", "1", "O", "Opaque", "", "", "Velocity as 3GPP TS 23.032 encodes it."),
+        R(5, "Timestamp", "R", "1", "M", "Time", "", "", "When the position was measured."),
+        R(6, "Speed", "R", "1", "O", "Float", "", "m/s", "Scalar speed, whatever the direction."),
+    ),
+)
+
+CONNECTIVITY_STATISTICS = Obj(
+    7, "Connectivity Statistics", "1.0", "1.0", "urn:oma:lwm2m:oma:7", False, False,
+    "Traffic counters the device collects between a Start and a Stop (or over a collection period).",
+    resources=(
+        R(0, "SMS Tx Counter", "R", "1", "O", "Integer", "", "", "SMS sent during the collection."),
+        R(1, "SMS Rx Counter", "R", "1", "O", "Integer", "", "", "SMS received during the collection."),
+        R(2, "Tx Data", "R", "1", "O", "Integer", "", "", "Kilobytes sent during the collection (IP and non-IP)."),
+        R(3, "Rx Data", "R", "1", "O", "Integer", "", "", "Kilobytes received during the collection."),
+        R(4, "Max Message Size", "R", "1", "O", "Integer", "", "B", "Largest IP message of the collection."),
+        R(5, "Average Message Size", "R", "1", "O", "Integer", "", "B", "Mean IP message size of the collection."),
+        R(6, "Start", "E", "1", "M", "none", "", "",
+          "Reset resources 0 to 5 to 0 and start collecting; with a Collection Period other than 0 the collection "
+          "ends by itself after that period."),
+        R(7, "Stop", "E", "1", "M", "none", "", "", "Stop collecting; resources 0 to 5 keep their values."),
+        R(8, "Collection Period", "RW", "1", "O", "Integer", "", "s", "Default collection period; 0: none."),
+    ),
+)
+
+CELLULAR_CONNECTIVITY = Obj(
+    10, "LWM2M Cellular Connectivity", "1.1", "1.1", "urn:oma:lwm2m:oma:10:1.1", False, False,
+    "Settings of the cellular modem (LTE-M, NB-IoT): power saving timers, eDRX, release assistance, active APNs.",
+    resources=(
+        R(0, "SMSC address", "RW", "1", "O", "String", "", "", "E.164 address of the SMS centre."),
+        R(1, "Disable radio period", "RW", "1", "O", "Integer", "0..65535", "",
+          "Minutes for which the modem detaches from the radio network."),
+        R(2, "Module activation code", "RW", "1", "O", "String", "", "", "Code that activates the module."),
+        R(3, "Vendor specific extensions", "R", "1", "O", "Objlnk", "", "", "Link to a vendor object."),
+        R(4, "PSM Timer", "RW", "1", "O", "Integer", "", "s",
+          "Requested periodic TAU timer (extended T3412, 3GPP TS 24.008 GPRS Timer 3)."),
+        R(5, "Active Timer", "RW", "1", "O", "Integer", "", "s",
+          "Requested active time after going idle (T3324, 3GPP TS 24.008 GPRS Timer 2)."),
+        R(7, "eDRX parameters for Iu mode", "RW", "1", "O", "Opaque", "0..255", "",
+          "Octet 3 of the Extended DRX parameters IE (3GPP TS 24.008 §10.5.5.32) for Iu mode."),
+        R(8, "eDRX parameters for WB-S1 mode", "RW", "1", "O", "Opaque", "0..255", "",
+          "Octet 3 of the Extended DRX parameters IE for WB-S1 mode (LTE-M)."),
+        R(9, "eDRX parameters for NB-S1 mode", "RW", "1", "O", "Opaque", "0..255", "",
+          "Octet 3 of the Extended DRX parameters IE for NB-S1 mode (NB-IoT)."),
+        R(10, "eDRX parameters for A/Gb mode", "RW", "1", "O", "Opaque", "0..255", "",
+          "Octet 3 of the Extended DRX parameters IE for A/Gb mode."),
+        R(11, "Activated Profile Names", "R", "N", "M", "Objlnk", "", "",
+          "Links to the APN connection profiles (/11) with an active PDN connection."),
+        R(12, "Supported Power Saving Modes", "R", "1", "O", "Unsigned Integer", "0..255", "",
+          "Bit field: bit 0 PSM, bit 1 eDRX supported."),
+        R(13, "Active Power Saving Modes", "RW", "1", "O", "Unsigned Integer", "0..255", "",
+          "Bit field: bit 0 PSM, bit 1 eDRX in use."),
+        R(14, "Release Assistance Indication Usage", "RW", "1", "O", "Unsigned Integer", "0..255", "",
+          "Bit field of when the modem sends the Release Assistance Indication (3GPP TS 24.301)."),
+    ),
+)
+
+APN_CONNECTION_PROFILE = Obj(
+    11, "LWM2M APN Connection Profile", "1.1", "1.1", "urn:oma:lwm2m:oma:11:1.1", True, False,
+    "One APN the modem can connect through: name, credentials, addresses and connection history.",
+    resources=(
+        R(0, 'Profile name', "RW", "1", "M", "String", "", "", 'Name that tells this profile apart.'),
+        R(1, 'APN', "RW", "1", "O", "String", "", "", 'Access point name presented to the network.'),
+        R(2, 'Auto select APN by device', "RW", "1", "O", "Boolean", "", "", 'The device picks the APN itself.'),
+        R(3, 'Enable status', "RW", "1", "O", "Boolean", "", "", 'Whether the profile may be used.'),
+        R(4, 'Authentication Type', "RW", "1", "M", "Integer", "", "", '0 PAP, 1 CHAP, 2 PAP or CHAP, 3 none.'),
+        R(5, 'User Name', "RW", "1", "O", "String", "", "", 'User name for the authentication.'),
+        R(6, 'Secret', "RW", "1", "O", "String", "", "", 'Password for the authentication.'),
+        R(7, 'Reconnect Schedule', "RW", "1", "O", "String", "", "", 'Retry delays in seconds, comma separated.'),
+        R(8, 'Validity (MCC, MNC)', "RW", "N", "O", "String", "", "", 'Networks (MCC,MNC) the APN is valid in.'),
+        R(9, 'Connection establishment time (1)', "R", "N", "O", "Time", "", "", 'When a connection was requested.'),
+        R(10, 'Connection establishment result (1)', "R", "N", "O", "Integer", "", "", '0 accepted, 1 rejected.'),
+        R(11, 'Connection establishment reject cause (1)', "R", "N", "O", "Integer", "0..111", "", 'Why the network rejected the connection.'),
+        R(12, 'Connection end time (1)', "R", "N", "O", "Time", "", "", 'When the connection ended.'),
+        R(13, 'TotalBytesSent', "R", "1", "O", "Integer", "", "", 'Bytes sent through this profile since reset.'),
+        R(14, 'TotalBytesReceived', "R", "1", "O", "Integer", "", "", 'Bytes received through this profile since reset.'),
+        R(15, 'IP address (2)', "RW", "N", "O", "String", "", "", 'IP address of the connection.'),
+        R(16, 'Prefix length(2)', "RW", "N", "O", "String", "", "", 'IPv6 prefix length.'),
+        R(17, 'Subnet mask (2)', "RW", "N", "O", "String", "", "", 'Subnet mask.'),
+        R(18, 'Gateway (2)', "RW", "N", "O", "String", "", "", 'Gateway address.'),
+        R(19, 'Primary DNS address (2)', "RW", "N", "O", "String", "", "", 'Primary DNS server.'),
+        R(20, 'Secondary DNS address (2)', "RW", "N", "O", "String", "", "", 'Secondary DNS server.'),
+        R(21, 'QCI (3)', "R", "1", "O", "Integer", "1..9", "", 'LTE QoS class identifier.'),
+        R(22, 'Vendor specific extensions', "R", "1", "O", "Objlnk", "", "", 'Link to a vendor object.'),
+        R(23, 'TotalPacketsSent', "R", "1", "O", "Integer", "", "", 'Packets sent since reset.'),
+        R(24, 'PDN Type', "RW", "1", "O", "Integer", "", "", '0 non-IP, 1 IPv4, 2 IPv6, 3 IPv4v6.'),
+        R(25, 'APN Rate Control', "R", "1", "O", "Integer", "", "", 'Uplink messages allowed per time unit on this APN.'),
+        R(26, 'Serving PLMN Rate control', "RW", "1", "O", "Unsigned Integer", "", "", 'Messages over NAS allowed per time unit.'),
+        R(27, 'Uplink Time Unit', "RW", "1", "O", "Unsigned Integer", "0..4", "", 'Time unit of the rate control (0..4).'),
+        R(28, 'APN Rate Control for Exception Data', "R", "1", "O", "Integer", "", "", 'Uplink exception-data messages allowed per time unit.'),
+        R(29, 'APN Exception Data Uplink Time Unit', "RW", "1", "O", "Unsigned Integer", "0..4", "", 'Time unit of the exception-data rate control.'),
+        R(30, 'Supported RAT Types', "RW", "N", "O", "Unsigned Integer", "", "", 'Radio access technologies usable with this APN.'),
+        R(31, 'RDS Application ID', "RW", "N", "O", "String", "", "", 'Application ID for reliable data service ports.'),
+        R(32, 'RDS Destination Port', "RW", "N", "O", "Integer", "0..15", "", 'Reliable data service destination port.'),
+        R(33, 'RDS Source Port', "RW", "N", "O", "Integer", "0..15", "", 'Reliable data service source port.'),
+
+    ),
+)
+
 BINARY_APP_DATA = Obj(
     19, "BinaryAppDataContainer", "1.0", "1.0", "urn:oma:lwm2m:oma:19", True, False,
     "Opaque application data, such as a meter's own payload format, carried over LwM2M.",
@@ -764,7 +870,8 @@ LOW_BATTERY_ALARM = Obj(
 
 ALL: tuple[Obj, ...] = (
     SECURITY, SECURITY_1_0, SERVER, SERVER_1_0, ACCESS_CONTROL, ACCESS_CONTROL_1_0,
-    DEVICE, DEVICE_1_0, CONNECTIVITY, CONNECTIVITY_1_0, FIRMWARE, FIRMWARE_1_0, SOFTWARE,
+    DEVICE, DEVICE_1_0, CONNECTIVITY, CONNECTIVITY_1_0, FIRMWARE, FIRMWARE_1_0, LOCATION, CONNECTIVITY_STATISTICS,
+    SOFTWARE, CELLULAR_CONNECTIVITY, APN_CONNECTION_PROFILE,
     PORTFOLIO, BINARY_APP_DATA, EVENT_LOG, LTE_MTC_BAND, REMOTE_SIM,
     ELECTRICITY_METER, GAS_METER, WATER_METER,
     INTERVAL_DELIVERY, EVENT_DELIVERY, DELIVERY_SCHEDULE, WATER_FLOW_READINGS, LOW_BATTERY_ALARM,

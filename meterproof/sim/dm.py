@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROTECTED = (0, 21)                 # never accessible to a DM server
+#: Seeded defects that acknowledge a write of one resource (object id, resource id) and drop it.
+_DROPPED_WRITES = {(7, 8): "conn-stats-period-not-stored", (10, 14): "cellular-rai-write-ignored"}
 NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
 FW_PACKAGE_URI = Path((5, 0, 1))
 
@@ -370,6 +372,9 @@ class DeviceManagement:
         for rp, v in plan.items():
             if rp.object_id == 19 and rp.resource_id == 0 and isinstance(v, dict) and self.has("bin-data-write-truncated"):
                 v = {riid: bytes(x)[:4] for riid, x in v.items()}   # a 4-byte buffer per record
+            if (rp.object_id, rp.resource_id) in _DROPPED_WRITES and self.has(_DROPPED_WRITES[rp.object_id,
+                                                                                              rp.resource_id]):
+                continue           # acknowledged, never applied
             if v is None:
                 self.store.remove(rp)
             elif m.is_sink(rp):
@@ -427,6 +432,8 @@ class DeviceManagement:
 
         if path.is_object:
             ver = announced_version(self.meter, oid)
+            if self.has("discover-omits-object-version"):
+                ver = None           # the vendor prints the version only in the Register
             params = {"ver": ver} if ver is not None else {}
             params.update(attr_params(path))
             links.append(linkformat.Link(str(path), params))

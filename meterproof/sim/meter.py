@@ -48,7 +48,7 @@ from ..lwm2m.formats import senml_cbor
 from ..lwm2m.formats.senml import Record
 from ..lwm2m.model.catalog import Catalog, default_catalog
 from ..lwm2m.path import Path
-from . import oscore_client, persistence, portfolio
+from . import optional_objects, oscore_client, persistence, portfolio
 from . import security as sec
 from .attributes import AttributeStore
 from .bootstrap_client import BootstrapClient
@@ -202,6 +202,9 @@ class SimulatedMeter:
         inner = self.endpoint.transport.on_datagram
         assert inner is not None
         self.endpoint.transport.on_datagram = functools.partial(self._gate, inner)
+        taps = getattr(self.endpoint.transport, "taps", None)
+        if taps is not None:            # the Connectivity Statistics (/7) count what crosses the socket
+            taps.append(optional_objects.live(self.ctx).traffic.tap)
         if self.has("token-truncated"):
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
         if secure and not self.tcp and self.has("client-random-reused"):
@@ -327,7 +330,9 @@ class SimulatedMeter:
                 tree = {Path(p.ids[:3] + (p.ids[3] + 1,)) if len(p) == 4 else p: v for p, v in tree.items()}
             records.extend(Record(p, v, now) for p, v in tree.items())
         if self.has("send-unregistered-object"):
-            records.append(Record(Path((10, 0, 0)), 7, now))   # Cellular Connectivity: never registered
+            # another kind of meter's object (resource 1, a Float in each): defined, never registered by this meter
+            other = next(oid for oid in METER_OBJECT.values() if not self.store.has_object(oid))
+            records.append(Record(Path((other, 0, 1)), 7.0, now))
         if self.varies("composite-reordered"):
             records.reverse()
         msg = wire.new(codes.POST, uri_path=("dp",), payload=senml_cbor.encode_records(records, self.store.model),
@@ -525,9 +530,12 @@ class SimulatedMeter:
             self.software.package_written(ids[1], bytes(value))
         elif ids[0] == 9 and ids[2] == 3:
             self.software.uri_written(ids[1], str(value))
+        elif ids[0] == 11:
+            optional_objects.apn_changed(self.ctx, self.store)
 
     def instances_changed(self) -> None:
         """Create/Delete: the server learns the new object list from an Update."""
+        optional_objects.apn_changed(self.ctx, self.store)
         self.reg.spawn_update(with_objects=True, delay=ACTION_DELAY)
         if 2 in persistence.PERSISTED_OBJECTS:
             self._save_state()
@@ -565,6 +573,8 @@ class SimulatedMeter:
             return self.software.execute(ids[1], ids[2])
         elif ids[0] == portfolio.PORTFOLIO:
             return portfolio.execute(self.store, ids[1], ids[2])
+        elif ids[0] in (7, 20):
+            return optional_objects.execute(self.ctx, self.store, ids, args) or codes.CHANGED
         return codes.CHANGED
 
     async def _disable(self) -> None:

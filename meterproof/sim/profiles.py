@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..errors import ConfigError
 from ..lwm2m.model.catalog import version_key
 from ..lwm2m.values import ObjLnk
+from . import optional_objects as opt
 from . import portfolio
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ class MeterContext:
     firmware_version: str = DEFAULT_FIRMWARE
     time_offset: float = 0.0               # written /3/0/13 minus wall clock
     started_wall: float = field(default_factory=time.time)
+    live: Any = None                       # state of the optional objects (.optional_objects.Live)
 
     def __post_init__(self) -> None:
         if self.has("firmware-outdated") and self.firmware_version == DEFAULT_FIRMWARE:
@@ -234,7 +236,8 @@ def _acl(ctx: MeterContext, iid: int) -> dict[int, Any]:
 
 def _device(ctx: MeterContext, iid: int) -> dict[int, Any]:
     res: dict[int, Any] = {
-        0: "meterproof", 1: MODEL_NUMBER[ctx.kind], 2: ctx.serial, 3: ctx.firmware_version,
+        0: "meterproof", 1: MODEL_NUMBER[ctx.kind], 2: ctx.serial,
+        3: "" if ctx.has("device-fw-version-blank") else ctx.firmware_version,
         4: None, 5: None, 6: {0: 1, 1: 5}, 7: {0: 0, 1: 0}, 8: {0: 0, 1: 0}, 9: 0, 10: 0, 11: {0: 0},
         12: None, 13: 0, 14: "+01:00", 15: "Europe/Paris", 16: ctx.binding_resource,
         17: f"{ctx.kind} meter", 18: "HW-1.0", 19: "SW-" + ctx.firmware_version, 20: 0, 21: 1024,
@@ -475,10 +478,16 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
                           {0: lambda c, i, t: _meter_blob(c, i, t) if i == c.layout.first(19) else None}),
         501: ObjectProfile("1.0", (0,), _lte_band),
         504: ObjectProfile("1.0", (0,), _rsp),
+        6: ObjectProfile("1.0", (0,), opt.location, opt.LOCATION_PROVIDERS),
+        7: ObjectProfile("1.0", (0,), opt.statistics, opt.STATISTICS_PROVIDERS),
     }
     if lwm2m != "1.0":
         # LwM2M OSCORE (TS Core 1.1 E.4): no instance until a factory account or a Bootstrap-Server makes one
         objs[21] = ObjectProfile(_newest(catalog, 21), (), lambda ctx, iid: {})
+        # these versions' DDF LWM2MVersion is 1.1
+        objs[10] = ObjectProfile("1.1", (0,), opt.cellular)
+        objs[11] = ObjectProfile("1.1", (0,), opt.apn_profile)
+        objs[20] = ObjectProfile("2.1", (0,), opt.event_log, opt.EVENT_LOG_PROVIDERS)
     moid = METER_OBJECT[kind]
     if kind == "electricity":
         objs[moid] = ObjectProfile(_newest(catalog, moid), (0,), _electricity, _ELECTRICITY_PROVIDERS)

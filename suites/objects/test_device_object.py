@@ -67,6 +67,26 @@ def _resync(server: Any, dut: Any) -> None:
     server.write(dut.endpoint, CURRENT_TIME, int(time.time()), content_format=dut.value_format())
 
 
+FIRMWARE_VERSION = "/3/0/3"
+
+
+@ets("LightweightM2M-1.1-int-652", "Device Object: Querying the firmware version from the client")
+def test_int_652_firmware_version(server, dut, transcript):
+    """C.6 (the optional /3/0/3 exists, else not applicable; ETS 6.6.4.2, 1.0.1 6.1.6.4.2).
+    GET /3/0/3 (no Accept: the client's preferred format for a single resource).
+    Pass: 2.05 whose payload decodes to /3/0/3, a String (object definition 3, resource 3 "Current firmware version
+    of the Device") that is not empty: the ETS's "the firmware version" of the device."""
+    dut.require(FIRMWARE_VERSION, why=f"{C6} presumes")
+    r = server.read(dut.endpoint, FIRMWARE_VERSION)
+    expect.code(r, codes.CONTENT, clause="ETS int-652; OMA TS Core 1.1 §5.4.1 Read")
+    values = expect.decodes(r)
+    expect.present(values, FIRMWARE_VERSION)
+    version = values[P(FIRMWARE_VERSION)]
+    expect.true(isinstance(version, str) and version.strip() != "", f"{FIRMWARE_VERSION} Firmware Version",
+                "the device's firmware version (a non-empty String)", repr(version),
+                clause=f"ETS int-652 pass criteria; {E4} resource 3 (Firmware Version, String)")
+
+
 @ets("LightweightM2M-1.1-int-651", "Device Object: Check Access to the Resources")
 def test_int_651_device_writable_resources(server, dut, timing, transcript):
     """C.6 (the optional /3/0/13, /3/0/14, /3/0/15 exist).  Save /3/0.

@@ -1426,6 +1426,70 @@ def _(rig):
     assert _secure(rig, go) == "2.05"
 
 
+# ---------------------------------------------------------------- optional objects /6, /7, /10, /20
+
+
+@symptom("device-fw-version-blank")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0/3", accept=CF.TEXT).values[P("/3/0/3")] == ""
+
+
+@symptom("location-microdegrees")
+def _(rig):
+    assert rig.server.read(rig.ep, "/6/0/0", accept=CF.TEXT).values[P("/6/0/0")] > 90
+
+
+@symptom("conn-stats-stop-ignored")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/7/0/6").ok and rig.server.execute(rig.ep, "/7/0/7").ok
+    first = rig.server.read(rig.ep, "/7/0/4", accept=CF.TEXT).values[P("/7/0/4")]
+    rig.server.read(rig.ep, "/3/0", accept=CF.TLV)          # a larger message after Stop
+    assert rig.server.read(rig.ep, "/7/0/4", accept=CF.TEXT).values[P("/7/0/4")] > first
+
+
+@symptom("conn-stats-period-not-stored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/7/0/8", 3600, content_format=CF.TEXT).ok
+    assert rig.server.read(rig.ep, "/7/0/8", accept=CF.TEXT).values[P("/7/0/8")] == 0
+
+
+@symptom("cellular-omits-activated-profiles")
+def _(rig):
+    assert P("/10/0/11/0") not in rig.server.read(rig.ep, "/10/0", accept=CF.TLV).values
+
+
+@symptom("cellular-rai-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/10/0/14", payload=bytes.fromhex("C10E02"), content_format=CF.TLV).ok
+    assert rig.server.read(rig.ep, "/10/0/14", accept=CF.TEXT).values[P("/10/0/14")] == 1
+
+
+@symptom("discover-omits-object-version")
+def _(rig):
+    links = {lk.target: lk for lk in rig.server.discover(rig.ep, "/10").links}
+    assert "ver" not in links["/10"].params
+
+
+@symptom("event-log-start-ignored")
+def _(rig):
+    assert rig.server.execute(rig.ep, "/20/0/4011").ok
+    assert rig.server.read(rig.ep, "/20/0/4013", accept=CF.TEXT).values[P("/20/0/4013")] & 1
+
+
+@symptom("event-log-omits-logdata")
+def _(rig):
+    assert P("/20/0/4014") not in rig.server.read(rig.ep, "/20/0", accept=CF.TLV).values
+
+
+@symptom("apn-enable-not-activated")
+def _(rig):
+    assert rig.server.create(rig.ep, "/11", {P("/11/1/0"): "second", P("/11/1/3"): False, P("/11/1/4"): 3},
+                             content_format=CF.TLV).code_text == "2.01"
+    assert rig.server.write(rig.ep, "/11/1/3", True, content_format=CF.TEXT).ok
+    links = rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values
+    assert all(v.instance_id != 1 for v in links.values())
+
+
 # ---------------------------------------------------------------- regulator checks of issue 14 (regchan)
 @symptom("plaintext-coap-served")
 def _(rig):

@@ -1,0 +1,53 @@
+"""The simulator's optional objects (sim/optional_objects.py): what the ETS cases of /6, /7, /10, /20 rely on."""
+
+from __future__ import annotations
+
+from meterproof.lwm2m.contentformat import CF
+from meterproof.lwm2m.path import P
+
+
+def _text(rig, path):
+    return rig.server.read(rig.ep, path, accept=CF.TEXT).values[P(path)]
+
+
+def test_objects_registered_per_lwm2m_version(make_rig):
+    old = make_rig(lwm2m="1.0")
+    assert {6, 7} <= set(old.server.registration(old.ep).objects.objects) and 10 not in \
+        old.server.registration(old.ep).objects.objects
+    rig = make_rig(lwm2m="1.1")
+    objs = rig.server.registration(rig.ep).objects.objects
+    assert {6, 7, 10, 11, 20} <= set(objs)
+    assert objs[10].strip('"') == "1.1" and objs[20].strip('"') == "2.1"
+
+
+def test_location_is_a_wgs84_position_with_a_fix_time(rig):
+    lat, lon, stamp = _text(rig, "/6/0/0"), _text(rig, "/6/0/1"), _text(rig, "/6/0/5")
+    assert -90 <= lat <= 90 and -180 <= lon <= 180 and stamp > 1_600_000_000
+
+
+def test_statistics_count_between_start_and_stop(rig):
+    assert rig.server.execute(rig.ep, "/7/0/6").ok
+    rig.server.read(rig.ep, "/3/0", accept=CF.TLV)
+    assert rig.server.execute(rig.ep, "/7/0/7").ok
+    largest, average = _text(rig, "/7/0/4"), _text(rig, "/7/0/5")
+    assert largest > 28 and 0 < average <= largest
+    rig.server.read(rig.ep, "/3/0", accept=CF.TLV)
+    assert (_text(rig, "/7/0/4"), _text(rig, "/7/0/5")) == (largest, average)
+
+
+def test_event_log_start_and_stop(rig):
+    assert _text(rig, "/20/0/4013") == 3                   # C.16: stopped, valid data
+    assert rig.server.execute(rig.ep, "/20/0/4011").ok
+    assert not _text(rig, "/20/0/4013") & 1
+    assert rig.server.execute(rig.ep, "/20/0/4012").ok
+    assert _text(rig, "/20/0/4013") & 1
+
+
+def test_enabled_apn_profile_is_activated(rig):
+    assert rig.server.create(rig.ep, "/11", {P("/11/1/0"): "second", P("/11/1/3"): False, P("/11/1/4"): 3},
+                             content_format=CF.TLV).code_text == "2.01"
+    assert rig.server.write(rig.ep, "/11/1/3", True, content_format=CF.TEXT).ok
+    links = {(v.object_id, v.instance_id) for v in rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values.values()}
+    assert links == {(11, 0), (11, 1)}
+    assert rig.server.delete(rig.ep, "/11/1").code_text == "2.02"
+    assert {v.instance_id for v in rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values.values()} == {0}
