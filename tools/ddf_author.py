@@ -570,7 +570,7 @@ APN_CONNECTION_PROFILE = Obj(
         R(14, 'TotalBytesReceived', "R", "1", "O", "Integer", "", "", 'Bytes received through this profile since reset.'),
         R(15, 'IP address (2)', "RW", "N", "O", "String", "", "", 'IP address of the connection.'),
         R(16, 'Prefix length(2)', "RW", "N", "O", "String", "", "", 'IPv6 prefix length.'),
-        R(17, 'Subnet mask (2)', "RW", "N", "O", "String", "", "", 'Subnet mask.'),
+        R(17, 'Subnet mask (2)', "RW", "N", "O", "String", "", "", "The IP subnet mask that goes with the address (dotted text)."),
         R(18, 'Gateway (2)', "RW", "N", "O", "String", "", "", 'Gateway address.'),
         R(19, 'Primary DNS address (2)', "RW", "N", "O", "String", "", "", 'Primary DNS server.'),
         R(20, 'Secondary DNS address (2)', "RW", "N", "O", "String", "", "", 'Secondary DNS server.'),
@@ -619,6 +619,27 @@ PORTFOLIO = Obj(
         R(2, "AuthData", "R", "N", "O", "Opaque", "", "", "The authentication data the last GetAuthData produced."),
         R(3, "AuthStatus", "R", "1", "O", "Integer", "0..2", "",
           "State of the last GetAuthData: 0 idle (no valid data), 1 data available, 2 error."),
+    ),
+)
+
+OSCORE = Obj(
+    21, "LWM2M OSCORE", "2.0", "1.1", "urn:oma:lwm2m:oma:21:2.0", True, False,
+    "OSCORE keying material toward one (bootstrap) server, linked from /0/x/17. Written only by the bootstrap "
+    "server; other servers must not see it.",
+    resources=(
+        R(0, "OSCORE Master Secret", "", "1", "M", "Opaque", "", "",
+          "The Master Secret shared with the (bootstrap) server (RFC 8613 §3.2). Secret: never readable by a server."),
+        R(1, "OSCORE Sender ID", "", "1", "M", "Opaque", "", "",
+          "The client's Sender ID (the kid of the requests it sends)."),
+        R(2, "OSCORE Recipient ID", "", "1", "M", "Opaque", "", "",
+          "The client's Recipient ID (the kid of the requests the server sends it)."),
+        R(3, "OSCORE AEAD Algorithm", "", "1", "O", "Integer", "", "",
+          "COSE AEAD algorithm number (RFC 8152 Table 10); absent: 10, AES-CCM-16-64-128."),
+        R(4, "OSCORE HMAC Algorithm", "", "1", "O", "Integer", "", "",
+          "HMAC/HKDF algorithm number of the key derivation (RFC 8152 Tables 7 and 16); absent: HKDF SHA-256."),
+        R(5, "OSCORE Master Salt", "", "1", "O", "Opaque", "", "", "The Master Salt (not secret; absent: empty)."),
+        R(6, "OSCORE ID Context", "", "1", "O", "Opaque", "", "",
+          "The ID Context of the security context (absent: none)."),
     ),
 )
 
@@ -872,7 +893,7 @@ ALL: tuple[Obj, ...] = (
     SECURITY, SECURITY_1_0, SERVER, SERVER_1_0, ACCESS_CONTROL, ACCESS_CONTROL_1_0,
     DEVICE, DEVICE_1_0, CONNECTIVITY, CONNECTIVITY_1_0, FIRMWARE, FIRMWARE_1_0, LOCATION, CONNECTIVITY_STATISTICS,
     SOFTWARE, CELLULAR_CONNECTIVITY, APN_CONNECTION_PROFILE,
-    PORTFOLIO, BINARY_APP_DATA, EVENT_LOG, LTE_MTC_BAND, REMOTE_SIM,
+    PORTFOLIO, BINARY_APP_DATA, EVENT_LOG, OSCORE, LTE_MTC_BAND, REMOTE_SIM,
     ELECTRICITY_METER, GAS_METER, WATER_METER,
     INTERVAL_DELIVERY, EVENT_DELIVERY, DELIVERY_SCHEDULE, WATER_FLOW_READINGS, LOW_BATTERY_ALARM,
 )
