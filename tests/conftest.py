@@ -52,7 +52,9 @@ _BEFORE: set[str] | None = None
 
 #: The longest tests (``pytest tests --durations``: the defect matrix, the npm clients, the lossy-link and driver
 #: runs, the conformant and variant whole-suite runs), started first, longest first, so that none of them is left
-#: to start late on an otherwise idle worker.
+#: to start late on an otherwise idle worker.  xdist's default ``load`` scheduling hands the first items out one
+#: per worker in turn, so each worker starts on one of them (``worksteal`` would give them all to the first
+#: worker's contiguous chunk).
 FIRST = ("tests/e2e/test_suites_vs_simulator.py::test_mutation_matrix",
          "tests/interop/test_npm_clients.py::test_verdicts_match_the_expectation_file",
          "tests/e2e/test_suites_under_loss.py",
