@@ -51,10 +51,10 @@ _BEFORE: set[str] | None = None
 
 
 #: The longest tests (``pytest tests --durations``: the defect matrix, the npm clients, the lossy-link and driver
-#: runs, the conformant and variant whole-suite runs), started first, longest first, so that none of them is left
-#: to start late on an otherwise idle worker.  xdist's default ``load`` scheduling hands the first items out one
-#: per worker in turn, so each worker starts on one of them (``worksteal`` would give them all to the first
-#: worker's contiguous chunk).
+#: runs, the conformant and variant whole-suite runs), longest first.  They are handed out first, each followed
+#: by one short test: the README's ``-n 6 --maxschedchunk 1`` makes xdist give each worker two tests to start
+#: with, so every worker starts on one long test and takes the next long one when it asks for more (without the
+#: option xdist's first chunks are ~70 consecutive tests, and every long test lands on the first worker).
 FIRST = ("tests/e2e/test_suites_vs_simulator.py::test_mutation_matrix",
          "tests/interop/test_npm_clients.py::test_verdicts_match_the_expectation_file",
          "tests/e2e/test_suites_under_loss.py",
@@ -62,6 +62,7 @@ FIRST = ("tests/e2e/test_suites_vs_simulator.py::test_mutation_matrix",
          "tests/e2e/test_suites_vs_simulator.py",
          "tests/e2e/test_suites_vs_variants.py",
          "tests/e2e/test_suites_vs_hostile_device.py",
+         "tests/e2e/test_rpk_external_device.py",
          "tests/plugin/test_device_down.py",
          "tests/report/",
          "tests/cli/test_wheel.py")
@@ -70,7 +71,10 @@ FIRST = ("tests/e2e/test_suites_vs_simulator.py::test_mutation_matrix",
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         return next((i for i, prefix in enumerate(FIRST) if item.nodeid.startswith(prefix)), len(FIRST))
-    items.sort(key=rank)          # stable: the rest keeps its order
+    long_ = sorted((i for i in items if rank(i) < len(FIRST)), key=rank)     # stable within a prefix
+    short = [i for i in items if rank(i) == len(FIRST)]
+    paired = [x for pair in zip(long_, short) for x in pair]
+    items[:] = paired + long_[len(paired) // 2:] + short[len(paired) // 2:]
 
 
 def pytest_configure(config: pytest.Config) -> None:
