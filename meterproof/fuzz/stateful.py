@@ -200,6 +200,12 @@ def run_walk(campaign: "Campaign", *, examples: int = 5, steps: int = 20, shrink
             raise
         inner = [e for e in [*getattr(exc, "exceptions", ()), *seen] if isinstance(e, WalkFailure)]
         if not inner:
+            # the first run ended on the device's silence or a protocol error, the replay did not: that exception
+            # is what the case judges (a silence or a protocol breach is a finding, not a harness error)
+            from ..errors import ProtocolError
+            wire = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, (ProtocolError, TimeoutError_))]
+            if wire:
+                raise wire[0] from exc
             raise
         # The replay ran on a freshly restarted device (teardown) and did not fail the same way (FlakyFailure),
         # or took another path because the device answered differently (FlakyStrategyDefinition).  A device

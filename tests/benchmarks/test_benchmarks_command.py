@@ -18,7 +18,7 @@ ROWS = ("SenML CBOR decode", "bare UDP echo", "aiocoap client GET", "DTLS PSK ha
 @pytest.mark.slow
 def test_quick_run_prints_every_row_with_numeric_ratios() -> None:
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--rounds", "1"], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=600)   # a hang guard, not a speed check
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("| ") and not ln.startswith("| measured")]
     for row in ROWS:

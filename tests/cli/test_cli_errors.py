@@ -58,7 +58,8 @@ def test_unknown_case_under_xdist_is_one_line_too(tmp_path: Path) -> None:
 def test_missing_program_is_one_line_within_seconds(tmp_path: Path) -> None:
     t0 = time.monotonic()
     res = meterproof("run", "-p", "no:cacheprovider", "--dut", "no-such-binary {server_port}", cwd=tmp_path)
-    assert time.monotonic() - t0 < 15
+    # seconds, not a registration timeout per case (minutes): the bound leaves room for a loaded machine
+    assert time.monotonic() - t0 < 60
     one_line_error(res, "no-such-binary", "cannot start")
 
 

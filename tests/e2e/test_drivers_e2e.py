@@ -62,7 +62,7 @@ def test_whole_suite_process_and_virtual_modem_give_the_builtin_verdicts(tmp_pat
 
     def go(name: str) -> tuple[dict, str]:
         return run_suites(tmp_path, name, "-n", "2", "--meterproof-seed", SEED,
-                             f"--junitxml={tmp_path / (name + '.xml')}", *runs[name], timeout=300)
+                             f"--junitxml={tmp_path / (name + '.xml')}", *runs[name], timeout=900)   # a hang guard
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         done = dict(zip(runs, pool.map(go, runs)))

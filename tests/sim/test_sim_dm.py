@@ -162,7 +162,8 @@ def test_composite_read_and_write(rig, cf):
     assert res.values[P("/3/0/16")] == "U" and res.values[P("/1/0/1")] == 86400
     assert not any(p.object_id == 3339 for p in res.values)
     root = rig.server.read_composite(rig.ep, ["/"], content_format=cf)
-    assert root.code_text == "2.05" and not any(p.object_id == 0 for p in root.values)
+    assert root.code_text == "2.05" and root.values is not None, (root.code_text, root.decode_error, len(root.payload))
+    assert not any(p.object_id == 0 for p in root.values)
     assert any(p.object_id == METER_OBJECT["electricity"] for p in root.values)
     ok = rig.server.write_composite(rig.ep, {"/1/0/2": 7, "/1/0/6": True, "/3/0/14": "+03:00"}, content_format=cf)
     assert ok.code_text == "2.04"
