@@ -19,12 +19,19 @@ end of the run (the controller, every worker done) :func:`finish` rewrites each 
   each parameter (already a parameter of the result), is hidden unless it failed; what it attached (a driver
   log) moves to the case.
 
-It also writes ``executor.json`` (who produced the results).  Files it does not recognise stay as they are.
+* a ``historyId`` (and ``testCaseId``) from the case ID and the device's name, so that Allure's trend and
+  retries follow one case on one device from run to run, whatever order the devices were given in.
+
+It also writes ``executor.json`` (who produced the results) and, given the report of an earlier run, copies its
+``history/`` folder into the results (:func:`carry_history`): Allure then shows each case's trend across runs.
+Files it does not recognise stay as they are.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -90,6 +97,9 @@ def finish_result(result: dict[str, Any], rec: dict[str, Any], several_devices: 
     result["name"] = f"{rec.get('case', '')}: {rec.get('title', '')}" + (f" [{device}]" if several_devices else "")
     params = [p for p in result.get("parameters", []) if p.get("name") != "meterproof_device"]
     result["parameters"] = [{"name": "device", "value": device}, *params] if device else params
+    key = f"{rec.get('case', '')}|{device}|" + "|".join(f"{p.get('name')}={p.get('value')}" for p in params)
+    result["historyId"] = hashlib.md5(key.encode()).hexdigest()
+    result["testCaseId"] = hashlib.md5(str(rec.get("case", "")).encode()).hexdigest()
     result["labels"] = _labels(result, rec, device)
     result["links"] = _links(rec) or result.get("links", [])
     details = dict(result.get("statusDetails") or {})
@@ -158,3 +168,20 @@ def finish(outdir: Path, records: dict[str, dict[str, Any]], plumbing: Iterable[
     if executor:
         (outdir / "executor.json").write_text(json.dumps(executor, indent=1), encoding="utf-8")
     return len(results)
+
+
+def carry_history(outdir: Path, previous_report: Path) -> int:
+    """Copy ``history/`` of an earlier run's generated Allure report (``allure generate`` output) into the
+    results folder ``outdir``, as Allure expects for trends; returns how many files were copied (0: the
+    report has no history, which is no error: a first run has none)."""
+    src = Path(previous_report) / "history"
+    if not src.is_dir():
+        return 0
+    dst = Path(outdir) / "history"
+    dst.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for f in src.iterdir():
+        if f.is_file():
+            shutil.copyfile(f, dst / f.name)
+            n += 1
+    return n
