@@ -50,9 +50,18 @@ LOSS_SENSITIVE = {
     "int-756": "a coaps:// pull needs a second DTLS handshake; its lost flights (RFC 6347 timers from 1 s, "
                "doubling) outlast the case's download window",
     "int-109": "the queue-mode client listens MAX_TRANSMIT_WAIT compressed by the case's clock after its Update, "
-               "while the harness's retransmissions of a lost Read keep RFC 7252's own timers: they can outlast it",
+               "while the harness's retransmissions of a lost Read keep RFC 7252's own timers: they can outlast it; "
+               "the case starts its own device, whose Register may also not get through in its window (set-up)",
+    "int-1203": "the /10/0 notifications are NON: one lost reads as a gap over pmax",
+    "int-1204": "the /10/0 notifications are NON: one lost reads as a gap over pmax",
+    "REG-UPD-05": "the good delivery after the interrupted one is a pull (coaps:// under psk): its lost handshake "
+                  "flights (RFC 6347 timers from 1 s, doubling) outlast the case's download window, as for int-756",
     "MP-IR-PMIN-CHANGE": "the notification due at pmin is NON: lost, none comes within pmin + the lateness allowed",
 }
+
+
+#: Loss-sensitive cases whose own device's start may not get through either (a set-up failure, "broken").
+NOT_THROUGH = {"int-109": ("failed", "broken")}
 
 
 def _environment(tmp: Path, name: str) -> dict[str, str]:
@@ -72,7 +81,8 @@ def test_same_verdicts_over_a_lossy_link(tmp_path: Path, mode: str) -> None:
     clean, lossy = clean["cases"], lossy["cases"]
     assert set(lossy) == set(clean)
     differ = {n: (clean[n]["verdict"], lossy[n]["verdict"]) for n in clean if clean[n]["verdict"] != lossy[n]["verdict"]}
-    excused = {n: d for n, d in differ.items() if clean[n]["case"] in LOSS_SENSITIVE and d[1] == "failed"}
+    excused = {n: d for n, d in differ.items() if clean[n]["case"] in LOSS_SENSITIVE and d[1] in NOT_THROUGH.get(
+        clean[n]["case"], ("failed",))}
     lines = [f"whole suite, {mode}, seed {SEED}: clean {t1 - t0:.1f}s, --net-impair {IMPAIR} {t2 - t1:.1f}s; "
              f"{len(clean)} cases, {len(clean) - len(differ)} with the same verdict"]
     lines += [f"  loss-sensitive as written ({clean[n]['case']}: {LOSS_SENSITIVE[clean[n]['case']]}): {n} {a} -> {b}"
