@@ -336,6 +336,9 @@ def _oscore(c: _Check, sec: schema.Security, mode: str, driver: str) -> Any:
     """``security.oscore``: the device's OSCORE context (RFC 8613 §3.2), checked as the harness will use it;
     required for mode oscore on a device other than the simulator (which gets a fresh one every start)."""
     o = sec.oscore
+    if mode == "oscore" and driver != "simulator" and sec.provisioning == "bootstrap":
+        raise c.err("security.provisioning", "bootstrap with mode oscore is not supported yet (the harness's "
+                                             "Bootstrap-Server writes no /21); write provisioning: profile")
     if o is None:
         if mode == "oscore" and driver != "simulator":
             raise c.err("security.oscore", "is required for mode oscore; write the device's OSCORE context "

@@ -74,6 +74,14 @@ def test_errors_name_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
         assert hint in msg, msg
 
 
+def test_bootstrap_provisioning_is_not_supported_yet() -> None:
+    with pytest.raises(ConfigError, match="security.provisioning: bootstrap with mode oscore"):
+        from_dict({"name": "x", "endpoint": "m-{n}", "lwm2m_version": "1.1", "driver": PROCESS,
+                   "security": {"mode": "oscore", "provisioning": "bootstrap",
+                                "oscore": {"master_secret": SECRET, "sender_id": "01", "recipient_id": ""}}},
+                  "device.yaml")
+
+
 def test_the_simulator_needs_no_context() -> None:
     assert _profile(driver="simulator").security.oscore is None
 
