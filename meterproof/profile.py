@@ -83,14 +83,17 @@ class Security:
     public_key: bytes | None = None
     #: rpk: (public SubjectPublicKeyInfo, private key) DER of the server the device has pinned in /0/x/4
     server_key_pair: tuple[bytes, bytes] | None = field(default=None, repr=False)
+    #: oscore: the device's OSCORE context as it holds it (meterproof.coap.oscore.OscoreParams, its /21 instance)
+    oscore: Any = field(default=None, repr=False)
 
     def identity_for(self, endpoint: str) -> str | None:
         return self.psk_identity.replace("{endpoint}", endpoint) if self.psk_identity else None
 
     def secrets(self) -> list[bytes]:
-        """What a Redactor must mask: the PSK, the private half of ``server_key_pair`` (a client certificate's
-        private key file is never read here)."""
-        return ([self.psk_key] if self.psk_key else []) + ([self.server_key_pair[1]] if self.server_key_pair else [])
+        """What a Redactor must mask: the PSK, the private half of ``server_key_pair``, the OSCORE Master Secret (a
+        client certificate's private key file is never read here)."""
+        return ([self.psk_key] if self.psk_key else []) + ([self.server_key_pair[1]] if self.server_key_pair else []) \
+            + (list(self.oscore.secrets()) if self.oscore is not None else [])
 
     def fingerprint(self) -> str | None:
         """A short one-way fingerprint of the key (for uniqueness checks across devices; never the key)."""
@@ -185,7 +188,8 @@ class Profile:
 def _redact(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: ("<redacted>" if any(s in str(k).lower() for s in _SECRET_WORDS)
-                    and str(k).lower() not in ("psk_identity", "psk_key_env", "public_key") else _redact(v))
+                    and str(k).lower() not in ("psk_identity", "psk_key_env", "public_key",
+                                                              "master_secret_env") else _redact(v))
                 for k, v in obj.items()}
     if isinstance(obj, list):
         return [_redact(v) for v in obj]
@@ -324,7 +328,58 @@ def _security(c: _Check, sec: schema.Security, driver: str = "simulator") -> Sec
         key_file = c.path(sec.private_key, "security.private_key")
     if sec.server_certificate is not None:
         server_cert = c.path(sec.server_certificate, "security.server_certificate")
-    return Security(mode, provisioning, identity, key, cert, key_file, server_cert, public, pair)
+    return Security(mode, provisioning, identity, key, cert, key_file, server_cert, public, pair,
+                    _oscore(c, sec, mode, driver))
+
+
+def _oscore(c: _Check, sec: schema.Security, mode: str, driver: str) -> Any:
+    """``security.oscore``: the device's OSCORE context (RFC 8613 §3.2), checked as the harness will use it;
+    required for mode oscore on a device other than the simulator (which gets a fresh one every start)."""
+    o = sec.oscore
+    if mode == "oscore" and driver != "simulator" and sec.provisioning == "bootstrap":
+        raise c.err("security.provisioning", "bootstrap with mode oscore is not supported yet (the harness's "
+                                             "Bootstrap-Server writes no /21); write provisioning: profile")
+    if o is None:
+        if mode == "oscore" and driver != "simulator":
+            raise c.err("security.oscore", "is required for mode oscore; write the device's OSCORE context "
+                                           "(master_secret or master_secret_env, sender_id, recipient_id)")
+        return None
+    from .coap.oscore import DEFAULT_AEAD, DEFAULT_HKDF, OscoreConfigError, OscoreParams, SecurityContext
+    where = "security.oscore."
+    if o.master_secret is not None and o.master_secret_env is not None:
+        raise c.err(where + "master_secret", "given together with master_secret_env; keep one")
+    text, name = o.master_secret, where + "master_secret"
+    if o.master_secret_env is not None:
+        text, name = os.environ.get(o.master_secret_env), where + "master_secret_env"
+        if text is None:
+            raise c.err(name, f"environment variable {o.master_secret_env} is not set; export "
+                              f"{o.master_secret_env}=<Master Secret in hex> or write {where}master_secret")
+    if text is None:
+        raise c.err(where + "master_secret", "is required; the Master Secret in hex, quoted, or master_secret_env")
+    for k in ("sender_id", "recipient_id"):
+        if getattr(o, k) is None:
+            raise c.err(where + k, "is required; the ID in hex, quoted (\"\" for the empty ID)")
+
+    def raw(v: str | None, field_: str) -> bytes | None:
+        try:
+            return None if v is None else schema.hex_key(v) if v.strip() else b""
+        except ValueError as exc:
+            raise c.err(field_, str(exc).replace("the key", "the bytes")) from None
+    secret = raw(text, name)
+    if not secret:
+        raise c.err(name, "the Master Secret is empty")
+    params = OscoreParams(secret, raw(o.sender_id, where + "sender_id") or b"",
+                          raw(o.recipient_id, where + "recipient_id") or b"",
+                          DEFAULT_AEAD if o.aead is None else o.aead, DEFAULT_HKDF if o.hkdf is None else o.hkdf,
+                          raw(o.master_salt, where + "master_salt") or b"", raw(o.id_context, where + "id_context"))
+    if params.sender_id == params.recipient_id:
+        raise c.err(where + "recipient_id", "equals sender_id; the two IDs of a context differ (RFC 8613 §3.3)")
+    try:
+        SecurityContext(params)
+    except OscoreConfigError as exc:
+        field_ = "aead" if "AEAD" in str(exc) else "hkdf" if "HKDF" in str(exc) else "sender_id"
+        raise c.err(where + field_, str(exc)) from None
+    return params
 
 
 def _raw_public_keys(c: _Check, sec: schema.Security, mode: str,

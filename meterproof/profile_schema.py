@@ -29,7 +29,7 @@ TRIGGERS = ("reboot", "power-cycle", "factory-reset", "start-registration", "tri
 FEATURES = ("queue-mode", "send", "composite", "firmware-push", "firmware-pull", "software-management",
             "create-delete", "bootstrap", "bootstrap-pack")
 DRIVERS = ("simulator", "process", "modem", "manual")
-SECURITY_MODES = ("nosec", "psk", "rpk", "certificate")
+SECURITY_MODES = ("nosec", "psk", "rpk", "certificate", "oscore")
 PROVISIONING = ("profile", "bootstrap")
 METERS = ("electricity", "gas", "water")
 BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1000000)
@@ -288,9 +288,52 @@ class Identity(_Model):
     model: IdText = None
 
 
+def _hex_bytes(v: Any) -> str | None:
+    """A byte string in hex, quoted (an OSCORE ID may be empty: \"\"); YAML numbers are refused with the fix."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or _is_number(v):
+        raise ValueError(f"YAML read {_yaml_text(v)} as the number {v} — write byte strings in hex, in quotes: "
+                         f"\"{_yaml_text(v)}\"")
+    if not isinstance(v, str):
+        raise ValueError(f"must be bytes in hex, in quotes (got {v!r})")
+    hex_key(v) if v.strip() else b""
+    return v
+
+
+HexBytes = Annotated[Union[str, None], BeforeValidator(_hex_bytes)]
+
+
+def _cose_alg(v: Any) -> int | None:
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+        raise ValueError(f"must be a COSE algorithm number, an integer (got {v!r})")
+    return v
+
+
+CoseAlg = Annotated[Union[int, None], BeforeValidator(_cose_alg)]
+
+
+class Oscore(_Model):
+    """The device's OSCORE context (RFC 8613 §3.2) as provisioned at the factory: its /21 instance."""
+
+    WHAT: ClassVar[str] = ("master_secret: \"<hex>\" | master_secret_env: VAR, sender_id: \"<hex>\", recipient_id: "
+                           "\"<hex>\", master_salt, id_context, aead, hkdf")
+    master_secret: HexBytes = Field(None, description="/21/x/0 Master Secret in hex, quoted; or master_secret_env")
+    master_secret_env: OptText = Field(None, description="environment variable holding the Master Secret in hex")
+    sender_id: HexBytes = Field(None, description="/21/x/1 the device's Sender ID in hex, quoted (\"\" is empty)")
+    recipient_id: HexBytes = Field(None, description="/21/x/2 the device's Recipient ID (the server's Sender ID) "
+                                                     "in hex, quoted")
+    aead: CoseAlg = Field(
+        None, description="/21/x/3 AEAD algorithm (COSE number; default 10, AES-CCM-16-64-128)")
+    hkdf: CoseAlg = Field(
+        None, description="/21/x/4 HMAC algorithm of the HKDF (COSE number; default -10, HKDF SHA-256)")
+    master_salt: HexBytes = Field(None, description="/21/x/5 Master Salt in hex, quoted (default empty)")
+    id_context: HexBytes = Field(None, description="/21/x/6 ID Context in hex, quoted (default none)")
+
+
 class Security(_Model):
-    WHAT: ClassVar[str] = "mode: nosec|psk|rpk|certificate, provisioning: profile|bootstrap, ..."
-    mode: Annotated[Literal["nosec", "psk", "rpk", "certificate"], _choice(
+    WHAT: ClassVar[str] = "mode: nosec|psk|rpk|certificate|oscore, provisioning: profile|bootstrap, ..."
+    mode: Annotated[Literal["nosec", "psk", "rpk", "certificate", "oscore"], _choice(
         SECURITY_MODES, "; for credentials provisioned by meterproof's Bootstrap-Server write provisioning: "
                         "bootstrap")] = "nosec"
     provisioning: Annotated[Literal["profile", "bootstrap"], BeforeValidator(
@@ -311,6 +354,9 @@ class Security(_Model):
     server_key_pair: OptText = Field(
         None, description="rpk: PEM/DER EC private key file of the server the device has pinned in /0/x/4 (the "
                           "Bootstrap-Server's with provisioning: bootstrap); the harness's server presents it")
+    oscore: Union[Oscore, None] = Field(
+        None, description="oscore: the device's OSCORE context (/21 of its server account, RFC 8613); the harness's "
+                          "server holds the matching one")
 
     @model_validator(mode="before")
     @classmethod

@@ -3,6 +3,8 @@
     meterproof simulate --server coap://127.0.0.1:5683 --endpoint meter-0001 \\
         [--meter electricity|gas|water] [--lwm2m 1.0|1.1|1.2] [--defect NAME ...] [--variant NAME ...] \\
         [--state FILE] [--lifetime N] [--control stdin] [--rpk-key FILE --server-rpk FILE]
+        [--oscore-secret-env NAME --oscore-sender HEX --oscore-recipient HEX [--oscore-salt HEX]
+         [--oscore-sequence-file FILE]]
     meterproof simulate --list-defects
     meterproof simulate --list-variants
 
@@ -14,6 +16,16 @@ no ``b=`` in the Register, SenML CBOR by default, only mandatory resources, ...)
 Key mode (Security Mode 1): /0/x/3 and /0/x/5 the meter's key pair from ``--rpk-key`` (a PEM/DER EC private key),
 /0/x/4 the server's public key from ``--server-rpk`` (a PEM/DER SubjectPublicKeyInfo), pinned.  So a harness can
 drive the simulator as any external RPK client (docs/DEVICES.md, ``security.public_key``).
+
+``--oscore-secret-env NAME --oscore-sender HEX --oscore-recipient HEX [--oscore-salt HEX]`` (with a ``coap://``
+server): the server account is protected with OSCORE (RFC 8613, TS Core 1.1 E.1 /0/x/17 linking a /21 instance):
+the Master Secret in hex from the environment variable NAME (never on the command line), the meter's Sender and
+Recipient ID and the Master Salt in hex ("" for empty), AES-CCM-16-64-128 and HKDF SHA-256 (RFC 8613 §3.2's
+defaults).  So a harness can drive the simulator as an external OSCORE client (docs/DEVICES.md,
+``security.oscore``).  ``--oscore-sequence-file FILE`` is the meter's non-volatile memory for its Sender Sequence
+Number (RFC 8613 Appendix B.1.1): written every :data:`~meterproof.sim.oscore_client.SEQUENCE_STEP` numbers, and
+a new start resumes past the last value written, so a program started again with the same context never reuses
+a nonce (without it every start begins at 0, as a device reset to its factory state would).
 
 ``--control stdin`` reads one command a line on stdin while the meter runs (as Anjay's and Wakaama's demo
 clients do), so a harness that runs the simulator as an external program can still make it act:
@@ -35,7 +47,7 @@ import asyncio
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from meterproof.errors import ConfigError
 from meterproof.sim.defects import DEFECTS
@@ -43,6 +55,7 @@ from meterproof.sim.variants import VARIANTS
 from meterproof.sim.profiles import LWM2M_VERSIONS, METER_KINDS
 
 if TYPE_CHECKING:
+    from meterproof.coap.oscore import OscoreParams
     from meterproof.sim.security import Credentials
 
 
@@ -72,6 +85,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="Raw Public Key mode: the meter's key pair (PEM/DER EC private key) for /0/x/3 and /0/x/5")
     p.add_argument("--server-rpk", metavar="FILE",
                    help="Raw Public Key mode: the server's public key (PEM/DER SubjectPublicKeyInfo) pinned in /0/x/4")
+    p.add_argument("--oscore-secret-env", metavar="NAME",
+                   help="OSCORE: the environment variable holding the Master Secret in hex (/21/x/0)")
+    p.add_argument("--oscore-sender", metavar="HEX", help="OSCORE: the meter's Sender ID in hex (/21/x/1)")
+    p.add_argument("--oscore-recipient", metavar="HEX",
+                   help="OSCORE: the meter's Recipient ID, the server's Sender ID, in hex (/21/x/2; \"\" empty)")
+    p.add_argument("--oscore-salt", metavar="HEX", default="", help="OSCORE: the Master Salt in hex (/21/x/5)")
+    p.add_argument("--oscore-sequence-file", metavar="FILE",
+                   help="OSCORE: where the Sender Sequence Number persists across starts (RFC 8613 B.1.1)")
     p.add_argument("--control", choices=("none", "stdin"), default="none",
                    help="read control commands on stdin: send [paths], update, set PATH VALUE, reboot, help")
 
@@ -114,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
         seed = int(env_seed)
     security = None
     creds = raw_public_keys(getattr(args, "rpk_key", None), getattr(args, "server_rpk", None))
+    oscore = oscore_context(args)
+    if oscore is not None:
+        if creds is not None or args.bootstrap:
+            raise ConfigError("--oscore-* protect the --server account over plain CoAP; not with --bootstrap or "
+                              "--rpk-key")
+        from meterproof.sim.security import Credentials
+        creds = Credentials(oscore=oscore)
     if args.bootstrap or creds is not None:
         from meterproof.sim.security import MeterSecurity
         security = MeterSecurity(server=None, bootstrap_uri=args.bootstrap, bootstrap=creds) if args.bootstrap \
@@ -122,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
                            defects=args.defect, security=security,
                            state_file=args.state, lifetime=args.lifetime, queue_mode=args.queue_mode,
                            seed=seed, variants=getattr(args, "variant", ()), standalone=True)
+    if oscore is not None and getattr(args, "oscore_sequence_file", None):
+        meter.oscore_contexts[oscore] = persisted_context(oscore, args.oscore_sequence_file)
     return asyncio.run(_serve(meter, control_mode=getattr(args, "control", "none")))
 
 
@@ -143,6 +173,61 @@ def raw_public_keys(key_file: str | None, server_file: str | None) -> "Credentia
             raise ConfigError(f"{opt} {name}: {exc}") from None
     (public, private), server = keys["--rpk-key"], keys["--server-rpk"]
     return Credentials.rpk(public, private, server)
+
+
+def oscore_context(args: argparse.Namespace) -> "OscoreParams | None":
+    """The OSCORE context of ``--oscore-*`` (None without them); ConfigError naming the option."""
+    given = {o: getattr(args, o.lstrip("-").replace("-", "_"), None)
+             for o in ("--oscore-secret-env", "--oscore-sender", "--oscore-recipient")}
+    if all(v is None for v in given.values()):
+        return None
+    missing = [o for o, v in given.items() if v is None]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} missing: --oscore-secret-env, --oscore-sender and "
+                          f"--oscore-recipient go together")
+    from meterproof.coap.oscore import OscoreConfigError, OscoreParams, SecurityContext
+    from meterproof.profile_schema import hex_key
+    var = given["--oscore-secret-env"]
+    text = os.environ.get(var)
+    if not text:
+        raise ConfigError(f"--oscore-secret-env {var}: the environment variable is not set")
+    raw: dict[str, bytes] = {}
+    for opt, v in (("--oscore-secret-env", text), ("--oscore-sender", given["--oscore-sender"]),
+                   ("--oscore-recipient", given["--oscore-recipient"]),
+                   ("--oscore-salt", getattr(args, "oscore_salt", "") or "")):
+        try:
+            raw[opt] = hex_key(v) if v.strip() else b""
+        except ValueError:
+            raise ConfigError(f"{opt}: must be bytes in hex" + ("" if opt == "--oscore-secret-env" else f", got {v!r}"))
+    params = OscoreParams(raw["--oscore-secret-env"], raw["--oscore-sender"], raw["--oscore-recipient"],
+                          master_salt=raw["--oscore-salt"])
+    try:
+        SecurityContext(params)
+    except OscoreConfigError as exc:
+        raise ConfigError(f"--oscore-sender/--oscore-recipient: {exc}") from None
+    return params
+
+
+def persisted_context(params: "OscoreParams", path: str) -> Any:
+    """The meter's context for ``params`` whose Sender Sequence Number lives in ``path`` (RFC 8613 Appendix
+    B.1.1): it resumes one step past the last value written, and writes every step it enters."""
+    from pathlib import Path
+    from meterproof.coap.oscore import SecurityContext
+    from meterproof.sim.oscore_client import SEQUENCE_STEP
+    file = Path(path)
+    try:
+        last = int(file.read_text().strip() or 0)
+    except FileNotFoundError:
+        last = -1
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--oscore-sequence-file {path}: {exc}") from None
+    start = 0 if last < 0 else (last // SEQUENCE_STEP + 1) * SEQUENCE_STEP
+
+    def save(seq: int) -> None:
+        if seq % SEQUENCE_STEP == 0:
+            file.write_text(str(seq))
+    save(start)
+    return SecurityContext(params, sequence=start, on_sequence=save)
 
 
 CONTROL_HELP = "commands: send [PATH ...] | update | set PATH VALUE | reboot | help"

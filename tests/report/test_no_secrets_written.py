@@ -1,6 +1,8 @@
 """Secrets never written (issue 15; DESIGN.md "Principles"): a suite run in PSK mode, one in certificate mode and
 one in Raw Public Key mode (the device key pairs written by the Bootstrap-Server, the servers' keys), one with an
 external RPK device (``meterproof simulate --rpk-key`` through the process driver, its keys from its profile),
+one with an external OSCORE device (``meterproof simulate --oscore-*``, the profile's Master Secret from the
+environment),
 a handful of cases each (bootstrap, registration, a read, the channel-security cases), and every file either run
 wrote — results JSON, evidence (transcripts, pcaps, DTLS record summaries), Allure results and attachments, the
 log file, the pytest cache, the JUnit XML, the console output, and the ``meterproof report`` made from them —
@@ -33,6 +35,8 @@ RUNS = {
     # an external RPK device (tests/support/rpk_device.py) bootstrapped by the harness: the profile's server key
     # pair, the device's own key file, and the key pair the Bootstrap-Server writes
     "rpk-process": ["int-101", "int-203", "REG-TLS-01"],
+    # an external OSCORE device (tests/support/oscore_device.py): the profile's master secret, from the environment
+    "oscore-process": ["int-101", "int-203", "MP-OSCORE-REPLAY"],
 }
 
 
@@ -51,6 +55,11 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
     dump = tmp / f"{mode}.secrets"
     extra: list[str] = []
     given: list[bytes] = []
+    extra_env: dict[str, str] = {}
+    if mode == "oscore-process":
+        from support import oscore_device
+        odev = oscore_device.write(tmp / "device")
+        extra, given, extra_env = ["--dut-profile", str(odev.profile)], [odev.master_secret], odev.env
     if mode == "rpk-process":
         from support import rpk_device
         dev = rpk_device.write(tmp / "device", provisioning="bootstrap")
@@ -62,7 +71,7 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
            "-o", f"cache_dir={out / 'cache'}", *extra, *[a for c in RUNS[mode] for a in ("--case", c)]]
     env = dict(os.environ, METERPROOF_SECRET_DUMP=str(dump), PYTHONDONTWRITEBYTECODE="1",
                PYTHONPATH=os.pathsep.join([str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]),
-               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""), **extra_env)
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
     (out / "console.txt").write_text(proc.stdout + proc.stderr)
     assert (out / "results.json").exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
@@ -77,7 +86,7 @@ def _run(tmp: Path, mode: str) -> tuple[list[bytes], Path]:
 def test_no_output_file_holds_a_secret(tmp_path: Path, mode: str) -> None:
     secrets, out = _run(tmp_path, mode)
     assert secrets, f"the {mode} run made no secret to look for"
-    if mode in ("psk", "oscore"):
+    if mode in ("psk", "oscore", "oscore-process"):
         assert any(len(s) == 16 for s in secrets), "the run's fresh PSKs / OSCORE master secrets are among them"
     else:
         assert any(s[:1] == b"\x30" and len(s) > 100 for s in secrets), "private keys (DER) are among them"
