@@ -205,6 +205,8 @@ class SimulatedMeter:
         taps = getattr(self.endpoint.transport, "taps", None)
         if taps is not None:            # the Connectivity Statistics (/7) count what crosses the socket
             taps.append(optional_objects.live(self.ctx).traffic.tap)
+        elif self.tcp:                  # a stream has no datagrams: count each CoAP message it carries
+            self._tap_messages(optional_objects.live(self.ctx).traffic.tap)
         if self.has("token-truncated"):
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
         if secure and not self.tcp and self.has("client-random-reused"):
@@ -402,6 +404,22 @@ class SimulatedMeter:
         self.dead = True
         self.reg.close()
         self.reporter.stop()
+
+    def _tap_messages(self, tap: Callable[[str, bytes, Any, Any], None]) -> None:
+        """Over TCP (RFC 8323) hand every CoAP message sent and received to ``tap``, as the socket taps of UDP do
+        with datagrams."""
+        t = self.endpoint.transport
+        send, receive = t.send, t.on_datagram
+        assert receive is not None
+
+        def sent(data: bytes, remote: Hashable) -> None:
+            tap("out", data, remote, None)
+            send(data, remote)
+
+        def received(data: bytes, remote: Hashable) -> None:
+            tap("in", data, remote, None)
+            receive(data, remote)
+        t.send, t.on_datagram = sent, received  # type: ignore[method-assign]
 
     def _gate(self, inner: Callable[[bytes, Hashable], None], raw: bytes, remote: Hashable) -> None:
         """Every incoming datagram passes here before the CoAP layer sees it."""

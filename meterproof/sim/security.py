@@ -466,10 +466,15 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
 
 
 def _end_sessions(meter: "MeterHost", remote: Any) -> None:
-    """The account toward a server changed (a new bootstrap): close the DTLS session made with the old credential
-    and forget it for resumption, so the next exchange handshakes with the new one."""
+    """The account toward a server changed (a new bootstrap): close the DTLS session (or, over TCP, the TLS
+    connection) made with the old credential and forget it for resumption, so the next exchange handshakes with
+    the new one."""
     t = meter.endpoint.transport
-    if getattr(meter, "tcp", False) or not hasattr(t, "forget_session") or not isinstance(remote, tuple):
+    if getattr(meter, "tcp", False):
+        if hasattr(t, "close_connection") and isinstance(remote, tuple):
+            t.close_connection(remote)
+        return
+    if not hasattr(t, "forget_session") or not isinstance(remote, tuple):
         return
     sess = t.session_for(remote)
     if sess is not None:
