@@ -359,6 +359,10 @@ _ALL = [
        "the meter ignores /0/x/17 of its Bootstrap-Server account and bootstraps in clear (TS Core 1.1 E.1: OSCORE "
        "MUST be used with the linked OSCORE Object Instance)",
        "POST /bs?ep= arrives without the OSCORE option", "int-11"),
+    _d("oscore-server-unprotected", "oscore",
+       "the meter ignores /0/x/17 of its LwM2M Server account and talks to that server in clear (TS Core 1.1 E.1: "
+       "OSCORE MUST be used with the linked OSCORE Object Instance)",
+       "Register and every answer to the server arrive without the OSCORE option", "int-405"),
     _d("oscore-context-dropped-on-error", "oscore",
        "one OSCORE request that fails verification makes the meter discard its security context (RFC 8613 §8.2: "
        "only that request is not processed)",

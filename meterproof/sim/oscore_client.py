@@ -80,6 +80,8 @@ def apply(meter: "MeterHost", res: dict[int, Any], remote: Any) -> SecurityConte
     """Put the context of the account ``res`` on the meter's endpoint, bound to the server at ``remote``
     (a context already in use for the same /21 parameters is kept: its sequence number goes on)."""
     params = linked_params(meter, res)
+    if params is not None and meter.has("oscore-server-unprotected") and not res.get(1):
+        params = None               # the vendor bug: /0/x/17 of a (non-bootstrap) server account is never read
     if params is None:
         if meter.endpoint.oscore is not None:
             meter.endpoint.oscore.unbind(remote)

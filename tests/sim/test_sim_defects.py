@@ -954,6 +954,14 @@ def _(rig):
     assert [ev.message.code for ev in ex.answers if ev.message is not None] == [codes.CONTENT]
 
 
+@symptom("oscore-server-unprotected", oscore=True)
+def _(rig):
+    # the server account's context is never bound: a plain CoAP Read from the server is served in clear
+    req = wire.new(codes.GET, uri_path=("3", "0", "0"), mtype=wire.CON, mid=rig.aio.endpoint.next_mid(), token=b"u2")
+    ex = rig.server.raw_send(rig.ep, wire.encode(req), timeout=0.6)
+    assert [ev.message.code for ev in ex.answers if ev.message is not None] == [codes.CONTENT]
+
+
 @symptom("oscore-bootstrap-unprotected")
 def _(rig):
     async def go(sr, defects):
