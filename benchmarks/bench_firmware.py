@@ -92,7 +92,7 @@ def firmware_rows(rounds: int) -> list["Row"]:
 
     from .rounds import interleave
 
-    image = build_image("9.0.0", body=bytes(MIB - 64))
+    image = build_image("9.0.0", body=bytes(MIB - 128))     # header, digest and signature make up the rest
     assert len(image) <= MIB and len(image) <= STORAGE
     with SimTarget(endpoint="bench-firmware") as tgt:
         lt, server, ep = tgt.lt, tgt.server, tgt.endpoint
