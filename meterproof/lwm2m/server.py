@@ -49,6 +49,14 @@ _CODE_BY_TEXT = {"4.00": codes.BAD_REQUEST, "4.03": codes.FORBIDDEN, "4.04": cod
                  "4.12": codes.PRECONDITION_FAILED, "4.15": codes.UNSUPPORTED_CONTENT_FORMAT}
 
 
+class MissingValue(ProtocolError, KeyError):
+    """A value a case asked of a device's answer that the answer does not carry (a device finding; still a KeyError
+    for callers that look a path up)."""
+
+    def __str__(self) -> str:          # KeyError would quote its message
+        return str(self.args[0]) if self.args else ""
+
+
 @dataclass(slots=True)
 class OpResult:
     """The outcome of one operation on the device, as seen on the wire."""
@@ -88,9 +96,14 @@ class OpResult:
         return self.code.dotted
 
     def value(self, path: str | Path) -> Value:
+        """The decoded value at ``path``; :class:`MissingValue` when the answer carries none (undecodable, an error
+        code, or no such path): what the device sent, so a case that meets it judges the device."""
         if self.values is None:
-            raise KeyError(f"{self.operation} {self.path} has no decoded values ({self.decode_error or self.code})")
-        return self.values[Path.parse(path)]
+            raise MissingValue(f"{self.operation} {self.path} has no decoded values ({self.decode_error or self.code})")
+        p = Path.parse(path)
+        if p not in self.values:
+            raise MissingValue(f"{self.operation} {self.path}: no {p} in the answer")
+        return self.values[p]
 
     def __str__(self) -> str:
         return f"{self.operation} {self.path} -> {self.code}"
