@@ -13,7 +13,7 @@ downgrade the security mode); EN 18031-1 SCM-2, CRY-1.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from meterproof.dtls import records as rec
 from meterproof.dtls.forged_server import DTLS_1_2, ForgedHelloServer
@@ -45,7 +45,7 @@ def _forced(dut_factory, loop_thread, timing, choose, what: str) -> str:  # type
         if not out.server_hellos:
             expect.inconclusive(f"a ClientHello answered with {what}", "int-401/int-402",
                                 f"the device completed no cookie exchange ({out.describe()})")
-        loop_thread.run(_settle(timing.retransmission + timing.s(0.5)), timeout=30)
+        loop_thread.run(_watch(out, timing.retransmission + timing.s(0.5)), timeout=30)
         expect.true(not out.continued, f"the device's answer to a ServerHello with {what}",
                     "a fatal alert or silence", f"it went on: {out.describe()}", clause="RFC 5246 §7.4.1.3")
         expect.true(not out.plaintext, f"CoAP in clear after a ServerHello with {what}", "none",
@@ -55,10 +55,14 @@ def _forced(dut_factory, loop_thread, timing, choose, what: str) -> str:  # type
         fs.close()
 
 
-async def _settle(window: float) -> None:
-    """Whatever the device does after the ServerHello it does at once; this is the window it gets."""
+async def _watch(out: Any, window: float) -> None:
+    """Until the device goes on with the handshake or sends CoAP in clear (the finding, at once), or the window
+    it gets to do so ends: one retransmission timeout (RFC 6347 §4.2.4), scaled for the device, plus slack."""
     import asyncio
-    await asyncio.sleep(window)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + window
+    while loop.time() < end and not (out.continued or out.plaintext):
+        await asyncio.sleep(min(0.05, max(0.0, end - loop.time())))
 
 
 def _attach(lines: list[str]) -> None:
