@@ -20,6 +20,7 @@ from meterproof.dtls import DtlsClientTransport, DtlsHandshakeError, DtlsServerT
 from meterproof.dtls import gnutls_rpk
 from meterproof.dtls.config import RawPublicKeys
 from meterproof.lwm2m.server import Lwm2mServer
+from support.libcoap import run_client
 
 pytestmark = pytest.mark.skipif(gnutls_rpk.available() is not None, reason=str(gnutls_rpk.available()))
 FAST = dict(handshake_timeout_min=0.2, handshake_timeout_max=1.6)
@@ -40,17 +41,13 @@ async def _libcoap_register(tmp: Path, client_keys: RawPublicKeys,
     keyfile.write_text(_pem_sec1(client_keys.private_key))
     ep = "libcoap-rpk-" + secrets.token_hex(3)
     host, port = srv.address
-    proc = await asyncio.create_subprocess_exec(
-        shutil.which("coap-client-gnutls") or "coap-client-gnutls", "-m", "post", "-t", "40", "-e",
-        "</1/0>,</3/0>", "-B", "5", "-M", str(keyfile), f"coaps://{host}:{port}/rd?ep={ep}&lt=60&lwm2m=1.1",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), 15)
+        rc, out = await run_client(shutil.which("coap-client-gnutls") or "coap-client-gnutls", "-m", "post", "-t",
+                                   "40", "-e", "</1/0>,</3/0>", "-B", "5", "-M", str(keyfile),
+                                   f"coaps://{host}:{port}/rd?ep={ep}&lt=60&lwm2m=1.1")
     finally:
-        if proc.returncode is None:
-            proc.kill()
-    keyfile.unlink()
-    return proc.returncode or 0, out.decode(errors="replace"), (srv, ep)
+        keyfile.unlink()
+    return rc, out, (srv, ep)
 
 
 

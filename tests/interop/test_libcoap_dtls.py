@@ -27,6 +27,7 @@ from meterproof.dtls import DtlsServerTransport, DtlsSettings
 from meterproof.dtls.config import Certificates
 from meterproof.dtls import pki as test_pki
 from meterproof.lwm2m.server import Lwm2mServer
+from support.libcoap import run_client
 
 CLIENTS = ("coap-client-openssl", "coap-client-gnutls")
 INSTALL = "apt-get install libcoap3-bin (what .ci/run does)"
@@ -53,17 +54,10 @@ async def _register(client: str, settings: DtlsSettings, credentials: list[str])
     srv.endpoint.transport.on_handshake = reports.append
     ep = "libcoap-dtls-" + secrets.token_hex(3)
     host, port = srv.address
-    proc = await asyncio.create_subprocess_exec(
-        client, "-m", "post", "-t", "40", "-e", "</1/0>,</3/0>", "-B", "5", *credentials,
-        f"coaps://{host}:{port}/rd?ep={ep}&lt=60&lwm2m=1.1", stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT)
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), 15)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
+    rc, out = await run_client(client, "-m", "post", "-t", "40", "-e", "</1/0>,</3/0>", "-B", "5", *credentials,
+                               f"coaps://{host}:{port}/rd?ep={ep}&lt=60&lwm2m=1.1")
     srv.reports = reports       # type: ignore[attr-defined]
-    return proc.returncode or 0, out.decode(errors="replace"), srv, ep
+    return rc, out, srv, ep
 
 
 @pytest.mark.parametrize("client", CLIENTS)

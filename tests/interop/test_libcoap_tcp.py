@@ -20,6 +20,7 @@ from meterproof.coap.stream import StreamTransport
 from meterproof.dtls.config import DtlsSettings
 from meterproof.dtls.tls_stream import TlsChannels
 from meterproof.lwm2m.server import Lwm2mServer
+from support.libcoap import run_client
 
 CLIENTS = ("coap-client-openssl", "coap-client-gnutls")
 INSTALL = "apt-get install libcoap3-bin (what .ci/run does)"
@@ -42,14 +43,8 @@ async def _register(client: str, tls: bool) -> tuple[int, str, Lwm2mServer, str]
     args = [client, "-m", "post", "-t", "40", "-e", "</1/0>,</3/0>", "-B", "5"]
     if tls:
         args += ["-u", ident, "-k", key]
-    proc = await asyncio.create_subprocess_exec(*args, uri, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT)
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), 15)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-    return proc.returncode or 0, out.decode(errors="replace"), srv, ep
+    rc, out = await run_client(*args, uri)
+    return rc, out, srv, ep
 
 
 @pytest.mark.parametrize("client", CLIENTS)
