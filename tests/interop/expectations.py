@@ -88,7 +88,17 @@ def load(path: Path) -> dict[str, Any]:
         for field in ("reason", "clause"):
             if not isinstance(entry.get(field), str) or not entry[field].strip():
                 raise ExpectationError(f"{path}: cases.{key}: needs '{field}' (write {TODO} if unknown yet)")
+        also = entry.get("also", [])
+        if not isinstance(also, list) or any(v not in VERDICTS for v in also):
+            raise ExpectationError(f"{path}: cases.{key}: 'also' lists other verdicts this client may give (one of "
+                                   f"{', '.join(VERDICTS)}), with the reason saying why")
     return data
+
+
+def accepts(entry: Mapping[str, Any], verdict: str | None) -> bool:
+    """Whether ``verdict`` is the entry's, or one it also accepts (``also``: an outcome of the client that depends
+    on timing, which the reason explains)."""
+    return verdict == entry["verdict"] or verdict in entry.get("also", [])
 
 
 def _received(rec: Mapping[str, Any]) -> str:
@@ -110,7 +120,7 @@ def compare(expected: Mapping[str, Any], results: Mapping[str, Mapping[str, Any]
             out.append(f"{key}: not in the expectation file; received {_received(g)}")
         elif g is None:
             out.append(f"{key}: expected {e['verdict']} ({e['reason']}), but the case did not run")
-        elif e["verdict"] != g.get("verdict"):
+        elif not accepts(e, g.get("verdict")):
             out.append(f"{key}: expected {e['verdict']} ({e['reason']}), received {_received(g)}")
     return out
 
@@ -133,8 +143,8 @@ def updated(expected: Mapping[str, Any] | None, results: Mapping[str, Mapping[st
     for key, rec in sorted(by_case(results).items()):
         verdict = rec["verdict"]
         prev = old.get(key)
-        if prev is not None and prev["verdict"] == verdict:     # the clause is the case's, the reason a person's
-            cases[key] = {"verdict": verdict, "reason": prev["reason"], "clause": rec.get("clause") or prev["clause"]}
+        if prev is not None and accepts(prev, verdict):     # the clause is the case's, the reason a person's
+            cases[key] = {**prev, "clause": rec.get("clause") or prev["clause"]}
             continue
         clause = rec.get("clause") or (prev or {}).get("clause") or TODO
         cases[key] = {"verdict": verdict, "reason": PASSED if verdict == "passed" else TODO, "clause": clause}
@@ -155,8 +165,9 @@ def dump(data: Mapping[str, Any]) -> str:
     body = ["cases:"]
     for key, e in data["cases"].items():
         body.append(f"  {key}:")
-        for field in ("verdict", "reason", "clause"):
-            body.append(f"    {field}: {json.dumps(e[field], ensure_ascii=False)}")
+        for field in ("verdict", "also", "reason", "clause"):
+            if field in e:
+                body.append(f"    {field}: {json.dumps(e[field], ensure_ascii=False)}")
     return head + "\n".join(body) + "\n"
 
 
