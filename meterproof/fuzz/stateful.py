@@ -181,6 +181,11 @@ def lwm2m_machine(campaign: "Campaign", *, timeout: float | None = None, stray: 
     return Lwm2mWalk
 
 
+class WalkNotRecurring(Exception):
+    """The first run of a walk met a protocol error or the device's silence that its replay did not meet again:
+    nothing established, for the case to report as inconclusive."""
+
+
 def run_walk(campaign: "Campaign", *, examples: int = 5, steps: int = 20, shrink: bool = True,
              **machine: Any) -> None:
     """Run :func:`lwm2m_machine` as a test (raises on the first failing walk, shrunk by hypothesis)."""
@@ -205,7 +210,8 @@ def run_walk(campaign: "Campaign", *, examples: int = 5, steps: int = 20, shrink
             from ..errors import ProtocolError
             wire = [e for e in getattr(exc, "exceptions", ()) if isinstance(e, (ProtocolError, TimeoutError_))]
             if wire:
-                raise wire[0] from exc
+                raise WalkNotRecurring(f"{type(wire[0]).__name__}: {wire[0]} (once; it did not recur when the walk "
+                                       f"was replayed on a freshly restarted device)") from exc
             raise
         # The replay ran on a freshly restarted device (teardown) and did not fail the same way (FlakyFailure),
         # or took another path because the device answered differently (FlakyStrategyDefinition).  A device
@@ -214,4 +220,4 @@ def run_walk(campaign: "Campaign", *, examples: int = 5, steps: int = 20, shrink
                           f"replayed on a freshly restarted device)") from exc
 
 
-__all__ = ["FW_NEXT", "WalkFailure", "lwm2m_machine", "run_walk"]
+__all__ = ["FW_NEXT", "WalkFailure", "WalkNotRecurring", "lwm2m_machine", "run_walk"]

@@ -77,9 +77,11 @@ def test_fuzz_state_walk(fuzz, dut):
     the Update Trigger of the Server instance serving us, and -- on a device that claims firmware push and
     registers /5 -- firmware package writes and Update executes, with stray ACK/RST between them.
     Pass: alive after every step, no reboot, /5/0/3 only moves along Appendix E.6."""
-    from meterproof.fuzz.stateful import WalkFailure, run_walk
+    from meterproof.fuzz.stateful import WalkFailure, WalkNotRecurring, run_walk
     firmware = dut.profile.claims("firmware-push") and 5 in dut.registered_objects()
     try:
         run_walk(fuzz, examples=4, steps=15, shrink=False, account=dut.server_path(), firmware=firmware)
     except WalkFailure as exc:
         expect.fail("state walk", "every invariant holds after every step", str(exc).splitlines()[0])
+    except WalkNotRecurring as exc:
+        expect.inconclusive("the state walk", "MP-FUZZ-COAP and the reporting cases", str(exc).splitlines()[0])

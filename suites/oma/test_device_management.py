@@ -311,9 +311,13 @@ def test_int_226_partial_update_instance(server, dut, timing, transcript):
     after = _reference(server, dut, inst)
     expect.value(after, dut.server_path(LIFETIME), 61)
     expect.value(after, dut.server_path(STORING), True)
-    expect.value(after, dut.server_path(BINDING), saved[P(dut.server_path(BINDING))],
+    binding = P(dut.server_path(BINDING))
+    if binding not in saved:
+        expect.inconclusive(f"read {inst} before the partial update (the Binding to compare with)",
+                            "int-223 (Read on Object Instance)", f"the device's answer carried no {binding}")
+    expect.value(after, binding, saved[binding],
                  clause="OMA TS Core 1.1 §6.3.3: a partial update keeps the resources it does not name")
-    restore = {k: saved[P(k)] for k in (dut.server_path(LIFETIME), dut.server_path(STORING))}
+    restore = {k: saved[P(k)] for k in (dut.server_path(LIFETIME), dut.server_path(STORING)) if P(k) in saved}
     expect.code(server.write(dut.endpoint, inst, restore, content_format=cf, partial=True), codes.CHANGED)
 
 
