@@ -35,6 +35,8 @@ class ForgedOutcome:
     alerts: list[tuple[int, int]] = field(default_factory=list)      # (level, description) received
     continued: list[str] = field(default_factory=list)   # handshake steps the client took after a ServerHello
     plaintext: list[bytes] = field(default_factory=list)   # datagrams that are no DTLS record (CoAP in clear?)
+    #: set as soon as the client goes on after a forced ServerHello or sends something in clear (the finding)
+    went_on: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def describe(self) -> str:
         al = ", ".join(f"{rec.ALERT_LEVELS.get(lv, lv)} {rec.alert_name(d)}" for lv, d in self.alerts) or "none"
@@ -86,6 +88,7 @@ class _Protocol(asyncio.DatagramProtocol):
     def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
         if data and not rec.CHANGE_CIPHER_SPEC <= data[0] <= 25:
             self.out.plaintext.append(data[:256])
+            self.out.went_on.set()
             return
         records, _ = rec.split_records(data)
         for r in records:
@@ -105,6 +108,7 @@ class _Protocol(asyncio.DatagramProtocol):
     def _after(self, addr: tuple[str, int], what: str) -> None:
         if addr in self.answered:
             self.out.continued.append(what)
+            self.out.went_on.set()
 
     def _client_hello(self, addr: tuple[str, int], hello: rec.ClientHello, mseq: int) -> None:
         assert self.transport is not None

@@ -59,10 +59,10 @@ async def _watch(out: Any, window: float) -> None:
     """Until the device goes on with the handshake or sends CoAP in clear (the finding, at once), or the window
     it gets to do so ends: one retransmission timeout (RFC 6347 §4.2.4), scaled for the device, plus slack."""
     import asyncio
-    loop = asyncio.get_running_loop()
-    end = loop.time() + window
-    while loop.time() < end and not (out.continued or out.plaintext):
-        await asyncio.sleep(min(0.05, max(0.0, end - loop.time())))
+    try:
+        await asyncio.wait_for(out.went_on.wait(), window)
+    except asyncio.TimeoutError:
+        pass
 
 
 def _attach(lines: list[str]) -> None:
