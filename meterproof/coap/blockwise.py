@@ -2,9 +2,10 @@
 
 Answering side (used by :class:`~meterproof.coap.endpoint.Endpoint` for every
 incoming request): :class:`Block1Assembler` collects Block1 request bodies,
-answering 2.31 Continue, 4.08 on a gap and 4.13 (with Size1) when the body
-would exceed the limit; :func:`slice_block2` serves a large response in blocks
-(Size2 on request).
+answering 2.31 Continue, 4.08 on a gap, the same 2.31 again to a repeat of the
+block it is at (a block-wise request is idempotent block by block, RFC 7959
+§2.5) and 4.13 (with Size1) when the body would exceed the limit;
+:func:`slice_block2` serves a large response in blocks (Size2 on request).
 
 Requesting side: :func:`request` sends a body in Block1 blocks (shrinking the
 block size on 4.13 as §2.9.3 allows) and reassembles a Block2 response,
@@ -41,10 +42,17 @@ class _Partial:
 
 
 class Block1Assembler:
-    """Reassembles Block1 request bodies per (remote, method, URI)."""
+    """Reassembles Block1 request bodies per (remote, method, URI).
+
+    Two switches reproduce vendor bugs for the simulator's seeded defects (off on every conformant endpoint):
+    ``ignore_numbers`` appends each block to what came before whatever its number says (no 4.08 on a gap, a
+    repeated block taken twice); ``size1_echoed`` answers 4.13 with the requester's own Size1 instead of the
+    most it takes."""
 
     def __init__(self, max_body: int) -> None:
         self.max_body = max_body
+        self.ignore_numbers = False
+        self.size1_echoed = False
         self._partial: dict[tuple[Hashable, int, tuple[str, ...]], _Partial] = {}
 
     def feed(self, req: Message, remote: Hashable, our_szx: int, limit: int | None = None
@@ -61,12 +69,20 @@ class Block1Assembler:
         size = block_size(b1.size_exponent)
         if req.opt.size1 is not None and req.opt.size1 > max_body:
             self._partial.pop(key, None)
-            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE, size1=max_body)
+            return None, wire.new(codes.REQUEST_ENTITY_TOO_LARGE,
+                                  size1=req.opt.size1 if self.size1_echoed else max_body)
         if b1.block_number == 0:
             part = self._partial[key] = _Partial(b1.size_exponent)
         else:
             part = self._partial.get(key)
-            if part is None or len(part.body) != b1.block_number * size or (b1.more and len(req.payload) != size):
+            offset = b1.block_number * size
+            if part is not None and b1.more and part.body[offset:] == req.payload and len(req.payload) == size \
+                    and not self.ignore_numbers:
+                # a repeat of the block the transfer is at: taken again, changing nothing (RFC 7959 §2.5)
+                return None, wire.new(codes.CONTINUE, block1=Block(b1.block_number, True, min(b1.size_exponent,
+                                                                                               our_szx)))
+            if part is None or (len(part.body) != offset and not self.ignore_numbers) \
+                    or (b1.more and len(req.payload) != size):
                 self._partial.pop(key, None)
                 return None, wire.new(codes.REQUEST_ENTITY_INCOMPLETE)
         if b1.more and len(req.payload) != size:

@@ -124,7 +124,8 @@ class Endpoint:
             collections.OrderedDict()
         self._dedup: collections.OrderedDict[tuple[Remote, int], _DedupEntry] = collections.OrderedDict()
         self._raw_claims: dict[tuple[Remote, int], float] = {}
-        self._block1 = blockwise.Block1Assembler(max_body)
+        #: Reassembles the Block1 request bodies this side answers (the simulator switches its defects on here).
+        self.block1 = blockwise.Block1Assembler(max_body)
         #: The most a resource takes in a Block1 transfer, per request (None: ``max_body``), and who hears of a
         #: transfer refused for its size (4.13): a device's storage for a package, say.
         self.body_limit: Callable[[Message], int | None] | None = None
@@ -704,7 +705,7 @@ class Endpoint:
                     return None
                 return wire.new(codes.BAD_OPTION, payload=f"unrecognized critical option {bad[0]}".encode())
         limit = self.body_limit(req) if self.body_limit is not None and req.opt.block1 is not None else None
-        full, early = self._block1.feed(req, remote, self.max_szx(remote), limit)
+        full, early = self.block1.feed(req, remote, self.max_szx(remote), limit)
         if early is not None:
             if early.code == codes.REQUEST_ENTITY_TOO_LARGE and self.on_body_refused is not None:
                 self.on_body_refused(req)

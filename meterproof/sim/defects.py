@@ -94,6 +94,19 @@ _ALL = [
     _d("block1-write-dropped", "transport",
        "a write whose body arrives in Block1 blocks is acknowledged but not applied",
        "PUT/POST in 16-byte blocks -> 2.31 ... 2.04, the values stay as they were", "MP-BLOCK-WRITE"),
+    _d("block1-numbers-ignored", "transport",
+       "the Block1 reassembly appends every block to what came before, whatever its number (RFC 7959 §2.5: a final "
+       "block after a gap MUST get 4.08)",
+       "block 0, then the last block: 4.00 (a body with a hole) instead of 4.08; a block sent twice is taken twice",
+       "MP-BLOCK-WRITE-GAP", "MP-BLOCK-WRITE-REPEAT"),
+    _d("too-large-size1-echoed", "transport",
+       "a Block1 transfer refused for its size is answered 4.13 with the requester's own Size1, not the most the "
+       "meter takes (RFC 7252 §5.9.2.9, RFC 7959 §2.9.3)",
+       "Block1 block 0 with Size1 4294967295 -> 4.13 Size1 4294967295", "MP-BLOCK-TOO-LARGE"),
+    _d("size2-request-refused", "transport",
+       "a request carrying the elective Size2 option is refused 4.02 Bad Option (RFC 7252 §5.4.1: an unrecognised "
+       "elective option MUST be ignored; RFC 7959 §4)",
+       "GET /3/0 with Size2 0 -> 4.02; without it -> 2.05", "MP-BLOCK-SIZE2"),
     _d("observe-parameters-refused", "reporting",
        "LwM2M 1.2: an Observe carrying <NOTIFICATION> attributes as query parameters is refused",
        "GET /3/0/7?pmin=1&pmax=3 Observe=0 -> 4.00 instead of 2.05 with the observation", "int-312", "int-313"),

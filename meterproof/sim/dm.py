@@ -87,6 +87,9 @@ class DeviceManagement:
             if b2 is not None and b2.block_number and self.has("block2-restarts-at-zero"):
                 # the vendor's block-wise layer keeps only the size of a Block2 request, never its number
                 req.opt.block2 = type(b2)(0, b2.more, b2.size_exponent)
+            if req.opt.size2 is not None and self.has("size2-request-refused"):
+                # the vendor's request parser takes every option it does not handle for a critical one
+                return wire.new(codes.BAD_OPTION, payload=b"unsupported option 28")
             if req.opt.block1 is not None and req.code in (codes.PUT, codes.POST) and self.has("block1-write-dropped"):
                 return wire.new(codes.CHANGED)      # a body that came in blocks is acknowledged, never applied
             if self.has("oscore-context-readable") and req.code == codes.GET and path.object_id == OSCORE:

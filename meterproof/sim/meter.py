@@ -213,6 +213,9 @@ class SimulatedMeter:
             transport._sendto = functools.partial(_fixed_first_random, transport._sendto)
         if self.tcp:
             self._tcp_defects()
+        # the seeded block-wise defects live in the meter's Block1 reassembly (RFC 7959 §2.5, §2.9.3)
+        self.endpoint.block1.ignore_numbers = self.has("block1-numbers-ignored")
+        self.endpoint.block1.size1_echoed = self.has("too-large-size1-echoed")
         if secure and not self.tcp:
             rec_inner = transport.datagram_received
             transport.datagram_received = functools.partial(self._record_gate, rec_inner)

@@ -11,20 +11,82 @@ option 4.02 Bad Option (RFC 7252 §5.4.1): the case is then not applicable, with
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from meterproof.coap.blockwise import block_size
+from meterproof.coap import wire
+from meterproof.coap.blockwise import Block, block_size
 from meterproof.fixtures import CF, P, codes, expect, mp
 
 SZX = 0                    # 16-byte blocks, RFC 7959 §2.2
 LIFETIME, STORING, BINDING = 1, 6, 7
+SIZE2 = 28                 # the Size2 option number (RFC 7959 §4, elective)
+SIZE1_MAX = 2 ** 32 - 1    # the largest Size1 (RFC 7252 §5.10.9: uint of 0-4 bytes), more than any meter takes
 BLOCK = dict(epic="Transport", feature="Block-wise transfer")
 
 
 def _not_block_capable(r: Any, option: str) -> None:
-    if r.code == codes.BAD_OPTION and len(r.exchanges) == 1:
+    if r.code == codes.BAD_OPTION and len(getattr(r, "exchanges", (None,))) == 1:
         expect.not_applicable(f"the device answers a request carrying {option} 4.02 Bad Option: it does not implement "
                               "block-wise transfer (RFC 7252 §5.4.1)")
+
+
+@dataclass
+class _LifetimeWrite:
+    """A partial update of the Server Object instance serving us (Lifetime + 1, Notification Storing and Binding as
+    the device holds them) in its most verbose multi-value format: the body of every Block1 case."""
+    inst: str
+    cf: int
+    lt: str
+    old: int
+    new: int
+    payload: bytes
+
+    @property
+    def blocks(self) -> int:
+        return -(-len(self.payload) // block_size(SZX))
+
+    def block(self, server: Any, dut: Any, num: int, *, size1: int | None = None) -> Any:
+        """Send Block1 block ``num`` alone (POST, 16-byte blocks, M set unless it is the last) and return the
+        answer: the cases that send blocks out of their order build each request themselves."""
+        size = block_size(SZX)
+        msg = wire.new(codes.POST, payload=self.payload[num * size:(num + 1) * size],
+                       uri_path=dut.registration.device_path(P(self.inst)), content_format=self.cf, size1=size1)
+        msg.opt.block1 = Block(num, num < self.blocks - 1, SZX)
+        return server.raw_request(dut.endpoint, msg)
+
+    def read_lifetime(self, server: Any, dut: Any) -> Any:
+        with expect.supporting(f"read {self.lt} back", "int-224 (Read on Resource)"):
+            r = server.read(dut.endpoint, self.lt)
+            expect.code(r, codes.CONTENT)
+            return expect.decodes(r)
+
+
+def _lifetime_write(server: Any, dut: Any, min_blocks: int) -> _LifetimeWrite:
+    """Read the instance, build the write, arrange for the old lifetime to be put back; not applicable when the
+    body spans fewer than ``min_blocks`` 16-byte blocks."""
+    inst, cf = dut.server_path(), _verbose_format(dut)
+    lt = dut.server_path(LIFETIME)
+    with expect.supporting(f"read {inst} for reference", "int-223 (Read on Object Instance)"):
+        r = server.read(dut.endpoint, inst)
+        expect.code(r, codes.CONTENT)
+        saved = expect.decodes(r)
+        expect.true(isinstance(saved.get(P(lt)), int), f"{lt} (mandatory Lifetime, Integer) in the read", "an integer",
+                    saved.get(P(lt)))
+    new = {k: saved[P(k)] for k in (dut.server_path(STORING), dut.server_path(BINDING)) if P(k) in saved}
+    new[lt] = saved[P(lt)] + 1
+    payload = server.encode_values(dut.endpoint, cf, new, P(inst))
+    w = _LifetimeWrite(inst, cf, lt, saved[P(lt)], new[lt], payload)
+    if w.blocks < min_blocks:
+        expect.not_applicable(f"the write body is {len(payload)} bytes in {cf}: fewer than {min_blocks} blocks of "
+                              f"{block_size(SZX)} bytes")
+    dut.restore_later(lt, w.old, dut.value_format())
+    return w
+
+
+def _continued(resp: Any) -> bool:
+    """A non-final block taken: 2.31 Continue, or a success from a device that acts on each block as it comes."""
+    return resp.code == codes.CONTINUE or resp.code.is_successful()
 
 
 def _verbose_format(dut: Any) -> int:
@@ -72,22 +134,8 @@ def test_block1_write(server, dut, timing, transcript):
     2.31 Continue (or a 2.xx success, for a device that processes each block as it comes) carrying Block1 with that
     block's number; the last answered 2.04; GET /1/x/1 then shows the new lifetime.  The device's lifetime is put
     back after the case on a device that outlives it."""
-    inst, cf = dut.server_path(), _verbose_format(dut)
-    lt = dut.server_path(LIFETIME)
-    with expect.supporting(f"read {inst} for reference", "int-223 (Read on Object Instance)"):
-        r = server.read(dut.endpoint, inst)
-        expect.code(r, codes.CONTENT)
-        saved = expect.decodes(r)
-        expect.true(isinstance(saved.get(P(lt)), int), f"{lt} (mandatory Lifetime, Integer) in the read", "an integer",
-                    saved.get(P(lt)))
-    new = {k: saved[P(k)] for k in (dut.server_path(STORING), dut.server_path(BINDING)) if P(k) in saved}
-    new[lt] = saved[P(lt)] + 1
-    payload = server.encode_values(dut.endpoint, cf, new, P(inst))
-    if len(payload) <= block_size(SZX):
-        expect.not_applicable(f"the write body is {len(payload)} bytes in {cf}: no block-wise transfer at "
-                              f"{block_size(SZX)}-byte blocks")
-    dut.restore_later(lt, saved[P(lt)], dut.value_format())
-    w = server.write(dut.endpoint, inst, payload=payload, content_format=cf, partial=True, block_szx=SZX)
+    lw = _lifetime_write(server, dut, 2)
+    w = server.write(dut.endpoint, lw.inst, payload=lw.payload, content_format=lw.cf, partial=True, block_szx=SZX)
     _not_block_capable(w, "Block1")
     for i, (req, resp) in enumerate(w.exchanges[:-1]):
         b1 = resp.opt.block1
@@ -98,9 +146,129 @@ def test_block1_write(server, dut, timing, transcript):
                     f"to block {req.opt.block1.block_number}", "the number of the block acknowledged", b1,
                     clause="RFC 7959 §2.3: a response to a Block1 request carries Block1 with the block's number")
     expect.code(w, codes.CHANGED)
-    with expect.supporting(f"read {lt} back", "int-224 (Read on Resource)"):
-        r = server.read(dut.endpoint, lt)
-        expect.code(r, codes.CONTENT)
-        after = expect.decodes(r)
-    expect.value(after, lt, new[lt], clause="RFC 7959 §2.5: the body assembled from the blocks is what the request "
-                 "carries; OMA TS Core 1.1 §5.4.3 Write")
+    expect.value(lw.read_lifetime(server, dut), lw.lt, lw.new, clause="RFC 7959 §2.5: the body assembled from the "
+                 "blocks is what the request carries; OMA TS Core 1.1 §5.4.3 Write")
+
+
+@mp("MP-BLOCK-WRITE-GAP", "The final Block1 block after a missing block is refused 4.08, and nothing is written",
+    **BLOCK, clause="RFC 7959 §2.5 (atomic Block1 transfer: if not all previous blocks are available at the server "
+                    "when it processes the final block, the transfer fails and 4.08 Request Entity Incomplete MUST be "
+                    "returned) and §2.9.2")
+def test_block1_gap(server, dut, transcript):
+    """The Block1 write of MP-BLOCK-WRITE (Lifetime + 1, 16-byte blocks, at least three of them), but after block 0
+    the harness sends the final block at once, leaving out the blocks between.  Pass: the final block is answered
+    4.08 Request Entity Incomplete and the Lifetime is what it was.  The MUST binds an atomic transfer: a device that
+    answers block 0 with another success than 2.31 Continue acts on each block as it comes, and the case is not
+    applicable to it (a 4.08 on a block out of sequence before the final one is only a MAY: not judged)."""
+    lw = _lifetime_write(server, dut, 3)
+    first = lw.block(server, dut, 0)
+    _not_block_capable(first, "Block1")
+    if first.code != codes.CONTINUE:
+        if first.code.is_successful():
+            expect.not_applicable(f"the device answers Block1 block 0 {first.code.dotted}, not 2.31 Continue: it acts "
+                                  "on each block as it comes, and the 4.08 of RFC 7959 §2.5 binds atomic transfers")
+        expect.inconclusive("Block1 block 0 of the write", "MP-BLOCK-WRITE",
+                            f"answered {first.code.dotted} {first.code.name_printable}")
+    last = lw.blocks - 1
+    final = lw.block(server, dut, last)
+    expect.true(final.code == codes.REQUEST_ENTITY_INCOMPLETE, f"answer to the final Block1 block {last} sent after "
+                f"block 0 alone (blocks 1 to {last - 1} never sent)", "4.08 Request Entity Incomplete",
+                f"{final.code.dotted} {final.code.name_printable}",
+                clause="RFC 7959 §2.5: the transfer fails and 4.08 MUST be returned")
+    expect.value(lw.read_lifetime(server, dut), lw.lt, lw.old,
+                 clause="RFC 7959 §2.5: the transfer fails (nothing of an incomplete body is written)")
+
+
+@mp("MP-BLOCK-WRITE-REPEAT", "A Block1 block sent again is either refused 4.08 or taken once", **BLOCK,
+    clause="RFC 7959 §2.5 (a server MAY return 4.08 for any Block1 request not in sequence; the body is the "
+           "blocks in their order) and §2.3 (the answer to a Block1 request names the block it acknowledges)")
+def test_block1_repeat(server, dut, transcript):
+    """The Block1 write of MP-BLOCK-WRITE (at least three 16-byte blocks), with block 1 sent twice (a new request,
+    not a message-layer retransmission) before the rest in order.  Pass: the repeat is refused 4.08 Request Entity
+    Incomplete (a server MAY refuse a block out of sequence: the case ends there), or it is answered like the first
+    (2.31 Continue, or a success for a device that acts on each block, with Block1 naming block 1) and the transfer
+    ends 2.04 with the new Lifetime read back: the block counted once."""
+    lw = _lifetime_write(server, dut, 3)
+    for num in (0, 1):
+        r = lw.block(server, dut, num)
+        _not_block_capable(r, "Block1")
+        if not _continued(r):
+            expect.inconclusive(f"Block1 block {num} of the write", "MP-BLOCK-WRITE",
+                                f"answered {r.code.dotted} {r.code.name_printable}")
+    again = lw.block(server, dut, 1)
+    if again.code == codes.REQUEST_ENTITY_INCOMPLETE:
+        expect.evidence("repeated block", "refused 4.08 Request Entity Incomplete (RFC 7959 §2.5: MAY)")
+        return
+    expect.true(_continued(again), "answer to Block1 block 1 sent a second time",
+                "2.31 Continue as to its first sending (or 4.08, which a server MAY answer)",
+                f"{again.code.dotted} {again.code.name_printable}", clause="RFC 7959 §2.5")
+    b1 = again.opt.block1
+    expect.true(b1 is not None and b1.block_number == 1, "Block1 option of the answer to the repeated block 1",
+                "block number 1", b1, clause="RFC 7959 §2.3: the answer names the block it acknowledges")
+    for num in range(2, lw.blocks):
+        r = lw.block(server, dut, num)
+        if num < lw.blocks - 1:
+            expect.true(_continued(r), f"answer to Block1 block {num} after the repeat", "2.31 Continue",
+                        f"{r.code.dotted} {r.code.name_printable}", clause="RFC 7959 §2.5")
+    expect.true(r.code == codes.CHANGED, f"answer to the final Block1 block {lw.blocks - 1} (block 1 was sent twice)",
+                "2.04 Changed: the body is the blocks in their order, block 1 once",
+                f"{r.code.dotted} {r.code.name_printable}", clause="RFC 7959 §2.5")
+    expect.value(lw.read_lifetime(server, dut), lw.lt, lw.new, clause="RFC 7959 §2.5: the body assembled from the "
+                 "blocks is what the request carries; OMA TS Core 1.1 §5.4.3 Write")
+
+
+@mp("MP-BLOCK-TOO-LARGE", "A Block1 transfer announced larger than the device takes: 4.13 tells the most it takes",
+    **BLOCK, clause="RFC 7959 §4 (Size1 in a request carrying Block1: the size of the whole body) and §2.9.3 (4.13 "
+                    "at any time of a Block1 transfer); RFC 7252 §5.9.2.9 (a 4.13 SHOULD carry Size1) and §5.10.9 "
+                    "(Size1 in a 4.13: the maximum size the server is able and willing to handle)")
+def test_block1_too_large(server, dut, transcript):
+    """Block 0 of the write of MP-BLOCK-WRITE, announcing with Size1 a body of 4294967295 bytes (the largest Size1),
+    then nothing more.  A device may take the announcement (2.31: the case has nothing to judge and is not applicable;
+    it may still refuse later, RFC 7959 §2.9.3).  If it answers 4.13 Request Entity Too Large: Size1 in it is a SHOULD
+    (a warning when absent) and, when present, must be below the size announced, since it is the most the device is
+    able and willing to handle.  Size1 is elective: refusing the block 4.02 for it fails (RFC 7252 §5.4.1)."""
+    lw = _lifetime_write(server, dut, 2)
+    r = lw.block(server, dut, 0, size1=SIZE1_MAX)
+    if r.code == codes.BAD_OPTION:
+        plain = lw.block(server, dut, 0)
+        _not_block_capable(plain, "Block1")
+        expect.fail("answer to Block1 block 0 carrying Size1", "no 4.02: Size1 is elective and an unrecognised "
+                    "elective option MUST be ignored", f"4.02 Bad Option (without Size1: {plain.code.dotted})",
+                    clause="RFC 7252 §5.4.1; RFC 7959 §4 (Size1 elective)")
+    if _continued(r):
+        expect.not_applicable(f"the device answers block 0 of a body announced as {SIZE1_MAX} bytes "
+                              f"{r.code.dotted}: it does not refuse a transfer by its announced size (RFC 7959 "
+                              "§2.9.3 lets it refuse at any later block)")
+    if r.code != codes.REQUEST_ENTITY_TOO_LARGE:
+        expect.inconclusive("Block1 block 0 of the write", "MP-BLOCK-WRITE",
+                            f"answered {r.code.dotted} {r.code.name_printable}")
+    size1 = r.opt.size1
+    expect.should(size1 is not None, "Size1 in the 4.13 Request Entity Too Large", "the most the device takes",
+                  "absent", clause="RFC 7252 §5.9.2.9 (SHOULD include Size1); RFC 7959 §2.9.3")
+    if size1 is not None:
+        expect.true(size1 < SIZE1_MAX, "Size1 of the 4.13 Request Entity Too Large",
+                    f"below the {SIZE1_MAX} bytes announced: the maximum size the device is able and willing to "
+                    "handle", size1, clause="RFC 7252 §5.10.9 and §5.9.2.9")
+
+
+@mp("MP-BLOCK-SIZE2", "A Read asking for the size with Size2 0 is answered as without it", **BLOCK,
+    clause="RFC 7959 §4 (Size2 0 in a request asks for a size indication; Size2 is elective) and RFC 7252 §5.4.1 "
+           "(an unrecognised elective option MUST be silently ignored)")
+def test_block2_size2(server, dut, transcript):
+    """GET /3/0 in 16-byte Block2 blocks, the first request carrying Size2 0 (a size request).  Pass: 2.05 Content.
+    Whether the first block carries a size indication (Size2) is recorded: RFC 7959 §4 expects one "whenever it can
+    be provided without undue effort" as a quality of implementation, no requirement keyword, so it is never a
+    warning.  A device that refuses the request but answers the same Read without Size2 fails."""
+    accept = dut.instance_format()
+    r = server.read(dut.endpoint, "/3/0", accept=accept, block_szx=SZX, options=[(SIZE2, b"")])
+    if r.code != codes.CONTENT:
+        with expect.supporting("GET /3/0 in 16-byte blocks without Size2", "MP-BLOCK-READ"):
+            plain = server.read(dut.endpoint, "/3/0", accept=accept, block_szx=SZX)
+            _not_block_capable(plain, "Block2")
+            expect.code(plain, codes.CONTENT)
+        expect.fail("answer to GET /3/0 carrying Size2 0", "2.05 Content, as to the same Read without Size2",
+                    f"{r.code.dotted} {r.code.name_printable}", clause="RFC 7252 §5.4.1; RFC 7959 §4")
+    first = r.exchanges[0][1]
+    expect.evidence("size indication", {"Size2 in the first answer": first.opt.size2,
+                                        "representation bytes": len(r.payload),
+                                        "Block2 in the first answer": str(first.opt.block2)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 import pytest
 from aiocoap import Message
@@ -307,6 +308,52 @@ async def test_block1_gap_is_4_08() -> None:
                            payload=b"a" * 64, block1=Block(2, True, 2)), server.local_address)
         gap, _, _ = await peer.recv()
         assert gap.code == codes.REQUEST_ENTITY_INCOMPLETE        # §2.9.2: 4.08
+
+
+async def _block1_sequence(server: Endpoint, peer: Any, nums: list[tuple[int, bool]]) -> list[Message]:
+    """PUT /r in 16-byte Block1 blocks numbered ``nums`` (block n carries 16 bytes of chr(ord('a') + n))."""
+    out = []
+    for i, (num, more) in enumerate(nums):
+        peer.send(wire.new(codes.PUT, mtype=wire.CON, mid=10 + i, token=bytes([10 + i]), uri_path=["r"],
+                           payload=bytes([ord("a") + num]) * 16, block1=Block(num, more, 0)), server.local_address)
+        out.append((await peer.recv())[0])
+    return out
+
+
+@aio
+async def test_block1_repeated_block_taken_once() -> None:
+    # §2.5: a repeat of the block the transfer is at (a new request, not a retransmission) changes nothing
+    got: list[bytes] = []
+
+    async def store(req: Message, remote: object) -> Message:
+        got.append(req.payload)
+        return wire.new(codes.CHANGED)
+
+    async with endpoint_pair(store) as (server, _), raw_peer() as peer:
+        answers = await _block1_sequence(server, peer, [(0, True), (1, True), (1, True), (2, False)])
+    assert [a.code for a in answers] == [codes.CONTINUE] * 3 + [codes.CHANGED]
+    assert tuple(answers[2].opt.block1) == (1, True, 0)
+    assert got == [b"a" * 16 + b"b" * 16 + b"c" * 16]
+
+
+@aio
+async def test_block1_final_block_after_gap_is_4_08_unless_numbers_ignored() -> None:
+    for ignore, expected in ((False, codes.REQUEST_ENTITY_INCOMPLETE), (True, codes.CONTENT)):
+        async with endpoint_pair(echo) as (server, _), raw_peer() as peer:
+            server.block1.ignore_numbers = ignore      # the seeded defect block1-numbers-ignored
+            answers = await _block1_sequence(server, peer, [(0, True), (2, False)])
+        assert [a.code for a in answers] == [codes.CONTINUE, expected]
+
+
+@aio
+async def test_block1_size1_announcement_refused_with_own_limit() -> None:
+    for echoed, size1 in ((False, 1000), (True, 5000)):
+        async with endpoint_pair(echo, max_body=1000) as (server, _), raw_peer() as peer:
+            server.block1.size1_echoed = echoed        # the seeded defect too-large-size1-echoed
+            peer.send(wire.new(codes.PUT, mtype=wire.CON, mid=1, token=b"\x01", uri_path=["big"], payload=b"z" * 16,
+                               block1=Block(0, True, 0), size1=5000), server.local_address)
+            resp, _, _ = await peer.recv()
+        assert resp.code == codes.REQUEST_ENTITY_TOO_LARGE and resp.opt.size1 == size1   # RFC 7252 §5.10.9
 
 
 @aio

@@ -8,6 +8,7 @@ import pytest
 from aiocoap.numbers import codes
 
 from meterproof.coap import wire
+from meterproof.coap.blockwise import Block
 from meterproof.errors import ConfigError, ProtocolError, TimeoutError_
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.formats import link, tlv
@@ -189,6 +190,34 @@ def _(rig):
     w = rig.server.write(rig.ep, "/1/0", values, content_format=CF.SENML_JSON, partial=True, block_szx=0)
     assert w.code_text == "2.04" and len(w.exchanges) > 1
     assert rig.server.read(rig.ep, "/1/0/1").value("/1/0/1") != 4321
+
+
+def _post_block(rig, path, payload, num, more, **opts):
+    msg = wire.new(codes.POST, payload=payload, uri_path=path.strip("/").split("/"), content_format=CF.SENML_JSON,
+                   **opts)
+    msg.opt.block1 = Block(num, more, 0)
+    return rig.server.raw_request(rig.ep, msg)
+
+
+@symptom("block1-numbers-ignored")
+def _(rig):
+    body = rig.server.encode_values(rig.ep, CF.SENML_JSON, {"/1/0/1": 4321, "/1/0/7": "U"}, P("/1/0"))
+    assert len(body) > 48
+    first = _post_block(rig, "/1/0", body[:16], 0, True)
+    final = _post_block(rig, "/1/0", body[32:48], 2, False)
+    assert first.code == codes.CONTINUE and final.code != codes.REQUEST_ENTITY_INCOMPLETE
+
+
+@symptom("too-large-size1-echoed")
+def _(rig):
+    r = _post_block(rig, "/1/0", b"[" + b" " * 15, 0, True, size1=2 ** 32 - 1)
+    assert r.code == codes.REQUEST_ENTITY_TOO_LARGE and r.opt.size1 == 2 ** 32 - 1
+
+
+@symptom("size2-request-refused")
+def _(rig):
+    assert rig.server.read(rig.ep, "/3/0", accept=CF.TLV, options=[(28, b"")]).code_text == "4.02"
+    assert rig.server.read(rig.ep, "/3/0", accept=CF.TLV).ok
 
 
 @symptom("no-reregister-after-404")
