@@ -99,6 +99,12 @@ _ALL = [
        "block after a gap MUST get 4.08)",
        "block 0, then the last block: 4.00 (a body with a hole) instead of 4.08; a block sent twice is taken twice",
        "MP-BLOCK-WRITE-GAP", "MP-BLOCK-WRITE-REPEAT"),
+    _d("band-reset-timeout-write-ignored", "objects",
+       "a write of the LTE-MTC Band Config Reset Timeout (/501/x/5, RW) is acknowledged but not stored",
+       "PUT /501/0/5 31.0 -> 2.04, GET /501/0/5 -> 30.0", "MP-OBJ-501-WRITE"),
+    _d("rsp-download-uri-write-ignored", "objects",
+       "a write of the Remote SIM Provisioning Download URI/Information (/504/x/3, RW) is acknowledged but not stored",
+       "PUT /504/0/3 'coaps://...' -> 2.04, GET /504/0/3 -> ''", "MP-OBJ-504-WRITE"),
     _d("too-large-size1-echoed", "transport",
        "a Block1 transfer refused for its size is answered 4.13 with the requester's own Size1, not the most the "
        "meter takes (RFC 7252 §5.9.2.9, RFC 7959 §2.9.3)",

@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 
 PROTECTED = (0, 21)                 # never accessible to a DM server
 #: Seeded defects that acknowledge a write of one resource (object id, resource id) and drop it.
-_DROPPED_WRITES = {(7, 8): "conn-stats-period-not-stored", (10, 14): "cellular-rai-write-ignored"}
+_DROPPED_WRITES = {(7, 8): "conn-stats-period-not-stored", (10, 14): "cellular-rai-write-ignored",
+                   (501, 5): "band-reset-timeout-write-ignored", (504, 3): "rsp-download-uri-write-ignored"}
 NOT_CREATABLE = (0, 1, 21)          # accounts come from bootstrap only
 FW_PACKAGE_URI = Path((5, 0, 1))
 

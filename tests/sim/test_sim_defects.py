@@ -220,6 +220,18 @@ def _(rig):
     assert rig.server.read(rig.ep, "/3/0", accept=CF.TLV).ok
 
 
+@symptom("band-reset-timeout-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/501/0/5", 31.0, content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/501/0/5").value("/501/0/5") == 30.0
+
+
+@symptom("rsp-download-uri-write-ignored")
+def _(rig):
+    assert rig.server.write(rig.ep, "/504/0/3", "coaps://rsp.invalid/x", content_format=CF.TEXT).code_text == "2.04"
+    assert rig.server.read(rig.ep, "/504/0/3").value("/504/0/3") == ""
+
+
 @symptom("no-reregister-after-404")
 def _(rig):
     rig.call(rig.aio.forget, rig.ep)
