@@ -699,7 +699,7 @@ REMOTE_SIM = Obj(
         R(14, "Selected ICCID for RSP operation", "RW", "1", "O", "String", "", "",
           "Profile the next operation acts on."),
         R(15, "RSP Consent Reason", "R", "1", "O", "String", "", "", "Why user consent is asked."),
-        R(16, "RSP User Consent", "W", "1", "O", "Integer", "0..1", "", "The user's answer: 1 agree, 0 refuse."),
+        R(16, "RSP User Consent", "W", "1", "O", "Integer", "0..1", "", "The user's decision: 0 approved, 1 rejected."),
         R(17, "RSP Confirmation Code", "W", "1", "O", "String", "", "", "Code confirming a download."),
         R(18, "RSP Data Type", "RW", "1", "O", "Integer", "0..17", "", "Which data Set/Get RSP Data carries."),
         R(19, "Set RSP Data", "W", "1", "O", "Opaque", "", "", "Data handed to the eUICC."),
