@@ -7,6 +7,13 @@ and a payload larger than a block travels block-wise (RFC 7959); these cases ask
 
 A device that does not implement block-wise transfer answers a request carrying the critical Block1/Block2
 option 4.02 Bad Option (RFC 7252 §5.4.1): the case is then not applicable, with that reason.
+
+Each case is as strict as RFC 7959's keywords: the 4.08 for a final block after a gap is a MUST (for an atomic
+transfer, §2.5) and fails; a 4.08 for a repeated or out-of-sequence block is a MAY and passes, as does taking the
+repeat once; Size1 in a 4.13 is a SHOULD (RFC 7252 §5.9.2.9), a warning when absent; a size indication (Size2) in
+answer to a size request is only "expected" (§4, quality of implementation): recorded, never judged.  A server
+that asks for a smaller block size in its answer (§2.3, control usage) is followed by the harness's requester
+(meterproof/coap/blockwise.py), so every case works at whatever size the device picks.
 """
 
 from __future__ import annotations
