@@ -1,4 +1,4 @@
-"""Regulatory checks on the secure channel (REG-TLS-*), judged from the device's own handshakes.
+"""Regulatory checks on the secure channel (REG-TLS-01, -05, -07, -08, -14), judged from the device's own handshakes.
 
 ETSI EN 303 645 5.5-1 ("the consumer IoT device shall use best practice cryptography to communicate securely"),
 ETSI TS 103 701 5.5-1-2 (functional: sniff the handshake, compare the suites with the IXIT, try to downgrade),
@@ -152,3 +152,72 @@ def test_rpk_server_key_pinned(dut_factory, security_run, timing, transcript):
     srv = dut_factory.ad_hoc_server(rpk=security_run.server_rpk("rogue"))
     dev = dut_factory.start(server_uri=srv.aio.uri)
     expect_refused(dut_factory, srv, dev, timing, "server presenting another raw public key")
+
+
+EMS, ETM = 23, 22       # extended_master_secret (RFC 7627), encrypt_then_mac (RFC 7366)
+
+
+def hardening(hellos: list[rec.ClientHello]) -> tuple[list[str], list[str], set[str]]:
+    """(failures, advisories, what was missing) for the hardening extensions of a device's ClientHellos.
+
+    extended_master_secret: offered in none is advisory; offered in some but not all is a failure (RFC 7627 §5.2:
+    a client implementing it MUST send it in all handshakes).  encrypt_then_mac: a ClientHello that offers a CBC
+    suite without it is advisory (RFC 7366 §2; RFC 7457 §2.2 on the attacks it prevents)."""
+    fails, advisories, missing = [], [], set()
+    with_ems = [h for h in hellos if EMS in h.extensions]
+    if not with_ems:
+        missing.add("extended_master_secret")
+        advisories.append("no ClientHello offers extended_master_secret (RFC 7627: the session hash binds the "
+                          "master secret to the handshake)")
+    elif len(with_ems) < len(hellos):
+        missing.add("extended_master_secret")
+        fails.append(f"extended_master_secret in {len(with_ems)} of {len(hellos)} ClientHellos: a client implementing "
+                     f"it MUST send it in all handshakes (RFC 7627 §5.2)")
+    for h in hellos:
+        cbc = [suites.name(c) for c in h.suites if "CBC" in suites.name(c)]
+        if cbc and ETM not in h.extensions:
+            missing.add("encrypt_then_mac")
+            advisories.append(f"CBC suite(s) {', '.join(cbc)} offered without encrypt_then_mac (RFC 7366: MAC over "
+                              f"the ciphertext; RFC 7457 §2.2 padding-oracle attacks)")
+    return fails, list(dict.fromkeys(advisories)), missing
+
+
+@mp("REG-TLS-14", "Extended master secret and encrypt-then-MAC offered (advisory)",
+    clause="RFC 7627 §5.2 (extended_master_secret, extension 23); RFC 7366 §2 (encrypt_then_mac, extension 22, for "
+    "CBC suites); RFC 7457 §2.2; ETSI EN 303 645 5.5-1", **REG)
+@channel("psk", "cert", "rpk")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-2", "EN 18031-1 CRY-1",
+            "EU CRA Annex I Part I (2)(e)", "RFC 7627", "RFC 7366")
+def test_hardening_extensions(dut, security_run, case_handshakes, declaration, transcript):
+    """The ClientHellos the device sent while it came up (decoded as REG-TLS-01 decodes them): each one offers
+    extended_master_secret, and each one that offers a CBC suite offers encrypt_then_mac.  Missing either is a
+    warning (an advisory check: neither RFC obliges a client to implement them), but a failure when the vendor
+    declaration (--declaration, ixit.communication.tls_extensions) claims it, and extended_master_secret offered
+    in some ClientHellos but not in others is a failure (RFC 7627 §5.2: in all handshakes)."""
+    hellos = [h for _, r in case_handshakes() if r.role == "server" for h in r.client_hello_list]
+    if not hellos:
+        expect.inconclusive("capture of the device's ClientHello", "int-401/int-402",
+                            "no ClientHello of the device reached the harness during bring-up")
+    fails, advisories, missing = hardening(hellos)
+    claimed = declared.declared_extensions(declaration.doc) if declaration is not None else set()
+    contradicted = sorted(missing & claimed)
+    try:
+        import allure
+        allure.attach(json.dumps([{"cookie": bool(h.cookie), "suites": h.suite_names, "extensions": h.extension_names}
+                                  for h in hellos], indent=1), name="decoded ClientHellos (extensions)",
+                      attachment_type=allure.attachment_type.JSON)
+    except Exception:
+        pass
+    for a in advisories:
+        expect.should(False, "ClientHello hardening extensions", "extended_master_secret; encrypt_then_mac with CBC",
+                      a, clause="RFC 7627; RFC 7366")
+    with expect.all_criteria() as criteria:
+        with criteria.check("extended_master_secret in every handshake"):
+            expect.true(not fails, "the device's ClientHellos", "extended_master_secret in all or none",
+                        "; ".join(fails), clause="RFC 7627 §5.2")
+        with criteria.check("hardening extensions against the declaration"):
+            expect.true(not contradicted, f"extensions offered against the vendor declaration "
+                        f"({declared.EXTENSIONS_FIELD}: {', '.join(sorted(claimed))})", "every claimed extension "
+                        "in every ClientHello that needs it", f"missing {', '.join(contradicted)}",
+                        clause="ETSI TS 103 701 5.5-1-2: no indication that the device differs from its IXIT "
+                        "11-ComMech")
