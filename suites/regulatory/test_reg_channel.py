@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 
 from meterproof.declaration import contradictions as declared
+from meterproof.dtls import hardening
 from meterproof.dtls import records as rec
 from meterproof.dtls import suites
 
@@ -154,33 +155,6 @@ def test_rpk_server_key_pinned(dut_factory, security_run, timing, transcript):
     expect_refused(dut_factory, srv, dev, timing, "server presenting another raw public key")
 
 
-EMS, ETM = 23, 22       # extended_master_secret (RFC 7627), encrypt_then_mac (RFC 7366)
-
-
-def hardening(hellos: list[rec.ClientHello]) -> tuple[list[str], list[str], set[str]]:
-    """(failures, advisories, what was missing) for the hardening extensions of a device's ClientHellos.
-
-    extended_master_secret: offered in none is advisory; offered in some but not all is a failure (RFC 7627 §5.2:
-    a client implementing it MUST send it in all handshakes).  encrypt_then_mac: a ClientHello that offers a CBC
-    suite without it is advisory (RFC 7366 §2; RFC 7457 §2.2 on the attacks it prevents)."""
-    fails, advisories, missing = [], [], set()
-    with_ems = [h for h in hellos if EMS in h.extensions]
-    if not with_ems:
-        missing.add("extended_master_secret")
-        advisories.append("no ClientHello offers extended_master_secret (RFC 7627: the session hash binds the "
-                          "master secret to the handshake)")
-    elif len(with_ems) < len(hellos):
-        missing.add("extended_master_secret")
-        fails.append(f"extended_master_secret in {len(with_ems)} of {len(hellos)} ClientHellos: a client implementing "
-                     f"it MUST send it in all handshakes (RFC 7627 §5.2)")
-    for h in hellos:
-        cbc = [suites.name(c) for c in h.suites if "CBC" in suites.name(c)]
-        if cbc and ETM not in h.extensions:
-            missing.add("encrypt_then_mac")
-            advisories.append(f"CBC suite(s) {', '.join(cbc)} offered without encrypt_then_mac (RFC 7366: MAC over "
-                              f"the ciphertext; RFC 7457 §2.2 padding-oracle attacks)")
-    return fails, list(dict.fromkeys(advisories)), missing
-
 
 @mp("REG-TLS-14", "Extended master secret and encrypt-then-MAC offered (advisory)",
     clause="RFC 7627 §5.2 (extended_master_secret, extension 23); RFC 7366 §2 (encrypt_then_mac, extension 22, for "
@@ -198,7 +172,7 @@ def test_hardening_extensions(dut, security_run, case_handshakes, declaration, t
     if not hellos:
         expect.inconclusive("capture of the device's ClientHello", "int-401/int-402",
                             "no ClientHello of the device reached the harness during bring-up")
-    fails, advisories, missing = hardening(hellos)
+    fails, advisories, missing = hardening.judge(hellos)
     claimed = declared.declared_extensions(declaration.doc) if declaration is not None else set()
     contradicted = sorted(missing & claimed)
     try:

@@ -47,7 +47,7 @@ def _answer_window(timing) -> float:  # type: ignore[no-untyped-def]
     "RFC 7252 §4.5 (de-duplication for EXCHANGE_LIFETIME); ETSI EN 303 645 5.5-1", **REG)
 @channel("psk", "cert", "rpk", reason=f"REG-TLS-11 {DTLS_ONLY}")
 @transport("udp", reason=f"REG-TLS-11 {DTLS_ONLY}; a TLS record stream over TCP has no replay window to test")
-@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-4", "IEC 62443-4-2 CR 3.8",
+@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-4",
             "EU CRA Annex I Part I (2)(f)", "OMA LwM2M TS Transport §5.1", "RFC 6347 §4.1.2.6")
 def test_record_replay_rejected(server, dut, timing, loop_thread, transcript):
     """The harness executes /1/x/8 (the Server instance found by its Short Server ID) inside the session and keeps
