@@ -159,7 +159,7 @@ def test_rpk_server_key_pinned(dut_factory, security_run, timing, transcript):
 @mp("REG-TLS-14", "Extended master secret and encrypt-then-MAC offered (advisory)",
     clause="RFC 7627 §5.2 (extended_master_secret, extension 23); RFC 7366 §2 (encrypt_then_mac, extension 22, for "
     "CBC suites); RFC 7457 §2.2; ETSI EN 303 645 5.5-1", **REG)
-@channel("psk", "cert", "rpk")
+@channel("psk", "cert", "rpk", reason="REG-TLS-14 reads the extensions of the device's DTLS ClientHello")
 @regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-2", "EN 18031-1 CRY-1",
             "EU CRA Annex I Part I (2)(e)", "RFC 7627", "RFC 7366")
 def test_hardening_extensions(dut, security_run, case_handshakes, declaration, transcript):
