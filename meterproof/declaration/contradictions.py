@@ -14,6 +14,7 @@ from .schema import DeclarationDoc
 
 SUITES_FIELD = "ixit.communication.cipher_suites"
 NOSEC_FIELD = "ixit.communication.nosec.supported"
+EXTENSIONS_FIELD = "ixit.communication.tls_extensions"
 
 
 def undeclared_suites(doc: DeclarationDoc, offered: Iterable[int]) -> list[str]:
@@ -38,6 +39,11 @@ def nosec_unsupported(doc: DeclarationDoc) -> bool:
     return n is not None and not n.supported
 
 
+def declared_extensions(doc: DeclarationDoc) -> set[str]:
+    """The (D)TLS hardening extensions the declaration says the device offers (REG-TLS-14)."""
+    return set(doc.ixit.communication.tls_extensions)
+
+
 def declared_objects(doc: DeclarationDoc) -> tuple[str, set[int]] | None:
     """(the field, the objects) the declaration's 15-Intf says the LwM2M interface exposes; None if none listed."""
     for i, intf in enumerate(doc.ixit.interfaces):
@@ -55,5 +61,5 @@ def undeclared_objects(doc: DeclarationDoc, registered: Iterable[int]) -> list[s
     return [f"registered /{o}, which {where} does not list" for o in sorted(set(registered)) if o not in objs]
 
 
-__all__ = ["NOSEC_FIELD", "SUITES_FIELD", "declared_objects", "nosec_unsupported", "undeclared_objects",
+__all__ = ["EXTENSIONS_FIELD", "NOSEC_FIELD", "SUITES_FIELD", "declared_extensions", "declared_objects", "nosec_unsupported", "undeclared_objects",
            "undeclared_suites"]

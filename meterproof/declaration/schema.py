@@ -224,14 +224,23 @@ class NoSec(_Model):
     justification: OptText = Field(None, description="the alternative protection (required when supported)")
 
 
+#: The hardening extensions a declaration may claim (names as in meterproof.dtls.records.EXTENSIONS).
+TLS_EXTENSIONS = ("extended_master_secret", "encrypt_then_mac")
+
+
 class ComMech(_Model):
     """11-ComMech / 12-NetSecImpl: the secure channel (5.5-1 .. 5.5-3)."""
 
-    WHAT: ClassVar[str] = "protocols: [...], cipher_suites: [...], nosec: {...}, implementation: ..."
+    WHAT: ClassVar[str] = ("protocols: [...], cipher_suites: [...], nosec: {...}, tls_extensions: [...], "
+                           "implementation: ...")
     protocols: Texts = Field([], description="e.g. DTLS 1.2 (RFC 6347)")
     cipher_suites: Annotated[list[Suite], _entries()] = Field(
         [], description="every suite the device may offer, IANA names or code points; REG-TLS-01 compares")
     nosec: Union[NoSec, None] = Field(None, description="whether LwM2M NoSec is supported; REG-TLS-05 compares")
+    tls_extensions: Annotated[list[Literal["extended_master_secret", "encrypt_then_mac"]],
+                              _entries(TLS_EXTENSIONS)] = Field(
+        [], description="the (D)TLS hardening extensions the device offers: extended_master_secret (RFC 7627), "
+                        "encrypt_then_mac (RFC 7366); REG-TLS-14 compares")
     implementation: OptText = Field(None, description="the (reviewed or evaluated) library and version (5.5-2)")
     crypto_agility: OptText = Field(None, description="how algorithms are updated (5.5-3)")
     trusted_time: Union[Bool, None] = Field(

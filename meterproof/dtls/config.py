@@ -111,6 +111,9 @@ class DtlsSettings:
     handshake_timeout_max: float = 60.0
     handshake_deadline: float | None = None     # give up a handshake after this long (None: from the timer bounds)
     resumption: bool = True                     # server: keep a session cache; client: offer the last session
+    #: RFC 6347 §4.1.2.6 record replay detection (Mbed TLS's anti_replay; GnuTLS, the RPK backend, always has it).
+    #: Off only for the simulator's ``dtls-no-replay-protection`` defect.
+    anti_replay: bool = True
     #: the client context these settings build, once (settings are frozen; sessions live in the wrapped buffers)
     _client_ctx: "tls.ClientContext | None" = field(default=None, init=False, repr=False, compare=False)
 
@@ -168,6 +171,7 @@ class DtlsSettings:
             handshake_timeout_min=self.handshake_timeout_min,
             handshake_timeout_max=self.handshake_timeout_max,
             ciphers=suites.to_mbedtls(self.policy()) or None,
+            anti_replay=self.anti_replay,
         )
         c = self.certificates
         if c is not None:

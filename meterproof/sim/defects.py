@@ -317,6 +317,17 @@ _ALL = [
        "the DTLS client takes its first ClientHello random from an unseeded generator: the same 32 bytes on every "
        "handshake of every unit (the handshake still completes: the first flight is outside the handshake hash)",
        "every first-flight ClientHello carries random 404142...5f", "REG-TLS-13"),
+    _d("dtls-no-replay-protection", "security",
+       "the DTLS client is built with record replay detection off (RFC 6347 §4.1.2.6: the anti-replay window); "
+       "PSK and certificate modes (the Raw Public Key backend, GnuTLS, always keeps the window)",
+       "a protected record sent again unchanged is decrypted and handed to CoAP again: at once it gets the cached "
+       "answer once more, after EXCHANGE_LIFETIME it is carried out again (an Execute of /1/x/8 gives a second "
+       "Update)", "REG-TLS-11"),
+    _d("hello-extensions-first-flight-only", "security",
+       "the DTLS client builds its first ClientHello (before the cookie exchange) with a reduced routine that leaves "
+       "out encrypt_then_mac and extended_master_secret; the ClientHello with the cookie has both",
+       "the first-flight ClientHello lists no extension 22 nor 23 (RFC 7627 §5.2: a client implementing "
+       "extended_master_secret MUST send it in all handshakes); the handshake completes", "REG-TLS-14"),
     _d("psk-length-limited", "security",
        "the PSK identity lives in a fixed 64-byte buffer: a longer provisioned identity is silently cut (TS Transport "
        "1.1 §5.2.8.1 wants 128-byte identities)",

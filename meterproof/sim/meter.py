@@ -211,6 +211,8 @@ class SimulatedMeter:
             transport.send = functools.partial(_truncate_response_tokens, transport.send)
         if secure and not self.tcp and self.has("client-random-reused"):
             transport._sendto = functools.partial(_fixed_first_random, transport._sendto)
+        if secure and not self.tcp and self.has("hello-extensions-first-flight-only"):
+            transport._sendto = functools.partial(_first_flight_without_hardening, transport._sendto)
         if self.tcp:
             self._tcp_defects()
         # the seeded block-wise defects live in the meter's Block1 reassembly (RFC 7959 §2.5, §2.9.3)
@@ -685,6 +687,42 @@ def _fixed_first_random(sendto: Callable[[bytes, tuple], None], data: bytes, add
         sid = data[off + 32]
         if len(data) > off + 33 + sid and data[off + 33 + sid] == 0:
             data = data[:off] + UNSEEDED_RANDOM + data[off + 32:]
+    sendto(data, addr)
+
+
+#: encrypt_then_mac (RFC 7366) and extended_master_secret (RFC 7627), which ``hello-extensions-first-flight-only``
+#: leaves out of the first ClientHello.
+_HARDENING_EXTENSIONS = (22, 23)
+
+
+def _first_flight_without_hardening(sendto: Callable[[bytes, tuple], None], data: bytes, addr: tuple) -> None:
+    """Defect ``hello-extensions-first-flight-only``: the first ClientHello of a handshake (no cookie yet, one
+    unfragmented record) leaves without encrypt_then_mac and extended_master_secret; the ClientHello that answers
+    the HelloVerifyRequest still has both (the first flight is outside the handshake hash, RFC 6347 §4.2.1, so
+    the handshake completes)."""
+    hs, body = 13, 25
+    if len(data) > body + 35 and data[0] == 22 and data[3:5] == b"\0\0" and data[hs] == 1:
+        length = int.from_bytes(data[hs + 1:hs + 4], "big")
+        rec_len = int.from_bytes(data[11:13], "big")
+        if data[hs + 6:hs + 9] == b"\0\0\0" and int.from_bytes(data[hs + 9:hs + 12], "big") == length \
+                and rec_len == 12 + length and len(data) >= 13 + rec_len:
+            i = body + 34
+            i += 1 + data[i]                                   # session id
+            if i < len(data) and data[i] == 0:                 # no cookie: the first flight
+                i += 1
+                i += 2 + int.from_bytes(data[i:i + 2], "big")  # cipher suites
+                i += 1 + data[i]                               # compression methods
+                end = 13 + rec_len
+                exts, j = b"", i + 2
+                while j + 4 <= end:
+                    n = int.from_bytes(data[j + 2:j + 4], "big")
+                    if int.from_bytes(data[j:j + 2], "big") not in _HARDENING_EXTENSIONS:
+                        exts += data[j:j + 4 + n]
+                    j += 4 + n
+                hello = data[body:i] + len(exts).to_bytes(2, "big") + exts
+                n = len(hello)
+                data = data[:11] + (12 + n).to_bytes(2, "big") + data[hs:hs + 1] + n.to_bytes(3, "big") + \
+                    data[hs + 4:hs + 9] + n.to_bytes(3, "big") + hello + data[end:]
     sendto(data, addr)
 
 

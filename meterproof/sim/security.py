@@ -366,6 +366,8 @@ def settings_for(meter: "MeterHost", res: dict[int, Any]) -> "DtlsSettings":
     ciphers = client_ciphers(meter, mode, res) if mode in SECURE_MODES else None
     if ciphers is not None:
         base = base.with_(ciphers=ciphers)
+    if meter.has("dtls-no-replay-protection"):
+        base = base.with_(anti_replay=False)      # the vendor turned the record replay window off
     if mode == MODE_PSK:
         identity = bytes(res.get(SEC_IDENTITY) or b"").decode("utf-8", "backslashreplace")
         key = bytes(res.get(SEC_SECRET) or b"")

@@ -1,4 +1,4 @@
-"""Regulatory checks on the secure channel (REG-TLS-*), judged from the device's own handshakes.
+"""Regulatory checks on the secure channel (REG-TLS-01, -05, -07, -08, -14), judged from the device's own handshakes.
 
 ETSI EN 303 645 5.5-1 ("the consumer IoT device shall use best practice cryptography to communicate securely"),
 ETSI TS 103 701 5.5-1-2 (functional: sniff the handshake, compare the suites with the IXIT, try to downgrade),
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 
 from meterproof.declaration import contradictions as declared
+from meterproof.dtls import hardening
 from meterproof.dtls import records as rec
 from meterproof.dtls import suites
 
@@ -152,3 +153,45 @@ def test_rpk_server_key_pinned(dut_factory, security_run, timing, transcript):
     srv = dut_factory.ad_hoc_server(rpk=security_run.server_rpk("rogue"))
     dev = dut_factory.start(server_uri=srv.aio.uri)
     expect_refused(dut_factory, srv, dev, timing, "server presenting another raw public key")
+
+
+
+@mp("REG-TLS-14", "Extended master secret and encrypt-then-MAC offered (advisory)",
+    clause="RFC 7627 §5.2 (extended_master_secret, extension 23); RFC 7366 §2 (encrypt_then_mac, extension 22, for "
+    "CBC suites); RFC 7457 §2.2; ETSI EN 303 645 5.5-1", **REG)
+@channel("psk", "cert", "rpk", reason="REG-TLS-14 reads the extensions of the device's DTLS ClientHello")
+@regulation("ETSI EN 303 645 5.5-1", "ETSI TS 103 701 5.5-1-2", "EN 18031-1 SCM-2", "EN 18031-1 CRY-1",
+            "EU CRA Annex I Part I (2)(e)", "RFC 7627", "RFC 7366")
+def test_hardening_extensions(dut, security_run, case_handshakes, declaration, transcript):
+    """The ClientHellos the device sent while it came up (decoded as REG-TLS-01 decodes them): each one offers
+    extended_master_secret, and each one that offers a CBC suite offers encrypt_then_mac.  Missing either is a
+    warning (an advisory check: neither RFC obliges a client to implement them), but a failure when the vendor
+    declaration (--declaration, ixit.communication.tls_extensions) claims it, and extended_master_secret offered
+    in some ClientHellos but not in others is a failure (RFC 7627 §5.2: in all handshakes)."""
+    hellos = [h for _, r in case_handshakes() if r.role == "server" for h in r.client_hello_list]
+    if not hellos:
+        expect.inconclusive("capture of the device's ClientHello", "int-401/int-402",
+                            "no ClientHello of the device reached the harness during bring-up")
+    fails, advisories, missing = hardening.judge(hellos)
+    claimed = declared.declared_extensions(declaration.doc) if declaration is not None else set()
+    contradicted = sorted(missing & claimed)
+    try:
+        import allure
+        allure.attach(json.dumps([{"cookie": bool(h.cookie), "suites": h.suite_names, "extensions": h.extension_names}
+                                  for h in hellos], indent=1), name="decoded ClientHellos (extensions)",
+                      attachment_type=allure.attachment_type.JSON)
+    except Exception:
+        pass
+    for a in advisories:
+        expect.should(False, "ClientHello hardening extensions", "extended_master_secret; encrypt_then_mac with CBC",
+                      a, clause="RFC 7627; RFC 7366")
+    with expect.all_criteria() as criteria:
+        with criteria.check("extended_master_secret in every handshake"):
+            expect.true(not fails, "the device's ClientHellos", "extended_master_secret in all or none",
+                        "; ".join(fails), clause="RFC 7627 §5.2")
+        with criteria.check("hardening extensions against the declaration"):
+            expect.true(not contradicted, f"extensions offered against the vendor declaration "
+                        f"({declared.EXTENSIONS_FIELD}: {', '.join(sorted(claimed))})", "every claimed extension "
+                        "in every ClientHello that needs it", f"missing {', '.join(contradicted)}",
+                        clause="ETSI TS 103 701 5.5-1-2: no indication that the device differs from its IXIT "
+                        "11-ComMech")

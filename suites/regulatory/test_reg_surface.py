@@ -34,13 +34,6 @@ def _window(timing) -> float:  # type: ignore[no-untyped-def]
     return timing.retransmission + timing.s(0.5)
 
 
-def device_address(dut) -> tuple[str, int]:  # type: ignore[no-untyped-def]
-    """The address the device's registration came from (its DTLS session's peer)."""
-    remote = dut.registration.remote
-    peer = getattr(remote, "peer", remote)
-    return (str(peer[0]), int(peer[1]))
-
-
 def _get(path: str):  # type: ignore[no-untyped-def]
     return lambda: wire.new(coap_codes.GET, uri_path=[p for p in path.split("/") if p])
 
@@ -81,7 +74,7 @@ def _judge(probes: list[clear_probe.ClearProbe], what: str, clause: str) -> None
 def test_no_unauthenticated_access(server, dut, timing, loop_thread, transcript):
     """Unprotected GET /.well-known/core, GET /3/0 and GET /0/0 from another socket of the harness to the
     port the device registered from and to 5683 on its address; answers are collected until a CON would be retransmitted (RFC 7252 §4.2)."""
-    host, port = device_address(dut)
+    host, port = dut.address
     targets = list(dict.fromkeys([(host, port), (host, clear_probe.COAP_PORT)]))
     reqs = [_get(".well-known/core"), _get("3/0"), _get("0/0")]
     probes = loop_thread.run(clear_probe.probe(targets, reqs, _window(timing)), timeout=_window(timing) + 10)
@@ -109,7 +102,7 @@ def test_unauthenticated_configuration_ignored(server, dut, timing, loop_thread,
         expect.code(r, codes.CONTENT)
         before = r.payload
     wanted = str(int(before or b"0") + 77).encode() if (before or b"").isdigit() else b"86400"
-    host, port = device_address(dut)
+    host, port = dut.address
     segs = [p for p in path.split("/") if p]
     writes = [lambda: wire.new(coap_codes.PUT, uri_path=segs, payload=wanted, content_format=CF.TEXT),
               lambda: wire.new(coap_codes.POST, uri_path=segs[:2] + ["8"])]

@@ -1599,6 +1599,60 @@ def _(rig):
     assert _secure(rig, go)
 
 
+async def _replayed_read_answers(sr, defects, ep):
+    """How many answers the meter gives to a protected record of a Read sent to it a second time, unchanged."""
+    import asyncio
+    from meterproof.dtls.replay import ExchangeWatch, RecordReplayer
+    c = sr.psk(ep)
+    srv = await sr.dtls_server({c.identity.decode(): c.secret})
+    m = sr.meter(srv.uri, ep, server=c, defects=defects)
+    try:
+        await m.start()
+        remote = srv.registration(ep).remote
+        replayer = RecordReplayer(srv.endpoint.transport, tuple(getattr(remote, "peer", remote)),
+                                  loop_time=asyncio.get_running_loop().time)
+        watch = ExchangeWatch("/3/0/0")
+        replayer.attach()
+        srv.endpoint.listeners.append(watch)
+        replayer.arm()
+        watch.arm()
+        assert (await srv.read(ep, "/3/0/0")).code_text == "2.05"
+        assert replayer.captured is not None and replayer.captured_records[0].epoch == 1
+        replayer.replay()
+        at = replayer.replays[-1]
+        for _ in range(40):
+            if watch.answers_after(at):
+                break
+            await asyncio.sleep(0.01)
+        return len(watch.answers_after(at))
+    finally:
+        await sr.stop(m, srv)
+
+
+@symptom("dtls-no-replay-protection")
+def _(rig):
+    """A protected record of a Read, sent again at once, gets the cached answer again."""
+    assert _secure(rig, lambda sr, d: _replayed_read_answers(sr, d, "q8")) == 1
+
+
+@symptom("hello-extensions-first-flight-only")
+def _(rig):
+    """The first ClientHello lacks extended_master_secret (23) and encrypt_then_mac (22); the cookie one has them."""
+    async def go(sr, defects):
+        c = sr.psk("q9")
+        srv = await sr.dtls_server({c.identity.decode(): c.secret})
+        hellos = []
+        srv.endpoint.transport.on_handshake = lambda r: hellos.extend(r.client_hello_list)
+        m = sr.meter(srv.uri, "q9", server=c, defects=defects)
+        try:
+            await m.start()
+            return [(bool(h.cookie), 22 in h.extensions, 23 in h.extensions) for h in hellos]
+        finally:
+            await sr.stop(m, srv)
+    seen = _secure(rig, go)
+    assert (False, False, False) in seen and (True, True, True) in seen, seen
+
+
 @symptom("psk-length-limited")
 def _(rig):
     """With a 128-byte identity the meter presents only its first 64 bytes and does not register."""
