@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ConfigError
 from ..lwm2m.model.catalog import version_key
+from ..lwm2m.retry import DEFAULT_VALUES as RETRY_DEFAULTS
 from ..lwm2m.values import ObjLnk
 from . import optional_objects as opt
 from . import portfolio
@@ -214,6 +215,7 @@ def _server(ctx: MeterContext, iid: int) -> dict[int, Any]:
                            7: ctx.binding_resource, 8: None}
     if ctx.lwm2m != "1.0":
         res.update({9: None, 23: False})
+        res.update(RETRY_DEFAULTS)      # Communication Retry /1/x/17-20: the TS Core 1.1 Table 6.2.1.1-1 values
     if ctx.lwm2m == "1.2":
         res[26] = 0
     return res

@@ -191,6 +191,19 @@ def _(rig):
     assert rig.server.read(rig.ep, "/1/0/1").value("/1/0/1") != 4321
 
 
+@symptom("no-register-backoff", clock=0.002)
+def _(rig):
+    times = rig.refused_attempts(8)       # more than the 5 attempts of the factory policy, 1 (compressed) s apart
+    assert all(b - a < 60 * 0.002 for a, b in zip(times, times[1:]))
+
+
+@symptom("no-reconnect-jitter", clock=0.002)
+def _(rig):
+    times = rig.refused_attempts(3)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert gaps[1] < 120 * 0.002 * 1.04      # the conformant meter adds at least 5 % at random
+
+
 @symptom("no-reregister-after-404")
 def _(rig):
     rig.call(rig.aio.forget, rig.ep)

@@ -1,0 +1,186 @@
+"""Regulatory checks on resilience: orderly reconnection after a server outage (REG-RES-03).
+
+REG-RES-03: a device whose Register is refused retries in an orderly way: ETSI EN 303 645 5.9-3 (connect to
+networks in an orderly fashion, taking the capability of the infrastructure into consideration), ETSI TS 103 701
+5.9-3-1 note 2 (prevent mass reconnections, e.g. by a random delay) and 5.9-3-2(a), EU CRA Annex I Part I (2)(i).
+The back-off a LwM2M 1.1+ client owes is the registration retry procedure of OMA LwM2M TS Core 1.1 §6.2.1.1: after
+failed attempt n of a communication sequence it waits Communication Retry Timer (/1/x/18) x 2^(n-1), a sequence
+has Communication Retry Count (/1/x/17) attempts, sequences are Communication Sequence Delay Timer (/1/x/19)
+apart, and there are Communication Sequence Retry Count (/1/x/20) of them; a resource the Server instance lacks
+takes its value from Table 6.2.1.1-1 (:mod:`meterproof.lwm2m.retry`).  LwM2M 1.0 has neither the resources nor
+the procedure: a 1.0 device is judged against the policy its vendor declaration states (IXIT resilience
+``retry_policy``), and is not applicable without one.  Where the declaration says reconnections are delayed at
+random (``random_delay``), the device's waits must show it: the longest one (where the network's delays weigh
+least) more than 3 % over its nominal value.  The harness refuses every Register with 5.03 Service Unavailable and timestamps each attempt on
+arrival; an interval measured there is the device's wait plus the network's delays, so the back-off is a lower
+bound checked within a small tolerance (the smaller of the harness's early tolerance and a tenth of the wait).
+The spread of retry times across a fleet restarted together (the random delay of note 2) needs several devices:
+tests/e2e/test_fleet_reconnection.py shows it on a batch of simulated meters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from meterproof.errors import TimeoutError_
+from meterproof.lwm2m.registration import RegistrationRejected
+from meterproof.lwm2m.retry import RESOURCES, RetryPolicy
+
+from meterproof.fixtures import codes, dut_config, expect, mp, regulation
+
+REG = dict(epic="Regulatory", feature="Resilience")
+UPDATE_TRIGGER = 8       # /1/x/8 Registration Update Trigger (TS Core 1.1 Appendix E.2)
+#: written where the device has all four resources, so that two sequences fit in a short case: 3 attempts 30 s
+#: and 60 s apart, then 300 s to the second sequence (on the simulator, time runs 1/CLOCK times faster)
+SHORT_POLICY = RetryPolicy(retry_count=3, retry_timer=30, sequence_delay=300, sequence_retry_count=2)
+CLOCK = 0.002
+RANDOM_SHARE = 0.03      # the longest wait this much over its nominal value shows a random delay
+QUIET = 1.25             # with one sequence only: how long past the next back-off to watch for a further attempt
+LATE = 2.0               # how much later than its back-off an attempt may come before it counts as missing
+BACKOFF = ("OMA LwM2M TS Core 1.1 §6.2.1.1: the wait after failed attempt n of a communication sequence is the "
+           "Communication Retry Timer x 2^(n-1)")
+COUNT = ("OMA LwM2M TS Core 1.1 §6.2.1.1 and /1/x/17: a communication sequence is Communication Retry Count "
+         "attempts; the next sequence starts after the Communication Sequence Delay Timer (/1/x/19)")
+
+
+def _register_from(endpoint: str):  # type: ignore[no-untyped-def]
+    def match(e: Any) -> bool:
+        req = e.data.get("request")
+        return e.data.get("path") == "/rd" and req is not None and f"ep={endpoint}" in tuple(req.opt.uri_query)
+    return match
+
+
+def _declared(declaration: Any) -> Any:
+    return declaration.doc.ixit.resilience if declaration is not None else None
+
+
+def _policy(server: Any, dut: Any, declaration: Any) -> tuple[RetryPolicy, str]:
+    """The retry policy the device owes, and where it comes from: for LwM2M 1.0 the declared one; for 1.1+
+    SHORT_POLICY written where the device has all four resources, else its values read, the TS defaults for the
+    ones it lacks."""
+    if not dut.version_at_least("1.1"):
+        declared = _declared(declaration)
+        if declared is None or declared.retry_policy is None:
+            expect.not_applicable("the device registered as LwM2M 1.0: its Server object has no Communication Retry "
+                                  "resources (/1/x/17-20), TS 1.0 defines no registration retry procedure, and "
+                                  + ("no vendor declaration was given (--declaration)" if declaration is None else
+                                     "its vendor declaration states no retry policy (ixit.resilience.retry_policy)"))
+        d = declared.retry_policy
+        return RetryPolicy(d.retry_count, d.retry_timer_s, d.sequence_delay_s, d.sequence_retry_count), \
+            "the vendor declaration's retry policy (LwM2M 1.0)"
+    paths = {rid: dut.server_path(rid) for rid in RESOURCES}
+    present = {rid for rid, p in paths.items() if dut.has(p)}
+    if present == set(RESOURCES):
+        short = SHORT_POLICY
+        dut.configure({paths[17]: short.retry_count, paths[18]: int(short.retry_timer),
+                       paths[19]: int(short.sequence_delay), paths[20]: short.sequence_retry_count},
+                      why="a short retry policy", content_format=dut.value_format())
+        return short, f"written to {dut.account.path()}/17-20"
+    values: dict[int, object] = {}
+    for rid in sorted(present):
+        with expect.supporting(f"read {paths[rid]} ({RESOURCES[rid]})", "int-224 (Read on Resource)"):
+            r = server.read(dut.endpoint, paths[rid])
+            expect.code(r, codes.CONTENT)
+            values[rid] = r.value(paths[rid])
+    absent = [f"/1/x/{rid}" for rid in RESOURCES if rid not in present]
+    source = (f"read from {dut.account.path()}" if values else "") + \
+        (f"{'; ' if values else ''}TS Core 1.1 Table 6.2.1.1-1 defaults for {', '.join(absent)} (absent)"
+         if absent else "")
+    return RetryPolicy.from_values(values), source
+
+
+@mp("REG-RES-03", "Orderly reconnection: a refused Register is retried with the TS back-off, sequence by sequence",
+    clause="OMA LwM2M TS Core 1.1 §6.2.1.1 (registration retry procedure, Table 6.2.1.1-1); ETSI TS 103 701 "
+    "5.9-3-1, 5.9-3-2(a); ETSI EN 303 645 5.9-3", **REG)
+@regulation("ETSI EN 303 645 5.9-3", "ETSI TS 103 701 5.9-3-1", "ETSI TS 103 701 5.9-3-2", "EU CRA Annex I Part I (2)(i)",
+            "OMA LwM2M TS Core §6.2.1.1")
+@dut_config(clock=CLOCK)
+def test_register_retry_backoff(server, dut, timing, declaration, transcript):
+    """The policy: for a LwM2M 1.0 device the declared one (not applicable without); for 1.1+, where the Server
+    instance serving us (found by SSID) has /1/x/17-20, S writes a short one (3 attempts, 30 s, 300 s, 2
+    sequences); else its values, TS defaults for the absent ones.  S then refuses every Register with 5.03, keeps
+    the registration only until the next Update and executes the Registration Update Trigger: the Update gets 4.04
+    and the device registers again (int-105).  Pass: each wait of the sequence is at least timer x 2^(n-1); the
+    sequence has Retry Count attempts; no attempt comes sooner than the Sequence Delay Timer after the sequence
+    (or, with one sequence only, before the next back-off would be due); with a second sequence S accepts again
+    and the device registers in it.  With ``random_delay`` declared: the longest wait exceeds its nominal value by
+    more than 3 %."""
+    policy, source = _policy(server, dut, declaration)
+    clock = dut.clock
+    attempts: list[float] = []
+    waits: list[tuple[float, float]] = []      # (nominal, measured), in real seconds
+    timeline: dict[str, Any] = {"policy": asdict(policy),
+                                "source": source, "clock": clock, "attempts": attempts}
+    refuse = _register_from(dut.endpoint)
+    previous = server.aio.reject_register
+
+    def reject(q: Any) -> RegistrationRejected | None:
+        if q.params.get("ep") == dut.endpoint:
+            return RegistrationRejected("5.03", "REG-RES-03: service unavailable")
+        return previous(q) if previous is not None else None
+
+    server.lt.call(setattr, server.aio, "reject_register", reject)
+    try:
+        mark = server.mark()
+        with expect.supporting("Registration Update Trigger, the Update answered 4.04 and a new Register",
+                               "int-104 and int-105"):
+            server.lt.call(server.aio.forget_at_next_update, dut.endpoint)
+            r = server.execute(dut.endpoint, dut.server_path(UPDATE_TRIGGER))
+            expect.code(r, codes.CHANGED)
+            gone = expect.event(server, "update-unknown", None, since=mark, timeout=timing.reaction,
+                                what="an Update, which the server answers with 4.04")
+            first = server.wait_event("rejected", None, since=gone.index + 1, timeout=timing.reaction, where=refuse)
+        t0, last = first.time, first
+        attempts.append(0.0)
+        for n in range(1, policy.retry_count):
+            due = policy.delay_after(n) * clock
+            try:
+                ev = server.wait_event("rejected", None, since=last.index + 1,
+                                       timeout=due * LATE + timing.reaction, where=refuse)
+            except TimeoutError_:
+                expect.evidence("REG-RES-03 attempt timeline", timeline)
+                expect.fail(f"retry attempt {n + 1} of the sequence (Communication Retry Count "
+                            f"{policy.retry_count}, {source})", f"a Register {due:.2f}s after attempt {n}",
+                            f"none within {due * LATE + timing.reaction:.1f}s", COUNT)
+            interval = ev.time - last.time
+            attempts.append(round(ev.time - t0, 4))
+            waits.append((due, interval))
+            expect.true(interval >= due - min(timing.early, 0.1 * due),
+                        f"wait between attempts {n} and {n + 1} (Communication Retry Timer "
+                        f"{policy.retry_timer:g} x 2^{n - 1}, {source})", f">= {due:.3f}s",
+                        f"{interval:.3f}s", BACKOFF)
+            last = ev
+        if policy.more_sequences:
+            quiet = policy.sequence_delay * clock
+            quiet -= min(timing.early, 0.1 * quiet)
+        else:     # one sequence only: an attempt where the back-off would put the next one
+            quiet = policy.delay_after(policy.retry_count) * clock * QUIET
+        try:
+            extra = server.wait_event("rejected", None, since=last.index + 1, timeout=quiet, where=refuse)
+        except TimeoutError_:
+            extra = None
+        if extra is not None:
+            attempts.append(round(extra.time - t0, 4))
+            expect.evidence("REG-RES-03 attempt timeline", timeline)
+            expect.fail(f"attempts in the sequence (Communication Retry Count {policy.retry_count}, "
+                        f"Sequence Delay Timer {policy.sequence_delay:g}, {source})",
+                        f"{policy.retry_count}, then none for {quiet:.2f}s",
+                        f"attempt {len(attempts)} {extra.time - last.time:.3f}s after the last", COUNT)
+    finally:
+        server.lt.call(setattr, server.aio, "reject_register", previous)
+    if policy.more_sequences:      # service restored: the second sequence registers
+        within = policy.sequence_delay * clock * LATE + timing.reaction
+        back = expect.event(server, "registered", dut.endpoint, since=last.index + 1, timeout=within,
+                            what="a Register in the second communication sequence once the server accepts",
+                            clause=COUNT)
+        timeline["registered"] = round(back.time - t0, 4)
+        waits.append((policy.sequence_delay * clock, back.time - last.time))
+    expect.evidence("REG-RES-03 attempt timeline", timeline)
+    declared = _declared(declaration)
+    if declared is not None and declared.random_delay and waits:
+        due, measured = max(waits)      # the longest wait: the network's delays matter least there
+        expect.true(measured > due * (1 + RANDOM_SHARE), "random delay on the retries (declared: ixit.resilience."
+                    "random_delay)", f"the longest wait more than {RANDOM_SHARE:.0%} over its nominal {due:.3f}s",
+                    f"{measured:.3f}s (waits: " + ", ".join(f"{m:.3f}s for {d:.3f}s" for d, m in waits) + ")",
+                    "ETSI TS 103 701 5.9-3-1 note 2 (random delay against mass reconnection), as declared")
