@@ -58,11 +58,12 @@ _ALL = [
     _d("no-register-backoff", "registration",
        "a refused Register is retried every second for ever, whatever /1/x/17-20 say",
        "Register answered 5.03 -> the next Register one (compressed) second later, again and again: no exponential "
-       "back-off (TS Core 1.1 §6.2.1.1), no end to the sequence", "REG-RES-03", "MP-FLEET-JITTER"),
+       "back-off (TS Core 1.1 §6.2.1.1), no end to the sequence", "REG-RES-03"),
     _d("no-reconnect-jitter", "registration",
        "a refused Register is retried after exactly the TS back-off delays, with no random part",
        "meters refused together retry together: a fleet restarted at once reconnects in lockstep (ETSI TS 103 701 "
-       "5.9-3-1 note 2)", "MP-FLEET-JITTER"),
+       "5.9-3-1 note 2); REG-RES-03 sees it where the vendor declaration declares a random delay, "
+       "tests/e2e/test_fleet_reconnection.py across a fleet", "REG-RES-03"),
     _d("no-reregister-after-404", "registration",
        "an Update answered 4.04 is not followed by a new Register",
        "after 4.04 to an Update the client stays silent instead of POST /rd", "int-105"),
