@@ -64,6 +64,10 @@ _ALL = [
        "meters refused together retry together: a fleet restarted at once reconnects in lockstep (ETSI TS 103 701 "
        "5.9-3-1 note 2); REG-RES-03 sees it where the vendor declaration declares a random delay, "
        "tests/e2e/test_fleet_reconnection.py across a fleet", "REG-RES-03"),
+    _d("power-loss-forgets-config", "registration",
+       "what a Server wrote and the metering registers live in RAM only: a power cut loses them",
+       "after a power-cycle the meter registers with its factory lifetime instead of the one a Server wrote, and "
+       "its cumulative registers start again from the factory reading", "REG-RES-02"),
     _d("no-reregister-after-404", "registration",
        "an Update answered 4.04 is not followed by a new Register",
        "after 4.04 to an Update the client stays silent instead of POST /rd", "int-105"),

@@ -120,6 +120,7 @@ class MeterContext:
     time_offset: float = 0.0               # written /3/0/13 minus wall clock
     started_wall: float = field(default_factory=time.time)
     live: Any = None                       # state of the optional objects (.optional_objects.Live)
+    metering_offset: float = 0.0           # seconds of metering before this power-up (persisted registers)
 
     def __post_init__(self) -> None:
         if self.has("firmware-outdated") and self.firmware_version == DEFAULT_FIRMWARE:
@@ -321,7 +322,9 @@ def _rsp(ctx: MeterContext, iid: int) -> dict[int, Any]:
 # --------------------------------------------------------------------------- metering objects
 
 def _reading(ctx: MeterContext, t: float) -> float:
-    """The meter's cumulative register: Wh for electricity, m3 for gas and water."""
+    """The meter's cumulative register: Wh for electricity, m3 for gas and water; it goes on from where it stood
+    at the last power cut (``metering_offset``)."""
+    t += ctx.metering_offset
     if ctx.has("register-counts-down"):
         t = -t                        # the prepayment credit (what is left) reported in the consumption register
     if ctx.kind == "electricity":

@@ -1,4 +1,14 @@
-"""Regulatory checks on resilience: orderly reconnection after a server outage (REG-RES-03).
+"""Regulatory checks on resilience: power-loss recovery (REG-RES-02), orderly reconnection after an outage (REG-RES-03).
+
+REG-RES-02: after a power cut the device resumes in the same state: ETSI EN 303 645 5.9-2 (remain operating and
+locally functional after a loss of power), ETSI TS 103 701 5.9-2-2(b) (the device resumes in the same or an
+improved state), EU CRA Annex I Part I (2)(h).  Through the profile's ``power-cycle`` trigger (the simulator: the
+power goes, what the meter persists stays, a new meter process starts on it); not applicable without one.  Before
+the cut the harness writes the Lifetime (/1/x/1) of the Server instance serving it; after it the device registers
+again under the same endpoint name, with that lifetime in its Register (so it did not go back to a factory or a
+freshly bootstrapped account), reads it back, its Last Bootstrapped (/1/x/12, where it has one) unchanged (no
+re-bootstrap), and its cumulative metering registers (:data:`meterproof.lwm2m.metering.CUMULATIVE`) not below
+what they read before the cut.
 
 REG-RES-03: a device whose Register is refused retries in an orderly way: ETSI EN 303 645 5.9-3 (connect to
 networks in an orderly fashion, taking the capability of the infrastructure into consideration), ETSI TS 103 701
@@ -24,13 +34,18 @@ from dataclasses import asdict
 from typing import Any
 
 from meterproof.errors import TimeoutError_
+from meterproof.lwm2m.metering import CUMULATIVE
+from meterproof.lwm2m.path import Path
 from meterproof.lwm2m.registration import RegistrationRejected
 from meterproof.lwm2m.retry import RESOURCES, RetryPolicy
 
 from meterproof.fixtures import codes, dut_config, expect, mp, regulation
 
 REG = dict(epic="Regulatory", feature="Resilience")
-UPDATE_TRIGGER = 8       # /1/x/8 Registration Update Trigger (TS Core 1.1 Appendix E.2)
+#: /1/x/1 Lifetime, /1/x/12 Last Bootstrapped, /1/x/16 Bootstrap on Registration Failure (TS Core 1.1 Appendix E.2)
+LIFETIME, LAST_BOOTSTRAPPED, BOOTSTRAP_ON_FAILURE = 1, 12, 16
+RESUME = ("ETSI TS 103 701 5.9-2-2(b): after the loss of power the device resumes in the same or an improved "
+          "state; ETSI EN 303 645 5.9-2")
 #: written where the device has all four resources, so that two sequences fit in a short case: 3 attempts 30 s
 #: and 60 s apart, then 300 s to the second sequence (on the simulator, time runs 1/CLOCK times faster)
 SHORT_POLICY = RetryPolicy(retry_count=3, retry_timer=30, sequence_delay=300, sequence_retry_count=2)
@@ -90,6 +105,12 @@ def _policy(server: Any, dut: Any, declaration: Any) -> tuple[RetryPolicy, str]:
     return RetryPolicy.from_values(values), source
 
 
+def _ended(dut: Any, before: int) -> list[str]:
+    """How the device's process ended since ``before`` crashes (a process driver restarts it: what follows is a
+    fresh start, not a retry)."""
+    return dut.driver.crashes()[before:]
+
+
 @mp("REG-RES-03", "Orderly reconnection: a refused Register is retried with the TS back-off, sequence by sequence",
     clause="OMA LwM2M TS Core 1.1 §6.2.1.1 (registration retry procedure, Table 6.2.1.1-1); ETSI TS 103 701 "
     "5.9-3-1, 5.9-3-2(a); ETSI EN 303 645 5.9-3", **REG)
@@ -100,18 +121,26 @@ def test_register_retry_backoff(server, dut, timing, declaration, transcript):
     """The policy: for a LwM2M 1.0 device the declared one (not applicable without); for 1.1+, where the Server
     instance serving us (found by SSID) has /1/x/17-20, S writes a short one (3 attempts, 30 s, 300 s, 2
     sequences); else its values, TS defaults for the absent ones.  S then refuses every Register with 5.03, keeps
-    the registration only until the next Update and executes the Registration Update Trigger: the Update gets 4.04
-    and the device registers again (int-105).  Pass: each wait of the sequence is at least timer x 2^(n-1); the
-    sequence has Retry Count attempts; no attempt comes sooner than the Sequence Delay Timer after the sequence
-    (or, with one sequence only, before the next back-off would be due); with a second sequence S accepts again
-    and the device registers in it.  With ``random_delay`` declared: the longest wait exceeds its nominal value by
-    more than 3 %."""
+    the registration only until the next Update and writes the Lifetime /1/x/1 anew: the Update announcing it gets
+    4.04 and the device registers again (int-102, int-105).  Pass: each wait of the sequence is at least
+    timer x 2^(n-1); the sequence has Retry Count attempts; no attempt comes sooner than the Sequence Delay Timer
+    after the sequence (or, with one sequence only, before the next back-off would be due); with a second sequence
+    S accepts again and the device registers in it.  A device that makes no second attempt while its Bootstrap on
+    Registration Failure (/1/x/16) is true or absent may have gone to its Bootstrap-Server, which the 5.03 (an
+    explicit rejection) allows: not applicable.  With ``random_delay`` declared: the longest wait exceeds its
+    nominal value by more than 3 %."""
     policy, source = _policy(server, dut, declaration)
+    bs_flag = dut.server_path(BOOTSTRAP_ON_FAILURE)
+    may_bootstrap = not dut.version_at_least("1.1") or not dut.has(bs_flag) or \
+        _read_value(server, dut, bs_flag) is not False
+    lifetime = dut.server_path(LIFETIME)
+    old = _read_value(server, dut, lifetime)
+    written = int(old) + 17 if isinstance(old, int) and not isinstance(old, bool) and old else 86417
     clock = dut.clock
+    crashes = len(dut.driver.crashes())
     attempts: list[float] = []
     waits: list[tuple[float, float]] = []      # (nominal, measured), in real seconds
-    timeline: dict[str, Any] = {"policy": asdict(policy),
-                                "source": source, "clock": clock, "attempts": attempts}
+    timeline: dict[str, Any] = {"policy": asdict(policy), "source": source, "clock": clock, "attempts": attempts}
     refuse = _register_from(dut.endpoint)
     previous = server.aio.reject_register
 
@@ -122,15 +151,18 @@ def test_register_retry_backoff(server, dut, timing, declaration, transcript):
 
     server.lt.call(setattr, server.aio, "reject_register", reject)
     try:
-        mark = server.mark()
-        with expect.supporting("Registration Update Trigger, the Update answered 4.04 and a new Register",
-                               "int-104 and int-105"):
+        with expect.supporting(f"write {lifetime} = {written}, the Update announcing it answered 4.04, and a new "
+                               "Register", "int-102 and int-105"):
             server.lt.call(server.aio.forget_at_next_update, dut.endpoint)
-            r = server.execute(dut.endpoint, dut.server_path(UPDATE_TRIGGER))
-            expect.code(r, codes.CHANGED)
+            mark = server.mark()
+            dut.configure({lifetime: written}, why="a fresh Register", content_format=dut.value_format())
             gone = expect.event(server, "update-unknown", None, since=mark, timeout=timing.reaction,
-                                what="an Update, which the server answers with 4.04")
+                                what="the Update announcing the lifetime, which the server answers with 4.04")
             first = server.wait_event("rejected", None, since=gone.index + 1, timeout=timing.reaction, where=refuse)
+            ended = _ended(dut, crashes)
+            if ended:
+                expect.fail("the device after the 4.04 answer to its Update", "a new Register from the same device",
+                            f"its process ended ({', '.join(ended)}); the Register came from the restarted one")
         t0, last = first.time, first
         attempts.append(0.0)
         for n in range(1, policy.retry_count):
@@ -140,9 +172,19 @@ def test_register_retry_backoff(server, dut, timing, declaration, transcript):
                                        timeout=due * LATE + timing.reaction, where=refuse)
             except TimeoutError_:
                 expect.evidence("REG-RES-03 attempt timeline", timeline)
+                if n == 1 and may_bootstrap:
+                    expect.not_applicable(
+                        f"after the 5.03 (an explicit rejection) the device made no further Register within "
+                        f"{due * LATE + timing.reaction:.0f}s; its Bootstrap on Registration Failure ({bs_flag}) is "
+                        "true or absent, which lets it re-bootstrap instead of retrying (Server object, resource 16)")
                 expect.fail(f"retry attempt {n + 1} of the sequence (Communication Retry Count "
                             f"{policy.retry_count}, {source})", f"a Register {due:.2f}s after attempt {n}",
                             f"none within {due * LATE + timing.reaction:.1f}s", COUNT)
+            ended = _ended(dut, crashes)
+            if ended:
+                expect.fail(f"the device after attempt {n} was refused (5.03)", "a retry, or a re-bootstrap where "
+                            f"{bs_flag} allows it", f"its process ended ({', '.join(ended)}); the next Register "
+                            "came from the restarted process", BACKOFF)
             interval = ev.time - last.time
             attempts.append(round(ev.time - t0, 4))
             waits.append((due, interval))
@@ -184,3 +226,74 @@ def test_register_retry_backoff(server, dut, timing, declaration, transcript):
                     "random_delay)", f"the longest wait more than {RANDOM_SHARE:.0%} over its nominal {due:.3f}s",
                     f"{measured:.3f}s (waits: " + ", ".join(f"{m:.3f}s for {d:.3f}s" for d, m in waits) + ")",
                     "ETSI TS 103 701 5.9-3-1 note 2 (random delay against mass reconnection), as declared")
+
+
+def _registers(server: Any, dut: Any) -> dict[str, float]:
+    """The cumulative registers of every registered meter object's first instance, by path."""
+    out: dict[str, float] = {}
+    objs = dut.registered_objects()
+    for oid, rids in CUMULATIVE.items():
+        if oid not in objs or not dut.instances(oid):
+            continue
+        inst = f"/{oid}/{dut.instances(oid)[0]}"
+        with expect.supporting(f"read {inst}", "int-223 (Read on Object Instance)"):
+            r = server.read(dut.endpoint, inst, accept=dut.instance_format())
+            expect.code(r, codes.CONTENT)
+            values = expect.decodes(r)
+        for rid in rids:
+            v = values.get(Path.parse(f"{inst}/{rid}"))
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[f"{inst}/{rid}"] = v
+    return out
+
+
+def _read_value(server: Any, dut: Any, path: str) -> Any:
+    with expect.supporting(f"read {path}", "int-224 (Read on Resource)"):
+        r = server.read(dut.endpoint, path)
+        expect.code(r, codes.CONTENT)
+        return r.value(path)
+
+
+@mp("REG-RES-02", "Power-loss recovery: after a power cut the device registers again with its configuration and "
+    "registers kept", clause="ETSI TS 103 701 5.9-2-2(b); ETSI EN 303 645 5.9-2", **REG)
+@regulation("ETSI EN 303 645 5.9-2", "ETSI TS 103 701 5.9-2-2", "EU CRA Annex I Part I (2)(h)")
+def test_power_loss_recovery(server, dut, timing, transcript):
+    """Not applicable without a power-cycle trigger.  S writes /1/x/1 (x: the Server instance serving S, found by
+    SSID) = L, a lifetime other than the current one, and sees the Update announcing it (supporting, int-102);
+    S reads /1/x/12 Last Bootstrapped (where present) and the cumulative registers.  Power cycle.
+    Pass: a Register from the same endpoint name; its lifetime is L; a Read of /1/x/1 gives L; /1/x/12 unchanged;
+    every cumulative register at least what it was."""
+    if not dut.can("power-cycle"):
+        expect.not_applicable("the device's profile or driver offers no power-cycle trigger (REG-RES-02 cuts the "
+                              "power)")
+    lifetime = dut.server_path(LIFETIME)
+    old = _read_value(server, dut, lifetime)
+    written = int(old) + 17 if isinstance(old, int) and not isinstance(old, bool) and old else 86417
+    mark = server.mark()
+    with expect.supporting(f"write {lifetime} = {written} and the Update announcing it", "int-102"):
+        dut.configure({lifetime: written}, why="REG-RES-02's configuration to keep", content_format=dut.value_format())
+        expect.update_carrying(server, dut.endpoint, {"lt": str(written)}, since=mark, at=server.now(),
+                               within=timing.reaction, promptly=timing.reaction, what="the Update announcing "
+                               f"lt={written}")
+    last_bs = dut.server_path(LAST_BOOTSTRAPPED)
+    bootstrapped = _read_value(server, dut, last_bs) if dut.has(last_bs) else None
+    before = _registers(server, dut)
+    dut.expect_restart()
+    mark = server.mark()
+    dut.trigger("power-cycle")
+    wait = timing.reaction + timing.s(5) + (dut.profile.registration_timeout or 0)
+    ev = expect.event(server, "registered", dut.endpoint, since=mark, timeout=wait,
+                      what="a Register under the same endpoint name after the power cut", clause=RESUME)
+    expect.equal(ev["registration"].lifetime, written, "lifetime in the Register after the power cut (written "
+                 "before it)", clause=RESUME)
+    expect.equal(_read_value(server, dut, lifetime), written, f"{lifetime} after the power cut", clause=RESUME)
+    if bootstrapped is not None:
+        expect.equal(_read_value(server, dut, last_bs), bootstrapped, f"{last_bs} (Last Bootstrapped) after the "
+                     "power cut: no re-bootstrap", clause=RESUME)
+    after = _registers(server, dut)
+    expect.evidence("REG-RES-02 before and after the power cut",
+                    {"lifetime written": written, "registers before": before, "registers after": after})
+    for path, value in before.items():
+        if path in after:
+            expect.true(after[path] >= value, f"{path} after the power cut", f">= {value} (read before it)",
+                        after[path], clause=RESUME + "; a cumulative register only counts up")
