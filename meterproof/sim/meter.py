@@ -251,8 +251,9 @@ class SimulatedMeter:
         loop = asyncio.get_running_loop()
         self._t0 = loop.time()
         self._load_state()
-        if self.state_file is not None:       # the registers go on from the last power cut
-            self.ctx.metering_offset = persistence.metering_seconds(self.state_file)
+        since = persistence.metering_since(self.state_file) if self.state_file is not None else None
+        if since is not None:                 # the registers go on from where they stood at the power cut
+            self.ctx.metering_offset = max(0.0, self.ctx.started_wall - since)
         try:
             info = await loop.getaddrinfo(self._server_host, self._server_port, type=socket.SOCK_DGRAM)
         except OSError as exc:
@@ -650,7 +651,7 @@ class SimulatedMeter:
         objects = {oid: self.store.export_object(oid) for oid in persistence.PERSISTED_OBJECTS
                    if self.store.has_object(oid)}
         persistence.save(self.state_file, objects, self.ctx.firmware_version,
-                         self.ctx.metering_offset + self.elapsed())
+                         self.ctx.started_wall - self.ctx.metering_offset)
 
     def _load_state(self) -> None:
         if self.state_file is None:

@@ -2,8 +2,8 @@
 
 Only what a bootstrap or a server provisions survives, as on a real meter's
 flash: the Security, Server, Access Control and OSCORE objects (/0, /1, /2, /21) and
-the running firmware version, and how long the meter has metered (its cumulative registers
-go on from there after a power cut).  Values are JSON with three tagged forms:
+the running firmware version, and when the meter first metered (wall clock: its cumulative registers count
+from then, so that they go on across a power cut, even one that kills the process).  Values are JSON with three tagged forms:
 ``{"$b64": "..."}`` for Opaque, ``{"$objlnk": "3:0"}`` for Objlnk and
 ``{"$multi": {"0": v, ...}}`` for a multiple resource.
 """
@@ -44,19 +44,19 @@ def _dec(v: Any) -> Any:
 
 
 def dump(objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str,
-         metering_seconds: float = 0.0) -> dict[str, Any]:
+         metering_since: float | None = None) -> dict[str, Any]:
     return {
         "firmware_version": firmware_version,
-        "metering_seconds": metering_seconds,
+        "metering_since": metering_since,
         "objects": {str(oid): {str(iid): {str(rid): _enc(v) for rid, v in res.items()}
                                for iid, res in insts.items()} for oid, insts in objects.items()},
     }
 
 
 def save(path: str, objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str,
-         metering_seconds: float = 0.0) -> None:
+         metering_since: float | None = None) -> None:
     """Write atomically (a meter that loses power mid-write must not lose its accounts)."""
-    data = json.dumps(dump(objects, firmware_version, metering_seconds), indent=1, sort_keys=True)
+    data = json.dumps(dump(objects, firmware_version, metering_since), indent=1, sort_keys=True)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".meterstate-", dir=folder)
     with os.fdopen(fd, "w") as f:
@@ -81,14 +81,14 @@ def load(path: str) -> tuple[dict[int, dict[int, dict[int, Any]]], str | None] |
     return objects, raw.get("firmware_version")
 
 
-def metering_seconds(path: str) -> float:
-    """How long the meter had metered when the state was last saved (0 without a file or the field)."""
+def metering_since(path: str) -> float | None:
+    """When (wall clock) the meter whose state this is first metered; None without a file or the field."""
     try:
         with open(path) as f:
-            v = json.load(f).get("metering_seconds", 0.0)
+            v = json.load(f).get("metering_since")
     except (OSError, ValueError, AttributeError):
-        return 0.0
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 else 0.0
+        return None
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
 
 
-__all__ = ["PERSISTED_OBJECTS", "dump", "load", "metering_seconds", "save"]
+__all__ = ["PERSISTED_OBJECTS", "dump", "load", "metering_since", "save"]

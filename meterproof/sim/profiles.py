@@ -120,7 +120,7 @@ class MeterContext:
     time_offset: float = 0.0               # written /3/0/13 minus wall clock
     started_wall: float = field(default_factory=time.time)
     live: Any = None                       # state of the optional objects (.optional_objects.Live)
-    metering_offset: float = 0.0           # seconds of metering before this power-up (persisted registers)
+    metering_offset: float = 0.0           # seconds the meter metered before this power-up (persisted registers)
 
     def __post_init__(self) -> None:
         if self.has("firmware-outdated") and self.firmware_version == DEFAULT_FIRMWARE:

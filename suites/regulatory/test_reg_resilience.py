@@ -46,10 +46,10 @@ REG = dict(epic="Regulatory", feature="Resilience")
 LIFETIME, LAST_BOOTSTRAPPED, BOOTSTRAP_ON_FAILURE = 1, 12, 16
 RESUME = ("ETSI TS 103 701 5.9-2-2(b): after the loss of power the device resumes in the same or an improved "
           "state; ETSI EN 303 645 5.9-2")
-#: written where the device has all four resources, so that two sequences fit in a short case: 3 attempts 30 s
-#: and 60 s apart, then 300 s to the second sequence (on the simulator, time runs 1/CLOCK times faster)
-SHORT_POLICY = RetryPolicy(retry_count=3, retry_timer=30, sequence_delay=300, sequence_retry_count=2)
 CLOCK = 0.002
+#: the retry timer written where the device has all four resources lasts this long in real seconds (at least 1 s
+#: of the device's time): 3 attempts T and 2T apart, then 10T to the second sequence (:func:`_short_policy`)
+SHORT_TIMER = 0.06
 SHORT_LIFETIME = 10      # s: written so that an Update comes soon on any device (int-105 does the same)
 RANDOM_SHARE = 0.03      # the longest wait this much over its nominal value shows a random delay
 QUIET = 1.25             # with one sequence only: how long past the next back-off to watch for a further attempt
@@ -67,13 +67,20 @@ def _register_from(endpoint: str):  # type: ignore[no-untyped-def]
     return match
 
 
+def _short_policy(clock: float) -> RetryPolicy:
+    """Two short sequences: 3 attempts, a retry timer of SHORT_TIMER real seconds (30 s of the simulator's
+    compressed time, 1 s on a device that keeps real time), sequences 10 timers apart."""
+    timer = max(1, round(SHORT_TIMER / clock))
+    return RetryPolicy(retry_count=3, retry_timer=timer, sequence_delay=10 * timer, sequence_retry_count=2)
+
+
 def _declared(declaration: Any) -> Any:
     return declaration.doc.ixit.resilience if declaration is not None else None
 
 
 def _policy(server: Any, dut: Any, declaration: Any) -> tuple[RetryPolicy, str]:
     """The retry policy the device owes, and where it comes from: for LwM2M 1.0 the declared one; for 1.1+
-    SHORT_POLICY written where the device has all four resources, else its values read, the TS defaults for the
+    a short policy written where the device has all four resources, else its values read, the TS defaults for the
     ones it lacks."""
     if not dut.version_at_least("1.1"):
         declared = _declared(declaration)
@@ -88,7 +95,7 @@ def _policy(server: Any, dut: Any, declaration: Any) -> tuple[RetryPolicy, str]:
     paths = {rid: dut.server_path(rid) for rid in RESOURCES}
     present = {rid for rid, p in paths.items() if dut.has(p)}
     if present == set(RESOURCES):
-        short = SHORT_POLICY
+        short = _short_policy(dut.clock)
         dut.configure({paths[17]: short.retry_count, paths[18]: int(short.retry_timer),
                        paths[19]: int(short.sequence_delay), paths[20]: short.sequence_retry_count},
                       why="a short retry policy", content_format=dut.value_format())
@@ -120,8 +127,8 @@ def _ended(dut: Any, before: int) -> list[str]:
 @dut_config(clock=CLOCK)
 def test_register_retry_backoff(server, dut, timing, declaration, transcript):
     """The policy: for a LwM2M 1.0 device the declared one (not applicable without); for 1.1+, where the Server
-    instance serving us (found by SSID) has /1/x/17-20, S writes a short one (3 attempts, 30 s, 300 s, 2
-    sequences); else its values, TS defaults for the absent ones.  S then refuses every Register with 5.03, keeps
+    instance serving us (found by SSID) has /1/x/17-20, S writes a short one (3 attempts, timer T, sequence delay
+    10 T, 2 sequences; T = 1 s on a device in real time); else its values, TS defaults for the absent ones.  S then refuses every Register with 5.03, keeps
     the registration only until the next Update and writes a short Lifetime /1/x/1 (10 s): the next Update (the one
     announcing it, or the refresh before it runs out) gets 4.04 and the device registers again (int-105).  Pass: each wait of the sequence is at least
     timer x 2^(n-1); the sequence has Retry Count attempts; no attempt comes sooner than the Sequence Delay Timer
