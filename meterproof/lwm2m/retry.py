@@ -64,5 +64,5 @@ DEFAULT_VALUES: dict[int, int] = {RETRY_COUNT: TS_DEFAULTS.retry_count, RETRY_TI
                                   SEQUENCE_DELAY: int(TS_DEFAULTS.sequence_delay),
                                   SEQUENCE_RETRY_COUNT: TS_DEFAULTS.sequence_retry_count}
 
-__all__ = ["DEFAULT_VALUES", "NO_MORE_SEQUENCES", "RESOURCES", "RETRY_COUNT", "RETRY_TIMER", "RetryPolicy", "SEQUENCE_DELAY",
-           "SEQUENCE_RETRY_COUNT", "TS_DEFAULTS"]
+__all__ = ["DEFAULT_VALUES", "NO_MORE_SEQUENCES", "RESOURCES", "RETRY_COUNT", "RETRY_TIMER", "RetryPolicy",
+           "SEQUENCE_DELAY", "SEQUENCE_RETRY_COUNT", "TS_DEFAULTS"]

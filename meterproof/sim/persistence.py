@@ -3,7 +3,8 @@
 Only what a bootstrap or a server provisions survives, as on a real meter's
 flash: the Security, Server, Access Control and OSCORE objects (/0, /1, /2, /21) and
 the running firmware version, and when the meter first metered (wall clock: its cumulative registers count
-from then, so that they go on across a power cut, even one that kills the process).  Values are JSON with three tagged forms:
+from then, so that they go on across a power cut, even one that kills the process).  Values are JSON with three
+tagged forms:
 ``{"$b64": "..."}`` for Opaque, ``{"$objlnk": "3:0"}`` for Objlnk and
 ``{"$multi": {"0": v, ...}}`` for a multiple resource.
 """

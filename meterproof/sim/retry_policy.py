@@ -4,8 +4,9 @@ The policy is the account's /1/x/17-20, or TS Core 1.1 Table 6.2.1.1-1 for a res
 (:mod:`meterproof.lwm2m.retry`); the simulated 1.0 meter, whose Server object has no such resources, follows the
 same table as its vendor's own policy.  ETSI TS 103 701 5.9-3-1 note 2 suggests a random delay so that a fleet
 restarted together does not reconnect in lockstep: every wait gets between :data:`JITTER` shares of itself added
-at random (never subtracted, so the back-off stays a lower bound; never under 5 %, so one meter's waits show it).  Seeded defects: ``no-register-backoff`` retries every
-:data:`FIXED_RETRY` s for ever; ``no-reconnect-jitter`` waits exactly the TS delays.
+at random (never subtracted, so the back-off stays a lower bound; never under 5 %, so one meter's waits show
+it).  Seeded defects: ``no-register-backoff`` retries every :data:`FIXED_RETRY` s for ever;
+``no-reconnect-jitter`` waits exactly the TS delays.
 
 Every wait is in the meter's seconds; the caller multiplies by ``meter.clock``.
 """

@@ -21,9 +21,12 @@ takes its value from Table 6.2.1.1-1 (:mod:`meterproof.lwm2m.retry`).  LwM2M 1.0
 the procedure: a 1.0 device is judged against the policy its vendor declaration states (IXIT resilience
 ``retry_policy``), and is not applicable without one.  Where the declaration says reconnections are delayed at
 random (``random_delay``), the device's waits must show it: the longest one (where the network's delays weigh
-least) more than 3 % over its nominal value.  The harness refuses every Register with 5.03 Service Unavailable and timestamps each attempt on
-arrival; an interval measured there is the device's wait plus the network's delays, so the back-off is a lower
-bound checked within a small tolerance (the smaller of the harness's early tolerance and a tenth of the wait).
+least) more than 3 % over its nominal value.  The harness refuses every Register with 5.03 Service Unavailable
+and timestamps each attempt on arrival; an interval measured there is the device's wait plus the network's
+delays, so the back-off is a lower bound checked within a small tolerance (the smaller of the harness's early
+tolerance and a tenth of the wait).  A 5.03 is an explicit rejection, on which a device whose Bootstrap on
+Registration Failure (/1/x/16) is true or absent may re-bootstrap instead of retrying: such a device that makes
+no second attempt is not judged.
 The spread of retry times across a fleet restarted together (the random delay of note 2) needs several devices:
 tests/e2e/test_fleet_reconnection.py shows it on a batch of simulated meters.
 """
@@ -37,7 +40,8 @@ from meterproof.errors import TimeoutError_
 from meterproof.lwm2m.metering import CUMULATIVE
 from meterproof.lwm2m.path import Path
 from meterproof.lwm2m.registration import RegistrationRejected
-from meterproof.lwm2m.retry import RESOURCES, RetryPolicy
+from meterproof.lwm2m.retry import (RESOURCES, RETRY_COUNT, RETRY_TIMER, SEQUENCE_DELAY, SEQUENCE_RETRY_COUNT,
+                                     RetryPolicy)
 
 from meterproof.fixtures import codes, dut_config, expect, mp, regulation
 
@@ -96,8 +100,9 @@ def _policy(server: Any, dut: Any, declaration: Any) -> tuple[RetryPolicy, str]:
     present = {rid for rid, p in paths.items() if dut.has(p)}
     if present == set(RESOURCES):
         short = _short_policy(dut.clock)
-        dut.configure({paths[17]: short.retry_count, paths[18]: int(short.retry_timer),
-                       paths[19]: int(short.sequence_delay), paths[20]: short.sequence_retry_count},
+        dut.configure({paths[RETRY_COUNT]: short.retry_count, paths[RETRY_TIMER]: int(short.retry_timer),
+                       paths[SEQUENCE_DELAY]: int(short.sequence_delay),
+                       paths[SEQUENCE_RETRY_COUNT]: short.sequence_retry_count},
                       why="a short retry policy", content_format=dut.value_format())
         return short, f"written to {dut.account.path()}/17-20"
     values: dict[int, object] = {}
@@ -122,18 +127,19 @@ def _ended(dut: Any, before: int) -> list[str]:
 @mp("REG-RES-03", "Orderly reconnection: a refused Register is retried with the TS back-off, sequence by sequence",
     clause="OMA LwM2M TS Core 1.1 §6.2.1.1 (registration retry procedure, Table 6.2.1.1-1); ETSI TS 103 701 "
     "5.9-3-1, 5.9-3-2(a); ETSI EN 303 645 5.9-3", **REG)
-@regulation("ETSI EN 303 645 5.9-3", "ETSI TS 103 701 5.9-3-1", "ETSI TS 103 701 5.9-3-2", "EU CRA Annex I Part I (2)(i)",
-            "OMA LwM2M TS Core §6.2.1.1")
+@regulation("ETSI EN 303 645 5.9-3", "ETSI TS 103 701 5.9-3-1", "ETSI TS 103 701 5.9-3-2",
+            "EU CRA Annex I Part I (2)(i)", "OMA LwM2M TS Core §6.2.1.1")
 @dut_config(clock=CLOCK)
 def test_register_retry_backoff(server, dut, timing, declaration, transcript):
     """The policy: for a LwM2M 1.0 device the declared one (not applicable without); for 1.1+, where the Server
-    instance serving us (found by SSID) has /1/x/17-20, S writes a short one (3 attempts, timer T, sequence delay
-    10 T, 2 sequences; T = 1 s on a device in real time); else its values, TS defaults for the absent ones.  S then refuses every Register with 5.03, keeps
-    the registration only until the next Update and writes a short Lifetime /1/x/1 (10 s): the next Update (the one
-    announcing it, or the refresh before it runs out) gets 4.04 and the device registers again (int-105).  Pass: each wait of the sequence is at least
-    timer x 2^(n-1); the sequence has Retry Count attempts; no attempt comes sooner than the Sequence Delay Timer
-    after the sequence (or, with one sequence only, before the next back-off would be due); with a second sequence
-    S accepts again and the device registers in it.  A device that makes no second attempt while its Bootstrap on
+    instance serving us (found by SSID) has /1/x/17-20, S writes a short one (3 attempts, timer T, sequence
+    delay 10 T, 2 sequences; T = 1 s on a device in real time); else its values, TS defaults for the absent
+    ones.  S then refuses every Register with 5.03, keeps the registration only until the next Update and writes
+    a short Lifetime /1/x/1 (10 s): the next Update (the one announcing it, or the refresh before it runs out)
+    gets 4.04 and the device registers again (int-105).  Pass: each wait of the sequence is at least timer x
+    2^(n-1); the sequence has Retry Count attempts; no attempt comes sooner than the Sequence Delay Timer after
+    the sequence (or, with one sequence only, before the next back-off would be due); with a second sequence S
+    accepts again and the device registers in it.  A device that makes no second attempt while its Bootstrap on
     Registration Failure (/1/x/16) is true or absent may have gone to its Bootstrap-Server, which the 5.03 (an
     explicit rejection) allows: not applicable.  With ``random_delay`` declared: the longest wait exceeds its
     nominal value by more than 3 %."""
