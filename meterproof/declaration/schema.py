@@ -274,6 +274,28 @@ class PersonalData(_Model):
     consent: OptText = Field(None, description="how consent is obtained and withdrawn (6-2, 6-3)")
 
 
+class RetryPolicyDecl(_Model):
+    """A registration retry policy in the terms of OMA LwM2M TS Core 1.1 §6.2.1.1 (/1/x/17-20)."""
+
+    WHAT: ClassVar[str] = "retry_count: n, retry_timer_s: s, sequence_delay_s: s, sequence_retry_count: n"
+    retry_count: Annotated[int, Field(ge=1, description="attempts in one communication sequence")]
+    retry_timer_s: Annotated[int, Field(ge=0, description="wait after attempt n of a sequence: this x 2^(n-1)")]
+    sequence_delay_s: Annotated[int, Field(ge=0, description="wait between communication sequences")]
+    sequence_retry_count: Annotated[int, Field(ge=1, description="communication sequences")] = 1
+
+
+class Resilience(_Model):
+    """Resilience mechanisms (5.9-1 .. 5.9-3): how the device reconnects after an outage."""
+
+    WHAT: ClassVar[str] = "retry_policy: {...}, random_delay: true|false"
+    retry_policy: Union[RetryPolicyDecl, None] = Field(
+        None, description="for a LwM2M 1.0 device (its Server object has no /1/x/17-20 and TS 1.0 no retry "
+                          "procedure): the back-off it follows after a refused Register; REG-RES-03 checks it")
+    random_delay: Union[Bool, None] = Field(
+        None, description="reconnections are delayed at random, so that a fleet restarted together does not "
+                          "reconnect in lockstep (TS 103 701 5.9-3-1 note 2); REG-RES-03 checks the device's waits")
+
+
 class Ixit(_Model):
     """The IXIT sections meterproof reads (TS 103 701 IXIT 1 .. 29; the others stay in the technical file)."""
 
@@ -291,6 +313,8 @@ class Ixit(_Model):
     personal_data: PersonalData = Field(default_factory=PersonalData, description="21-PersData, 22-ExtSens, "
                                                                                   "24-TelData")
     deletion: OptText = Field(None, description="25-DelFunc: how user data is erased (5.11-1)")
+    resilience: Resilience = Field(default_factory=Resilience, description="resilience mechanisms (5.9-1 .. "
+                                                                           "5.9-3): reconnection after an outage")
 
 
 class DeclarationDoc(_Model):

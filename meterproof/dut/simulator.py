@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any, Iterable
 
 from ..coap.params import LOOPBACK, TransmissionParams
@@ -11,8 +13,8 @@ from .base import Driver, TriggerUnavailable
 
 class SimulatorDriver(Driver):
     kind = "simulator"
-    triggers = frozenset({"reboot", "factory-reset", "start-registration", "trigger-update", "trigger-send",
-                          "set-value"})
+    triggers = frozenset({"reboot", "power-cycle", "factory-reset", "start-registration", "trigger-update",
+                          "trigger-send", "set-value"})
 
     def __init__(self, lt: LoopThread, *, meter: str = "electricity", lwm2m: str = "1.1",
                  defects: Iterable[str] = (), params: TransmissionParams = LOOPBACK, lifetime: int = 86400,
@@ -25,6 +27,7 @@ class SimulatorDriver(Driver):
                                             hostile=hostile)
         self.clock = clock
         self.meter: Any = None
+        self._flash: tempfile.TemporaryDirectory[str] | None = None    # a power-cycled meter's state file
 
     def start(self, server_uri: str, endpoint: str) -> None:
         from ..sim.meter import SimulatedMeter
@@ -44,6 +47,22 @@ class SimulatorDriver(Driver):
             self.lt.run(m.stop(deregister=False), timeout=10)
         except Exception:
             pass
+        if self._flash is not None:
+            self._flash.cleanup()
+            self._flash = None
+
+    def _power_cycle(self) -> None:
+        """Cut the power (the meter keeps what it persists, in its state file or a temporary one) and bring it
+        back: a new meter process on the same state, as after a real power loss."""
+        m = self.meter
+        state = self.options["state_file"]
+        if state is None:
+            self._flash = self._flash or tempfile.TemporaryDirectory(prefix="meterproof-flash-")
+            state = os.path.join(self._flash.name, "state.json")
+        self.lt.run(m.power_cut(state), timeout=10)
+        self.meter = None
+        self.options["state_file"] = m.state_file
+        self.start(m.server_uri, m.endpoint_name)
 
     def trigger(self, name: str, **kwargs: Any) -> None:
         m = self.meter
@@ -51,6 +70,8 @@ class SimulatorDriver(Driver):
             raise TriggerUnavailable("the simulated meter is not running")
         if name == "reboot":
             self.lt.run(m.reboot(), timeout=30)
+        elif name == "power-cycle":
+            self._power_cycle()
         elif name == "trigger-update":
             self.lt.run(m.trigger_update(), timeout=30)
         elif name == "trigger-send":

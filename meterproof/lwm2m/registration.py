@@ -29,7 +29,7 @@ class RegistrationRejected(Exception):
 
     def __init__(self, code: str, reason: str) -> None:
         super().__init__(reason)
-        self.code = code      # "4.00", "4.03", "4.04", "4.12"
+        self.code = code      # "4.00", "4.03", "4.04", "4.12", "5.03"
         self.reason = reason
 
 

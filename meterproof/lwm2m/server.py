@@ -46,7 +46,8 @@ from .values import Record, Value, ValueTree, latest
 log = logging.getLogger(__name__)
 
 _CODE_BY_TEXT = {"4.00": codes.BAD_REQUEST, "4.03": codes.FORBIDDEN, "4.04": codes.NOT_FOUND,
-                 "4.12": codes.PRECONDITION_FAILED, "4.15": codes.UNSUPPORTED_CONTENT_FORMAT}
+                 "4.12": codes.PRECONDITION_FAILED, "4.15": codes.UNSUPPORTED_CONTENT_FORMAT,
+                 "5.03": codes.SERVICE_UNAVAILABLE}
 
 
 class MissingValue(ProtocolError, KeyError):

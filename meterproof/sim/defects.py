@@ -55,6 +55,19 @@ _ALL = [
     _d("update-trigger-sends-params", "registration",
        "the triggered Update repeats lt and b",
        "the Update after /1/0/8 carries lt= and b= instead of no parameters", "int-104"),
+    _d("no-register-backoff", "registration",
+       "a refused Register is retried every second for ever, whatever /1/x/17-20 say",
+       "Register answered 5.03 -> the next Register one (compressed) second later, again and again: no exponential "
+       "back-off (TS Core 1.1 §6.2.1.1), no end to the sequence", "REG-RES-03"),
+    _d("no-reconnect-jitter", "registration",
+       "a refused Register is retried after exactly the TS back-off delays, with no random part",
+       "meters refused together retry together: a fleet restarted at once reconnects in lockstep (ETSI TS 103 701 "
+       "5.9-3-1 note 2); REG-RES-03 sees it where the vendor declaration declares a random delay, "
+       "tests/e2e/test_fleet_reconnection.py across a fleet", "REG-RES-03"),
+    _d("power-loss-forgets-config", "registration",
+       "what a Server wrote and the metering registers live in RAM only: a power cut loses them",
+       "after a power-cycle the meter registers with its factory lifetime instead of the one a Server wrote, and "
+       "its cumulative registers start again from the factory reading", "REG-RES-02"),
     _d("no-reregister-after-404", "registration",
        "an Update answered 4.04 is not followed by a new Register",
        "after 4.04 to an Update the client stays silent instead of POST /rd", "int-105"),

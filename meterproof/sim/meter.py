@@ -256,6 +256,9 @@ class SimulatedMeter:
         loop = asyncio.get_running_loop()
         self._t0 = loop.time()
         self._load_state()
+        since = persistence.metering_since(self.state_file) if self.state_file is not None else None
+        if since is not None:                 # the registers go on from where they stood at the power cut
+            self.ctx.metering_offset = max(0.0, self.ctx.started_wall - since)
         try:
             info = await loop.getaddrinfo(self._server_host, self._server_port, type=socket.SOCK_DGRAM)
         except OSError as exc:
@@ -291,6 +294,20 @@ class SimulatedMeter:
             if t is not asyncio.current_task():
                 t.cancel()
         self.endpoint.close()
+
+    async def power_cut(self, state_file: str) -> None:
+        """The power goes: what the meter keeps (persistence) is in ``state_file`` (its own, or the one given when
+        it has none), and it stops without a word to the server.  A new meter started on that file is the power
+        coming back (the simulator driver's ``power-cycle``).  ``power-loss-forgets-config`` keeps nothing."""
+        self.state_file = self.state_file or state_file
+        if self.has("power-loss-forgets-config"):
+            try:
+                os.remove(self.state_file)
+            except FileNotFoundError:
+                pass
+        else:
+            self._save_state()
+        await self.stop(deregister=False)
 
     async def reboot(self) -> None:
         """As if /3/0/4 executed: observations and attributes go, persisted state reloads, fresh Register."""
@@ -638,7 +655,8 @@ class SimulatedMeter:
             return
         objects = {oid: self.store.export_object(oid) for oid in persistence.PERSISTED_OBJECTS
                    if self.store.has_object(oid)}
-        persistence.save(self.state_file, objects, self.ctx.firmware_version)
+        persistence.save(self.state_file, objects, self.ctx.firmware_version,
+                         self.ctx.started_wall - self.ctx.metering_offset)
 
     def _load_state(self) -> None:
         if self.state_file is None:

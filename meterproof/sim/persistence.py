@@ -2,7 +2,9 @@
 
 Only what a bootstrap or a server provisions survives, as on a real meter's
 flash: the Security, Server, Access Control and OSCORE objects (/0, /1, /2, /21) and
-the running firmware version.  Values are JSON with three tagged forms:
+the running firmware version, and when the meter first metered (wall clock: its cumulative registers count
+from then, so that they go on across a power cut, even one that kills the process).  Values are JSON with three
+tagged forms:
 ``{"$b64": "..."}`` for Opaque, ``{"$objlnk": "3:0"}`` for Objlnk and
 ``{"$multi": {"0": v, ...}}`` for a multiple resource.
 """
@@ -42,17 +44,20 @@ def _dec(v: Any) -> Any:
     return v
 
 
-def dump(objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str) -> dict[str, Any]:
+def dump(objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str,
+         metering_since: float | None = None) -> dict[str, Any]:
     return {
         "firmware_version": firmware_version,
+        "metering_since": metering_since,
         "objects": {str(oid): {str(iid): {str(rid): _enc(v) for rid, v in res.items()}
                                for iid, res in insts.items()} for oid, insts in objects.items()},
     }
 
 
-def save(path: str, objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str) -> None:
+def save(path: str, objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str,
+         metering_since: float | None = None) -> None:
     """Write atomically (a meter that loses power mid-write must not lose its accounts)."""
-    data = json.dumps(dump(objects, firmware_version), indent=1, sort_keys=True)
+    data = json.dumps(dump(objects, firmware_version, metering_since), indent=1, sort_keys=True)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".meterstate-", dir=folder)
     with os.fdopen(fd, "w") as f:
@@ -77,4 +82,14 @@ def load(path: str) -> tuple[dict[int, dict[int, dict[int, Any]]], str | None] |
     return objects, raw.get("firmware_version")
 
 
-__all__ = ["PERSISTED_OBJECTS", "dump", "load", "save"]
+def metering_since(path: str) -> float | None:
+    """When (wall clock) the meter whose state this is first metered; None without a file or the field."""
+    try:
+        with open(path) as f:
+            v = json.load(f).get("metering_since")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
+
+
+__all__ = ["PERSISTED_OBJECTS", "dump", "load", "metering_since", "save"]

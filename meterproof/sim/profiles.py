@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ConfigError
 from ..lwm2m.model.catalog import version_key
+from ..lwm2m.retry import DEFAULT_VALUES as RETRY_DEFAULTS
 from ..lwm2m.values import ObjLnk
 from . import optional_objects as opt
 from . import portfolio
@@ -119,6 +120,7 @@ class MeterContext:
     time_offset: float = 0.0               # written /3/0/13 minus wall clock
     started_wall: float = field(default_factory=time.time)
     live: Any = None                       # state of the optional objects (.optional_objects.Live)
+    metering_offset: float = 0.0           # seconds the meter metered before this power-up (persisted registers)
 
     def __post_init__(self) -> None:
         if self.has("firmware-outdated") and self.firmware_version == DEFAULT_FIRMWARE:
@@ -214,6 +216,7 @@ def _server(ctx: MeterContext, iid: int) -> dict[int, Any]:
                            7: ctx.binding_resource, 8: None}
     if ctx.lwm2m != "1.0":
         res.update({9: None, 23: False})
+        res.update(RETRY_DEFAULTS)      # Communication Retry /1/x/17-20: the TS Core 1.1 Table 6.2.1.1-1 values
     if ctx.lwm2m == "1.2":
         res[26] = 0
     return res
@@ -319,7 +322,9 @@ def _rsp(ctx: MeterContext, iid: int) -> dict[int, Any]:
 # --------------------------------------------------------------------------- metering objects
 
 def _reading(ctx: MeterContext, t: float) -> float:
-    """The meter's cumulative register: Wh for electricity, m3 for gas and water."""
+    """The meter's cumulative register: Wh for electricity, m3 for gas and water; it goes on from where it stood
+    at the last power cut (``metering_offset``)."""
+    t += ctx.metering_offset
     if ctx.has("register-counts-down"):
         t = -t                        # the prepayment credit (what is left) reported in the consumption register
     if ctx.kind == "electricity":

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from aiocoap.numbers import codes
 
@@ -34,7 +34,7 @@ from ..lwm2m.contentformat import CF
 from ..lwm2m.formats import link as linkformat
 from ..lwm2m.formats.link import Link
 from ..lwm2m.registration import DEFAULT_LIFETIME
-from . import security
+from . import retry_policy, security
 from .profiles import CORE_VERSIONS
 from .representation import served
 
@@ -220,15 +220,21 @@ class RegistrationClient:
         self._retry = self.meter.track(asyncio.get_running_loop().create_task(self._retry_loop(delay)))
 
     async def _retry_loop(self, delay: float) -> None:
+        schedule: Iterator[float] | None = None     # the TS Core 1.1 §6.2.1.1 waits (.retry_policy)
         while self.meter.running and self.location is None:
             if delay:
                 await asyncio.sleep(delay)
             try:
                 await self.register()
                 return
-            except Exception as exc:   # keep trying, as a meter in the field would
+            except Exception as exc:   # keep trying as the account's retry policy says
                 log.info("%s: Register failed: %s", self.meter.endpoint_name, exc)
-                delay = min(max(1.0, delay * 2), 60.0)
+                schedule = schedule or retry_policy.schedule(self.meter)
+                wait = next(schedule, None)
+                if wait is None:
+                    log.info("%s: registration failed: every retry sequence used up", self.meter.endpoint_name)
+                    return
+                delay = wait * self.meter.clock
 
     def reregister(self, delay: float = 0.0) -> None:
         """Fresh Register in the background (after a reboot, Disable timeout, 4.04)."""

@@ -26,15 +26,10 @@ import pytest
 
 from meterproof.fixtures import P, codes, expect, mp
 from meterproof.fixtures.observation import check_periods, collect, observe, periods, values as notified
+from meterproof.lwm2m.metering import CUMULATIVE
 from meterproof.lwm2m.values import ObjLnk
 
 METERING = dict(epic="Metering objects", feature="Meter readings")
-#: The cumulative registers of each meter object, the mandatory one first (what the case observes).
-CUMULATIVE: dict[int, tuple[int, ...]] = {
-    3421: (25, 26, 27, 29, 30, 31, 32, 33, 34, 35, 36),   # energy registers (+A, -A, |+A|+|-A|, reactive, apparent)
-    3423: (1, 4),                                         # cumulated gas volume, cumulated pulse value
-    3424: (1, 4),                                         # cumulated water volume, cumulated pulse value
-}
 #: Readings whose definition gives a unit, and the span a reading in that unit lies in on any meter of the kind
 #: (wide: only the same reading in a unit a thousand times smaller falls outside).
 IN_UNITS: dict[int, dict[int, tuple[float, float]]] = {

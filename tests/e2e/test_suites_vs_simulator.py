@@ -15,7 +15,8 @@ runs, and the per-case claim by the union over all defects.  A defect whose targ
 (not applicable to the default 1.1 simulator, e.g. int-12 Bootstrap-Pack) runs once more against the 1.2
 simulator (``--sim-lwm2m 1.2``).  A CoAP-over-TCP defect (area ``tcp``) runs with ``--transport tcp`` (nosec),
 then ``--transport tls`` (psk, cert); an OSCORE defect (area ``oscore``) with ``--security oscore``, the mode the
-conformant whole-suite runs also cover.
+conformant whole-suite runs also cover.  A defect only the vendor declaration exposes (:data:`WITH_DECLARATION`)
+runs with the simulator's own declaration.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from meterproof.declaration import example_path
 from meterproof.dtls import RPK_SUPPORTED
 from meterproof.sim.defects import DEFECTS
 
@@ -38,6 +40,10 @@ from support.suites_run import OK, run_suites
 
 #: Lab-mode budget for defects only a fuzzing campaign finds (a degradation needs many cases).
 LAB_BUDGET = "20s"
+
+#: Defects that a targeted case sees only against what the vendor declaration says (REG-RES-03 judges a random
+#: retry delay where the declaration declares one): their runs get the simulator's own declaration.
+WITH_DECLARATION = frozenset({"no-reconnect-jitter"})
 
 #: Channel modes the suites run in; security cases are not applicable outside the mode they need (rpk: where the
 #: system GnuTLS is found, which .ci/run makes sure of).
@@ -115,6 +121,8 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
         args = ["--sim-defect", name]
         for t in d.targets:
             args += ["--case", t]
+        if name in WITH_DECLARATION:
+            args += ["--declaration", str(example_path())]
         if "MP-FUZZ-LAB" in d.targets:
             # only the time-boxed lab campaign can see this one (a latency trend over many cases)
             args += ["--fuzz-budget", LAB_BUDGET]

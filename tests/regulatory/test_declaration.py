@@ -65,6 +65,10 @@ def test_the_schema_command_writes_it(tmp_path: Path) -> None:
      "ixit.user_info.vulnerability_disclosure.policy_url", "a URL"),
     (lambda d: d.pop("product"), "product", "required"),
     (lambda d: d["constrained_device"].update(constrained="maybe"), "constrained_device.constrained", "true or false"),
+    (lambda d: d["ixit"]["resilience"]["retry_policy"].update(retry_count=0),
+     "ixit.resilience.retry_policy.retry_count", "greater than or equal to 1"),
+    (lambda d: d["ixit"]["resilience"].update(random_delay="sometimes"), "ixit.resilience.random_delay",
+     "true or false"),
 ])
 def test_errors_are_one_line_naming_the_field(change: Callable[[dict], Any], where: str, says: str) -> None:
     d = example()

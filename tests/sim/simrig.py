@@ -50,6 +50,21 @@ class Rig:
     def aio(self) -> Any:
         return self.server.aio
 
+    def refused_attempts(self, count: int, timeout: float = 5.0) -> list[float]:
+        """Refuse every Register with 5.03, make the meter register again (its Update answered 4.04), and return
+        the arrival times of its first ``count`` Register attempts (the retry procedure, TS Core 1.1 §6.2.1.1)."""
+        from meterproof.lwm2m.registration import RegistrationRejected
+        self.aio.reject_register = lambda q: RegistrationRejected("5.03", "refused by the test")
+        self.call(self.aio.forget_at_next_update, self.ep)
+        mark = self.server.mark()
+        self.run(self.meter.trigger_update())
+        times, since = [], mark
+        for _ in range(count):
+            ev = self.server.wait_event("rejected", None, since=since, timeout=timeout)
+            times.append(ev.time)
+            since = ev.index + 1
+        return times
+
     def restart(self, **options: Any) -> None:
         """Stop the meter without de-registering and start a new one with the same endpoint."""
         self.run(self.meter.stop(deregister=False))

@@ -16,7 +16,7 @@ from meterproof.lwm2m.path import P
 from meterproof.sim.defects import DEFECTS, check_defects
 from meterproof.sim.firmware_image import build_image
 from meterproof.sim.security import Credentials
-from simrig import FAST
+from simrig import FAST, _start_meter
 
 SYMPTOMS = {}
 OPTIONS = {}
@@ -230,6 +230,33 @@ def _(rig):
 def _(rig):
     assert rig.server.write(rig.ep, "/504/0/3", "coaps://rsp.invalid/x", content_format=CF.TEXT).code_text == "2.04"
     assert rig.server.read(rig.ep, "/504/0/3").value("/504/0/3") == ""
+
+
+@symptom("no-register-backoff", clock=0.002)
+def _(rig):
+    times = rig.refused_attempts(8)       # more than the 5 attempts of the factory policy, 1 (compressed) s apart
+    assert all(b - a < 60 * 0.002 for a, b in zip(times, times[1:]))
+
+
+@symptom("no-reconnect-jitter", clock=0.002)
+def _(rig):
+    times = rig.refused_attempts(3)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert gaps[1] < 120 * 0.002 * 1.04      # the conformant meter adds at least 5 % at random
+
+
+@symptom("power-loss-forgets-config")
+def _(rig):
+    import os
+    import tempfile
+    assert rig.server.write(rig.ep, "/1/0/1", 4321).code_text == "2.04"
+    with tempfile.TemporaryDirectory() as flash:
+        state = os.path.join(flash, "state.json")
+        rig.run(rig.meter.power_cut(state))
+        rig.meter = _start_meter(rig.lt, rig.server, rig.ep, {"defects": ["power-loss-forgets-config"],
+                                                               "state_file": state})
+        assert rig.server.registration(rig.ep).lifetime == 86400      # the written 4321 is gone
+        rig.run(rig.meter.stop(deregister=False))
 
 
 @symptom("no-reregister-after-404")
