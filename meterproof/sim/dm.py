@@ -40,7 +40,7 @@ from ..lwm2m.formats import link as linkformat
 from ..lwm2m.model.types import DataType
 from ..lwm2m.path import Path
 from ..lwm2m.values import ValueTree
-from . import representation
+from . import access_control, representation
 from .attributes import AttributeError_, fmt, merge, parse_query
 from .registration_client import announced_version, root_path, root_segments
 from .store import StoreError
@@ -101,18 +101,19 @@ class DeviceManagement:
         if code == codes.FETCH and path.is_root:
             return self._composite_read(req, remote)
         if code == codes.iPATCH and path.is_root:
-            return self._composite_write(req)
+            return self._composite_write(req, remote)
         if path.is_root:
             raise StoreError(codes.METHOD_NOT_ALLOWED, "no such operation on /")
         if path.object_id in PROTECTED:
             self._guard_security(code, path)
+        self._authorize(req, remote, path)
         if (path.is_resource and code in (codes.PUT, codes.POST) and self.has("absent-resource-method-not-allowed")
                 and self.store.has_instance(*path.ids[:2]) and self.store.resource_def(path) is None):
             # the vendor checks the operation against the resource's flags first, and an unknown id has none
             raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path} allows no such operation")
         if code == codes.GET:
             if req.opt.accept == CF.LINK:
-                return self._discover(path)
+                return self._discover(path, remote)
             if req.opt.observe == 0:
                 return self._observe(req, remote, path)
             if req.opt.observe == 1:
@@ -120,7 +121,7 @@ class DeviceManagement:
             return self._read(path, req.opt.accept)
         if code == codes.PUT:
             if req.opt.uri_query and not req.payload:
-                return self._write_attributes(path, req.opt.uri_query)
+                return self._write_attributes(path, req.opt.uri_query, remote)
             return self._write(path, req, replace=True)
         if code == codes.POST:
             if path.is_object:
@@ -138,6 +139,30 @@ class DeviceManagement:
         if code == codes.DELETE:
             return self._delete(path)
         raise StoreError(codes.METHOD_NOT_ALLOWED, f"{code} is not an LwM2M operation")
+
+    def _authorize(self, req: Message, remote: Hashable, path: Path) -> None:
+        """With more than one server account: the right the operation needs, from /2 (TS Core 1.1 §7.3:
+        Read/Observe/Discover/Write-Attributes R, Write W, Execute E, Delete D, Create C), else 4.01."""
+        ssid = self.meter.requester(remote)
+        if ssid is None or self.has("acl-not-enforced") or path.is_root:
+            return
+        code = req.code
+        if code == codes.GET or (code == codes.PUT and req.opt.uri_query and not req.payload):
+            need = access_control.R
+        elif code == codes.PUT:
+            need = access_control.W
+        elif code == codes.POST and path.is_object:
+            need = access_control.C
+        elif code == codes.POST and path.is_resource and (rdef := self.store.resource_def(path)) is not None \
+                and rdef.operations.executable:
+            need = access_control.E
+        elif code == codes.POST:
+            need = access_control.W
+        elif code == codes.DELETE:
+            need = access_control.D
+        else:
+            return
+        access_control.check(self.store, ssid, need, path)
 
     def _guard_security(self, code: codes.Code, path: Path) -> None:
         if code == codes.GET and path.object_id == 0 and self.has("security-object-readable"):
@@ -269,8 +294,9 @@ class DeviceManagement:
             return wire.new(codes.CONTENT, payload=payload, content_format=accept, observe=seq)
         return wire.new(codes.CONTENT, payload=payload, content_format=accept)
 
-    def _composite_write(self, req: Message) -> Message:
+    def _composite_write(self, req: Message, remote: Hashable) -> Message:
         cf, _ = self._composite_cf(req)
+        ssid = None if self.has("acl-not-enforced") else self.meter.requester(remote)
         values = representation.decode(cf, req.payload, Path(), self.store.model, self.meter.lwm2m)
         if self.has("write-composite-first-only") and values:
             first = next(iter(values))
@@ -281,6 +307,8 @@ class DeviceManagement:
             if len(p) < 3:
                 raise StoreError(codes.BAD_REQUEST, f"{p} is not a resource")
             self._check_exists(p.truncate(2))
+            if ssid is not None:
+                access_control.check(self.store, ssid, access_control.W, p)
         plan = self._plan(values, replace=False)
         self._commit(plan)
         return wire.new(codes.CHANGED)
@@ -385,11 +413,11 @@ class DeviceManagement:
             m.after_write(rp, v)
 
     # ------------------------------------------------------------------ write-attributes, discover
-    def _write_attributes(self, path: Path, query: tuple[str, ...]) -> Message:
+    def _write_attributes(self, path: Path, query: tuple[str, ...], remote: Hashable) -> Message:
         self._check_exists(path)
         if len(path) == 4 and self.meter.lwm2m == "1.0":
             raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance attributes")
-        attrs = self.meter.attributes
+        attrs = self.meter.attributes_for(remote)
         try:
             update = parse_query(query, self.meter.lwm2m)
             merged = merge(attrs.get(path), update, path, self.store.resource_def(path) if len(path) >= 3 else None)
@@ -399,9 +427,9 @@ class DeviceManagement:
         self.meter.reporter.changed(path)
         return wire.new(codes.CHANGED)
 
-    def _discover(self, path: Path) -> Message:
+    def _discover(self, path: Path, remote: Hashable) -> Message:
         self._check_exists(path)
-        store, attrs = self.store, self.meter.attributes
+        store, attrs = self.store, self.meter.attributes_for(remote)
         links: list[linkformat.Link] = []
         oid = path.ids[0]
 

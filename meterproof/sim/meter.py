@@ -59,6 +59,7 @@ from .dm import DeviceManagement
 from .firmware import FirmwareUpdater
 from .profiles import LWM2M_VERSIONS, METER_KINDS, METER_OBJECT, MeterContext, profile_for
 from .registration_client import RegistrationClient
+from .servers import ServerAccounts
 from .hostile import Hostile
 from .reporting import Reporter
 from .representation import tlv_overruns
@@ -173,6 +174,7 @@ class SimulatedMeter:
         self.reporter = Reporter(self)
         self.delivery = Delivery(self)
         self.reg = RegistrationClient(self)
+        self.servers = ServerAccounts(self)
         self.dm = DeviceManagement(self)
         self.firmware = FirmwareUpdater(self)
         self.software = SoftwareManager(self)
@@ -278,6 +280,9 @@ class SimulatedMeter:
         self.reporter.stop()
         self.delivery.stop()
         self.reg.close()
+        if deregister and not self.dead:
+            await self.servers.deregister()
+        self.servers.forget()
         if deregister and self.reg.location is not None and not self.dead:
             await self.reg.deregister()
         else:
@@ -294,6 +299,7 @@ class SimulatedMeter:
         self.attributes.clear()
         self._load_state()
         oscore_client.reboot(self)        # RFC 8613 Appendix B.1: sequence numbers resume, replay windows unknown
+        self.servers.forget()
         self.reg.forget()
         if self.running and not self.has("reboot-without-reregister"):
             await self.reg.register()
@@ -388,6 +394,16 @@ class SimulatedMeter:
 
     def on_registered(self) -> None:
         self.wake()
+        self.servers.sync()
+
+    def attributes_for(self, remote: Hashable) -> AttributeStore:
+        """The Write-Attributes of the server at ``remote`` (per server: TS Core 1.1 §5.1.2)."""
+        return self.servers.attributes_for(remote)
+
+    def requester(self, remote: Hashable) -> int | None:
+        """The SSID of the server a request came from, when Access Control applies (more than one server
+        account, TS Core 1.1 §7.3); None otherwise."""
+        return self.servers.ssid_of(remote) if self.servers.multiple() else None
 
     def _tcp_defects(self) -> None:
         """The seeded CoAP-over-TCP defects (RFC 8323), which live in the meter's endpoint."""
@@ -608,6 +624,7 @@ class SimulatedMeter:
         self.reporter.clear()
         self.delivery.stop()
         self.attributes.clear()
+        self.servers.forget()
         self.store.reset()
         sec.install_factory(self)
         self.ctx.time_offset = 0.0

@@ -224,7 +224,7 @@ class Reporter:
     def _attr(self, obs: Observation, name: str, default: float | None = None) -> float | None:
         if obs.params.get(name) is not None:
             return obs.params[name]
-        attrs = self.meter.attributes
+        attrs = self.meter.attributes_for(obs.remote)
         if not obs.composite:
             return attrs.effective(obs.paths[0], name, default)
         found = [v for p in obs.paths if len(p) and (v := attrs.effective(p, name)) is not None]
@@ -239,7 +239,7 @@ class Reporter:
         rdef = self.meter.store.resource_def(path)
         if rdef is None or rdef.type not in NUMERIC_TYPES:
             return True
-        attrs = self.meter.attributes
+        attrs = self.meter.attributes_for(obs.remote)
         gt, lt, st = (attrs.effective(path, n) for n in ("gt", "lt", "st"))
         if gt is None and lt is None and st is None:
             return True
