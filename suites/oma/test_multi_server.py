@@ -37,7 +37,7 @@ def test_int_950_multi_server_registration(server, bootstrap_server, dut_factory
     2. C registers with S#2.  Pass: each server receives an int-101-style Register (ep = the device's endpoint name,
     lwm2m = its declared version, an object list with /1 and /3 and never /0) and answers 2.01."""
     both = two_servers(server, bootstrap_server, dut_factory, security_run, timing, ssids=SSIDS,
-                       grants=[Grant("/3/0", SSIDS[0], {SSIDS[1]: R})], registration_judged_by=None)
+                       registration_judged_by=None)
     declared = dut_factory.dut(both.dev).profile.lwm2m_version
     for ssid in SSIDS:
         reg = both.registrations[ssid]

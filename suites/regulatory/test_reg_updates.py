@@ -30,7 +30,7 @@ from meterproof.fixtures.firmware_steps import (
     delivery_route, downloaded, install, lost_link_budget, not_installed, pull_schemes, read_fw, refused_uri,
     running_version, undeclared_scheme, watch_fw, write_uri)
 from meterproof.fixtures.software_steps import DELIVERED, INSTALLED, SoftwareInstance
-from meterproof.fixtures.two_servers import ACL_CLAUSE, OWNER, RESTRICTED, R, Grant, two_servers
+from meterproof.fixtures.two_servers import ACL_CLAUSE, OWNER, RESTRICTED, Grant, two_servers
 
 REG = dict(epic="Regulatory", feature="Secure updates")
 
@@ -318,11 +318,11 @@ def test_version_currency(server, dut, transcript):
 @regulation("ETSI EN 303 645 5.5-5", "ETSI TS 103 701 5.5-5-2", "EN 18031-1 SUM-2", "EN 18031-1 ACM-2",
             "EU CRA Annex I Part I (2)(c)", "EU CRA Annex I Part I (2)(d)", "OMA LwM2M TS Core §7.3")
 def test_update_only_by_authorised_server(server, bootstrap_server, dut_factory, security_run, timing, transcript):
-    """Bootstrap: accounts 101 (owner of /5/0's Access Control instance, full rights) and 102 (Read only on /5/0).
+    """Bootstrap: accounts 101 (owner of /5/0's Access Control instance, full rights) and 102 (no right on /5/0).
     Server 102 writes the Package URI (an empty one, a valid value), pushes a Package and executes Update: 4.01 each.
     The firmware state (/5/0/3, /5/0/5, read by 101 before and after) does not change."""
     both = two_servers(server, bootstrap_server, dut_factory, security_run, timing, ssids=(OWNER, RESTRICTED),
-                       need_acl=True, grants=[Grant("/5/0", OWNER, {RESTRICTED: R})])
+                       need_acl=True, grants=[Grant("/5/0", OWNER)])
     if "/5/0" not in both.instances:
         expect.not_applicable("the device has no Firmware Update instance /5/0 (not in its Bootstrap-Discover)")
     ep, owner, other = both.endpoint, both.server(OWNER), both.server(RESTRICTED)
