@@ -571,6 +571,7 @@ class SimulatedMeter:
         """Create/Delete: the server learns the new object list from an Update."""
         optional_objects.apn_changed(self.ctx, self.store)
         self.reg.spawn_update(with_objects=True, delay=ACTION_DELAY)
+        self.servers.spawn_update(with_objects=True, delay=ACTION_DELAY)
         if 2 in persistence.PERSISTED_OBJECTS:
             self._save_state()
 

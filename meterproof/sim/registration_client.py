@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Hashable
+from typing import TYPE_CHECKING, Any, Hashable
 
 from aiocoap.numbers import codes
 
@@ -111,13 +111,13 @@ class RegistrationClient:
         """The address of the server this registration is with."""
         return self.meter.server_remote if self.ssid is None else self._remote
 
-    def _value(self, rid: int, default: object) -> object:
+    def _value(self, rid: int, default: Any) -> Any:
         if self.ssid is None:
             return self.meter.server_value(rid, default)
         return security.server_value(self.meter, self.ssid, rid, default)
 
     def lifetime(self) -> int:
-        return int(self._value(1, self.meter.ctx.lifetime))  # type: ignore[call-overload]
+        return int(self._value(1, self.meter.ctx.lifetime))
 
     def binding(self) -> str:
         return str(self._value(7, self.meter.ctx.binding_resource) or DEFAULT_BINDING)

@@ -84,8 +84,10 @@ class ServerAccounts:
                 return self._attrs.setdefault(ssid, AttributeStore())
         return self.meter.attributes
 
-    def clear_attributes(self) -> None:
-        self._attrs.clear()
+    def spawn_update(self, *, with_objects: bool = False, delay: float = 0.0) -> None:
+        """An Update to every further server (the object list changed: each registration hears of it)."""
+        for client in self.others.values():
+            client.spawn_update(with_objects=with_objects, delay=delay)
 
     async def deregister(self) -> None:
         for client in self.others.values():
