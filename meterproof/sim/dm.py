@@ -12,7 +12,9 @@ DELETE /o/i              Delete
 FETCH / iPATCH on /      Read-Composite (+Observe) / Write-Composite (1.1+)
 =======================  ==========================================================
 
-Codes: /0 (and /21) from a DM server 4.01; a missing path 4.04; a method the
+Codes: /0 (and /21) from a DM server 4.01; with more than one server account, an operation the requesting
+server has no Access Control right for 4.01 (:mod:`.access_control`; the ``acl-not-enforced`` defect skips
+that); a missing path 4.04; a method the
 target does not allow 4.05 (write on read-only, execute on non-executable,
 Create/Delete on a single-instance object); an undecodable payload 4.00; see
 :mod:`.representation` for 4.06 / 4.15.  Every value check is the object model's.

@@ -10,7 +10,9 @@ variant traits (:mod:`.variants`) and the side effects of writes and executes
 (an Update after a lifetime write, a reboot after /3/0/4, ...).  What the Server
 object says (lifetime, binding, default periods, Mute Send, the triggers) is
 always read from the Server instance of the account in use
-(:func:`.security.server_instance`), wherever it is.
+(:func:`.security.server_instance`), wherever it is.  Further server accounts (a
+Bootstrap-Server may write several) each get a registration of their own, their
+own Write-Attributes and Access Control between them (:mod:`.servers`).
 
 Everything runs on the caller's event loop; a meter has no thread and builds
 its instances lazily, so a thousand of them fit in one process.  Incoming
