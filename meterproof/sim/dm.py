@@ -120,7 +120,7 @@ class DeviceManagement:
                 return self._observe(req, remote, path)
             if req.opt.observe == 1:
                 self.meter.reporter.cancel_request(remote, req.token, (path,))
-            return self._read(path, req.opt.accept)
+            return self._read(path, req.opt.accept, remote)
         if code == codes.PUT:
             if req.opt.uri_query and not req.payload:
                 return self._write_attributes(path, req.opt.uri_query, remote)
@@ -192,8 +192,24 @@ class DeviceManagement:
         if len(path) == 4 and not store.exists(path):
             raise StoreError(codes.NOT_FOUND, f"{path} does not exist")
 
-    def read_values(self, path: Path) -> ValueTree:
-        """The values a Read of ``path`` returns; StoreError for every refusal."""
+    def _hidden(self, remote: Hashable | None) -> Any:
+        """With more than one server account: a ``skip`` for :meth:`ObjectStore.tree` that leaves out the object
+        instances the server at ``remote`` has no Read right on (TS Core 1.1 §7.3: a Read of an object returns the
+        instances the server may read); None when everything is visible."""
+        ssid = None if remote is None or self.has("acl-not-enforced") else self.meter.requester(remote)
+        if ssid is None:
+            return None
+        store = self.store
+
+        def hidden(rp: Path) -> bool:
+            oid, iid = rp.ids[0], rp.ids[1]
+            return oid != access_control.ACCESS_CONTROL and not access_control.rights(store, ssid, oid, iid) \
+                & access_control.R
+        return hidden
+
+    def read_values(self, path: Path, remote: Hashable | None = None) -> ValueTree:
+        """The values a Read of ``path`` returns (by the server at ``remote``: only what it may read); StoreError
+        for every refusal."""
         self._check_exists(path)
         if len(path) >= 3:
             rdef = self.store.resource_def(path)
@@ -209,7 +225,7 @@ class DeviceManagement:
             raise StoreError(codes.BAD_REQUEST, "resource-instance paths are not supported")
         # only reachable for /0 through the security-object-readable defect: the vendor's read
         # path ignores that Security resources have no server operations at all
-        return self.store.tree(path, readable_only=path.object_id not in PROTECTED)
+        return self.store.tree(path, readable_only=path.object_id not in PROTECTED, skip=self._hidden(remote))
 
     def encode(self, cf: int, values: ValueTree, base: Path) -> bytes:
         return representation.encode(cf, values, base, self.store.model, self.meter.defects, self.meter.variants)
@@ -219,19 +235,19 @@ class DeviceManagement:
         m = self.meter
         return representation.choose(accept, path, self.store.model, m.lwm2m, m.defects, m.variants)
 
-    def _read(self, path: Path, accept: int | None) -> Message:
+    def _read(self, path: Path, accept: int | None, remote: Hashable | None = None) -> Message:
         if self.has("read-executable-answers-empty") and len(path) == 3 and path.object_id not in PROTECTED:
             rdef = self.store.resource_def(path)
             if rdef is not None and rdef.type is DataType.NONE and self.store.exists(path):
                 return wire.new(codes.CONTENT, payload=b"", content_format=CF.TEXT)   # the vendor "reads" it empty
-        values = self.read_values(path)
+        values = self.read_values(path, remote)
         cf = self.choose(accept, path)
         return wire.new(codes.CONTENT, payload=self.encode(cf, values, path),
                         content_format=representation.wire_format(cf, self.meter.defects))
 
     def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
         if path.object_id == 19 and self.has("bin-data-not-observable"):
-            return self._read(path, req.opt.accept)      # the vendor's /19 handler knows only Read
+            return self._read(path, req.opt.accept, remote)      # the vendor's /19 handler knows only Read
         params: dict[str, float | None] = {}
         if req.opt.uri_query and self.meter.lwm2m not in ("1.0", "1.1"):
             if self.has("observe-parameters-refused"):     # the vendor's GET handler allows no query at all
@@ -240,7 +256,7 @@ class DeviceManagement:
                 params = parse_query(req.opt.uri_query, self.meter.lwm2m)
             except AttributeError_ as exc:
                 raise StoreError(codes.BAD_REQUEST, str(exc)) from None
-        values = self.read_values(path)
+        values = self.read_values(path, remote)
         cf = self.choose(req.opt.accept, path)
         payload = self.encode(cf, values, path)
         seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values, params)
@@ -259,9 +275,11 @@ class DeviceManagement:
             raise StoreError(codes.NOT_ACCEPTABLE, f"composite results are SenML, not {accept}")
         return int(cf), int(accept)
 
-    def composite_values(self, paths: tuple[Path, ...]) -> ValueTree:
-        """Best effort (int-236): paths that do not exist or are not readable are left out."""
+    def composite_values(self, paths: tuple[Path, ...], remote: Hashable | None = None) -> ValueTree:
+        """Best effort (int-236): paths that do not exist or are not readable (by the server at ``remote``, with
+        more than one server account: without the Read right) are left out."""
         out: ValueTree = {}
+        hidden = self._hidden(remote)
         for p in paths:
             try:
                 if p.is_root:
@@ -269,13 +287,14 @@ class DeviceManagement:
                         # the vendor's walk takes every object and ignores the resources' operations
                         out.update(self.store.tree(p, readable_only=False, skip=lambda rp: rp.object_id == 23))
                     else:
-                        out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
+                        out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)
+                                                   or (hidden is not None and hidden(rp))))
                 elif len(p) == 4 and self.has("composite-skips-resource-instances"):
                     continue                   # the vendor's composite walk only knows resources
                 elif p.is_object and self.has("composite-skips-object-paths"):
                     continue                   # the vendor's composite walk starts at instances
                 elif p.object_id not in PROTECTED:
-                    out.update(self.read_values(p))
+                    out.update(self.read_values(p, remote))
             except StoreError:
                 if self.has("read-composite-fails-on-missing"):
                     raise
@@ -289,7 +308,7 @@ class DeviceManagement:
             raise StoreError(codes.BAD_REQUEST, f"composite path list does not decode: {exc}") from None
         if req.opt.observe == 1:
             self.meter.reporter.cancel_request(remote, req.token, paths)
-        values = self.composite_values(paths)
+        values = self.composite_values(paths, remote)
         payload = self.encode(accept, values, Path())
         if req.opt.observe == 0:
             seq = self.meter.reporter.establish(remote, req.token, paths, True, accept, values)

@@ -184,13 +184,13 @@ class Reporter:
 
     def _sample(self, obs: Observation) -> ValueTree | None:
         if obs.composite:
-            values = self.meter.dm.composite_values(obs.paths)
+            values = self.meter.dm.composite_values(obs.paths, obs.remote)
             if self.meter.has("composite-observation-fixed-instances"):
                 # the vendor resolves the paths to instances once, when the observation begins
                 values = {k: v for k, v in values.items() if k.truncate(2) in obs.started_with}
             return values
         try:
-            return self.meter.dm.read_values(obs.paths[0])
+            return self.meter.dm.read_values(obs.paths[0], obs.remote)
         except StoreError:
             return None
 

@@ -16,17 +16,20 @@ from secrig import stop
 def test_registers_with_both_and_enforces_acl(rig: Any) -> None:
     m, bs, s1, s2, _ = _two(rig, "ms1")
 
-    async def go() -> dict[str, str]:
+    async def go() -> dict[str, Any]:
         try:
             return {"s2 read": (await s2.read("ms1", "/3/0")).code_text,
                     "s2 write": (await s2.write("ms1", "/3/0/14", "+02:00", content_format=0)).code_text,
                     "s2 read /5/0": (await s2.read("ms1", "/5/0")).code_text,
                     "s2 write acl": (await s2.write("ms1", "/2/0/2", {"/2/0/2/32": 31})).code_text,
-                    "s1 write": (await s1.write("ms1", "/3/0/14", "+02:00", content_format=0)).code_text}
+                    "s1 write": (await s1.write("ms1", "/3/0/14", "+02:00", content_format=0)).code_text,
+                    "s2 read /3": sorted({str(p)[:4] for p in (await s2.read("ms1", "/3")).values}),
+                    "s2 read /5": sorted({str(p)[:4] for p in (await s2.read("ms1", "/5")).values})}
         finally:
             await stop(m, bs, s1, s2)
     assert rig.run(go()) == {"s2 read": "2.05", "s2 write": "4.01", "s2 read /5/0": "4.01",
-                             "s2 write acl": "4.01", "s1 write": "2.04"}
+                             "s2 write acl": "4.01", "s1 write": "2.04",
+                             "s2 read /3": ["/3/0"], "s2 read /5": []}
 
 
 @pytest.mark.parametrize("defect, shared", [((), False), (("attributes-shared-between-servers",), True)])
