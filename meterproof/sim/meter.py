@@ -523,15 +523,19 @@ class SimulatedMeter:
         """Whether ``ids`` names resource ``rid`` of the Server instance of the account in use."""
         return len(ids) >= 3 and ids[0] == 1 and ids[2] == rid and ids[1] == sec.server_instance(self)
 
-    def default_pmin(self) -> float:
-        return float(self.server_value(2, 0) or 0)
+    def default_pmin(self, remote: Hashable | None = None) -> float:
+        """/1/x/2 of the server at ``remote`` (default: the account in use)."""
+        return float(self._server_value_of(remote, 2, 0) or 0)
 
-    def default_pmax(self) -> float | None:
-        v = self.server_value(3, None)
+    def default_pmax(self, remote: Hashable | None = None) -> float | None:
+        v = self._server_value_of(remote, 3, None)
         return float(v) if v else None
 
-    def notification_mode(self) -> int:
-        return int(self.server_value(26, 0) or 0)
+    def notification_mode(self, remote: Hashable | None = None) -> int:
+        return int(self._server_value_of(remote, 26, 0) or 0)
+
+    def _server_value_of(self, remote: Hashable | None, rid: int, default: Any) -> Any:
+        return self.server_value(rid, default) if remote is None else self.servers.server_value(remote, rid, default)
 
     # ------------------------------------------------------------------ side effects of writes
     def is_sink(self, rp: Path) -> bool:

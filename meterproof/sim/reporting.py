@@ -209,8 +209,8 @@ class Reporter:
             if self._condition(obs, values):
                 obs.pending = True
             obs.last_sample = values
-        pmin = self._attr(obs, "pmin", m.default_pmin()) or 0
-        pmax = self._attr(obs, "pmax", m.default_pmax())
+        pmin = self._attr(obs, "pmin", m.default_pmin(obs.remote)) or 0
+        pmax = self._attr(obs, "pmax", m.default_pmax(obs.remote))
         since = now - obs.last_time
         if m.has("pmin-ignored") or (obs.urgent and obs.pending):
             pmin = 0
@@ -299,7 +299,7 @@ class Reporter:
 
     def _send(self, obs: Observation, msg: Message) -> None:
         m = self.meter
-        con = m.notification_mode() == 1 or obs.count % CON_EVERY == 0
+        con = m.notification_mode(obs.remote) == 1 or obs.count % CON_EVERY == 0
         if m.hostile is not None:
             msg = m.hostile.notification(msg)
         m.wake()

@@ -17,7 +17,7 @@ Seeded defects that live here: ``registers-first-server-only``, ``attributes-sha
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Hashable
+from typing import TYPE_CHECKING, Any, Hashable
 
 from ..lwm2m.bootstrap import SEC_SSID
 from . import security
@@ -73,6 +73,15 @@ class ServerAccounts:
                 return ssid
         ssids = self.ssids()
         return ssids[0] if ssids else None
+
+    def server_value(self, remote: Hashable, rid: int, default: Any = None) -> Any:
+        """Resource ``rid`` of the Server instance of the server at ``remote`` (its default periods, its
+        notification storing ...), that of the first account for any other remote."""
+        addr = _addr(remote)
+        for ssid, client in self.others.items():
+            if addr is not None and client.remote is not None and _addr(client.remote) == addr:
+                return security.server_value(self.meter, ssid, rid, default)
+        return self.meter.server_value(rid, default)
 
     def attributes_for(self, remote: Hashable) -> AttributeStore:
         """The Write-Attributes store of the server ``remote`` is."""
