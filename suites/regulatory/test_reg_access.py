@@ -186,10 +186,10 @@ def _writable_device_resource(server, ep: str):  # type: ignore[no-untyped-def]
 def test_acl_between_servers(server, bootstrap_server, dut_factory, security_run, timing, transcript):
     """Bootstrap: accounts 101 (the owner) and 102; /3/0's Access Control instance owned by 101 with Read only for
     102; /5/0's (when the device has it) owned by 101 with nothing for 102.  Server 102: Read /3/0 -> 2.05; Write
-    of a writable Device resource (its current value) -> 4.01; Read /5/0 -> 4.01; Write of /3/0's Access Control
-    instance (giving itself every right) -> 4.01.  Server 101 (owner, no ACL entry of its own: full rights) writes
-    the same Device resource -> 2.04.  Not judged here: Execute and Delete (REG-UPD-08 judges an Execute), Notify
-    without the Read right."""
+    of a writable Device resource (its current value) -> 4.01; Read /5/0 and Observe /5/0/3 -> 4.01 (Observe
+    needs R: no notification without it); Write of /3/0's Access Control instance (giving itself every right) ->
+    4.01.  Server 101 (owner, no ACL entry of its own: full rights) writes
+    the same Device resource -> 2.04.  Not judged here: Execute and Delete (REG-UPD-08 judges an Execute)."""
     both = two_servers(server, bootstrap_server, dut_factory, security_run, timing, ssids=(OWNER, RESTRICTED),
                        need_acl=True, grants=[Grant("/3/0", OWNER, {RESTRICTED: R}), Grant("/5/0", OWNER)])
     ep, owner, other = both.endpoint, both.server(OWNER), both.server(RESTRICTED)
@@ -205,6 +205,8 @@ def test_acl_between_servers(server, bootstrap_server, dut_factory, security_run
         judge(f"102 Write {path} (no W)", lambda: other.write(ep, path, current), codes.UNAUTHORIZED)
         if "/5/0" in both.instances:
             judge("102 Read /5/0 (no right)", lambda: other.read(ep, "/5/0"), codes.UNAUTHORIZED)
+            judge("102 Observe /5/0/3 (no right: no notification either)",
+                  lambda: other.observe(ep, "/5/0/3").first, codes.UNAUTHORIZED)
         aiid = both.acl_instances["/3/0"]
         judge(f"102 Write /2/{aiid}/2 (an Access Control instance 101 owns)",
               lambda: other.write(ep, f"/2/{aiid}/2", {f"/2/{aiid}/2/{RESTRICTED}": 31}), codes.UNAUTHORIZED)
