@@ -12,7 +12,9 @@ DELETE /o/i              Delete
 FETCH / iPATCH on /      Read-Composite (+Observe) / Write-Composite (1.1+)
 =======================  ==========================================================
 
-Codes: /0 (and /21) from a DM server 4.01; a missing path 4.04; a method the
+Codes: /0 (and /21) from a DM server 4.01; with more than one server account, an operation the requesting
+server has no Access Control right for 4.01 (:mod:`.access_control`; the ``acl-not-enforced`` defect skips
+that); a missing path 4.04; a method the
 target does not allow 4.05 (write on read-only, execute on non-executable,
 Create/Delete on a single-instance object); an undecodable payload 4.00; see
 :mod:`.representation` for 4.06 / 4.15.  Every value check is the object model's.
@@ -40,7 +42,7 @@ from ..lwm2m.formats import link as linkformat
 from ..lwm2m.model.types import DataType
 from ..lwm2m.path import Path
 from ..lwm2m.values import ValueTree
-from . import representation
+from . import access_control, representation
 from .attributes import AttributeError_, fmt, merge, parse_query
 from .registration_client import announced_version, root_path, root_segments
 from .store import StoreError
@@ -105,26 +107,27 @@ class DeviceManagement:
         if code == codes.FETCH and path.is_root:
             return self._composite_read(req, remote)
         if code == codes.iPATCH and path.is_root:
-            return self._composite_write(req)
+            return self._composite_write(req, remote)
         if path.is_root:
             raise StoreError(codes.METHOD_NOT_ALLOWED, "no such operation on /")
         if path.object_id in PROTECTED:
             self._guard_security(code, path)
+        self._authorize(req, remote, path)
         if (path.is_resource and code in (codes.PUT, codes.POST) and self.has("absent-resource-method-not-allowed")
                 and self.store.has_instance(*path.ids[:2]) and self.store.resource_def(path) is None):
             # the vendor checks the operation against the resource's flags first, and an unknown id has none
             raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path} allows no such operation")
         if code == codes.GET:
             if req.opt.accept == CF.LINK:
-                return self._discover(path)
+                return self._discover(path, remote)
             if req.opt.observe == 0:
                 return self._observe(req, remote, path)
             if req.opt.observe == 1:
                 self.meter.reporter.cancel_request(remote, req.token, (path,))
-            return self._read(path, req.opt.accept)
+            return self._read(path, req.opt.accept, remote)
         if code == codes.PUT:
             if req.opt.uri_query and not req.payload:
-                return self._write_attributes(path, req.opt.uri_query)
+                return self._write_attributes(path, req.opt.uri_query, remote)
             return self._write(path, req, replace=True)
         if code == codes.POST:
             if path.is_object:
@@ -142,6 +145,30 @@ class DeviceManagement:
         if code == codes.DELETE:
             return self._delete(path)
         raise StoreError(codes.METHOD_NOT_ALLOWED, f"{code} is not an LwM2M operation")
+
+    def _authorize(self, req: Message, remote: Hashable, path: Path) -> None:
+        """With more than one server account: the right the operation needs, from /2 (TS Core 1.1 §7.3:
+        Read/Observe/Discover/Write-Attributes R, Write W, Execute E, Delete D, Create C), else 4.01."""
+        ssid = self.meter.requester(remote)
+        if ssid is None or self.has("acl-not-enforced") or path.is_root:
+            return
+        code = req.code
+        if code == codes.GET or (code == codes.PUT and req.opt.uri_query and not req.payload):
+            need = access_control.R
+        elif code == codes.PUT:
+            need = access_control.W
+        elif code == codes.POST and path.is_object:
+            need = access_control.C
+        elif code == codes.POST and path.is_resource and (rdef := self.store.resource_def(path)) is not None \
+                and rdef.operations.executable:
+            need = access_control.E
+        elif code == codes.POST:
+            need = access_control.W
+        elif code == codes.DELETE:
+            need = access_control.D
+        else:
+            return
+        access_control.check(self.store, ssid, need, path)
 
     def _guard_security(self, code: codes.Code, path: Path) -> None:
         if code == codes.GET and path.object_id == 0 and self.has("security-object-readable"):
@@ -169,8 +196,24 @@ class DeviceManagement:
         if len(path) == 4 and not store.exists(path):
             raise StoreError(codes.NOT_FOUND, f"{path} does not exist")
 
-    def read_values(self, path: Path) -> ValueTree:
-        """The values a Read of ``path`` returns; StoreError for every refusal."""
+    def _hidden(self, remote: Hashable | None) -> Any:
+        """With more than one server account: a ``skip`` for :meth:`ObjectStore.tree` that leaves out the object
+        instances the server at ``remote`` has no Read right on (TS Core 1.1 §7.3: a Read of an object returns the
+        instances the server may read); None when everything is visible."""
+        ssid = None if remote is None or self.has("acl-not-enforced") else self.meter.requester(remote)
+        if ssid is None:
+            return None
+        store = self.store
+
+        def hidden(rp: Path) -> bool:
+            oid, iid = rp.ids[0], rp.ids[1]
+            return oid != access_control.ACCESS_CONTROL and not access_control.rights(store, ssid, oid, iid) \
+                & access_control.R
+        return hidden
+
+    def read_values(self, path: Path, remote: Hashable | None = None) -> ValueTree:
+        """The values a Read of ``path`` returns (by the server at ``remote``: only what it may read); StoreError
+        for every refusal."""
         self._check_exists(path)
         if len(path) >= 3:
             rdef = self.store.resource_def(path)
@@ -186,7 +229,7 @@ class DeviceManagement:
             raise StoreError(codes.BAD_REQUEST, "resource-instance paths are not supported")
         # only reachable for /0 through the security-object-readable defect: the vendor's read
         # path ignores that Security resources have no server operations at all
-        return self.store.tree(path, readable_only=path.object_id not in PROTECTED)
+        return self.store.tree(path, readable_only=path.object_id not in PROTECTED, skip=self._hidden(remote))
 
     def encode(self, cf: int, values: ValueTree, base: Path) -> bytes:
         return representation.encode(cf, values, base, self.store.model, self.meter.defects, self.meter.variants)
@@ -196,19 +239,19 @@ class DeviceManagement:
         m = self.meter
         return representation.choose(accept, path, self.store.model, m.lwm2m, m.defects, m.variants)
 
-    def _read(self, path: Path, accept: int | None) -> Message:
+    def _read(self, path: Path, accept: int | None, remote: Hashable | None = None) -> Message:
         if self.has("read-executable-answers-empty") and len(path) == 3 and path.object_id not in PROTECTED:
             rdef = self.store.resource_def(path)
             if rdef is not None and rdef.type is DataType.NONE and self.store.exists(path):
                 return wire.new(codes.CONTENT, payload=b"", content_format=CF.TEXT)   # the vendor "reads" it empty
-        values = self.read_values(path)
+        values = self.read_values(path, remote)
         cf = self.choose(accept, path)
         return wire.new(codes.CONTENT, payload=self.encode(cf, values, path),
                         content_format=representation.wire_format(cf, self.meter.defects))
 
     def _observe(self, req: Message, remote: Hashable, path: Path) -> Message:
         if path.object_id == 19 and self.has("bin-data-not-observable"):
-            return self._read(path, req.opt.accept)      # the vendor's /19 handler knows only Read
+            return self._read(path, req.opt.accept, remote)      # the vendor's /19 handler knows only Read
         params: dict[str, float | None] = {}
         if req.opt.uri_query and self.meter.lwm2m not in ("1.0", "1.1"):
             if self.has("observe-parameters-refused"):     # the vendor's GET handler allows no query at all
@@ -217,7 +260,7 @@ class DeviceManagement:
                 params = parse_query(req.opt.uri_query, self.meter.lwm2m)
             except AttributeError_ as exc:
                 raise StoreError(codes.BAD_REQUEST, str(exc)) from None
-        values = self.read_values(path)
+        values = self.read_values(path, remote)
         cf = self.choose(req.opt.accept, path)
         payload = self.encode(cf, values, path)
         seq = self.meter.reporter.establish(remote, req.token, (path,), False, cf, values, params)
@@ -236,9 +279,11 @@ class DeviceManagement:
             raise StoreError(codes.NOT_ACCEPTABLE, f"composite results are SenML, not {accept}")
         return int(cf), int(accept)
 
-    def composite_values(self, paths: tuple[Path, ...]) -> ValueTree:
-        """Best effort (int-236): paths that do not exist or are not readable are left out."""
+    def composite_values(self, paths: tuple[Path, ...], remote: Hashable | None = None) -> ValueTree:
+        """Best effort (int-236): paths that do not exist or are not readable (by the server at ``remote``, with
+        more than one server account: without the Read right) are left out."""
         out: ValueTree = {}
+        hidden = self._hidden(remote)
         for p in paths:
             try:
                 if p.is_root:
@@ -246,13 +291,14 @@ class DeviceManagement:
                         # the vendor's walk takes every object and ignores the resources' operations
                         out.update(self.store.tree(p, readable_only=False, skip=lambda rp: rp.object_id == 23))
                     else:
-                        out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)))
+                        out.update(self.store.tree(p, skip=lambda rp: rp.object_id in PROTECTED + (23,)
+                                                   or (hidden is not None and hidden(rp))))
                 elif len(p) == 4 and self.has("composite-skips-resource-instances"):
                     continue                   # the vendor's composite walk only knows resources
                 elif p.is_object and self.has("composite-skips-object-paths"):
                     continue                   # the vendor's composite walk starts at instances
                 elif p.object_id not in PROTECTED:
-                    out.update(self.read_values(p))
+                    out.update(self.read_values(p, remote))
             except StoreError:
                 if self.has("read-composite-fails-on-missing"):
                     raise
@@ -266,15 +312,16 @@ class DeviceManagement:
             raise StoreError(codes.BAD_REQUEST, f"composite path list does not decode: {exc}") from None
         if req.opt.observe == 1:
             self.meter.reporter.cancel_request(remote, req.token, paths)
-        values = self.composite_values(paths)
+        values = self.composite_values(paths, remote)
         payload = self.encode(accept, values, Path())
         if req.opt.observe == 0:
             seq = self.meter.reporter.establish(remote, req.token, paths, True, accept, values)
             return wire.new(codes.CONTENT, payload=payload, content_format=accept, observe=seq)
         return wire.new(codes.CONTENT, payload=payload, content_format=accept)
 
-    def _composite_write(self, req: Message) -> Message:
+    def _composite_write(self, req: Message, remote: Hashable) -> Message:
         cf, _ = self._composite_cf(req)
+        ssid = None if self.has("acl-not-enforced") else self.meter.requester(remote)
         values = representation.decode(cf, req.payload, Path(), self.store.model, self.meter.lwm2m)
         if self.has("write-composite-first-only") and values:
             first = next(iter(values))
@@ -285,6 +332,8 @@ class DeviceManagement:
             if len(p) < 3:
                 raise StoreError(codes.BAD_REQUEST, f"{p} is not a resource")
             self._check_exists(p.truncate(2))
+            if ssid is not None:
+                access_control.check(self.store, ssid, access_control.W, p)
         plan = self._plan(values, replace=False)
         self._commit(plan)
         return wire.new(codes.CHANGED)
@@ -389,11 +438,11 @@ class DeviceManagement:
             m.after_write(rp, v)
 
     # ------------------------------------------------------------------ write-attributes, discover
-    def _write_attributes(self, path: Path, query: tuple[str, ...]) -> Message:
+    def _write_attributes(self, path: Path, query: tuple[str, ...], remote: Hashable) -> Message:
         self._check_exists(path)
         if len(path) == 4 and self.meter.lwm2m == "1.0":
             raise StoreError(codes.BAD_REQUEST, "LwM2M 1.0 has no resource-instance attributes")
-        attrs = self.meter.attributes
+        attrs = self.meter.attributes_for(remote)
         try:
             update = parse_query(query, self.meter.lwm2m)
             merged = merge(attrs.get(path), update, path, self.store.resource_def(path) if len(path) >= 3 else None)
@@ -403,9 +452,9 @@ class DeviceManagement:
         self.meter.reporter.changed(path)
         return wire.new(codes.CHANGED)
 
-    def _discover(self, path: Path) -> Message:
+    def _discover(self, path: Path, remote: Hashable) -> Message:
         self._check_exists(path)
-        store, attrs = self.store, self.meter.attributes
+        store, attrs = self.store, self.meter.attributes_for(remote)
         links: list[linkformat.Link] = []
         oid = path.ids[0]
 

@@ -10,7 +10,9 @@ variant traits (:mod:`.variants`) and the side effects of writes and executes
 (an Update after a lifetime write, a reboot after /3/0/4, ...).  What the Server
 object says (lifetime, binding, default periods, Mute Send, the triggers) is
 always read from the Server instance of the account in use
-(:func:`.security.server_instance`), wherever it is.
+(:func:`.security.server_instance`), wherever it is.  Further server accounts (a
+Bootstrap-Server may write several) each get a registration of their own, their
+own Write-Attributes and Access Control between them (:mod:`.servers`).
 
 Everything runs on the caller's event loop; a meter has no thread and builds
 its instances lazily, so a thousand of them fit in one process.  Incoming
@@ -59,6 +61,7 @@ from .dm import DeviceManagement
 from .firmware import FirmwareUpdater
 from .profiles import LWM2M_VERSIONS, METER_KINDS, METER_OBJECT, MeterContext, profile_for
 from .registration_client import RegistrationClient
+from .servers import ServerAccounts
 from .hostile import Hostile
 from .reporting import Reporter
 from .representation import tlv_overruns
@@ -173,6 +176,7 @@ class SimulatedMeter:
         self.reporter = Reporter(self)
         self.delivery = Delivery(self)
         self.reg = RegistrationClient(self)
+        self.servers = ServerAccounts(self)
         self.dm = DeviceManagement(self)
         self.firmware = FirmwareUpdater(self)
         self.software = SoftwareManager(self)
@@ -286,6 +290,9 @@ class SimulatedMeter:
         self.reporter.stop()
         self.delivery.stop()
         self.reg.close()
+        if deregister and not self.dead:
+            await self.servers.deregister()
+        self.servers.forget()
         if deregister and self.reg.location is not None and not self.dead:
             await self.reg.deregister()
         else:
@@ -316,6 +323,7 @@ class SimulatedMeter:
         self.attributes.clear()
         self._load_state()
         oscore_client.reboot(self)        # RFC 8613 Appendix B.1: sequence numbers resume, replay windows unknown
+        self.servers.forget()
         self.reg.forget()
         if self.running and not self.has("reboot-without-reregister"):
             await self.reg.register()
@@ -410,6 +418,16 @@ class SimulatedMeter:
 
     def on_registered(self) -> None:
         self.wake()
+        self.servers.sync()
+
+    def attributes_for(self, remote: Hashable) -> AttributeStore:
+        """The Write-Attributes of the server at ``remote`` (per server: TS Core 1.1 §5.1.2)."""
+        return self.servers.attributes_for(remote)
+
+    def requester(self, remote: Hashable) -> int | None:
+        """The SSID of the server a request came from, when Access Control applies (more than one server
+        account, TS Core 1.1 §7.3); None otherwise."""
+        return self.servers.ssid_of(remote) if self.servers.multiple() else None
 
     def _tcp_defects(self) -> None:
         """The seeded CoAP-over-TCP defects (RFC 8323), which live in the meter's endpoint."""
@@ -527,15 +545,19 @@ class SimulatedMeter:
         """Whether ``ids`` names resource ``rid`` of the Server instance of the account in use."""
         return len(ids) >= 3 and ids[0] == 1 and ids[2] == rid and ids[1] == sec.server_instance(self)
 
-    def default_pmin(self) -> float:
-        return float(self.server_value(2, 0) or 0)
+    def default_pmin(self, remote: Hashable | None = None) -> float:
+        """/1/x/2 of the server at ``remote`` (default: the account in use)."""
+        return float(self._server_value_of(remote, 2, 0) or 0)
 
-    def default_pmax(self) -> float | None:
-        v = self.server_value(3, None)
+    def default_pmax(self, remote: Hashable | None = None) -> float | None:
+        v = self._server_value_of(remote, 3, None)
         return float(v) if v else None
 
-    def notification_mode(self) -> int:
-        return int(self.server_value(26, 0) or 0)
+    def notification_mode(self, remote: Hashable | None = None) -> int:
+        return int(self._server_value_of(remote, 26, 0) or 0)
+
+    def _server_value_of(self, remote: Hashable | None, rid: int, default: Any) -> Any:
+        return self.server_value(rid, default) if remote is None else self.servers.server_value(remote, rid, default)
 
     # ------------------------------------------------------------------ side effects of writes
     def is_sink(self, rp: Path) -> bool:
@@ -577,6 +599,7 @@ class SimulatedMeter:
         """Create/Delete: the server learns the new object list from an Update."""
         optional_objects.apn_changed(self.ctx, self.store)
         self.reg.spawn_update(with_objects=True, delay=ACTION_DELAY)
+        self.servers.spawn_update(with_objects=True, delay=ACTION_DELAY)
         if 2 in persistence.PERSISTED_OBJECTS:
             self._save_state()
 
@@ -630,6 +653,7 @@ class SimulatedMeter:
         self.reporter.clear()
         self.delivery.stop()
         self.attributes.clear()
+        self.servers.forget()
         self.store.reset()
         sec.install_factory(self)
         self.ctx.time_offset = 0.0

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Hashable, Iterator
 
 from aiocoap.numbers import codes
 
@@ -92,8 +92,13 @@ def object_list(meter: "MeterHost") -> bytes:
 
 
 class RegistrationClient:
-    def __init__(self, meter: "MeterHost") -> None:
+    """The registration with one server account: the first by SSID (``ssid`` None, the meter's own ``reg``, whose
+    server address is ``meter.server_remote``) or the account with Short Server ID ``ssid`` (:mod:`.servers`)."""
+
+    def __init__(self, meter: "MeterHost", ssid: int | None = None) -> None:
         self.meter = meter
+        self.ssid = ssid
+        self._remote: Hashable | None = None
         self.location: str | None = None
         self.registered = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -101,11 +106,21 @@ class RegistrationClient:
         self._retry: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ current settings
+    @property
+    def remote(self) -> Hashable | None:
+        """The address of the server this registration is with."""
+        return self.meter.server_remote if self.ssid is None else self._remote
+
+    def _value(self, rid: int, default: Any) -> Any:
+        if self.ssid is None:
+            return self.meter.server_value(rid, default)
+        return security.server_value(self.meter, self.ssid, rid, default)
+
     def lifetime(self) -> int:
-        return int(self.meter.server_value(1, self.meter.ctx.lifetime))
+        return int(self._value(1, self.meter.ctx.lifetime))
 
     def binding(self) -> str:
-        return str(self.meter.server_value(7, self.meter.ctx.binding_resource) or DEFAULT_BINDING)
+        return str(self._value(7, self.meter.ctx.binding_resource) or DEFAULT_BINDING)
 
     def register_query(self) -> tuple[str, ...]:
         m = self.meter
@@ -140,11 +155,14 @@ class RegistrationClient:
     async def _register(self) -> None:
         m = self.meter
         self._cancel_timer()
-        await security.prepare_register(m, self.register_query())   # the /0 account; DTLS handshake first
+        if self.ssid is None:
+            await security.prepare_register(m, self.register_query())   # the /0 account; DTLS handshake first
+        else:
+            self._remote = await security.prepare_account(m, self.ssid)
         msg = wire.new(codes.POST, uri_path=("rd",), payload=object_list(m), content_format=CF.LINK)
         msg.opt.uri_query = self.register_query()
         m.wake()
-        resp = await blockwise.request(m.endpoint, msg, m.server_remote, timeout=m.params.exchange_lifetime)
+        resp = await blockwise.request(m.endpoint, msg, self.remote, timeout=m.params.exchange_lifetime)
         if resp.code != codes.CREATED or not resp.opt.location_path:
             raise RegistrationFailed(f"Register answered {resp.code} "
                                      f"{resp.payload[:100].decode(errors='replace')}".strip())
@@ -167,7 +185,7 @@ class RegistrationClient:
                 msg.opt.content_format = CF.LINK
             m.wake()
             try:
-                resp = await blockwise.request(m.endpoint, msg, m.server_remote, timeout=m.params.exchange_lifetime)
+                resp = await blockwise.request(m.endpoint, msg, self.remote, timeout=m.params.exchange_lifetime)
             except (RequestTimeout, ResetError, ProtocolError) as exc:
                 log.info("%s: Update failed (%s); registering again", m.endpoint_name, exc)
                 self._forget()
@@ -198,7 +216,7 @@ class RegistrationClient:
             msg = wire.new(codes.DELETE, uri_path=tuple(s for s in loc.split("/") if s))
             m.wake()
             try:
-                await m.endpoint.request(msg, m.server_remote, timeout=m.params.max_transmit_wait)
+                await m.endpoint.request(msg, self.remote, timeout=m.params.max_transmit_wait)
             except (RequestTimeout, ResetError, ProtocolError) as exc:
                 log.info("%s: De-register failed: %s", m.endpoint_name, exc)
 
@@ -229,7 +247,7 @@ class RegistrationClient:
                 return
             except Exception as exc:   # keep trying as the account's retry policy says
                 log.info("%s: Register failed: %s", self.meter.endpoint_name, exc)
-                schedule = schedule or retry_policy.schedule(self.meter)
+                schedule = schedule or retry_policy.schedule(self.meter, self._value)
                 wait = next(schedule, None)
                 if wait is None:
                     log.info("%s: registration failed: every retry sequence used up", self.meter.endpoint_name)

@@ -184,13 +184,13 @@ class Reporter:
 
     def _sample(self, obs: Observation) -> ValueTree | None:
         if obs.composite:
-            values = self.meter.dm.composite_values(obs.paths)
+            values = self.meter.dm.composite_values(obs.paths, obs.remote)
             if self.meter.has("composite-observation-fixed-instances"):
                 # the vendor resolves the paths to instances once, when the observation begins
                 values = {k: v for k, v in values.items() if k.truncate(2) in obs.started_with}
             return values
         try:
-            return self.meter.dm.read_values(obs.paths[0])
+            return self.meter.dm.read_values(obs.paths[0], obs.remote)
         except StoreError:
             return None
 
@@ -209,8 +209,8 @@ class Reporter:
             if self._condition(obs, values):
                 obs.pending = True
             obs.last_sample = values
-        pmin = self._attr(obs, "pmin", m.default_pmin()) or 0
-        pmax = self._attr(obs, "pmax", m.default_pmax())
+        pmin = self._attr(obs, "pmin", m.default_pmin(obs.remote)) or 0
+        pmax = self._attr(obs, "pmax", m.default_pmax(obs.remote))
         since = now - obs.last_time
         if m.has("pmin-ignored") or (obs.urgent and obs.pending):
             pmin = 0
@@ -224,7 +224,7 @@ class Reporter:
     def _attr(self, obs: Observation, name: str, default: float | None = None) -> float | None:
         if obs.params.get(name) is not None:
             return obs.params[name]
-        attrs = self.meter.attributes
+        attrs = self.meter.attributes_for(obs.remote)
         if not obs.composite:
             return attrs.effective(obs.paths[0], name, default)
         found = [v for p in obs.paths if len(p) and (v := attrs.effective(p, name)) is not None]
@@ -239,7 +239,7 @@ class Reporter:
         rdef = self.meter.store.resource_def(path)
         if rdef is None or rdef.type not in NUMERIC_TYPES:
             return True
-        attrs = self.meter.attributes
+        attrs = self.meter.attributes_for(obs.remote)
         gt, lt, st = (attrs.effective(path, n) for n in ("gt", "lt", "st"))
         if gt is None and lt is None and st is None:
             return True
@@ -299,7 +299,7 @@ class Reporter:
 
     def _send(self, obs: Observation, msg: Message) -> None:
         m = self.meter
-        con = m.notification_mode() == 1 or obs.count % CON_EVERY == 0
+        con = m.notification_mode(obs.remote) == 1 or obs.count % CON_EVERY == 0
         if m.hostile is not None:
             msg = m.hostile.notification(msg)
         m.wake()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..lwm2m.retry import RESOURCES, RetryPolicy
 
@@ -26,9 +26,14 @@ JITTER = (0.05, 0.25)    # the least and the most a wait is lengthened at random
 FIXED_RETRY = 1.0    # the ``no-register-backoff`` meter's interval between attempts, in its seconds
 
 
-def policy_of(meter: "MeterHost") -> RetryPolicy:
-    """The policy of the account in use: its /1/x/17-20 where present, else the TS defaults."""
-    return RetryPolicy.from_values({rid: meter.server_value(rid) for rid in RESOURCES})
+ValueOf = Callable[[int, Any], Any]     # (resource id, default) -> the account's /1/x/<rid> value
+
+
+def policy_of(meter: "MeterHost", value: ValueOf | None = None) -> RetryPolicy:
+    """The policy of an account: its /1/x/17-20 where present (``value`` reads the account's own Server instance;
+    the first account's by default), else the TS defaults."""
+    read = value or meter.server_value
+    return RetryPolicy.from_values({rid: read(rid, None) for rid in RESOURCES})
 
 
 def waits(policy: RetryPolicy, rng: random.Random, *, backoff: bool = True,
@@ -52,9 +57,10 @@ def rng_for(meter: "MeterHost") -> random.Random:
     return random.Random(meter.ctx.seed ^ zlib.crc32(meter.endpoint_name.encode()) ^ 0x2E7)
 
 
-def schedule(meter: "MeterHost") -> Iterator[float]:
-    """The meter's waits (in its seconds) after each failed Register, as its account and its defects make them."""
-    return waits(policy_of(meter), rng_for(meter), backoff=not meter.has("no-register-backoff"),
+def schedule(meter: "MeterHost", value: ValueOf | None = None) -> Iterator[float]:
+    """The meter's waits (in its seconds) after each failed Register, as the account (read through ``value``)
+    and its defects make them."""
+    return waits(policy_of(meter, value), rng_for(meter), backoff=not meter.has("no-register-backoff"),
                  jitter=not meter.has("no-reconnect-jitter"))
 
 

@@ -258,6 +258,14 @@ def server_instance(meter: "MeterHost") -> int | None:
     return found[0][2] if found else None
 
 
+def server_value(meter: "MeterHost", ssid: int, rid: int, default: Any = None) -> Any:
+    """Resource ``rid`` of the Server instance with Short Server ID ``ssid`` (``default`` when absent)."""
+    for _, res, siid in accounts(meter):
+        if res.get(SEC_SSID) == ssid:
+            return meter.store.get_path(Path((1, siid, rid)), default)
+    return default
+
+
 def bootstrap_account(meter: "MeterHost") -> tuple[int, dict[int, Any]] | None:
     store = meter.store
     for iid in store.instance_ids(0):
@@ -467,6 +475,28 @@ async def prepare_register(meter: "MeterHost", query: tuple[str, ...]) -> None:
     await connect(meter, meter.server_remote, register_query=query)
 
 
+async def prepare_account(meter: "MeterHost", ssid: int) -> Any:
+    """Before a Register with a further account (:mod:`.servers`): handshake with the server of the account with
+    Short Server ID ``ssid`` and return its address.  The transport takes the account's credentials for this
+    handshake only (an open session keeps the ones it was made with), then the account in use gets them back."""
+    found = [a for a in accounts(meter) if a[1].get(SEC_SSID) == ssid]
+    if not found:
+        raise ProtocolError(f"no LwM2M Server account with SSID {ssid} in /0")
+    iid, res, _ = found[0]
+    problems = usable_problems(meter, res)
+    if problems:
+        raise ProtocolError(f"/0/{iid} cannot be used: {'; '.join(problems)}")
+    host, port = use(meter, res)
+    addr = await resolve(host, port)
+    try:
+        await connect(meter, addr)
+    finally:
+        first = accounts(meter)
+        if first and first[0][1].get(SEC_SSID) != ssid:
+            use(meter, first[0][1])
+    return addr
+
+
 def _end_sessions(meter: "MeterHost", remote: Any) -> None:
     """The account toward a server changed (a new bootstrap): close the DTLS session (or, over TCP, the TLS
     connection) made with the old credential and forget it for resumption, so the next exchange handshakes with
@@ -544,4 +574,4 @@ def describe(res: dict[int, Any]) -> str:
 
 __all__ = ["Credentials", "FAST_HANDSHAKE", "HandshakeFailed", "MODES", "MeterSecurity", "UNIVERSAL_DEMO_KEY",
            "accounts", "address", "bootstrap_account", "connect", "describe", "initial_settings", "install_factory",
-           "prepare_register", "security_instance", "server_instance", "settings_for", "use", "usable_problems"]
+           "prepare_account", "prepare_register", "security_instance", "server_value", "server_instance", "settings_for", "use", "usable_problems"]

@@ -1,4 +1,5 @@
-"""Regulatory checks on protecting the keys on the device (REG-AC-01 .. -04).
+"""Regulatory checks on protecting the keys on the device (REG-AC-01 .. -04) and on access control between
+LwM2M Servers (REG-AC-05).
 
 The Security object (/0) holds the credentials: it "MUST only be changed by a Bootstrap-Server" and is not
 accessible to any LwM2M Server (OMA LwM2M TS Core 1.1 §6.3 and Appendix E.1), it is never listed in Register or
@@ -18,6 +19,7 @@ from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.model.types import DataType
 
 from meterproof.fixtures import codes, expect, mp, regulation, requires
+from meterproof.fixtures.two_servers import ACL_CLAUSE, OWNER, RESTRICTED, R, Grant, two_servers
 
 REG = dict(epic="Regulatory", feature="Key protection")
 KEY_OBJECTS = (0, 21, 23)   # Security, OSCORE, COSE: bootstrap-only objects holding keys
@@ -157,3 +159,56 @@ def test_bootstrap_read_keeps_keys(bootstrap_server, dut_factory, security_run, 
     expect.true(not leaked, "Bootstrap-Read answers", "no key material", f"a key in the answer to {leaked}")
     expect.true(not any(r.ok for _, r in probes), "Bootstrap-Read of the Security object", "an error, never 2.05",
                 "; ".join(f"{p} -> {r.code_text}" for p, r in probes))
+
+
+#: Writable Device resources a restricted server may try (Current Time, UTC Offset, Timezone), in that order.
+DEVICE_WRITABLE = (13, 14, 15)
+
+
+def _writable_device_resource(server, ep: str):  # type: ignore[no-untyped-def]
+    """(path, current value) of the first of /3/0/13, 14, 15 the device has, read by the owner (supporting)."""
+    with expect.supporting("Read /3/0 by the owner server", "int-223 (Read on Object Instance)"):
+        r = server.read(ep, "/3/0")
+        expect.code(r, codes.CONTENT)
+        values = expect.decodes(r)
+    for rid in DEVICE_WRITABLE:
+        path = f"/3/0/{rid}"
+        if any(str(p) == path for p in values):
+            return path, next(v for p, v in values.items() if str(p) == path)
+    expect.not_applicable("the device has none of the writable Device resources /3/0/13, /3/0/14, /3/0/15")
+    raise AssertionError  # unreachable
+
+
+@mp("REG-AC-05", "Access Control between LwM2M Servers: a server gets only the rights its ACL grants",
+    clause=ACL_CLAUSE, **dict(REG, feature="Access control"))
+@regulation("ETSI EN 303 645 5.5-4", "ETSI EN 303 645 5.5-5", "ETSI TS 103 701 5.5-4-2", "ETSI TS 103 701 5.5-5-2",
+            "EN 18031-1 ACM-2", "EU CRA Annex I Part I (2)(d)", "OMA LwM2M TS Core §7.3")
+def test_acl_between_servers(server, bootstrap_server, dut_factory, security_run, timing, transcript):
+    """Bootstrap: accounts 101 (the owner) and 102; /3/0's Access Control instance owned by 101 with Read only for
+    102; /5/0's (when the device has it) owned by 101 with nothing for 102.  Server 102: Read /3/0 -> 2.05; Write
+    of a writable Device resource (its current value) -> 4.01; Read /5/0 and Observe /5/0/3 -> 4.01 (Observe
+    needs R: no notification without it); Write of /3/0's Access Control instance (giving itself every right) ->
+    4.01.  Server 101 (owner, no ACL entry of its own: full rights) writes
+    the same Device resource -> 2.04.  Not judged here: Execute and Delete (REG-UPD-08 judges an Execute)."""
+    both = two_servers(server, bootstrap_server, dut_factory, security_run, timing, ssids=(OWNER, RESTRICTED),
+                       need_acl=True, grants=[Grant("/3/0", OWNER, {RESTRICTED: R}), Grant("/5/0", OWNER)])
+    ep, owner, other = both.endpoint, both.server(OWNER), both.server(RESTRICTED)
+    path, current = _writable_device_resource(owner, ep)
+    rows: list[tuple[str, str]] = []
+    with expect.all_criteria() as c:
+        def judge(what: str, operate, *expected) -> None:  # type: ignore[no-untyped-def]
+            with c.check(what):
+                result = operate()
+                rows.append((what, result.code_text))
+                expect.code(result, *expected, clause=ACL_CLAUSE)
+        judge("102 Read /3/0 (R granted)", lambda: other.read(ep, "/3/0"), codes.CONTENT)
+        judge(f"102 Write {path} (no W)", lambda: other.write(ep, path, current), codes.UNAUTHORIZED)
+        if "/5/0" in both.instances:
+            judge("102 Read /5/0 (no right)", lambda: other.read(ep, "/5/0"), codes.UNAUTHORIZED)
+            judge("102 Observe /5/0/3 (no right: no notification either)",
+                  lambda: other.observe(ep, "/5/0/3").first, codes.UNAUTHORIZED)
+        aiid = both.acl_instances["/3/0"]
+        judge(f"102 Write /2/{aiid}/2 (an Access Control instance 101 owns)",
+              lambda: other.write(ep, f"/2/{aiid}/2", {f"/2/{aiid}/2/{RESTRICTED}": 31}), codes.UNAUTHORIZED)
+        judge(f"101 (owner) Write {path}", lambda: owner.write(ep, path, current), codes.CHANGED)
+    expect.evidence("operations per server", rows)

@@ -26,10 +26,11 @@ from meterproof.fixtures import CF, P, codes, expect, mp, regulation, requires
 from meterproof.fixtures.firmware import has_image, image, software_package
 from meterproof.fixtures.firmware_steps import (
     CANCEL, CONNECTION_LOST, DOWNLOADED, DOWNLOADING, FIRMWARE, IDLE, INITIAL, INVALID_URI, LOST_LINK_ORDER,
-    PKG_VERSION, RESULTS, UNSUPPORTED_PROTOCOL, URI, UPDATE, deliver,
+    PACKAGE, PKG_VERSION, RESULT, RESULTS, STATE, UNSUPPORTED_PROTOCOL, URI, UPDATE, deliver,
     delivery_route, downloaded, install, lost_link_budget, not_installed, pull_schemes, read_fw, refused_uri,
     running_version, undeclared_scheme, watch_fw, write_uri)
 from meterproof.fixtures.software_steps import DELIVERED, INSTALLED, SoftwareInstance
+from meterproof.fixtures.two_servers import ACL_CLAUSE, OWNER, RESTRICTED, Grant, two_servers
 
 REG = dict(epic="Regulatory", feature="Secure updates")
 
@@ -310,3 +311,42 @@ def test_version_currency(server, dut, transcript):
     expect.equal(running, str(latest), "/3/0/3 Firmware Version against the vendor's declared latest version",
                  clause="ETSI EN 303 645 5.3-16; the vendor's declaration (firmware.latest_version)")
 
+
+
+@mp("REG-UPD-08", "Only an authorised LwM2M Server can update the firmware: a server without W and E rights on "
+    "/5/0 is refused", clause=ACL_CLAUSE, **REG)
+@regulation("ETSI EN 303 645 5.5-5", "ETSI TS 103 701 5.5-5-2", "EN 18031-1 SUM-2", "EN 18031-1 ACM-2",
+            "EU CRA Annex I Part I (2)(c)", "EU CRA Annex I Part I (2)(d)", "OMA LwM2M TS Core §7.3")
+def test_update_only_by_authorised_server(server, bootstrap_server, dut_factory, security_run, timing, transcript):
+    """Bootstrap: accounts 101 (owner of /5/0's Access Control instance, full rights) and 102 (no right on /5/0).
+    Server 102 writes the Package URI (an empty one, a valid value), pushes a Package and executes Update: 4.01 each.
+    The firmware state (/5/0/3, /5/0/5, read by 101 before and after) does not change."""
+    both = two_servers(server, bootstrap_server, dut_factory, security_run, timing, ssids=(OWNER, RESTRICTED),
+                       need_acl=True, grants=[Grant("/5/0", OWNER)])
+    if "/5/0" not in both.instances:
+        expect.not_applicable("the device has no Firmware Update instance /5/0 (not in its Bootstrap-Discover)")
+    ep, owner, other = both.endpoint, both.server(OWNER), both.server(RESTRICTED)
+
+    def state() -> tuple[object, object]:
+        with expect.supporting("Read /5/0/3 and /5/0/5 by the owner server", "int-224 (Read on Resource)"):
+            out = []
+            for path in (STATE, RESULT):
+                r = owner.read(ep, path)
+                expect.code(r, codes.CONTENT)
+                out.append(expect.decodes(r).get(P(path)))
+            return out[0], out[1]
+    before = state()
+    rows: list[tuple[str, str]] = []
+    with expect.all_criteria() as c:
+        def refused(what: str, operate) -> None:  # type: ignore[no-untyped-def]
+            with c.check(what):
+                result = operate()
+                rows.append((what, result.code_text))
+                expect.code(result, codes.UNAUTHORIZED, clause=ACL_CLAUSE)
+        refused(f"102 Write {URI} (no W)", lambda: other.write(ep, URI, ""))
+        refused(f"102 Write {PACKAGE} (no W)", lambda: other.write(ep, PACKAGE, b"\0" * 16))
+        refused(f"102 Execute {UPDATE} (no E)", lambda: other.execute(ep, UPDATE))
+        with c.check("firmware state after the refused requests"):
+            expect.equal(state(), before, "/5/0/3 State and /5/0/5 Update Result after server 102's attempts",
+                         clause=ACL_CLAUSE)
+    expect.evidence("server 102's update attempts", rows)

@@ -122,6 +122,53 @@ def _(rig):
     assert "lt" not in rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"]
 
 
+@symptom("registers-first-server-only", start=False)
+def _(make_rig, defects):
+    from multirig import two
+    from secrig import stop
+    rig = make_rig()
+    m, bs, s1, s2, mark = two(rig, "d-first-only", tuple(defects), second_registers=False)
+
+    async def go():
+        try:
+            with pytest.raises((TimeoutError_, TimeoutError)):
+                await s2.events.wait("registered", "d-first-only", since=mark, timeout=1.0)
+        finally:
+            await stop(m, bs, s1, s2)
+    rig.run(go())
+
+
+@symptom("attributes-shared-between-servers", start=False)
+def _(make_rig, defects):
+    from multirig import two
+    from secrig import stop
+    rig = make_rig()
+    m, bs, s1, s2, _ = two(rig, "d-shared-attrs", tuple(defects))
+
+    async def go():
+        try:
+            await s2.write_attributes("d-shared-attrs", "/3/0", pmin=15)
+            return (await s1.discover("d-shared-attrs", "/3/0")).payload
+        finally:
+            await stop(m, bs, s1, s2)
+    assert b"pmin=15" in rig.run(go())
+
+
+@symptom("acl-not-enforced", start=False)
+def _(make_rig, defects):
+    from multirig import two
+    from secrig import stop
+    rig = make_rig()
+    m, bs, s1, s2, _ = two(rig, "d-acl", tuple(defects))
+
+    async def go():
+        try:
+            return (await s2.write("d-acl", "/3/0/14", "+02:00", content_format=CF.TEXT)).code_text
+        finally:
+            await stop(m, bs, s1, s2)
+    assert rig.run(go()) == "2.04"
+
+
 @symptom("update-trigger-ignored")
 def _(rig):
     mark = rig.server.mark()
