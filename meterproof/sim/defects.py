@@ -144,10 +144,11 @@ _ALL = [
        "Discover shows the attributes written on resources but not those on objects or object instances",
        "after Write-Attributes /3?pmin=.. and /3/0?pmax=.. (2.04), Discover /3 shows </3> and Discover /3/0 "
        "shows </3/0> without them", "MP-DISC-ATTRS"),
-    _d("discover-ignores-depth", "dm",
-       "Discover ignores the LwM2M 1.2 depth parameter and answers with its default depth",
-       "Discover /3?depth=1 lists </3/0/0>, </3/0/1>, ... and Discover /3?depth=3 no resource instances",
-       "int-264", "int-266"),
+    _d("discover-depth-one-short", "dm",
+       "Discover counts the LwM2M 1.2 depth parameter from the wrong level: depth N lists only N-1 levels below "
+       "the target",
+       "Discover /3?depth=1 answers </3> alone (no </3/0>); Discover /3?depth=2 lists no resources", "int-264",
+       "int-266"),
     _d("token-truncated", "dm",
        "responses echo at most 4 bytes of the request's token (a fixed 4-byte token buffer)",
        "GET with an 8-byte token -> 2.05 whose token is its first 4 bytes", "MP-COAP-TOKEN"),

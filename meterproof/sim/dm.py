@@ -406,10 +406,12 @@ class DeviceManagement:
         resource's instances (1.1+); ``depth=N`` (1.2, N in 0..3) lists N levels below the target."""
         default = 4 if path.is_resource and self.meter.lwm2m != "1.0" else 3
         depth = [q.partition("=")[2] for q in query if q.partition("=")[0] == "depth"]
-        if not depth or self.meter.lwm2m in ("1.0", "1.1") or self.has("discover-ignores-depth"):
+        if not depth or self.meter.lwm2m in ("1.0", "1.1"):
             return max(default, len(path))
         if len(depth) > 1 or depth[0] not in ("0", "1", "2", "3"):
             raise StoreError(codes.BAD_REQUEST, "depth must be one of 0, 1, 2, 3")
+        if self.has("discover-depth-one-short"):
+            return len(path) + max(0, int(depth[0]) - 1)
         return min(4, len(path) + int(depth[0]))
 
     def _discover(self, path: Path, query: tuple[str, ...] = ()) -> Message:

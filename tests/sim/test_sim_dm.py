@@ -154,9 +154,10 @@ def test_discover_depth_levels_in_1_2(make_rig):
     assert rig.server.discover(rig.ep, "/3", depth=4).code_text == "4.00"
 
 
-def test_discover_depth_ignored_before_1_2_and_by_the_defect(make_rig):
-    for rig in (make_rig(lwm2m="1.1"), make_rig(lwm2m="1.2", defects=["discover-ignores-depth"])):
-        assert {len(P(t)) for t in _links(rig.server.discover(rig.ep, "/3", depth=1))} == {1, 2, 3}
+def test_discover_depth_ignored_before_1_2_and_one_short_with_the_defect(make_rig):
+    assert {len(P(t)) for t in _links(make_rig(lwm2m="1.1").server.discover("meter-0001", "/3", depth=1))} == {1, 2, 3}
+    rig = make_rig(lwm2m="1.2", ep="meter-0002", defects=["discover-depth-one-short"])
+    assert {len(P(t)) for t in _links(rig.server.discover(rig.ep, "/3", depth=1))} == {1}
 
 @pytest.mark.parametrize("attrs", [dict(lt=5, gt=1), dict(lt=1, gt=6, st=3), dict(foo=1), dict(pmin=-1),
                                    dict(pmin="x")])
