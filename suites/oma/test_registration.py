@@ -90,14 +90,17 @@ def test_int_106_tcp_binding(server, dut, registration, transcript):
 def test_int_101_initial_registration(server, dut, registration, transcript):
     """The client registers with its endpoint name, lifetime, LwM2M version and object list.
 
-    Pass: Register carries ep; lt (TS Core 1.1+: required; TS 1.0: optional, 86400 when absent) as an integer;
-    lwm2m = the version the device declares (TS 1.0: optional, 1.0 when absent); b, when present, valid for
+    Pass (ETS 1.0.1 and 1.2 §6.2.1): Register carries ep; lt (TS Core 1.1+: required; TS 1.0: optional, 86400 when
+    absent: erratum int-101-optional-in-1.0) as an integer; lwm2m = the version the device declares (TS 1.0:
+    optional, 1.0 when absent); b, when present, valid for
     that version (the server refuses an invalid one); the object list holds /1 and /3 (unless a 1.2 Profile ID
     stands for them, TS Core 1.2 §6.2.1) and never the Security object /0 (1.1+: nor /21 OSCORE; 1.2: nor /23
-    COSE).
+    COSE); 2.01 Created (the registration the server holds).
     """
     q = registration.query.params
     v10 = dut.lwm2m_version == "1.0"
+    if v10 and not {"lt", "lwm2m"} <= set(q):
+        errata.apply("int-101-optional-in-1.0")
     expect.equal(q.get("ep"), dut.endpoint, "Register 'ep' query parameter")
     if "lt" in q or not v10:
         expect.true("lt" in q and (q["lt"] or "").isdigit(), "Register 'lt' query parameter", "an integer",
