@@ -363,14 +363,17 @@ class BootstrapServer:
         return account
 
     async def write_account(self, endpoint: str, account: ServerAccount, *, content_format: int | None = None,
-                            timeout: float | None = None) -> tuple[OpResult, OpResult]:
-        """Bootstrap-Write of one server account, at instance ids :meth:`place` chose."""
+                            timeout: float | None = None, object_level: bool = False) -> tuple[OpResult, OpResult]:
+        """Bootstrap-Write of one server account, at instance ids :meth:`place` chose: PUT /0/i and PUT /1/j, or
+        with ``object_level`` PUT /0 and PUT /1 carrying those instances (as ETS int-0 writes them; TS Core 1.1
+        §5.2.7.5 lets a Bootstrap-Write target an Object)."""
         self.remember(account)
         await self.place(endpoint, account, timeout=timeout)
-        a = await self.write(endpoint, f"/0/{account.security_instance}", account.security_values(),
-                             content_format=content_format, timeout=timeout)
-        b = await self.write(endpoint, f"/1/{account.server_instance}", account.server_values(),
-                             content_format=content_format, timeout=timeout)
+        paths = ("/0", "/1") if object_level else (f"/0/{account.security_instance}", f"/1/{account.server_instance}")
+        a = await self.write(endpoint, paths[0], account.security_values(), content_format=content_format,
+                             timeout=timeout)
+        b = await self.write(endpoint, paths[1], account.server_values(), content_format=content_format,
+                             timeout=timeout)
         return a, b
 
     async def read(self, endpoint: str, path: str | Path, *, accept: int | None = None,

@@ -53,6 +53,9 @@ _ALL = [
     _d("acl-not-enforced", "access control",
        "with several server accounts the Access Control object is never consulted: any server may do anything",
        "a server without W/E/D rights on an instance gets 2.04/2.02 instead of 4.01", "REG-AC-05", "REG-UPD-08"),
+    _d("register-pid-malformed", "registration",
+       "a LwM2M 1.2 meter registers with a Profile ID that lacks its hash-suite identifier",
+       "POST /rd?...&lwm2m=1.2&pid=27354b9a (no '6:' before the truncated hash)", "int-110", "int-111"),
     _d("update-ignores-new-lifetime", "registration",
        "a write of /1/0/1 is not reflected in the Update",
        "after PUT /1/0/1 the Update carries no lt (or the old one)",
@@ -185,6 +188,11 @@ _ALL = [
        "Discover shows the attributes written on resources but not those on objects or object instances",
        "after Write-Attributes /3?pmin=.. and /3/0?pmax=.. (2.04), Discover /3 shows </3> and Discover /3/0 "
        "shows </3/0> without them", "MP-DISC-ATTRS"),
+    _d("discover-depth-one-short", "dm",
+       "Discover counts the LwM2M 1.2 depth parameter from the wrong level: depth N lists only N-1 levels below "
+       "the target",
+       "Discover /3?depth=1 answers </3> alone (no </3/0>); Discover /3?depth=2 lists no resources", "int-264",
+       "int-266"),
     _d("token-truncated", "dm",
        "responses echo at most 4 bytes of the request's token (a fixed 4-byte token buffer)",
        "GET with an 8-byte token -> 2.05 whose token is its first 4 bytes", "MP-COAP-TOKEN"),

@@ -119,7 +119,7 @@ class DeviceManagement:
             raise StoreError(codes.METHOD_NOT_ALLOWED, f"{path} allows no such operation")
         if code == codes.GET:
             if req.opt.accept == CF.LINK:
-                return self._discover(path, remote)
+                return self._discover(path, remote, req.opt.uri_query)
             if req.opt.observe == 0:
                 return self._observe(req, remote, path)
             if req.opt.observe == 1:
@@ -452,8 +452,24 @@ class DeviceManagement:
         self.meter.reporter.changed(path)
         return wire.new(codes.CHANGED)
 
-    def _discover(self, path: Path, remote: Hashable) -> Message:
+    def _discover_limit(self, path: Path, query: tuple[str, ...]) -> int:
+        """The deepest path length a Discover on ``path`` lists (TS Core 1.2 Discover, Depth parameter).
+
+        Without ``depth`` a Discover lists an object's instances and resources, an instance's resources and a
+        resource's instances (1.1+); ``depth=N`` (1.2, N in 0..3) lists N levels below the target."""
+        default = 4 if path.is_resource and self.meter.lwm2m != "1.0" else 3
+        depth = [q.partition("=")[2] for q in query if q.partition("=")[0] == "depth"]
+        if not depth or self.meter.lwm2m in ("1.0", "1.1"):
+            return max(default, len(path))
+        if len(depth) > 1 or depth[0] not in ("0", "1", "2", "3"):
+            raise StoreError(codes.BAD_REQUEST, "depth must be one of 0, 1, 2, 3")
+        if self.has("discover-depth-one-short"):
+            return len(path) + max(0, int(depth[0]) - 1)
+        return min(4, len(path) + int(depth[0]))
+
+    def _discover(self, path: Path, remote: Hashable, query: tuple[str, ...] = ()) -> Message:
         self._check_exists(path)
+        limit = self._discover_limit(path, query)
         store, attrs = self.store, self.meter.attributes_for(remote)
         links: list[linkformat.Link] = []
         oid = path.ids[0]
@@ -478,7 +494,7 @@ class DeviceManagement:
                     params["dim"] = str(len(v) if isinstance(v, dict) else 0)
                 params.update(attr_params(rp))
                 links.append(linkformat.Link(str(rp), params))
-                if inherited and rdef.multiple and self.meter.lwm2m != "1.0":
+                if limit >= 4 and rdef.multiple and self.meter.lwm2m != "1.0":
                     v = store.get_path(rp, {})
                     for riid in sorted(v) if isinstance(v, dict) else ():
                         links.append(linkformat.Link(str(rp.child(riid)), attr_params(rp.child(riid))))
@@ -504,6 +520,7 @@ class DeviceManagement:
             links[before:] = [lk for lk in links[before:] if Path.parse(lk.target).startswith(path)]
         else:
             links.append(linkformat.Link(str(path), attrs_with_parent(attrs, path)))
+        links = [lk for lk in links if len(Path.parse(lk.target)) <= limit]
         return wire.new(codes.CONTENT, payload=linkformat.format(links).encode(), content_format=CF.LINK)
 
     # ------------------------------------------------------------------ execute, create, delete

@@ -11,7 +11,8 @@ TS Core 1.1 §6.2 / Transport §6.2 and oma-ets-cases.md §3.2:
   (``/1/x/1``, ``/1/x/7``), wherever a factory or a Bootstrap-Server put it;
 * variants (:mod:`.variants`): ``no-binding-param`` leaves out ``b=U`` (and, for
   1.0, ``lt=86400``); ``no-root-link`` leaves out the ``</>`` link; ``alternate-path``
-  declares ``</lwm2m>;rt="oma.lwm2m"`` and lists every object under it;
+  declares ``</lwm2m>;rt="oma.lwm2m"`` and lists every object under it; ``profile-id``
+  (1.2) adds ``pid=`` (:func:`profile_id`) beside the complete object list;
 * Update ``POST /rd/{loc}`` with only what changed: ``lt`` after a /1/x/1 write,
   ``b`` after a binding write, the object list after Create/Delete, nothing at all
   for the Registration Update Trigger; one before the lifetime runs out (at 0.9 of it);
@@ -22,6 +23,7 @@ TS Core 1.1 §6.2 / Transport §6.2 and oma-ets-cases.md §3.2:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Hashable, Iterator
 
@@ -91,6 +93,18 @@ def object_list(meter: "MeterHost") -> bytes:
     return linkformat.format(links).encode()
 
 
+#: RFC 6920 §9.4 Named Information Hash Algorithm Registry: suite 6 is sha-256-32 (SHA-256 truncated to 32 bits),
+#: the Profile ID form of the ETS (int-110: ``pid=6:27354b9a``).
+PID_SUITE, PID_HEX_DIGITS = 6, 8
+
+
+def profile_id(meter: "MeterHost") -> str:
+    """The ``pid`` of a 1.2 meter registering with a Profile ID (TS Core 1.2 §6.2.1): suite 6 and the truncated
+    SHA-256 of the object list the profile stands for.  ``register-pid-malformed`` leaves out the suite."""
+    digest = hashlib.sha256(object_list(meter)).hexdigest()[:PID_HEX_DIGITS]
+    return digest if meter.has("register-pid-malformed") else f"{PID_SUITE}:{digest}"
+
+
 class RegistrationClient:
     """The registration with one server account: the first by SSID (``ssid`` None, the meter's own ``reg``, whose
     server address is ``meter.server_remote``) or the account with Short Server ID ``ssid`` (:mod:`.servers`)."""
@@ -144,6 +158,8 @@ class RegistrationClient:
             q.append(f"b={binding}")
         if queue and m.lwm2m != "1.0":
             q.append("Q")
+        if m.lwm2m == "1.2" and (m.varies("profile-id") or m.has("register-pid-malformed")):
+            q.append(f"pid={profile_id(m)}")
         return tuple(q)
 
     # ------------------------------------------------------------------ operations

@@ -101,6 +101,13 @@ _ALL = [
             "gets 4.04)",
             "TS Core 1.1 §6.2.1 (alternate path, rt=\"oma.lwm2m\") and TS Transport 1.1 §6.4 (the Server "
             "prefixes every request with the registered alternate path)", FROM_1_1),
+    Variant("profile-id", "registration",
+            "a LwM2M 1.2 meter's Register also carries a Profile ID, pid=6:<8 hex digits> (RFC 6920 hash suite 6, "
+            "SHA-256 truncated to 32 bits, of the object list the profile stands for), beside its complete object "
+            "list",
+            "TS Core 1.2 §6.2.1 Table 'Registration parameters': Profile ID is optional, and with it the object "
+            "list may be left out or hold only what the profile does not cover (the Server merges both); RFC 6920 "
+            "§9.4 (hash suite identifiers)", ("1.2",)),
     Variant("no-portfolio", "objects",
             "the meter implements no Portfolio object /16: its Register does not list it and every request on /16 "
             "answers 4.04",

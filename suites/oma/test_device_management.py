@@ -1,5 +1,5 @@
-"""OMA ETS Device Management & Service Enablement cases (int-201 .. int-281, int-680, int-685) and
-meterproof's error-code cases.
+"""OMA ETS Device Management & Service Enablement cases (int-201 .. int-281, with 1.2's int-264 and int-266;
+int-680, int-685) and meterproof's error-code cases.
 
 Source of the steps and pass criteria: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A § DM & SE
 (paraphrased in ../shared/reference/oma-ets-cases.md §1.3 and §1.6); response codes from OMA TS
@@ -587,6 +587,155 @@ def test_int_261_write_attributes_multiple_resource(server, dut, transcript):
     for k, v in (("pmax", 100.0), ("epmin", 1.0), ("epmax", 20.0)):
         expect.equal(ri.get(k), v, f"attribute {k} of <{inst}>")
 
+
+#: Where the Depth parameter of Discover is defined (LwM2M 1.2 only); the per-level attributes rule is the 1.1 one.
+DEPTH_CLAUSE = ("OMA TS Core 1.2 §6.3.2 Discover, Depth parameter: the targeted entity and the given number of levels "
+                "below it (0: the entity only; 3 from an Object: down to Resource Instances)")
+DEPTH_SHOULD = "OMA TS Core 1.2 §6.3.2: the LwM2M Client SHOULD support the Depth parameter of Discover"
+
+
+def _discover_depth(server, dut, path: str, depth: int) -> dict[str, dict[str, Any]] | None:  # type: ignore[no-untyped-def]
+    """Discover ``path?depth=N``: 2.05 in CoRE link format with the target and the N levels below it.
+
+    Support of depth is a SHOULD of the client: an answer other than 2.05, or one that goes deeper than asked (the
+    client's default depth), is a warning and None (the case ends).  Links outside ``path`` fail."""
+    r = server.discover(dut.endpoint, path, depth=depth)
+    if not expect.should(r.code == codes.CONTENT, f"Discover {path}?depth={depth}", "2.05 Content", r.code_text,
+                         clause=DEPTH_SHOULD):
+        return None
+    expect.content_format(r, CF.LINK)
+    expect.true(r.links is not None, f"Discover {path}?depth={depth} payload", "CoRE link format", r.decode_error)
+    links = {lk.target: lk.params for lk in r.links}
+    base, limit = P(path), len(P(path)) + depth
+    stray = [t for t in links if not _within(t, base, 4)]
+    expect.true(not stray, f"links in Discover {path}?depth={depth}", f"only {path} and what lies below it",
+                ", ".join(stray[:6]), clause=DEPTH_CLAUSE)
+    deeper = [t for t in links if not _within(t, base, limit)]
+    if not expect.should(not deeper, f"levels in Discover {path}?depth={depth}", f"{path} and {depth} level(s) "
+                         "below it", f"deeper links (the client's default depth?): {', '.join(deeper[:6])}",
+                         clause=DEPTH_SHOULD):
+        return None
+    expect.true(path in links, f"<{path}> in Discover {path}?depth={depth}", "listed (the targeted entity)",
+                ", ".join(links) or "no link", clause=DEPTH_CLAUSE)
+    return links
+
+
+def _within(target: str, base: Any, limit: int) -> bool:
+    try:
+        p = P(target)
+    except Exception:     # a link that names no LwM2M path is a finding, listed as stray
+        return False
+    return p.startswith(base) and len(p) <= limit
+
+
+def _device_instances(dut) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Device object instances the device registered (the ETS's /3/0), as paths."""
+    return [f"/3/{i}" for i in dut.instances(3)] or ["/3/0"]
+
+
+def _expect_listed(links: dict[str, Any], paths: Any, what: str) -> None:
+    missing = [p for p in paths if p not in links]
+    expect.true(not missing, what, "listed", f"missing {', '.join(missing)}", clause=DEPTH_CLAUSE)
+
+
+def _expect_attrs(links: dict[str, Any], target: str, attrs: dict[str, float], request: str) -> None:
+    shown = links.get(target, {})
+    for k, v in sorted(attrs.items()):
+        expect.equal(_number(shown.get(k)), float(v), f"attribute {k} of <{target}> in Discover {request}",
+                     clause=DEPTH_CLAUSE + "; each link carries the attributes attached at its level "
+                     "(TS Core 1.1 §5.4.2)")
+
+
+@ets("LightweightM2M-1.2-int-264", "Discover with depth 1")
+@requires(lwm2m="1.2")
+def test_int_264_discover_depth_1(server, dut, transcript):
+    """C.4, no attributes on /3.  Steps and pass criteria (ETS INT 1.2 §6.3.33):
+    1. Discover /3?depth=1: 2.05, CoRE link format, exactly </3> and the Device instance links the device
+       registered (</3/0>), no resource link.
+    2. Write-Attributes /3/0?pmax=200: 2.04 (a SHOULD of the client, TS Core 1.1.1 §5.1.2: a refusal is a warning
+       that ends the case).
+    3. Discover /3?depth=1 again: the same levels, </3/0> now carries pmax=200.
+    Depth is a SHOULD of the client (TS Core 1.2 §6.3.2): a Discover with depth that is refused or answered deeper
+    than asked is a warning and ends the case.
+    Erratum int-264-266-discover-depth: the ETS prints </3>;pmin=1;pmax=10 (the Server object's default periods);
+    nothing is attached to /3, so those are neither required nor refused.  pmax is unset again afterwards."""
+    errata.apply("int-264-266-discover-depth")
+    instances = _device_instances(dut)
+    links = _discover_depth(server, dut, "/3", 1)
+    if links is None:
+        return
+    _expect_listed(links, instances, "Device instance links in Discover /3?depth=1")
+    target = instances[0]
+    if not _write_attributes(server, dut, target, pmax=200):
+        return
+    try:
+        links = _discover_depth(server, dut, "/3", 1)
+        if links is None:
+            return
+        _expect_listed(links, instances, "Device instance links in Discover /3?depth=1")
+        _expect_attrs(links, target, {"pmax": 200}, "/3?depth=1")
+    finally:
+        server.write_attributes(dut.endpoint, target, pmax=None)
+
+
+@ets("LightweightM2M-1.2-int-266", "Discover with depth 3")
+@requires(lwm2m="1.2")
+def test_int_266_discover_depth_3(server, dut, transcript):
+    """C.4 (Power Source Voltage /3/0/7 with two instances), no attributes on /3.  Steps and pass criteria (ETS INT
+    1.2 §6.3.34):
+    1. Discover /3?depth=2: 2.05, exactly </3>, </3/0> and a link per resource the device implements (no resource
+       instance); every multiple resource carries dim (TS Core 1.1 §5.1.2 <PROPERTIES>).
+    2.-4. Write-Attributes /3?pmin=10&pmax=200, /3/0/7?lt=1&gt=6&st=1, /3/0/7/k?gt=8 (k: the last instance of
+       /3/0/7, the ETS's /3/0/7/1): 2.04 each (each a SHOULD of the client: a refusal is a warning that ends the case).
+    5. Discover /3?depth=3: every level down to resource instances; </3> carries pmin=10;pmax=200, </3/0/7> dim and
+       lt=1;gt=6;st=1, each multiple resource with dim=n is followed by its n instance links, </3/0/7/k> carries
+       gt=8.
+    Depth is a SHOULD of the client (TS Core 1.2 §6.3.2): refused or answered deeper than asked, a warning that
+    ends the case.
+    Erratum int-264-266-discover-depth: the ETS prints step 5 without </3> and with pmin/pmax on </3/0>; the TS
+    lists the targeted object and shows the object's attributes on it.  The attributes are unset afterwards."""
+    errata.apply("int-264-266-discover-depth")
+    dut.require("/3/0/7", why="ETS configuration C.4 presumes")
+    voltage = dut.first_instance("/3/0/7")
+    with expect.supporting("read /3/0/7 to find its instances", "int-224 (Read on Resource)"):
+        held = expect.decodes(server.read(dut.endpoint, "/3/0/7", accept=dut.instance_format()))
+    last = f"/3/0/7/{max(k.ids[3] for k in held if len(k) == 4)}" if held else voltage
+    instances = _device_instances(dut)
+    step1 = _discover_depth(server, dut, "/3", 2)
+    if step1 is None:
+        return
+    resources = [f"{i}/{rid}" for i in instances for rid in sorted(dut.resources(i))]
+    _expect_listed(step1, instances + resources, "instance and resource links in Discover /3?depth=2")
+    multiple = [t for t in resources if (rd := dut.object_def(3).resource(int(t.rsplit("/", 1)[1]))) is not None
+                and rd.multiple]
+    for t in multiple:
+        expect.true("dim" in step1.get(t, {}), f"dim attribute of <{t}> in Discover /3?depth=2", "present",
+                    step1.get(t), clause="OMA TS Core 1.1 §5.1.2 Table <PROPERTIES>: dim")
+    writes: list[tuple[str, dict[str, float]]] = [("/3", {"pmin": 10, "pmax": 200}),
+                                                  ("/3/0/7", {"lt": 1, "gt": 6, "st": 1}), (last, {"gt": 8})]
+    written: list[tuple[str, dict[str, float]]] = []
+    try:
+        for path, attrs in writes:
+            if not _write_attributes(server, dut, path, **attrs):
+                return
+            written.append((path, attrs))
+        step5 = _discover_depth(server, dut, "/3", 3)
+        if step5 is None:
+            return
+        _expect_listed(step5, instances + resources, "instance and resource links in Discover /3?depth=3")
+        for t in multiple:
+            dim = _number(step5.get(t, {}).get("dim"))
+            expect.true(dim is not None, f"dim attribute of <{t}> in Discover /3?depth=3", "present", step5.get(t),
+                        clause="OMA TS Core 1.1 §5.1.2 Table <PROPERTIES>: dim")
+            shown = [x for x in step5 if x.startswith(t + "/")]
+            expect.equal(float(len(shown)), dim, f"resource instance links under <{t}> in Discover /3?depth=3 "
+                         "(its dim)", clause=DEPTH_CLAUSE)
+        _expect_listed(step5, sorted({voltage, last}), "instance links of /3/0/7 in Discover /3?depth=3")
+        for path, attrs in writes:
+            _expect_attrs(step5, path, attrs, "/3?depth=3")
+    finally:
+        for path, attrs in reversed(written):
+            server.write_attributes(dut.endpoint, path, **{k: None for k in attrs})
 
 @ets("LightweightM2M-1.1-int-280", "Successful Read-Composite Operation")
 @requires(lwm2m="1.1", feature="composite")

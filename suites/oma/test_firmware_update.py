@@ -20,10 +20,10 @@ from __future__ import annotations
 from meterproof.fixtures import CF, P, codes, ets, expect, mp, regulation, requires
 from meterproof.fixtures.firmware import image
 from meterproof.fixtures.firmware_steps import (
-    CANCEL, CANCELLED, CONNECTION_LOST, DOWNLOADED, DOWNLOADING, FIRMWARE, IDLE, INITIAL, INTEGRITY_FAILURE,
-    INVALID_URI, LOST_LINK_ORDER, NO_STORAGE, OUT_OF_RAM, RESULT, RESULTS, STATE, UNSUPPORTED_PROTOCOL,
-    UNSUPPORTED_TYPE, UPDATE, UPDATE_FAILED, deliver_failing, downloaded, failed_download, install, lost_link_budget, not_installed, outcome,
-    pull_schemes, read_fw, refused_uri, running_version, settled, undeclared_scheme, watch_fw, write_package,
+    CANCEL, CANCELLED, CONNECTION_LOST, DOWNLOADED, DOWNLOADING, FIRMWARE, FW_VERSION, IDLE, INITIAL,
+    INTEGRITY_FAILURE, INVALID_URI, LOST_LINK_ORDER, NO_STORAGE, OUT_OF_RAM, RESULT, RESULTS, STATE,
+    UNSUPPORTED_PROTOCOL, UNSUPPORTED_TYPE, UPDATE, UPDATE_FAILED, deliver_failing, downloaded, failed_download,
+    install, lost_link_budget, not_installed, outcome, pull_schemes, read_fw, refused_uri, running_version, settled, undeclared_scheme, watch_fw, write_package,
     write_uri)
 
 
@@ -89,22 +89,31 @@ def test_int_760_observe_state(server, dut, timing, transcript):
 @ets("LightweightM2M-1.1-int-770", "Successful Firmware update (via CoAP, push)")
 @requires(obj=5, feature="firmware-push")
 def test_int_770_push_update(server, dut, timing, transcript):
-    """PUT /5/0/0 = '\\0': 2.04. PUT /5/0/0 = the newer image (Block1 when larger than a block: 2.31 per block,
-    then 2.04). Until State 2: the States notified on the way are 0, 1, 2 with Update Result 0 throughout.
-    POST /5/0/2 (Update): 2.04. Until the update ends (the device may reboot and register again, or update in
-    place): on the way only State 3 (Updating) or 0, never 1, and no Result but 0 or 1.
-    GET /5/0 (step 3). Pass: State 0, Update Result 1, and /3/0/3 is the new version (/5/0/7 PkgVersion, where
-    the device has it, names it too: a SHOULD, reported as a warning)."""
+    """C.8 (push; /3/0/3 Firmware Version, which step 3b reads: a device without it is not applicable).  Steps and
+    pass criteria of ETS 1.0.1 §int-770 (1.2 §6.6.6.5 the same):
+    1a. PUT /5/0/0 = '\\0' (initial state): 2.04.
+    1b. PUT /5/0/0 = the newer image, large enough for Block1: 2.31 Continue for every block but the last, then 2.04.
+    1c. Observe /5/0 (else poll) until State 2: State may pass 1 (Downloading) and ends at 2 (Downloaded).
+    1d. Update Result 0 during the whole of step 1 (from the '\\0' write on: what the device held before it, e.g.
+        Result 1 of an earlier update, is not part of the step).
+    2a. POST /5/0/2 (Update): 2.04.
+    2b. Until State 0 or a Result other than 0 (the device may reboot and register again, or update in place):
+        every State seen is 3 (Updating) or 0, every Result 0 or 1.
+    3a. Read /5/0: State 0, Update Result 1.
+    3b. Read /3/0/3: the new firmware version.
+    The ETS reads no /5/0/7 PkgVersion, so neither does this case."""
+    dut.require(FW_VERSION, why="ETS configuration C.8 presumes (step 3b reads it)")
     new = image(dut, "newer", running_version(server, dut), body=bytes(range(256)) * 12)
     watch = watch_fw(server, dut, timing)
+    step1 = len(watch.seen)
     write_package(server, dut, b"\0")
     r = write_package(server, dut, new.data)
     if len(r.exchanges) > 1:
         expect.true(all(resp.code == codes.CONTINUE for _, resp in r.exchanges[:-1]), "Block1 transfer of the "
                     "image", "2.31 Continue for the blocks before the last", [resp.code.dotted for _, resp in r.exchanges],
-                    clause="RFC 7959 §2.3 (Block1: 2.31 Continue)")
-    downloaded(watch, "the package write", "ETS int-770 step 1c")
-    install(server, dut, watch, timing, new, "int-770 steps 2a-3")
+                    clause="RFC 7959 §2.3 (Block1: 2.31 Continue); ETS int-770 pass criterion 1.b")
+    downloaded(watch, "the package write", "ETS int-770 step 1c, criteria 1.c and 1.d", since=step1)
+    install(server, dut, watch, timing, new, "int-770 steps 2a-3b", package_version=False)
 
 
 @ets("LightweightM2M-1.1-int-772", "FW Error 1: install without downloaded package")
@@ -168,14 +177,17 @@ def test_int_771_pull_update(server, dut, timing, transcript, delivery):
     """PUT /5/0/1 = "": 2.04. PUT /5/0/1 = the URI of the newer image (the first protocol the device declares in
     /5/0/8 that this run serves): 2.04. Until State 2: the States notified on the way are 0, 1, 2 with Update
     Result 0 throughout. POST /5/0/2 (Update): 2.04. Until the update ends: only State 3 or 0, Result 0 or 1.
-    GET /5/0. Pass: State 0, Update Result 1, and /3/0/3 is the new version (as int-770)."""
+    GET /5/0. Pass: State 0, Update Result 1, and /3/0/3 is the new version (as int-770, whose audit applies:
+    Result 0 judged from the "" write on, /3/0/3 required, no PkgVersion)."""
+    dut.require(FW_VERSION, why="ETS configuration C.8 presumes (step 3b reads it)")
     scheme = pull_schemes(server, dut, delivery)[0]
     new = image(dut, "newer", running_version(server, dut))
     watch = watch_fw(server, dut, timing)
+    step1 = len(watch.seen)
     write_uri(server, dut, "")
     write_uri(server, dut, delivery.uri(new.data, scheme))
-    downloaded(watch, "writing the URI", "ETS int-771")
-    install(server, dut, watch, timing, new, "int-771")
+    downloaded(watch, "writing the URI", "ETS int-771", since=step1)
+    install(server, dut, watch, timing, new, "int-771", package_version=False)
 
 
 @ets("LightweightM2M-1.1-int-773", "FW Error 2: shortage of storage memory")

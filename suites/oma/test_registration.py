@@ -1,4 +1,5 @@
-"""OMA ETS Client Registration interface cases (int-101 .. int-111) and meterproof's lifetime case.
+"""OMA ETS Client Registration interface cases (int-101 .. int-111; 1.2: int-110, int-111 Profile ID) and
+meterproof's lifetime case.
 
 Source of the steps and pass criteria: OMA-ETS-LightweightM2M_INT-V1_2-20231003-A
 § Registration (paraphrased in ../shared/reference/oma-ets-cases.md §1.2);
@@ -89,13 +90,17 @@ def test_int_106_tcp_binding(server, dut, registration, transcript):
 def test_int_101_initial_registration(server, dut, registration, transcript):
     """The client registers with its endpoint name, lifetime, LwM2M version and object list.
 
-    Pass: Register carries ep; lt (TS Core 1.1+: required; TS 1.0: optional, 86400 when absent) as an integer;
-    lwm2m = the version the device declares (TS 1.0: optional, 1.0 when absent); b, when present, valid for
-    that version (the server refuses an invalid one); the object list holds /1 and /3 and never the Security
-    object /0 (1.1+: nor /21 OSCORE; 1.2: nor /23 COSE).
+    Pass (ETS 1.0.1 and 1.2 §6.2.1): Register carries ep; lt (TS Core 1.1+: required; TS 1.0: optional, 86400 when
+    absent: erratum int-101-optional-in-1.0) as an integer; lwm2m = the version the device declares (TS 1.0:
+    optional, 1.0 when absent); b, when present, valid for
+    that version (the server refuses an invalid one); the object list holds /1 and /3 (unless a 1.2 Profile ID
+    stands for them, TS Core 1.2 §6.2.1) and never the Security object /0 (1.1+: nor /21 OSCORE; 1.2: nor /23
+    COSE); 2.01 Created (the registration the server holds).
     """
     q = registration.query.params
     v10 = dut.lwm2m_version == "1.0"
+    if v10 and not {"lt", "lwm2m"} <= set(q):
+        errata.apply("int-101-optional-in-1.0")
     expect.equal(q.get("ep"), dut.endpoint, "Register 'ep' query parameter")
     if "lt" in q or not v10:
         expect.true("lt" in q and (q["lt"] or "").isdigit(), "Register 'lt' query parameter", "an integer",
@@ -113,7 +118,7 @@ def test_int_101_initial_registration(server, dut, registration, transcript):
                   clause="OMA TS Core 1.1 §6.2.1: the payload media type MUST be the CoRE Link Format; RFC 7252 "
                          "§5.10.3 (a payload says what it is)")
     objects = registration.objects
-    for oid in (1, 3):
+    for oid in (1, 3) if registration.pid is None else ():   # a Profile ID may stand for them (int-110)
         expect.true(oid in objects.objects, f"object /{oid} in the Register object list", "present",
                     f"absent (list: {sorted(objects.objects)})",
                     clause="OMA TS Core 1.1 §6.2.1: the mandatory Server (1) and Device (3) objects MUST be part "
@@ -354,3 +359,86 @@ def test_int_109_queue_mode_behaviour(server, dut, timing, registration, transcr
                     "OMA TS Core 1.1 §6.5 (queue mode: the client stays reachable MAX_TRANSMIT_WAIT after sending)")
     expect.code(r, codes.CONTENT)
     expect.value(expect.decodes(r), dut.server_path(LIFETIME), lifetime)
+
+
+#: RFC 6920 §9.4 Named Information Hash Algorithm Registry: suite id -> bits of SHA-256 kept (sha-256, sha-256-128,
+#: -120, -96, -64, -32).  TS Core 1.2 §6.2.1 builds the Profile ID from these suites (the ETS's pid=6:27354b9a is
+#: suite 6, SHA-256 truncated to 32 bits: 8 hex digits).
+PID_SUITE_BITS = {1: 256, 2: 128, 3: 120, 4: 96, 5: 64, 6: 32}
+PID_CLAUSE = ("OMA TS Core 1.2 §6.2.1 Table 'Registration parameters': Profile ID, a hash of the profile's object "
+              "list with a hash suite of RFC 6920 §9.4, written <suite>:<hex>")
+
+
+def _profile_ids(registration) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Profile ID entries of the Register; not applicable without ``pid`` (an option of the client)."""
+    if registration.pid is None:
+        expect.not_applicable("the device registers without a Profile ID (pid): registering with one is an option "
+                              "of the LwM2M 1.2 client (TS Core 1.2 §6.2.1), and the Register carries none")
+    return [e.strip() for e in registration.pid.strip('"').split(",")]
+
+
+def _check_profile_ids(entries: list[str]) -> None:
+    """Each hash-form entry names an RFC 6920 suite and carries that suite's number of hex digits.  An entry whose
+    prefix is not a number is another Profile ID form (a named profile) and is not judged here; an entry without
+    ``:`` is no Profile ID at all."""
+    for entry in entries:
+        suite, sep, digest = entry.partition(":")
+        expect.true(bool(sep) and bool(suite) and bool(digest), "Register 'pid' query parameter entry",
+                    "<hash suite>:<hash> (e.g. 6:27354b9a)", repr(entry), clause=PID_CLAUSE)
+        if not suite.isdigit():
+            continue
+        bits = PID_SUITE_BITS.get(int(suite))
+        expect.true(bits is not None, f"hash suite of the Profile ID {entry!r}",
+                    f"one of RFC 6920's SHA-256 suites {sorted(PID_SUITE_BITS)}", suite, clause=PID_CLAUSE)
+        assert bits is not None
+        expect.true(len(digest) == bits // 4 and all(c in "0123456789abcdefABCDEF" for c in digest),
+                    f"hash of the Profile ID {entry!r}", f"{bits // 4} hex digits (suite {suite}: SHA-256 truncated "
+                    f"to {bits} bits)", repr(digest), clause=PID_CLAUSE)
+
+
+def _registered(registration) -> None:  # type: ignore[no-untyped-def]
+    expect.true(registration.location.startswith("/rd/"), "Register answered 2.01 Created with a Location under "
+                "/rd", "a registration", registration.location, clause="OMA TS Transport 1.2 §6.4.3 Register")
+
+
+@ets("LightweightM2M-1.2-int-110", "Initial Registration using Profile ID")
+@requires(lwm2m="1.2")
+def test_int_110_registration_with_profile_id(server, dut, registration, transcript):
+    """C.1; the client registers with a Profile ID (a client option: not applicable to a device whose Register
+    carries no pid).  Step: C→S POST /rd.  Pass criteria (ETS INT 1.2 §6.2.10): the Register carries
+    lwm2m=1.2 and pid (each hash-form entry <suite>:<hex>, the suite one of RFC 6920 §9.4's SHA-256 suites and the
+    hex as long as it truncates the hash to: the ETS's 6:27354b9a); S answered 2.01 Created.
+    Not checked: the ETS's 'no object list' holds for C.1, whose profile covers every object; a device's profile
+    may leave objects out, which it then lists (int-111); nor the hash value, which only a server that knows the
+    profile can recompute."""
+    entries = _profile_ids(registration)
+    expect.equal(registration.lwm2m_version, "1.2", "Register 'lwm2m' query parameter", clause=PID_CLAUSE +
+                 " (a 1.2 parameter)")
+    _check_profile_ids(entries)
+    _registered(registration)
+
+
+@ets("LightweightM2M-1.2-int-111", "Registration with Profile ID and Object List")
+@requires(lwm2m="1.2")
+def test_int_111_registration_with_profile_id_and_object_list(server, dut, registration, transcript):
+    """C.5; the client registers with a Profile ID and lists the objects the profile does not cover (not applicable
+    to a device whose Register carries no pid, or no object list beside it).  Step: C→S POST /rd.  Pass criteria
+    (ETS INT 1.2 §6.2.11): lwm2m=1.2; pid well formed (as int-110); an object list in CoRE link format beside it
+    (Content-Format 40; never the Security /0, OSCORE /21 or COSE /23 object, TS Core 1.2 §6.2.1); S answered 2.01
+    Created.  That the Server merges the profile's objects with the listed ones is the Server's part of the case."""
+    entries = _profile_ids(registration)
+    objects = registration.objects
+    if not objects.links:
+        expect.not_applicable("the device registers with a Profile ID and no object list (int-110's case)")
+    expect.equal(registration.lwm2m_version, "1.2", "Register 'lwm2m' query parameter", clause=PID_CLAUSE +
+                 " (a 1.2 parameter)")
+    _check_profile_ids(entries)
+    expect.should(registration.content_format == CF.LINK, "Content-Format of the Register payload",
+                  "40 (application/link-format)", registration.content_format,
+                  clause="OMA TS Core 1.2 §6.2.1: the payload media type MUST be the CoRE Link Format")
+    for oid in FORBIDDEN_IN_OBJECT_LIST["1.2"]:
+        expect.true(oid not in objects.objects, f"object /{oid} in the Register object list", "absent",
+                    f"present ({', '.join(str(lk.path) for lk in objects.links if lk.path.object_id == oid)})",
+                    clause="OMA TS Core 1.2 §6.2.1: the Security, OSCORE and COSE objects MUST NOT be part of the "
+                           "object list")
+    _registered(registration)

@@ -155,6 +155,18 @@ async def test_manual_operations_discover_read_delete_and_pct() -> None:
 
 
 @aio
+async def test_account_written_at_object_level_as_ets_int_0_does() -> None:
+    bs, c = await _pair()
+    try:
+        await c.request(bs.address)
+        acct = psk_account("coaps://h:5684", c.ep, ssid=3)
+        w0, w1 = await bs.write_account(c.ep, acct, object_level=True)
+        assert w0.ok and w1.ok and [w0.request.opt.uri_path, w1.request.opt.uri_path] == [("0",), ("1",)]
+        assert "</1/0>;ssid=3" in (await bs.discover(c.ep, "/")).payload.decode()
+    finally:
+        c.close(); bs.close()
+
+@aio
 async def test_finish_on_an_inconsistent_configuration_is_4_06_int_9() -> None:
     bs, c = await _pair()
     try:

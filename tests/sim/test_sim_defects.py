@@ -115,6 +115,12 @@ def _(rig):
     assert rig.server.registration(rig.ep).lwm2m_version == "1.0"
 
 
+@symptom("register-pid-malformed", lwm2m="1.2")
+def _(rig):
+    pid = rig.server.registration(rig.ep).pid
+    assert pid is not None and ":" not in pid and len(pid) == 8
+
+
 @symptom("update-ignores-new-lifetime")
 def _(rig):
     mark = rig.server.mark()
@@ -398,6 +404,12 @@ def _(rig):
 @symptom("missing-instance-wrong-code")
 def _(rig):
     assert rig.server.read(rig.ep, "/3/7").code_text == "4.00"
+
+
+@symptom("discover-depth-one-short", lwm2m="1.2")
+def _(rig):
+    links = link.parse(rig.server.discover(rig.ep, "/3", depth=1).payload)
+    assert [lk.target for lk in links] == ["/3"]
 
 
 @symptom("discover-omits-instances")

@@ -143,6 +143,22 @@ def test_discover_shapes_and_attributes(rig):
     assert d["/3421"] == {"ver": "2.0"}
 
 
+
+def test_discover_depth_levels_in_1_2(make_rig):
+    """TS Core 1.2 Discover: depth N lists the target and N levels below it; 4.00 for a depth outside 0..3."""
+    rig = make_rig(lwm2m="1.2")
+    levels = {d: {len(P(t)) for t in _links(rig.server.discover(rig.ep, "/3", depth=d))} for d in range(4)}
+    assert levels == {0: {1}, 1: {1, 2}, 2: {1, 2, 3}, 3: {1, 2, 3, 4}}
+    assert set(_links(rig.server.discover(rig.ep, "/3/0/7", depth=0))) == {"/3/0/7"}
+    assert {len(P(t)) for t in _links(rig.server.discover(rig.ep, "/3/0", depth=2))} == {2, 3, 4}
+    assert rig.server.discover(rig.ep, "/3", depth=4).code_text == "4.00"
+
+
+def test_discover_depth_ignored_before_1_2_and_one_short_with_the_defect(make_rig):
+    assert {len(P(t)) for t in _links(make_rig(lwm2m="1.1").server.discover("meter-0001", "/3", depth=1))} == {1, 2, 3}
+    rig = make_rig(lwm2m="1.2", ep="meter-0002", defects=["discover-depth-one-short"])
+    assert {len(P(t)) for t in _links(rig.server.discover(rig.ep, "/3", depth=1))} == {1}
+
 @pytest.mark.parametrize("attrs", [dict(lt=5, gt=1), dict(lt=1, gt=6, st=3), dict(foo=1), dict(pmin=-1),
                                    dict(pmin="x")])
 def test_invalid_attributes_are_400(rig, attrs):

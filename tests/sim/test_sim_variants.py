@@ -48,7 +48,7 @@ def _pack_names(payload: bytes) -> list[str]:
 def test_catalog_entries_name_what_varies_and_the_clause():
     assert {"server-instance", "no-binding-param", "senml-cbor-default", "minimal-resources", "old-object-versions",
             "new-object-versions", "composite-reordered", "instance-numbering", "no-root-link",
-            "alternate-path"} <= set(VARIANTS)
+            "alternate-path", "profile-id"} <= set(VARIANTS)
     for v in VARIANTS.values():
         assert v.varies and v.area and ("TS " in v.clause or "RFC" in v.clause), v.name
 
@@ -320,6 +320,17 @@ def test_register_without_root_link(make_rig):
     assert b"</>" not in payload and b"oma.lwm2m" not in payload
     assert rig.server.registration(rig.ep).objects.content_formats == []
 
+
+
+def test_profile_id_beside_the_full_object_list_in_1_2(make_rig):
+    """TS Core 1.2 §6.2.1: pid=<RFC 6920 suite>:<hex>; the variant keeps the complete object list."""
+    import re
+    reg = make_rig(lwm2m="1.2", variants=["profile-id"]).server.registration("meter-0001")
+    assert re.fullmatch(r"6:[0-9a-f]{8}", reg.pid or "") and {1, 3}.issubset(reg.objects.objects)
+    bad = make_rig(lwm2m="1.2", ep="meter-0002", defects=["register-pid-malformed"]).server.registration("meter-0002")
+    assert re.fullmatch(r"[0-9a-f]{8}", bad.pid or "")
+    assert make_rig(lwm2m="1.1", ep="meter-0003", defects=["register-pid-malformed"]).server.registration(
+        "meter-0003").pid is None
 
 def test_alternate_path_is_declared_and_served(make_rig):
     rig = make_rig(variants=["alternate-path"])
