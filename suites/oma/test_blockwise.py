@@ -63,6 +63,11 @@ class _LifetimeWrite:
         msg.opt.block1 = Block(num, num < self.blocks - 1, SZX)
         return server.raw_request(dut.endpoint, msg)
 
+    def expect_written(self, server: Any, dut: Any) -> None:
+        """The Lifetime reads back as the whole body wrote it."""
+        expect.value(self.read_lifetime(server, dut), self.lt, self.new, clause="RFC 7959 §2.5: the body assembled "
+                     "from the blocks is what the request carries; OMA TS Core 1.1 §5.4.3 Write")
+
     def read_lifetime(self, server: Any, dut: Any) -> Any:
         with expect.supporting(f"read {self.lt} back", "int-224 (Read on Resource)"):
             r = server.read(dut.endpoint, self.lt)
@@ -154,8 +159,7 @@ def test_block1_write(server, dut, timing, transcript):
                     f"to block {req.opt.block1.block_number}", "the number of the block acknowledged", b1,
                     clause="RFC 7959 §2.3: a response to a Block1 request carries Block1 with the block's number")
     expect.code(w, codes.CHANGED)
-    expect.value(lw.read_lifetime(server, dut), lw.lt, lw.new, clause="RFC 7959 §2.5: the body assembled from the "
-                 "blocks is what the request carries; OMA TS Core 1.1 §5.4.3 Write")
+    lw.expect_written(server, dut)
 
 
 @mp("MP-BLOCK-WRITE-GAP", "The final Block1 block after a missing block is refused 4.08, and nothing is written",
@@ -221,8 +225,7 @@ def test_block1_repeat(server, dut, transcript):
     expect.true(r.code == codes.CHANGED, f"answer to the final Block1 block {lw.blocks - 1} (block 1 was sent twice)",
                 "2.04 Changed: the body is the blocks in their order, block 1 once",
                 f"{r.code.dotted} {r.code.name_printable}", clause="RFC 7959 §2.5")
-    expect.value(lw.read_lifetime(server, dut), lw.lt, lw.new, clause="RFC 7959 §2.5: the body assembled from the "
-                 "blocks is what the request carries; OMA TS Core 1.1 §5.4.3 Write")
+    lw.expect_written(server, dut)
 
 
 @mp("MP-BLOCK-TOO-LARGE", "A Block1 transfer announced larger than the device takes: 4.13 tells the most it takes",
