@@ -39,6 +39,7 @@ def _tls_config(settings: DtlsSettings, **extra: Any) -> tls.TLSConfiguration:
     kw = settings._base(**extra)
     kw.pop("handshake_timeout_min", None)
     kw.pop("handshake_timeout_max", None)
+    kw.pop("anti_replay", None)          # a DTLS record window: TLS over TCP has its sequence numbers implicit
     kw["lowest_supported_version"] = tls.TLSVersion.TLSv1_2
     kw["highest_supported_version"] = tls.TLSVersion.TLSv1_2
     return tls.TLSConfiguration(**kw)

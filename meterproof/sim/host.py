@@ -102,6 +102,7 @@ class MeterHost(Protocol):
     _account_in_use: Any
     #: OSCORE security contexts in use, by their /21 parameters (``oscore_client``)
     oscore_contexts: dict[Any, Any]
+    oscore_resume: dict[str, int]
 
     def has(self, defect: str) -> bool: ...
 

@@ -183,6 +183,7 @@ class SimulatedMeter:
         self.bootstrap = BootstrapClient(self)
         self._account_in_use: Any = None
         self.oscore_contexts: dict[Any, Any] = {}      # sim/oscore_client.py: by /21 parameters
+        self.oscore_resume: dict[str, int] = {}        # sequence numbers to resume from after a power cut
         sec.install_factory(self)
         rng = random.Random(seed ^ zlib.crc32(endpoint.encode()))
         self.hostile = Hostile(hostile, seed ^ zlib.crc32(endpoint.encode()) ^ 0x5EED) if hostile else None
@@ -260,6 +261,8 @@ class SimulatedMeter:
         loop = asyncio.get_running_loop()
         self._t0 = loop.time()
         self._load_state()
+        if self.state_file is not None:
+            self.oscore_resume = persistence.oscore_sequences(self.state_file)
         since = persistence.metering_since(self.state_file) if self.state_file is not None else None
         if since is not None:                 # the registers go on from where they stood at the power cut
             self.ctx.metering_offset = max(0.0, self.ctx.started_wall - since)
@@ -680,7 +683,7 @@ class SimulatedMeter:
         objects = {oid: self.store.export_object(oid) for oid in persistence.PERSISTED_OBJECTS
                    if self.store.has_object(oid)}
         persistence.save(self.state_file, objects, self.ctx.firmware_version,
-                         self.ctx.started_wall - self.ctx.metering_offset)
+                         self.ctx.started_wall - self.ctx.metering_offset, oscore_client.persisted(self))
 
     def _load_state(self) -> None:
         if self.state_file is None:

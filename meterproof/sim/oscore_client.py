@@ -90,7 +90,8 @@ def apply(meter: "MeterHost", res: dict[int, Any], remote: Any) -> SecurityConte
     contexts: dict[OscoreParams, SecurityContext] = meter.oscore_contexts
     ctx = contexts.get(params)
     if ctx is None:
-        ctx = contexts[params] = SecurityContext(params)
+        resume = meter.oscore_resume.get(context_key(params))     # a context in use before a power cut
+        ctx = contexts[params] = (SecurityContext(params) if resume is None else _resumed(meter, params, resume))
     if ctx not in lay.contexts:
         lay.add(ctx)
     lay.bind(remote, ctx, required=not meter.has("oscore-context-unbound"))
@@ -106,14 +107,32 @@ def reboot(meter: "MeterHost") -> None:
     if lay is None:
         return
     for params, old in list(contexts.items()):
-        if meter.has("oscore-sequence-reset"):
-            seq = 0
-        else:
-            seq = (old.sender_sequence_number // SEQUENCE_STEP + 1) * SEQUENCE_STEP
-        replay = "fresh" if meter.has("oscore-replay-window-reset") else "unknown"
-        new = contexts[params] = SecurityContext(params, sequence=seq, replay=replay)
+        new = contexts[params] = _resumed(meter, params, resume_point(old))
         lay.add(new)
 
 
-__all__ = ["OSCORE_OBJECT", "SEC_OSCORE", "SEQUENCE_STEP", "apply", "layer", "linked_instance", "linked_params",
-           "reboot"]
+def context_key(params: OscoreParams) -> str:
+    """What names a context in the meter's state file: its IDs (public), never its master secret or salt."""
+    return f"{params.sender_id.hex()}:{params.recipient_id.hex()}:{(params.id_context or b'').hex()}"
+
+
+def resume_point(ctx: SecurityContext) -> int:
+    """The sequence number persisted for ``ctx`` in steps of :data:`SEQUENCE_STEP` (B.1.1): past any it used."""
+    return (ctx.sender_sequence_number // SEQUENCE_STEP + 1) * SEQUENCE_STEP
+
+
+def persisted(meter: "MeterHost") -> dict[str, int]:
+    """Context key -> resume point of every context in use: what the meter's flash holds at a power cut."""
+    return {context_key(p): resume_point(c) for p, c in meter.oscore_contexts.items()}
+
+
+def _resumed(meter: "MeterHost", params: OscoreParams, resume: int) -> SecurityContext:
+    """The context after a reboot or power cut: resumed sequence number, replay window unknown (Echo recovery),
+    as RFC 8613 Appendix B.1 says -- or as the seeded defect says."""
+    seq = 0 if meter.has("oscore-sequence-reset") else resume
+    replay = "fresh" if meter.has("oscore-replay-window-reset") else "unknown"
+    return SecurityContext(params, sequence=seq, replay=replay)
+
+
+__all__ = ["OSCORE_OBJECT", "SEC_OSCORE", "SEQUENCE_STEP", "apply", "context_key", "layer", "linked_instance",
+           "linked_params", "persisted", "reboot", "resume_point"]

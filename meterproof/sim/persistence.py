@@ -2,8 +2,9 @@
 
 Only what a bootstrap or a server provisions survives, as on a real meter's
 flash: the Security, Server, Access Control and OSCORE objects (/0, /1, /2, /21) and
-the running firmware version, and when the meter first metered (wall clock: its cumulative registers count
-from then, so that they go on across a power cut, even one that kills the process).  Values are JSON with three
+the running firmware version, when the meter first metered (wall clock: its cumulative registers count
+from then, so that they go on across a power cut, even one that kills the process), and for each OSCORE context
+the Sender Sequence Number it resumes from (RFC 8613 Appendix B.1.1; keyed by the context's IDs, never its secret).  Values are JSON with three
 tagged forms:
 ``{"$b64": "..."}`` for Opaque, ``{"$objlnk": "3:0"}`` for Objlnk and
 ``{"$multi": {"0": v, ...}}`` for a multiple resource.
@@ -45,19 +46,20 @@ def _dec(v: Any) -> Any:
 
 
 def dump(objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str,
-         metering_since: float | None = None) -> dict[str, Any]:
+         metering_since: float | None = None, oscore_sequences: dict[str, int] | None = None) -> dict[str, Any]:
     return {
         "firmware_version": firmware_version,
         "metering_since": metering_since,
+        "oscore_sequences": dict(oscore_sequences or {}),
         "objects": {str(oid): {str(iid): {str(rid): _enc(v) for rid, v in res.items()}
                                for iid, res in insts.items()} for oid, insts in objects.items()},
     }
 
 
 def save(path: str, objects: dict[int, dict[int, dict[int, Any]]], firmware_version: str,
-         metering_since: float | None = None) -> None:
+         metering_since: float | None = None, oscore_sequences: dict[str, int] | None = None) -> None:
     """Write atomically (a meter that loses power mid-write must not lose its accounts)."""
-    data = json.dumps(dump(objects, firmware_version, metering_since), indent=1, sort_keys=True)
+    data = json.dumps(dump(objects, firmware_version, metering_since, oscore_sequences), indent=1, sort_keys=True)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".meterstate-", dir=folder)
     with os.fdopen(fd, "w") as f:
@@ -92,4 +94,16 @@ def metering_since(path: str) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
 
 
-__all__ = ["PERSISTED_OBJECTS", "dump", "load", "metering_since", "save"]
+def oscore_sequences(path: str) -> dict[str, int]:
+    """Context key -> the Sender Sequence Number to resume from; empty without a file or the field."""
+    try:
+        with open(path) as f:
+            v = json.load(f).get("oscore_sequences")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not isinstance(v, dict):
+        return {}
+    return {str(k): n for k, n in v.items() if isinstance(n, int) and not isinstance(n, bool) and n >= 0}
+
+
+__all__ = ["PERSISTED_OBJECTS", "dump", "load", "metering_since", "oscore_sequences", "save"]

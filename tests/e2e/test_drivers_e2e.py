@@ -29,7 +29,8 @@ PROFILES = REPO / "fixtures" / "profiles"
 #: cases that need the simulator driver by design: they start the device with a Bootstrap-Server account and
 #: credentials the harness chooses per case (fixtures/security.py DeviceFactory); with the default nosec
 #: profile these are the bootstrap cases (the security cases are not applicable for every driver alike)
-SIMULATOR_ONLY = {"int-0", "int-4", "int-5", "int-7", "int-8", "int-9", "REG-AC-04", "REG-CRT-03", "REG-DATA-02"}
+SIMULATOR_ONLY = {"int-0", "int-4", "int-5", "int-7", "int-8", "int-9", "REG-AC-04", "REG-CRT-03", "REG-DATA-02",
+                  "int-950", "int-951", "REG-AC-05", "REG-UPD-08"}      # these start the device with two accounts
 SIMULATOR_ONLY_REASON = "which only meterproof's simulator driver can set up; the {} driver starts the device as it is"
 #: cases that change the meter's values through the profile's set-value trigger, which the AT modem driver lacks
 DRIVEN_CHANGE = {"MP-IR-GT-LT", "MP-IR-STEP-CHANGE", "MP-IR-PMIN-CHANGE"}
