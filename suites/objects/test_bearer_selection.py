@@ -96,6 +96,7 @@ def test_int_1350_bearer_selection(server, dut, timing, transcript):
     path = f"/{BEARER}/{iid}/{PREFERRED}"
     original: dict[Any, Any] | None = None
     if not created:
+        dut.require(path, why="ETS int-1350 steps 1 and 5 write")
         g = server.read(dut.endpoint, path)
         if g.code == codes.CONTENT:
             original = dict(expect.decodes(g))
