@@ -591,6 +591,35 @@ APN_CONNECTION_PROFILE = Obj(
     ),
 )
 
+BEARER_SELECTION = Obj(
+    13, "LWM2M Bearer Selection", "1.1", "1.1", "urn:oma:lwm2m:oma:13:1.1", False, False,
+    "Lets a Server steer which network the device attaches to and which kind of bearer it then uses, in place "
+    "of the device's own automatic choice.",
+    resources=(
+        R(0, "Preferred Communications Bearer", "RW", "N", "O", "Integer", "0..100", "",
+          "Bearers the device should use to reach the Server, best first (instance order is the priority): "
+          "0 automatic, 1 3GPP PS, 2 3GPP PS GSM, 3 3GPP PS UMTS, 4 3GPP PS LTE, 5 1xEV-DO, 6 3GPP CS, 7 WLAN, "
+          "8 Ethernet, 9 DSL, 10 Bluetooth, 11 WiMAX, 12/13 LTE CIoT user/control plane, 14/15 NB-IoT "
+          "control/user plane, 16 5G NR, 17-100 reserved. The device uses the first one available and waits "
+          "when none is."),
+        R(1, "Acceptable RSSI (GSM)", "RW", "1", "O", "Integer", "-110..-48", "", "Weakest GSM signal worth selecting."),
+        R(2, "Acceptable RSCP (UMTS)", "RW", "1", "O", "Integer", "-120..-25", "", "Weakest UMTS signal worth selecting."),
+        R(3, "Acceptable RSRP (LTE)", "RW", "1", "O", "Integer", "-140..-44", "", "Weakest LTE signal worth selecting."),
+        R(4, "Acceptable RSSI (1xEV-DO)", "RW", "1", "O", "Integer", "", "", "Weakest 1xEV-DO signal worth selecting."),
+        R(5, "Cell lock list", "RW", "1", "O", "String", "", "", "Global cell identities allowed, comma separated."),
+        R(6, "Operator list", "RW", "1", "O", "String", "", "", "MCC+MNC of operators in priority order, comma separated."),
+        R(7, "Operator list mode", "RW", "1", "O", "Boolean", "", "",
+          "True: the operator list is the only operators allowed; false: it is an order of preference."),
+        R(8, "List of available PLMNs", "R", "1", "O", "String", "", "", "Networks found by the last network scan."),
+        R(9, "Vendor specific extensions", "R", "1", "O", "Objlnk", "", "", "Link to a vendor object."),
+        R(10, "Acceptable RSRP (NB-IoT)", "RW", "1", "O", "Integer", "-158..-44", "", "Weakest NB-IoT signal worth selecting."),
+        R(11, "Higher Priority PLMN Search Timer", "RW", "1", "O", "Integer", "", "",
+          "Period of the searches for a better network of the home country while roaming."),
+        R(12, "Attach without PDN connection", "RW", "1", "O", "Boolean", "", "",
+          "Whether the device attaches to the network without setting up a PDN connection."),
+    ),
+)
+
 BINARY_APP_DATA = Obj(
     19, "BinaryAppDataContainer", "1.0", "1.0", "urn:oma:lwm2m:oma:19", True, False,
     "Opaque application data, such as a meter's own payload format, carried over LwM2M.",
@@ -892,7 +921,7 @@ LOW_BATTERY_ALARM = Obj(
 ALL: tuple[Obj, ...] = (
     SECURITY, SECURITY_1_0, SERVER, SERVER_1_0, ACCESS_CONTROL, ACCESS_CONTROL_1_0,
     DEVICE, DEVICE_1_0, CONNECTIVITY, CONNECTIVITY_1_0, FIRMWARE, FIRMWARE_1_0, LOCATION, CONNECTIVITY_STATISTICS,
-    SOFTWARE, CELLULAR_CONNECTIVITY, APN_CONNECTION_PROFILE,
+    SOFTWARE, CELLULAR_CONNECTIVITY, APN_CONNECTION_PROFILE, BEARER_SELECTION,
     PORTFOLIO, BINARY_APP_DATA, EVENT_LOG, OSCORE, LTE_MTC_BAND, REMOTE_SIM,
     ELECTRICITY_METER, GAS_METER, WATER_METER,
     INTERVAL_DELIVERY, EVENT_DELIVERY, DELIVERY_SCHEDULE, WATER_FLOW_READINGS, LOW_BATTERY_ALARM,
@@ -903,6 +932,9 @@ ALL: tuple[Obj, ...] = (
 SOURCED_ELSEWHERE: dict[tuple[int, str], str] = {
     (16, "1.0"): "OMNA registry 16.xml (Portfolio 1.0, LwM2M 1.0) at the shared set's commit b62ffc2, read from "
                  "the registry repository itself (github.com/OpenMobileAlliance/lwm2m-registry)",
+    (13, "1.1"): "OMNA registry 13.xml (Bearer Selection 1.1, LwM2M 1.1) at the shared set's commit b62ffc2, read "
+                 "from the registry repository itself (ETS CONMGMT-int-1350 writes its Preferred Communications "
+                 "Bearer)",
 }
 
 #: Deliberate differences from the registry, by (object id, version, resource id): the field and why.

@@ -282,6 +282,14 @@ class StreamTransport(DatagramTransport):
             t.result().send(data)
         task.add_done_callback(then)
 
+    async def move(self) -> tuple[str, int]:
+        """Close every connection: the next send opens a new one from a fresh source port, what a server sees
+        when a device changes bearer.  Returns the local address (the port is the system's choice per
+        connection)."""
+        for remote in list(self._connections):
+            self.close_connection(remote)
+        return self.local_address
+
     def close_connection(self, remote: Remote, *, abort: bool = False) -> None:
         conn = self._connections.get(remote)  # type: ignore[arg-type]
         if conn is not None:

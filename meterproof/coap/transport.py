@@ -99,6 +99,20 @@ class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
             raise RuntimeError("transport not open")
         return self._local
 
+    async def move(self) -> tuple[str, int]:
+        """Go on from a fresh socket on another free port of the same host, closing the old one: what a peer
+        sees when a device changes bearer (a new source address).  Returns the new local address."""
+        self._before_move()
+        old = self._transport
+        self._transport, self._port = None, 0
+        await SocketTransport.open(self)
+        if old is not None:
+            old.close()
+        return self.local_address
+
+    def _before_move(self) -> None:
+        """What the transport drops before it changes socket (nothing for plain UDP)."""
+
     # asyncio.DatagramProtocol
     def datagram_received(self, data: bytes, addr: tuple) -> None:  # type: ignore[override]
         peer = (addr[0], addr[1])

@@ -704,6 +704,12 @@ class DtlsClientTransport(_DtlsBase):
         if self.sessions.get(session.peer) is session:
             del self.sessions[session.peer]
 
+    def _before_move(self) -> None:
+        """A session is bound to the address it was made from: close each (close_notify from the old socket);
+        the next send from the new socket handshakes again."""
+        for s in list(self.sessions.values()):
+            s.close()
+
 
 #: Where each role checks the peer's certificate chain against a peer_policy: the client once the server's
 #: flight is in (before its Certificate/ClientKeyExchange), the server before its ChangeCipherSpec.

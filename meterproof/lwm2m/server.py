@@ -294,7 +294,7 @@ class Lwm2mServer:
         reg.awake_until = now + self.awake_window(reg.endpoint)
         self._schedule_expiry(reg)
         self.events.emit("updated", reg.endpoint, registration=reg, request=req, query=q,
-                         params=dict(q.params), payload=req.payload)
+                         params=dict(q.params), payload=req.payload, remote=remote)
         return wire.new(codes.CHANGED)
 
     def _deregister(self, req: Message, remote: Hashable, location: str) -> Message:

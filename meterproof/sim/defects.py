@@ -632,6 +632,10 @@ _ALL = [
        "enabling an APN connection profile (/11/x/3 = true) never activates it: Activated Profile Names keeps "
        "the list it had at boot",
        "PUT /11/1/3 true -> 2.04, GET /10/0/11 still links only 11:0", "int-1250"),
+    _d("bearer-change-silent", "objects",
+       "a write of the Preferred Communications Bearer (/13/x/0) is acknowledged but the meter never changes "
+       "bearer: it keeps its socket and sends no Update from a new address",
+       "PUT /13/0/0 = WLAN preferred -> 2.04, then no Update from a new source address", "int-1350"),
     _d("event-log-start-ignored", "objects",
        "Event Log LogStart (/20/x/4011) is acknowledged but the log does not start",
        "POST /20/0/4011 -> 2.04, LogStatus /20/0/4013 keeps bit 0 = 1 (stopped)", "int-2000"),

@@ -597,6 +597,26 @@ class SimulatedMeter:
             self.software.uri_written(ids[1], str(value))
         elif ids[0] == 11:
             optional_objects.apn_changed(self.ctx, self.store)
+        elif ids[0] == 13 and len(ids) > 2 and ids[2] == 0:
+            self.later(functools.partial(self._select_bearer, ids[1]))
+
+    async def _select_bearer(self, iid: int) -> None:
+        """A new Preferred Communications Bearer (/13/x/0): when it makes the meter change bearer, the meter goes
+        on from a new socket and tells every Server its new address with an Update (ETS CONMGMT-int-1350 steps 3
+        and 6).  The seeded defect bearer-change-silent keeps the old socket and says nothing."""
+        values = self.store.get_path(Path((13, iid, 0)))
+        preferred = [int(v) for _, v in sorted(values.items())] if isinstance(values, dict) else []
+        state = optional_objects.live(self.ctx)
+        new = optional_objects.chosen_bearer(preferred, state.bearer)
+        if new == state.bearer or self.has("bearer-change-silent"):
+            return
+        state.bearer = new
+        await self.endpoint.transport.move()
+        for cid in self.store.instance_ids(4):
+            if self.store.exists(Path((4, cid, 0))):
+                self.store.set(Path((4, cid, 0)), optional_objects.NETWORK_BEARER[new])
+        self.reg.spawn_update()
+        self.servers.spawn_update()
 
     def instances_changed(self) -> None:
         """Create/Delete: the server learns the new object list from an Update."""

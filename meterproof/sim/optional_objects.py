@@ -1,7 +1,8 @@
 """The optional OMA objects of a meter with a cellular modem and a GNSS receiver: Location (/6), Connectivity
 Statistics (/7), Cellular Connectivity (/10, version 1.1: LwM2M 1.1 and later)
-with the APN Connection Profile it links to (/11, version 1.1) and Event Log (/20, version 2.1:
-LwM2M 1.1 and later).  Facts from their OMNA definitions (objects/6.xml, 7.xml, 10.xml, 11.xml, 20.xml).
+with the APN Connection Profile it links to (/11, version 1.1), Bearer Selection (/13, version 1.1: LwM2M 1.1
+and later) and Event Log (/20, version 2.1: LwM2M 1.1 and later).  Facts from their OMNA definitions
+(objects/6.xml, 7.xml, 10.xml, 11.xml, 13.xml, 20.xml).
 
 What changes, and why it is plausible:
 
@@ -12,6 +13,9 @@ What changes, and why it is plausible:
   definition's note counts in (a DTLS meter counts its records); Tx/Rx Data in kilobytes, message sizes in bytes;
 * Cellular Connectivity: configuration (PSM and active timers, eDRX octets, power saving modes) that changes only
   when a Server writes it;
+* Bearer Selection: the meter has its cellular modem and a WLAN module (both listed in /4/x/1); when a Server
+  writes a Preferred Communications Bearer that makes it change bearer, it goes on from a new socket (a new
+  source address) and sends an Update from it, so the Server learns where to reach it (ETS CONMGMT-int-1350);
 * Event Log: LogStart (4011) empties the collection and runs it (LogStatus 0), LogStop (4012) stops it (LogStatus
   bit 0); while running, one entry is logged per :data:`LOG_EVERY` seconds (the meter's voltage readings).
 
@@ -128,6 +132,7 @@ class EventLog:
 class Live:
     traffic: Traffic = field(default_factory=Traffic)
     log: EventLog = field(default_factory=EventLog)
+    bearer: str = "cellular"         # the bearer the meter talks over (Bearer Selection /13)
 
 
 def live(ctx: MeterContext) -> Live:
@@ -200,6 +205,33 @@ def apn_changed(ctx: MeterContext, store: Any) -> None:
             store.set(Path((10, iid, 11)), dict(enumerate(links)))
 
 
+# --------------------------------------------------------------------------- Bearer Selection /13
+
+#: Preferred Communications Bearer codes (13.xml resource 0) the meter has: its LTE-M/NB-IoT modem answers to
+#: 3GPP PS (1), 3GPP PS LTE (4) and the CIoT/NB-IoT optimisations (12-15), its WLAN module to 7.
+BEARER_CODES: dict[int, str] = {1: "cellular", 4: "cellular", 12: "cellular", 13: "cellular", 14: "cellular",
+                                15: "cellular", 7: "wlan"}
+#: Network Bearer (Connectivity Monitoring /4/x/0, 4.xml) of each: NB-IoT 7, WLAN 21.
+NETWORK_BEARER = {"cellular": 7, "wlan": 21}
+
+
+def bearer_selection(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    # the factory preference: the cellular modem (3GPP PS preferred)
+    return {0: {0: 1}}
+
+
+def chosen_bearer(preferred: list[int], current: str) -> str:
+    """The bearer the meter uses for a Preferred Communications Bearer list (in priority order): the first it
+    has; automatic (0) is the meter's own choice, the modem; none it has: it stays where it is (13.xml: the
+    client waits for a preferred bearer to become available)."""
+    for code in preferred:
+        if code == 0:
+            return "cellular"
+        if code in BEARER_CODES:
+            return BEARER_CODES[code]
+    return current
+
+
 # --------------------------------------------------------------------------- Event Log /20
 
 def event_log(ctx: MeterContext, iid: int) -> dict[int, Any]:
@@ -245,6 +277,7 @@ def execute(ctx: MeterContext, store: Any, ids: tuple[int, ...], args: bytes) ->
     return None
 
 
-__all__ = ["EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "STATISTICS_PROVIDERS", "apn_changed", "apn_profile",
-           "cellular", "event_log",
+__all__ = ["BEARER_CODES", "EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "NETWORK_BEARER",
+           "STATISTICS_PROVIDERS", "apn_changed", "apn_profile", "bearer_selection", "cellular", "chosen_bearer",
+           "event_log",
            "execute", "live", "location", "statistics"]

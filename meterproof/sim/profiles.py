@@ -266,7 +266,8 @@ _DEVICE_PROVIDERS: dict[int, Provider] = {
 
 
 def _connectivity(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    return {0: 7, 1: {0: 6, 1: 7}, 2: -90, 3: -10, 4: {0: "127.0.0.1"}, 7: {0: "iot.meterproof"},
+    # NB-IoT in use; LTE-FDD, NB-IoT and WLAN (the commissioning module Bearer Selection /13 can switch to) available
+    return {0: 7, 1: {0: 6, 1: 7, 2: 21}, 2: -90, 3: -10, 4: {0: "127.0.0.1"}, 7: {0: "iot.meterproof"},
             8: 12345 + ctx.seed % 1000, 9: 1, 10: 262, 11: 12}
 
 
@@ -492,6 +493,8 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
         # these versions' DDF LWM2MVersion is 1.1
         objs[10] = ObjectProfile("1.1", (0,), opt.cellular)
         objs[11] = ObjectProfile("1.1", (0,), opt.apn_profile)
+        if "no-bearer-selection" not in variants:
+            objs[13] = ObjectProfile("1.1", (0,), opt.bearer_selection)
         objs[20] = ObjectProfile("2.1", (0,), opt.event_log, opt.EVENT_LOG_PROVIDERS)
     moid = METER_OBJECT[kind]
     if kind == "electricity":

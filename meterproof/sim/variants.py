@@ -113,6 +113,11 @@ _ALL = [
             "answers 4.04",
             "TS Core 1.1 Appendix D.1 (Object template: an object is Mandatory or Optional; Portfolio 16.xml is "
             "Optional) and §6.2.1 (the Register lists the objects the client implements)"),
+    Variant("no-bearer-selection", "objects",
+            "the meter implements no Bearer Selection object /13: its Register does not list it and every request "
+            "on /13 answers 4.04",
+            "TS Core 1.1 Appendix D.1 (an object is Mandatory or Optional; Bearer Selection 13.xml is Optional) "
+            "and §6.2.1 (the Register lists the objects the client implements)", FROM_1_1),
     Variant("vendor-object", "objects",
             "the meter also implements a vendor object, 32769 'meterproof Tariff Register' (time-of-use tariff "
             "registers), defined only in the vendor's own DDF file fixtures/profiles/variants/vendor-ddf/32769.xml, "

@@ -1627,6 +1627,16 @@ def _(rig):
     assert all(v.instance_id != 1 for v in links.values())
 
 
+@symptom("bearer-change-silent")
+def _(rig):
+    remote = rig.server.registration(rig.ep).remote
+    mark = rig.server.mark()
+    assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): 7}, content_format=CF.TLV).ok     # WLAN preferred
+    sleep(rig, 0.5)
+    assert rig.server.events("updated", rig.ep, since=mark) == []
+    assert rig.server.registration(rig.ep).remote == remote
+
+
 # ---------------------------------------------------------------- regulator checks of issue 14 (regchan)
 @symptom("plaintext-coap-served")
 def _(rig):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from meterproof.lwm2m.contentformat import CF
 from meterproof.lwm2m.path import P
 
@@ -51,3 +53,27 @@ def test_enabled_apn_profile_is_activated(rig):
     assert links == {(11, 0), (11, 1)}
     assert rig.server.delete(rig.ep, "/11/1").code_text == "2.02"
     assert {v.instance_id for v in rig.server.read(rig.ep, "/10/0/11", accept=CF.TLV).values.values()} == {0}
+
+
+def _address(rig):
+    remote = rig.server.registration(rig.ep).remote
+    return tuple(getattr(remote, "peer", remote))
+
+
+def test_bearer_change_moves_the_meter_and_updates(rig):
+    """A Preferred Communications Bearer that changes bearer: an Update from a new source address, /4/0/0 follows;
+    the same bearer again changes nothing (ETS CONMGMT-int-1350)."""
+    assert _text(rig, "/4/0/0") == 7                       # NB-IoT
+    before, mark = _address(rig), rig.server.mark()
+    assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): 7}, content_format=CF.TLV).ok    # WLAN preferred
+    ev = rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+    assert tuple(ev["remote"]) != before and _address(rig) != before
+    assert _text(rig, "/4/0/0") == 21                      # WLAN
+    wlan, mark = _address(rig), rig.server.mark()
+    assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): 99, P("/13/0/0/1"): 4}, content_format=CF.TLV).ok
+    rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)          # unknown 99 skipped: 3GPP PS LTE
+    assert _address(rig) != wlan and _text(rig, "/4/0/0") == 7
+    mark = rig.server.mark()
+    assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): 1}, content_format=CF.TLV).ok      # still cellular
+    rig.run(asyncio.sleep(0.3))
+    assert rig.server.events("updated", rig.ep, since=mark) == []

@@ -314,6 +314,12 @@ def test_no_portfolio_object(make_rig):
     assert 16 in make_rig(ep="meter-0002").server.registration("meter-0002").objects.objects
 
 
+def test_no_bearer_selection_object(make_rig):
+    rig = make_rig(variants=["no-bearer-selection"])
+    assert 13 not in rig.server.registration(rig.ep).objects.objects
+    assert rig.server.read(rig.ep, "/13").code_text == "4.04"
+
+
 def test_register_without_root_link(make_rig):
     rig = make_rig(variants=["no-root-link"])
     payload = _register_payload(rig)
