@@ -52,6 +52,9 @@ LOSS_SENSITIVE = {
     "int-109": "the queue-mode client listens MAX_TRANSMIT_WAIT compressed by the case's clock after its Update, "
                "while the harness's retransmissions of a lost Read keep RFC 7252's own timers: they can outlast it; "
                "the case starts its own device, whose Register may also not get through in its window (set-up)",
+    "REG-UPD-06": "the previous probe's Update Result notification (CON), retransmitted after a loss, arrives after "
+                  "the reset's read and is taken for the next probe's result (Observe numbers cannot order a "
+                  "notification against a read, RFC 7641 §3.4)",
     "int-810": "a /6/0 notification delayed on the link arrives right before the next one, so two seem closer than "
                "pmin (as MP-METER-CUMULATIVE)",
     "MP-BLOCK-READ": "the simulator builds /3/0 afresh for every Block2 request and sends no ETag: a block that "
