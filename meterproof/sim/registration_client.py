@@ -178,6 +178,7 @@ class RegistrationClient:
         msg = wire.new(codes.POST, uri_path=("rd",), payload=object_list(m), content_format=CF.LINK)
         msg.opt.uri_query = self.register_query()
         m.wake()
+        sent_at = asyncio.get_running_loop().time()
         resp = await blockwise.request(m.endpoint, msg, self.remote, timeout=m.params.exchange_lifetime)
         if resp.code != codes.CREATED or not resp.opt.location_path:
             raise RegistrationFailed(f"Register answered {resp.code} "
@@ -185,7 +186,7 @@ class RegistrationClient:
         self.location = "/" + "/".join(resp.opt.location_path)
         self.registered.set()
         m.on_registered()
-        self._schedule()
+        self._schedule(sent_at)
 
     async def update(self, params: tuple[str, ...] = (), with_objects: bool = False) -> None:
         async with self._lock:
@@ -200,6 +201,7 @@ class RegistrationClient:
                 msg.payload = object_list(m)
                 msg.opt.content_format = CF.LINK
             m.wake()
+            sent_at = asyncio.get_running_loop().time()
             try:
                 resp = await blockwise.request(m.endpoint, msg, self.remote, timeout=m.params.exchange_lifetime)
             except (RequestTimeout, ResetError, ProtocolError) as exc:
@@ -219,7 +221,7 @@ class RegistrationClient:
                 m.sleep_now()       # the vendor powers the radio down as soon as the Update is acknowledged
             if any(p.startswith("lt=") for p in params) and m.has("lifetime-change-stops-refresh"):
                 return              # the vendor re-arms its refresh timer only in the periodic path
-            self._schedule()
+            self._schedule(sent_at)
 
     async def deregister(self) -> None:
         async with self._lock:
@@ -275,13 +277,17 @@ class RegistrationClient:
         self._forget()
         self._retry_register(delay)
 
-    def _schedule(self) -> None:
+    def _schedule(self, sent_at: float | None = None) -> None:
+        """Arm the lifetime refresh, counted from when the request that set the lifetime was first sent
+        (``sent_at``, loop time): the server's lifetime runs from when that request reached it, which may be
+        earlier than the answer (a lost ACK delays the answer by retransmissions, never the server's clock)."""
         self._cancel_timer()
         lt = self.lifetime()
         if lt > 0:
             loop = asyncio.get_running_loop()
             at = 1.5 if self.meter.has("no-update-before-expiry") else UPDATE_AT
-            self._timer = loop.call_later(lt * at * self.meter.clock, self.spawn_update)
+            spent = 0.0 if sent_at is None else loop.time() - sent_at
+            self._timer = loop.call_later(max(0.0, lt * at * self.meter.clock - spent), self.spawn_update)
 
     def spawn_update(self, params: tuple[str, ...] = (), with_objects: bool = False, delay: float = 0.0) -> None:
         """Send an Update soon (after the response that caused it has gone out)."""

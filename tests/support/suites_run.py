@@ -20,12 +20,14 @@ OK = ("passed", "passed with warnings", "not applicable")
 
 
 def run_suites(tmp: Path, name: str, *args: str, timeout: float = 900,
-               env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], str]:
+               env: Mapping[str, str] | None = None, cases: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
     """Run the suites with ``args``; return the results JSON (``cases``: node id -> verdict record) and the
     tail of the run's output. ``env`` adds variables to the run's environment (e.g. NODE_PATH for a client
-    program the profile starts). The venv's bin folder comes first on PATH, so ``meterproof`` resolves."""
+    program the profile starts). The venv's bin folder comes first on PATH, so ``meterproof`` resolves.
+    ``cases``: node ids as the results JSON names them (``suites/...::test_x``) to run only those."""
     results = tmp / f"{name}.json"
-    cmd = [sys.executable, "-m", "pytest", str(REPO / "suites"), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+    targets = [str(REPO / c) for c in cases] or [str(REPO / "suites")]
+    cmd = [sys.executable, "-m", "pytest", *targets, "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
            f"--meterproof-results={results}", *args]
     full_env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
                     PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
