@@ -64,9 +64,9 @@ _ALL = [
        "Registration Update Trigger /1/0/8 is acknowledged but does nothing",
        "Execute /1/0/8 -> 2.04, then no Update arrives",
        "int-104"),
-    _d("update-trigger-sends-params", "registration",
-       "the triggered Update repeats lt and b",
-       "the Update after /1/0/8 carries lt= and b= instead of no parameters", "int-104"),
+    _d("update-trigger-stale-lifetime", "registration",
+       "the triggered Update repeats lt and b, lt being the lifetime of the last Register, not the current one",
+       "PUT /1/0/1=20, Update lt=20; Execute /1/0/8 -> Update lt=86400&b=U", "int-104"),
     _d("no-register-backoff", "registration",
        "a refused Register is retried every second for ever, whatever /1/x/17-20 say",
        "Register answered 5.03 -> the next Register one (compressed) second later, again and again: no exponential "

@@ -637,8 +637,8 @@ class SimulatedMeter:
         elif self.is_server_resource(ids, 8):
             if not self.has("update-trigger-ignored"):
                 params: tuple[str, ...] = ()
-                if self.has("update-trigger-sends-params"):
-                    params = (f"lt={self.reg.lifetime()}", f"b={self.reg.binding()}")
+                if self.has("update-trigger-stale-lifetime"):
+                    params = (f"lt={self.reg.registered_lifetime}", f"b={self.reg.binding()}")
                 self.reg.spawn_update(params, delay=ACTION_DELAY)
         elif self.is_server_resource(ids, 9):
             self.bootstrap_requests += 1      # Bootstrap-Request Trigger: server-initiated bootstrap (int-5)

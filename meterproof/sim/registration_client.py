@@ -114,6 +114,7 @@ class RegistrationClient:
         self.ssid = ssid
         self._remote: Hashable | None = None
         self.location: str | None = None
+        self.registered_lifetime = 0      # the lt of the last Register (a seeded defect repeats it later)
         self.registered = asyncio.Event()
         self._lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
@@ -177,6 +178,7 @@ class RegistrationClient:
             self._remote = await security.prepare_account(m, self.ssid)
         msg = wire.new(codes.POST, uri_path=("rd",), payload=object_list(m), content_format=CF.LINK)
         msg.opt.uri_query = self.register_query()
+        self.registered_lifetime = self.lifetime()
         m.wake()
         sent_at = asyncio.get_running_loop().time()
         resp = await blockwise.request(m.endpoint, msg, self.remote, timeout=m.params.exchange_lifetime)

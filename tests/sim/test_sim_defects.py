@@ -182,11 +182,15 @@ def _(rig):
     assert rig.server.no_event("updated", rig.ep, since=mark, within=0.5)
 
 
-@symptom("update-trigger-sends-params")
+@symptom("update-trigger-stale-lifetime")
 def _(rig):
     mark = rig.server.mark()
+    assert rig.server.write(rig.ep, "/1/0/1", 77).code_text == "2.04"
+    assert rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"] == {"lt": "77"}
+    mark = rig.server.mark()
     rig.server.execute(rig.ep, "/1/0/8")
-    assert set(rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"]) == {"lt", "b"}
+    params = rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)["params"]
+    assert set(params) == {"lt", "b"} and params["lt"] != "77"      # the Register's lifetime, not the current one
 
 
 # ---------------------------------------------------------------- OMA ETS cases of issue 12 (kept together)

@@ -178,7 +178,7 @@ def _readonly_written(rig):
 
 @pytest.mark.parametrize("defect,symptom", [
     ("update-ignores-new-lifetime", _lt_ignored), ("update-trigger-ignored", _trigger_ignored),
-    ("update-trigger-sends-params", _trigger_params), ("disable-without-deregister", _disable_stays),
+    ("update-trigger-stale-lifetime", _trigger_params), ("disable-without-deregister", _disable_stays),
     ("mute-send-ignored", _mute_ignored), ("bootstrap-trigger-ignored", _bs_trigger_ignored),
     ("write-readonly-accepted", _readonly_written),
 ])
