@@ -27,7 +27,7 @@ VERSIONS = ("1.0", "1.1", "1.2")
 TRIGGERS = ("reboot", "power-cycle", "factory-reset", "start-registration", "trigger-update", "trigger-send",
             "set-value")
 FEATURES = ("queue-mode", "send", "composite", "firmware-push", "firmware-pull", "software-management",
-            "create-delete", "bootstrap", "bootstrap-pack")
+            "create-delete", "bootstrap", "bootstrap-pack", "disruptive-executes")
 DRIVERS = ("simulator", "process", "modem", "manual")
 SECURITY_MODES = ("nosec", "psk", "rpk", "certificate", "oscore")
 PROVISIONING = ("profile", "bootstrap")

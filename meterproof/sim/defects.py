@@ -130,6 +130,25 @@ _ALL = [
     _d("rsp-download-uri-write-ignored", "objects",
        "a write of the Remote SIM Provisioning Download URI/Information (/504/x/3, RW) is acknowledged but not stored",
        "PUT /504/0/3 'coaps://...' -> 2.04, GET /504/0/3 -> ''", "MP-OBJ-504-WRITE"),
+    _d("band-reset-ignores-timeout", "objects",
+       "LTE-MTC Band Config Reset (/501/x/6) restarts the radio at once, not after Reset Timeout (/501/x/5)",
+       "PUT /501/0/5 2.0, POST /501/0/6 -> 2.04, an Update from a new source port within milliseconds, not 2 s",
+       "MP-OBJ-501-RESET"),
+    _d("band-reset-silent", "objects",
+       "after a radio reset (/501/x/6) the meter goes on from a new source address and never tells the Server "
+       "(no Update or Register), so the Server cannot reach it",
+       "POST /501/0/6 -> 2.04, then no Update from a new address; a Read to the old address goes unanswered",
+       "MP-OBJ-501-RESET"),
+    _d("rsp-failed-download-reports-success", "objects",
+       "a Remote SIM Provisioning download that failed (RSP Update /504/x/4 with action 0, a Download URI whose host "
+       "does not resolve) ends with RSP Update Result 1 (success)",
+       "PUT /504/0/3 'coaps://rsp.invalid/...', POST /504/0/4 '0' -> 2.04, /504/0/5 1 then 0, /504/0/6 -> 1 "
+       "instead of a failure code (11)", "MP-OBJ-504-RSP-FAILED-DOWNLOAD"),
+    _d("rsp-failed-download-drops-profile", "objects",
+       "RSP Update action 0 deletes the active SIM profile before it downloads the new one: a failed download "
+       "leaves the meter without a profile",
+       "POST /504/0/4 '0' with an unresolvable Download URI -> Result 11, but /504/0/11 holds no ICCID any more",
+       "MP-OBJ-504-RSP-FAILED-DOWNLOAD"),
     _d("too-large-size1-echoed", "transport",
        "a Block1 transfer refused for its size is answered 4.13 with the requester's own Size1, not the most the "
        "meter takes (RFC 7252 §5.9.2.9, RFC 7959 §2.9.3)",

@@ -65,6 +65,7 @@ from .servers import ServerAccounts
 from .hostile import Hostile
 from .reporting import Reporter
 from .representation import tlv_overruns
+from .rsp import RspUpdater
 from .software import SoftwareManager
 from .store import ObjectStore, StoreError
 
@@ -180,6 +181,7 @@ class SimulatedMeter:
         self.dm = DeviceManagement(self)
         self.firmware = FirmwareUpdater(self)
         self.software = SoftwareManager(self)
+        self.rsp = RspUpdater(self)
         self.bootstrap = BootstrapClient(self)
         self._account_in_use: Any = None
         self.oscore_contexts: dict[Any, Any] = {}      # sim/oscore_client.py: by /21 parameters
@@ -611,12 +613,30 @@ class SimulatedMeter:
         if new == state.bearer or self.has("bearer-change-silent"):
             return
         state.bearer = new
-        await self.endpoint.transport.move()
+        await self._new_address(tell=True)
         for cid in self.store.instance_ids(4):
             if self.store.exists(Path((4, cid, 0))):
                 self.store.set(Path((4, cid, 0)), optional_objects.NETWORK_BEARER[new])
-        self.reg.spawn_update()
-        self.servers.spawn_update()
+
+    async def _new_address(self, *, tell: bool) -> None:
+        """The link went down and came back (a change of bearer, a radio reset): the meter goes on from a new socket
+        (a new source address) and, with ``tell``, tells every Server where it is now with an Update (TS 1.0.2
+        §8.2.4, TS Transport 1.1.1 §6.4.3: a client whose IP address changes MUST register again)."""
+        await self.endpoint.transport.move()
+        if tell:
+            self.reg.spawn_update()
+            self.servers.spawn_update()
+
+    def _reset_radio_later(self, iid: int) -> None:
+        """Reset (/501/x/6): the radio restarts once Reset Timeout (/501/x/5, seconds of the meter's clock) has
+        passed, and comes back on a new source address (:meth:`_new_address`).  Seeded defects:
+        band-reset-ignores-timeout resets at once, band-reset-silent never tells the Server its new address."""
+        timeout = self.store.get_path(Path((501, iid, 5)), 0.0)
+        delay = max(0.0, float(timeout or 0.0)) * self.clock
+        if self.has("band-reset-ignores-timeout"):
+            delay = 0.0
+        self.later(functools.partial(self._new_address, tell=not self.has("band-reset-silent")),
+                   ACTION_DELAY + delay)
 
     def instances_changed(self) -> None:
         """Create/Delete: the server learns the new object list from an Update."""
@@ -661,6 +681,10 @@ class SimulatedMeter:
             return portfolio.execute(self.store, ids[1], ids[2])
         elif ids[0] in (7, 20):
             return optional_objects.execute(self.ctx, self.store, ids, args) or codes.CHANGED
+        elif ids[0] == 501 and ids[2] == 6:
+            self._reset_radio_later(ids[1])
+        elif ids[0] == 504 and ids[2] == 4:
+            return self.rsp.execute(ids[1], args)
         return codes.CHANGED
 
     async def _disable(self) -> None:

@@ -316,7 +316,7 @@ def _lte_band(ctx: MeterContext, iid: int) -> dict[int, Any]:
 
 def _rsp(ctx: MeterContext, iid: int) -> dict[int, Any]:
     iccid = "8949" + str(int(hashlib.sha256(ctx.endpoint.encode()).hexdigest(), 16))[:15]
-    return {0: 2, 1: {0: 1, 1: 2}, 2: "meterproof-mno", 3: "", 5: 0, 6: 0, 7: "operational",
+    return {0: 2, 1: {0: 1, 1: 2}, 2: "meterproof-mno", 3: "", 4: None, 5: 0, 6: 0, 7: "operational",
             9: 64, 10: 512, 11: {0: iccid}, 12: "89049032" + iccid[4:], 13: 1}
 
 

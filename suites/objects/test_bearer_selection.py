@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from meterproof.fixtures import P, codes, ets, expect
 from meterproof.errors import TimeoutError_
-from meterproof.fixtures.device import Dut
+from meterproof.fixtures.device import Dut, peer_address
 
 BEARER = 13
 PREFERRED = 0
@@ -59,7 +59,7 @@ def _switch(server: Any, dut: Dut, request: Callable[[], Any], answer: Any, what
     within = timing.reaction
     try:
         ev = server.wait_event("updated", dut.endpoint, since=mark, timeout=within,
-                               where=lambda e: _source(e["remote"]) != before)
+                               where=lambda e: peer_address(e["remote"]) != before)
     except TimeoutError_:
         others = server.events("updated", dut.endpoint, since=mark)
         expect.fail(f"an Update from a new address after {what}",
@@ -68,12 +68,7 @@ def _switch(server: Any, dut: Dut, request: Callable[[], Any], answer: Any, what
                     clause=f"{STEPS}, steps 3 and 6 (the client changes bearer and sends an Update from its new "
                     f"address); {DEF}: the client uses the preferred bearer first when it is available")
         raise
-    return _source(ev["remote"])
-
-
-def _source(remote: Any) -> tuple[str, int]:
-    peer = getattr(remote, "peer", remote)
-    return (str(peer[0]), int(peer[1]))
+    return peer_address(ev["remote"])
 
 
 @ets("LightweightM2M-CONMGMT-1.1-int-1350", "Bearer Selection")

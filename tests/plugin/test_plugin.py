@@ -186,3 +186,22 @@ def test_redactor_masks_every_spelling() -> None:
     assert "AQIDBHNlY3JldA" not in masked
     assert r.bytes(b"xx\x01\x02\x03\x04secretyy") == b"xx" + b"\0" * 10 + b"yy"
     assert Path  # keep import used
+
+
+def test_disruptive_executes_unclaimed_says_which_feature_to_claim() -> None:
+    """A case that resets the radio or changes the SIM on a profile without ``disruptive-executes``: not applicable,
+    with the reason naming what to claim; a profile that claims it lets the case run."""
+    import dataclasses
+
+    from meterproof.fixtures.applicability import _not_applicable
+    from meterproof.profile import from_dict
+
+    class Item:
+        def get_closest_marker(self, name: str) -> pytest.Mark | None:
+            return pytest.mark.meterproof_requires(obj=501, feature="disruptive-executes").mark
+
+    profile = from_dict({"name": "bench meter", "endpoint": "m-{n}", "lwm2m_version": "1.1",
+                         "driver": {"type": "simulator"}})
+    assert _not_applicable(Item(), profile) == ("the profile does not allow executes that reset the radio or change "
+                                                "the SIM: claim feature disruptive-executes")
+    assert _not_applicable(Item(), dataclasses.replace(profile, features=("disruptive-executes",))) is None

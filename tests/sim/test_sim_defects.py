@@ -289,6 +289,50 @@ def _(rig):
     assert rig.server.read(rig.ep, "/504/0/3").value("/504/0/3") == ""
 
 
+@symptom("band-reset-ignores-timeout")
+def _(rig):
+    """Reset Timeout 2 s, yet the Update from the new address comes at once."""
+    assert rig.server.write(rig.ep, "/501/0/5", 2.0, content_format=CF.TEXT).ok
+    remote, mark = rig.server.registration(rig.ep).remote, rig.server.mark()
+    t0 = rig.server.now()
+    assert rig.server.execute(rig.ep, "/501/0/6").code_text == "2.04"
+    ev = rig.server.wait_event("updated", rig.ep, since=mark, timeout=1.5)
+    assert ev.time - t0 < 1.0 and ev["remote"] != remote
+
+
+@symptom("band-reset-silent")
+def _(rig):
+    """The meter's socket moves after the reset, and no Update tells the server."""
+    assert rig.server.write(rig.ep, "/501/0/5", 0.1, content_format=CF.TEXT).ok
+    local, mark = rig.meter.endpoint.transport.local_address, rig.server.mark()
+    assert rig.server.execute(rig.ep, "/501/0/6").code_text == "2.04"
+    sleep(rig, 0.6)
+    assert rig.meter.endpoint.transport.local_address != local
+    assert rig.server.events(("updated", "registered"), rig.ep, since=mark) == []
+
+
+def _rsp_download_from_nowhere(rig):
+    """RSP Update action 0 with a Download URI whose host never resolves; returns /504/0 afterwards."""
+    assert rig.server.write(rig.ep, "/504/0/3", "coaps://rsp.invalid/x", content_format=CF.TEXT).ok
+    assert rig.server.execute(rig.ep, "/504/0/4", "0").code_text == "2.04"
+    sleep(rig, 0.4)
+    return rig.server.read(rig.ep, "/504/0", accept=CF.TLV).values
+
+
+@symptom("rsp-failed-download-reports-success")
+def _(rig):
+    v = _rsp_download_from_nowhere(rig)
+    assert (v[P("/504/0/5")], v[P("/504/0/6")]) == (0, 1)
+
+
+@symptom("rsp-failed-download-drops-profile")
+def _(rig):
+    before = rig.server.read(rig.ep, "/504/0", accept=CF.TLV).values
+    assert P("/504/0/11/0") in before
+    v = _rsp_download_from_nowhere(rig)
+    assert v[P("/504/0/6")] == 11 and P("/504/0/11/0") not in v
+
+
 @symptom("no-register-backoff")
 def _(rig):
     from itertools import islice

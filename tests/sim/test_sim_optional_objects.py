@@ -77,3 +77,34 @@ def test_bearer_change_moves_the_meter_and_updates(rig):
     assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): 1}, content_format=CF.TLV).ok      # still cellular
     rig.run(asyncio.sleep(0.3))
     assert rig.server.events("updated", rig.ep, since=mark) == []
+
+
+def test_radio_reset_waits_for_reset_timeout_then_updates_from_a_new_address(rig):
+    """LTE-MTC Band Config Reset (/501/0/6): nothing before Reset Timeout (/501/0/5) has passed, then an Update
+    from a new source address (the machinery of a change of bearer)."""
+    assert rig.server.write(rig.ep, "/501/0/5", 0.6, content_format=CF.TEXT).ok
+    before, mark = _address(rig), rig.server.mark()
+    t0 = rig.server.now()
+    assert rig.server.execute(rig.ep, "/501/0/6").code_text == "2.04"
+    ev = rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+    assert ev.time - t0 >= 0.6 and tuple(ev["remote"]) != before and _address(rig) != before
+
+
+def _rsp_after(rig, args="0"):
+    """Execute RSP Update (/504/0/4) and wait for the state machine to settle; (State, Result, ICCIDs)."""
+    assert rig.server.execute(rig.ep, "/504/0/4", args).code_text == "2.04"
+    rig.run(asyncio.sleep(0.4))
+    v = rig.server.read(rig.ep, "/504/0", accept=CF.TLV).values
+    return v[P("/504/0/5")], v[P("/504/0/6")], [v[k] for k in v if str(k).startswith("/504/0/11/")]
+
+
+def test_rsp_download_from_a_host_that_does_not_resolve_fails(rig):
+    """RSP Update action 0 with a .invalid Download URI: Idle with Result 11 (generic download error), the active
+    profile kept; an argument list of a reserved action is refused (4.00)."""
+    iccids = [v for k, v in rig.server.read(rig.ep, "/504/0", accept=CF.TLV).values.items()
+              if str(k).startswith("/504/0/11/")]
+    assert rig.server.write(rig.ep, "/504/0/3", "coaps://rsp.invalid/x", content_format=CF.TEXT).ok
+    assert _rsp_after(rig) == (0, 11, iccids)
+    assert rig.server.execute(rig.ep, "/504/0/4", "7").code_text == "4.00"
+    assert rig.server.write(rig.ep, "/504/0/3", "", content_format=CF.TEXT).ok
+    assert _rsp_after(rig)[:2] == (0, 7)             # no URI: invalid URI
