@@ -91,6 +91,8 @@ def test_a_crash_during_a_case_is_named(tmp_path: Path) -> None:
     assert rec["verdict"] == "failed", out
     assert rec["message"].startswith("device crashed during the case"), rec
     assert "killed by signal SIGSEGV" in rec["received"]
+    # judged against what the case checks (MP-ROB-OPT's own clause) and liveness, never a clause of another case
+    assert "RFC 7252" in rec["clause"] and "liveness" in rec["clause"], rec
 
 
 def test_driver_run_device_provisioned_by_the_bootstrap_server(tmp_path: Path) -> None:
