@@ -168,7 +168,7 @@ _ALL = [
     _d("tlv-length-off-by-one", "dm",
        "Resource TLV length fields in reads are one too large",
        "TLV reads (e.g. GET /3/0 Accept 11542) do not decode",
-       "int-203", "int-751", "int-755", "MP-FMT-FLOAT", "MP-OBJ-1", "MP-OBJ-10262", "MP-OBJ-10263", "MP-OBJ-10264", "MP-OBJ-10281", "MP-OBJ-19", "MP-OBJ-2", "MP-OBJ-3", "MP-OBJ-3421", "MP-OBJ-4", "MP-OBJ-5", "MP-OBJ-501", "MP-OBJ-504", "MP-OBJ-9", "MP-OBJ-6", "MP-OBJ-7", "MP-OBJ-10", "MP-OBJ-11", "MP-OBJ-20"),
+       "int-203", "int-751", "int-755", "MP-FMT-FLOAT", "MP-OBJ-1", "MP-OBJ-10262", "MP-OBJ-10263", "MP-OBJ-10264", "MP-OBJ-10281", "MP-OBJ-19", "MP-OBJ-2", "MP-OBJ-3", "MP-OBJ-3421", "MP-OBJ-4", "MP-OBJ-5", "MP-OBJ-501", "MP-OBJ-504", "MP-OBJ-9", "MP-OBJ-6", "MP-OBJ-7", "MP-OBJ-10", "MP-OBJ-11", "MP-OBJ-12", "MP-OBJ-20"),
     _d("write-readonly-accepted", "dm",
        "writes to read-only resources are accepted",
        "PUT /1/0/0 -> 2.04 and the SSID changes", "int-256", "MP-RC-WRITE-RO"),
@@ -655,6 +655,12 @@ _ALL = [
        "a write of the Preferred Communications Bearer (/13/x/0) is acknowledged but the meter never changes "
        "bearer: it keeps its socket and sends no Update from a new address",
        "PUT /13/0/0 = WLAN preferred -> 2.04, then no Update from a new source address", "int-1350"),
+    _d("wlan-object-stale", "objects",
+       "the meter changes bearer to WLAN when a Server prefers it (new socket, Update from the new address) but "
+       "its WLAN Connectivity object never follows: /12/x keeps Enable false and Status 0 (switched off) while the "
+       "meter talks over that interface",
+       "PUT /13/0/0 = WLAN preferred -> 2.04, Update from a new address, then GET /12/0 -> /12/0/1 false, "
+       "/12/0/3 0", "int-1350"),
     _d("event-log-start-ignored", "objects",
        "Event Log LogStart (/20/x/4011) is acknowledged but the log does not start",
        "POST /20/0/4011 -> 2.04, LogStatus /20/0/4013 keeps bit 0 = 1 (stopped)", "int-2000"),

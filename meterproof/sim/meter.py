@@ -599,24 +599,28 @@ class SimulatedMeter:
             self.software.uri_written(ids[1], str(value))
         elif ids[0] == 11:
             optional_objects.apn_changed(self.ctx, self.store)
+        elif ids[0] == 12 and len(ids) > 2 and ids[2] == 1:
+            if optional_objects.enable_written(self.ctx, self.store, ids[1], bool(value)):
+                self.later(functools.partial(self._change_bearer, "cellular"))
         elif ids[0] == 13 and len(ids) > 2 and ids[2] == 0:
             self.later(functools.partial(self._select_bearer, ids[1]))
 
     async def _select_bearer(self, iid: int) -> None:
-        """A new Preferred Communications Bearer (/13/x/0): when it makes the meter change bearer, the meter goes
-        on from a new socket and tells every Server its new address with an Update (ETS CONMGMT-int-1350 steps 3
-        and 6).  The seeded defect bearer-change-silent keeps the old socket and says nothing."""
+        """A new Preferred Communications Bearer (/13/x/0): the bearer it names first among those the meter has."""
         values = self.store.get_path(Path((13, iid, 0)))
         preferred = [int(v) for _, v in sorted(values.items())] if isinstance(values, dict) else []
+        await self._change_bearer(optional_objects.chosen_bearer(preferred, optional_objects.live(self.ctx).bearer))
+
+    async def _change_bearer(self, new: str) -> None:
+        """Talk over bearer ``new``: when that is a change, /4/x/0 and the WLAN interface /12 follow, the meter goes
+        on from a new socket and tells every Server its new address with an Update (ETS CONMGMT-int-1350 steps 3,
+        4 and 6).  The seeded defect bearer-change-silent keeps the old socket and says nothing."""
         state = optional_objects.live(self.ctx)
-        new = optional_objects.chosen_bearer(preferred, state.bearer)
         if new == state.bearer or self.has("bearer-change-silent"):
             return
         state.bearer = new
+        optional_objects.bearer_changed(self.ctx, self.store, new)
         await self._new_address(tell=True)
-        for cid in self.store.instance_ids(4):
-            if self.store.exists(Path((4, cid, 0))):
-                self.store.set(Path((4, cid, 0)), optional_objects.NETWORK_BEARER[new])
 
     async def _new_address(self, *, tell: bool) -> None:
         """The link went down and came back (a change of bearer, a radio reset): the meter goes on from a new socket
@@ -704,6 +708,7 @@ class SimulatedMeter:
         self.store.reset()
         sec.install_factory(self)
         self.ctx.time_offset = 0.0
+        optional_objects.factory_bearer(self.ctx)
         self._save_state()
         self.reg.forget()
         if not sec.accounts(self) and self.bootstrap.start() is not None:

@@ -1,8 +1,9 @@
-"""The optional OMA objects of a meter with a cellular modem and a GNSS receiver: Location (/6), Connectivity
-Statistics (/7), Cellular Connectivity (/10, version 1.1: LwM2M 1.1 and later)
-with the APN Connection Profile it links to (/11, version 1.1), Bearer Selection (/13, version 1.1: LwM2M 1.1
-and later) and Event Log (/20, version 2.1: LwM2M 1.1 and later).  Facts from their OMNA definitions
-(objects/6.xml, 7.xml, 10.xml, 11.xml, 13.xml, 20.xml).
+"""The optional OMA objects of a meter with a cellular modem, a WLAN module and a GNSS receiver: Location (/6),
+Connectivity Statistics (/7), Cellular Connectivity (/10, version 1.1: LwM2M 1.1 and later)
+with the APN Connection Profile it links to (/11, version 1.1), WLAN Connectivity (/12, version 1.1, whose
+definition allows LwM2M 1.0), Bearer Selection (/13, version 1.1: LwM2M 1.1 and later) and Event Log (/20,
+version 2.1: LwM2M 1.1 and later).  Facts from their OMNA definitions (objects/6.xml, 7.xml, 10.xml, 11.xml,
+12.xml, 13.xml, 20.xml).
 
 What changes, and why it is plausible:
 
@@ -16,6 +17,12 @@ What changes, and why it is plausible:
 * Bearer Selection: the meter has its cellular modem and a WLAN module (both listed in /4/x/1); when a Server
   writes a Preferred Communications Bearer that makes it change bearer, it goes on from a new socket (a new
   source address) and sends an Update from it, so the Server learns where to reach it (ETS CONMGMT-int-1350);
+* WLAN Connectivity: the WLAN module is a station on the site's network, switched off from the factory (ETS
+  configuration C.10: Enable false, Status 0).  The meter switches it on when WLAN becomes its bearer (Enable
+  true, radio on 2.4 GHz, Status 1 "up": what ETS CONMGMT-int-1350 step 4 reads) and off again when it leaves
+  WLAN, unless a Server had switched it on; a Server's write of Enable switches it on or off (Status and Radio
+  Enabled follow, 12.xml: a disabled interface has its radio off too), and switching off the interface the meter
+  talks over sends the meter back to its modem;
 * Event Log: LogStart (4011) empties the collection and runs it (LogStatus 0), LogStop (4012) stops it (LogStatus
   bit 0); while running, one entry is logged per :data:`LOG_EVERY` seconds (the meter's voltage readings).
 
@@ -25,6 +32,7 @@ the providers stay functions of (ctx, instance, seconds since start).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -133,6 +141,7 @@ class Live:
     traffic: Traffic = field(default_factory=Traffic)
     log: EventLog = field(default_factory=EventLog)
     bearer: str = "cellular"         # the bearer the meter talks over (Bearer Selection /13)
+    wlan_for_bearer: bool = False    # the meter itself switched the WLAN interface on to make it its bearer
 
 
 def live(ctx: MeterContext) -> Live:
@@ -205,6 +214,49 @@ def apn_changed(ctx: MeterContext, store: Any) -> None:
             store.set(Path((10, iid, 11)), dict(enumerate(links)))
 
 
+# --------------------------------------------------------------------------- WLAN Connectivity /12
+
+#: Status (12.xml resource 3): switched off, up.
+WLAN_OFF, WLAN_UP = 0, 1
+#: Radio Enabled (12.xml resource 2): off, 2.4 GHz.
+RADIO_OFF, RADIO_2G4 = 0, 1
+
+
+def wlan(ctx: MeterContext, iid: int) -> dict[int, Any]:
+    # a station (Mode 1) on the site's WPA2-PSK network, 802.11n on channel 6 with automatic channel choice, indoor
+    # French regulatory domain; its own MAC address (a locally administered one, per meter and interface);
+    # switched off (C.10)
+    mac = "02" + hashlib.sha256(f"wlan:{ctx.endpoint}:{iid}".encode()).hexdigest()[:10].upper()
+    return {0: f"wlan{iid}", 1: False, 2: RADIO_OFF, 3: WLAN_OFF, 4: mac, 5: "meterproof-site", 8: 1, 9: 6,
+            10: True, 11: dict(enumerate(range(1, 14))), 13: "FRI", 14: 4, 15: 1, 16: 0, 29: True, 30: True}
+
+
+def wlan_interface(store: Any) -> int | None:
+    """The instance of the meter's WLAN module: its first /12 instance (None: the meter shows no /12)."""
+    ids = store.instance_ids(12) if store.has_object(12) else []
+    return ids[0] if ids else None
+
+
+def wlan_switched(store: Any, iid: int, on: bool) -> None:
+    """The WLAN interface /12/iid is switched on or off: Enable says so, Status is up or off and the radio (where
+    the meter has Radio Enabled) on 2.4 GHz or off (12.xml resource 1: a disabled interface has its radio off)."""
+    store.set(Path((12, iid, 1)), on)
+    if store.exists(Path((12, iid, 2))):
+        store.set(Path((12, iid, 2)), RADIO_2G4 if on else RADIO_OFF)
+    store.set(Path((12, iid, 3)), WLAN_UP if on else WLAN_OFF)
+
+
+def enable_written(ctx: MeterContext, store: Any, iid: int, on: bool) -> bool:
+    """A Server wrote Enable (/12/iid/1): the interface follows.  True when that switched off the interface the
+    meter talks over, so it has to go back to its modem."""
+    wlan_switched(store, iid, on)
+    state = live(ctx)
+    if iid != wlan_interface(store):
+        return False
+    state.wlan_for_bearer = False           # the Server's choice from now on, not the meter's
+    return not on and state.bearer == "wlan"
+
+
 # --------------------------------------------------------------------------- Bearer Selection /13
 
 #: Preferred Communications Bearer codes (13.xml resource 0) the meter has: its LTE-M/NB-IoT modem answers to
@@ -230,6 +282,34 @@ def chosen_bearer(preferred: list[int], current: str) -> str:
         if code in BEARER_CODES:
             return BEARER_CODES[code]
     return current
+
+
+def bearer_changed(ctx: MeterContext, store: Any, new: str) -> None:
+    """The meter now talks over ``new``: Network Bearer (/4/x/0) says so, and the WLAN interface (/12) is switched
+    on when WLAN becomes the bearer (ETS CONMGMT-int-1350 step 3: the client turns the WLAN radio on; step 4 reads
+    Enable and Status) and off when the meter leaves it, if the meter had switched it on for that.  The seeded
+    defect wlan-object-stale changes bearer but never touches /12."""
+    state = live(ctx)
+    for cid in store.instance_ids(4):
+        if store.exists(Path((4, cid, 0))):
+            store.set(Path((4, cid, 0)), NETWORK_BEARER[new])
+    iid = wlan_interface(store)
+    if iid is None or ctx.has("wlan-object-stale"):
+        return
+    if new == "wlan":
+        if store.get_path(Path((12, iid, 1))) is not True:
+            state.wlan_for_bearer = True
+            wlan_switched(store, iid, True)
+    elif state.wlan_for_bearer:
+        state.wlan_for_bearer = False
+        wlan_switched(store, iid, False)
+
+
+def factory_bearer(ctx: MeterContext) -> None:
+    """A factory reset: the meter is back on its modem with the WLAN interface off, as its factory defaults say
+    (/13 3GPP PS preferred, /4/x/0 NB-IoT, /12 switched off)."""
+    state = live(ctx)
+    state.bearer, state.wlan_for_bearer = "cellular", False
 
 
 # --------------------------------------------------------------------------- Event Log /20
@@ -277,7 +357,7 @@ def execute(ctx: MeterContext, store: Any, ids: tuple[int, ...], args: bytes) ->
     return None
 
 
-__all__ = ["BEARER_CODES", "EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "NETWORK_BEARER",
-           "STATISTICS_PROVIDERS", "apn_changed", "apn_profile", "bearer_selection", "cellular", "chosen_bearer",
-           "event_log",
-           "execute", "live", "location", "statistics"]
+__all__ = ["BEARER_CODES", "EVENT_LOG_PROVIDERS", "LOCATION_PROVIDERS", "Live", "NETWORK_BEARER", "RADIO_2G4",
+           "RADIO_OFF", "STATISTICS_PROVIDERS", "WLAN_OFF", "WLAN_UP", "apn_changed", "apn_profile",
+           "bearer_changed", "bearer_selection", "cellular", "chosen_bearer", "enable_written", "event_log",
+           "execute", "factory_bearer", "live", "location", "statistics", "wlan", "wlan_interface", "wlan_switched"]

@@ -266,7 +266,8 @@ _DEVICE_PROVIDERS: dict[int, Provider] = {
 
 
 def _connectivity(ctx: MeterContext, iid: int) -> dict[int, Any]:
-    # NB-IoT in use; LTE-FDD, NB-IoT and WLAN (the commissioning module Bearer Selection /13 can switch to) available
+    # NB-IoT in use; LTE-FDD, NB-IoT and WLAN (the module /12 describes, which Bearer Selection /13 can switch to)
+    # available
     return {0: 7, 1: {0: 6, 1: 7, 2: 21}, 2: -90, 3: -10, 4: {0: "127.0.0.1"}, 7: {0: "iot.meterproof"},
             8: 12345 + ctx.seed % 1000, 9: 1, 10: 262, 11: 12}
 
@@ -487,6 +488,9 @@ def _build(kind: str, lwm2m: str, catalog: "Catalog", variants: frozenset[str] =
         6: ObjectProfile("1.0", (0,), opt.location, opt.LOCATION_PROVIDERS),
         7: ObjectProfile("1.0", (0,), opt.statistics, opt.STATISTICS_PROVIDERS),
     }
+    if "no-wlan-object" not in variants:
+        # the WLAN module (Available Network Bearer 21 in /4/x/1); 12.xml's LWM2MVersion is 1.0
+        objs[12] = ObjectProfile("1.1", (0,), opt.wlan)
     if lwm2m != "1.0":
         # LwM2M OSCORE (TS Core 1.1 E.4): no instance until a factory account or a Bootstrap-Server makes one
         objs[21] = ObjectProfile(_newest(catalog, 21), (), lambda ctx, iid: {})

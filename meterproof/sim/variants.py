@@ -118,6 +118,12 @@ _ALL = [
             "on /13 answers 4.04",
             "TS Core 1.1 Appendix D.1 (an object is Mandatory or Optional; Bearer Selection 13.xml is Optional) "
             "and §6.2.1 (the Register lists the objects the client implements)", FROM_1_1),
+    Variant("no-wlan-object", "objects",
+            "the meter has its WLAN module (Available Network Bearer /4/x/1 lists 21, Bearer Selection /13 can "
+            "switch to it) but implements no WLAN Connectivity object /12: its Register does not list it and every "
+            "request on /12 answers 4.04",
+            "TS Core 1.1 Appendix D.1 (an object is Mandatory or Optional; WLAN connectivity 12.xml is Optional) "
+            "and §6.2.1 (the Register lists the objects the client implements)"),
     Variant("vendor-object", "objects",
             "the meter also implements a vendor object, 32769 'meterproof Tariff Register' (time-of-use tariff "
             "registers), defined only in the vendor's own DDF file fixtures/profiles/variants/vendor-ddf/32769.xml, "

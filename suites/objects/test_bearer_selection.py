@@ -9,6 +9,13 @@ control the interface the client talks over.  The device's own facts are used: t
 registered (the ETS Creates /13/0 when there is none), and which interfaces it has: the objects of C.10 (/10,
 /12) or the Available Network Bearer it reports (/4/x/1, 4.xml: 0..20 cellular, 21 WLAN).  A device without both
 interfaces cannot show a change of bearer, so the case is not applicable to it.
+
+Step 4 is the one check the ETS spells out beyond the Updates: after the switch to WLAN the Server reads the WLAN
+Connectivity object (/12/0 in C.10) and "the interface shall be enabled and running", verified by its Enable and
+Status resources (OMNA 12.xml: resource 1 Enable, true = enabled; resource 3 Status, 1 = UP (OK)).  It runs on a
+device that registered /12 (C.10 has it), on each WLAN instance the device registered: one of them is the
+interface it now talks over.  A device that shows its WLAN only in /4/x/1 has no /12 to read, so step 4 does
+not apply to it and the other steps still do.
 """
 
 from __future__ import annotations
@@ -28,6 +35,12 @@ CELLULAR_CODES, WLAN_CODE = range(0, 21), 21
 C10 = "ETS configuration C.10"
 DEF = "object definition 13 (Bearer Selection), resource 0 Preferred Communications Bearer"
 STEPS = "ETS CONMGMT-int-1350 pass criterion (the Bearer Selection object lets the Server control the interface)"
+WLAN_OBJ = 12
+#: WLAN connectivity resources step 4 verifies (12.xml): 1 Enable (Boolean), 3 Status (0 Disabled, 1 UP, 2 Error).
+ENABLE, STATUS, UP = 1, 3, 1
+STEP4 = ("OMA-ETS-LightweightM2M_INT-V1_2-20231003-A §6.7.3.4.1 (ETS 1.0.1 CONMGMT-1.0-int-1350) step 4: the Server "
+         "reads /12/0; the interface shall be enabled and running, verified by its Enable and Status resources")
+WLAN_DEF = "object definition 12 (WLAN connectivity): resource 1 Enable true = enabled, resource 3 Status 1 = UP (OK)"
 
 
 def _interfaces(server: Any, dut: Dut) -> set[str]:
@@ -35,7 +48,7 @@ def _interfaces(server: Any, dut: Dut) -> set[str]:
     found = set()
     if dut.instances(10):
         found.add("cellular")
-    if dut.instances(12):
+    if dut.instances(WLAN_OBJ):
         found.add("wlan")
     for iid in dut.instances(4):
         r = server.read(dut.endpoint, f"/4/{iid}/1")
@@ -71,12 +84,31 @@ def _switch(server: Any, dut: Dut, request: Callable[[], Any], answer: Any, what
     return peer_address(ev["remote"])
 
 
+def _wlan_running(server: Any, dut: Dut) -> None:
+    """Step 4: read each WLAN Connectivity instance the device registered (2.05); pass when one of them, the
+    interface the device now talks over, is enabled (/12/y/1 true) and running (/12/y/3 = 1, UP)."""
+    seen = []
+    for y in dut.instances(WLAN_OBJ):
+        r = server.read(dut.endpoint, f"/{WLAN_OBJ}/{y}")
+        expect.code(r, codes.CONTENT, clause=f"{STEP4}; OMA TS Core 1.1 §5.4.1 Read")
+        values = expect.decodes(r, clause=STEP4)
+        enable = values.get(P(f"/{WLAN_OBJ}/{y}/{ENABLE}"), "absent")
+        status = values.get(P(f"/{WLAN_OBJ}/{y}/{STATUS}"), "absent")
+        if enable is True and status == UP:
+            return
+        seen.append(f"/{WLAN_OBJ}/{y}: Enable {enable!r}, Status {status!r}")
+    expect.fail("the WLAN interface after the switch to WLAN",
+                f"an instance with Enable (/{WLAN_OBJ}/y/{ENABLE}) true and Status (/{WLAN_OBJ}/y/{STATUS}) {UP} (UP)",
+                "; ".join(seen), clause=f"{STEP4}; {WLAN_DEF}")
+
+
 @ets("LightweightM2M-CONMGMT-1.1-int-1350", "Bearer Selection")
 def test_int_1350_bearer_selection(server, dut, timing, transcript):
     """C.10: the device registered /13 and has a cellular and a WLAN interface (/10 and /12, or both kinds in
     Available Network Bearer /4/x/1), else not applicable.  1. Write /13/x/0 = [7] (WLAN preferred; the ETS
     Creates /13 when the device has no instance): 2.04 (2.01).  3. Pass: an Update arrives from a new address.
-    4. GET /12/y (when the device has /12): 2.05.  5. Write /13/x/0 = [1] (3GPP PS preferred): 2.04.  6. Pass: an
+    4. GET /12/y, each registered WLAN instance (when the device has /12): 2.05; Pass: one of them has Enable
+    /12/y/1 = true and Status /12/y/3 = 1 (UP).  5. Write /13/x/0 = [1] (3GPP PS preferred): 2.04.  6. Pass: an
     Update arrives from an address other than the WLAN one.  7. GET /10/z (when the device has /10): 2.05.
     The device's own preference list is written back at the end (inconclusive when that fails); an instance the
     case created is deleted."""
@@ -105,9 +137,8 @@ def test_int_1350_bearer_selection(server, dut, timing, transcript):
             wlan = _switch(server, dut, lambda: server.write(dut.endpoint, path, {P(f"{path}/0"): WLAN},
                                                              content_format=fmt),
                            codes.CHANGED, f"{path} = WLAN preferred", timing, "steps 1-3")
-        if dut.instances(12):
-            r = server.read(dut.endpoint, f"/12/{dut.instances(12)[0]}")
-            expect.code(r, codes.CONTENT, clause="ETS int-1350 step 4; OMA TS Core 1.1 §5.4.1 Read")
+        if dut.instances(WLAN_OBJ):
+            _wlan_running(server, dut)
         _switch(server, dut, lambda: server.write(dut.endpoint, path, {P(f"{path}/0"): PS}, content_format=fmt),
                 codes.CHANGED, f"{path} = 3GPP PS preferred", timing, "steps 5-6")
         expect.true(dut.address != wlan, "the address the device talks from after 3GPP PS preferred",

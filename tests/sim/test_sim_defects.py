@@ -1685,6 +1685,17 @@ def _(rig):
     assert rig.server.registration(rig.ep).remote == remote
 
 
+@symptom("wlan-object-stale")
+def _(rig):
+    remote = rig.server.registration(rig.ep).remote
+    mark = rig.server.mark()
+    assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): 7}, content_format=CF.TLV).ok     # WLAN preferred
+    rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+    assert rig.server.registration(rig.ep).remote != remote                    # it did change bearer ...
+    v = rig.server.read(rig.ep, "/12/0", accept=CF.TLV).values
+    assert (v[P("/12/0/1")], v[P("/12/0/3")]) == (False, 0)                    # ... but /12 still says "off"
+
+
 # ---------------------------------------------------------------- regulator checks of issue 14 (regchan)
 @symptom("plaintext-coap-served")
 def _(rig):

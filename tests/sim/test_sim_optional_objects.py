@@ -1,4 +1,4 @@
-"""The simulator's optional objects (sim/optional_objects.py): what the ETS cases of /6, /7, /10, /20 rely on."""
+"""The simulator's optional objects (sim/optional_objects.py): what the ETS cases of /6, /7, /10-/13, /20 rely on."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ def _text(rig, path):
 
 def test_objects_registered_per_lwm2m_version(make_rig):
     old = make_rig(lwm2m="1.0")
-    assert {6, 7} <= set(old.server.registration(old.ep).objects.objects) and 10 not in \
+    assert {6, 7, 12} <= set(old.server.registration(old.ep).objects.objects) and 10 not in \
         old.server.registration(old.ep).objects.objects
+    assert old.server.registration(old.ep).objects.objects[12].strip('"') == "1.1"     # 12.xml: LwM2M 1.0
     rig = make_rig(lwm2m="1.1")
     objs = rig.server.registration(rig.ep).objects.objects
-    assert {6, 7, 10, 11, 20} <= set(objs)
+    assert {6, 7, 10, 11, 12, 13, 20} <= set(objs)
     assert objs[10].strip('"') == "1.1" and objs[20].strip('"') == "2.1"
 
 
@@ -108,3 +109,43 @@ def test_rsp_download_from_a_host_that_does_not_resolve_fails(rig):
     assert rig.server.execute(rig.ep, "/504/0/4", "7").code_text == "4.00"
     assert rig.server.write(rig.ep, "/504/0/3", "", content_format=CF.TEXT).ok
     assert _rsp_after(rig)[:2] == (0, 7)             # no URI: invalid URI
+
+
+def _wlan(rig, iid=0):
+    """(Enable, Radio Enabled, Status) of /12/iid."""
+    v = rig.server.read(rig.ep, f"/12/{iid}", accept=CF.TLV).values
+    return v[P(f"/12/{iid}/1")], v[P(f"/12/{iid}/2")], v[P(f"/12/{iid}/3")]
+
+
+def _prefer(rig, code):
+    """Write the Preferred Communications Bearer /13/0/0 = [code] and wait for the Update from the new address."""
+    mark = rig.server.mark()
+    assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): code}, content_format=CF.TLV).ok
+    rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+
+
+def test_wlan_interface_follows_the_bearer(rig):
+    """C.10: the WLAN interface is off until Bearer Selection makes WLAN the bearer, then enabled and up (what ETS
+    CONMGMT-int-1350 step 4 reads), and off again when the meter goes back to its modem."""
+    assert _wlan(rig) == (False, 0, 0)
+    v = rig.server.read(rig.ep, "/12/0", accept=CF.TLV).values
+    assert v[P("/12/0/8")] == 1 and len(v[P("/12/0/4")]) == 12 and v[P("/12/0/5")]      # a station, its MAC, SSID
+    _prefer(rig, 7)                                        # WLAN preferred
+    assert _wlan(rig) == (True, 1, 1)
+    _prefer(rig, 1)                                        # 3GPP PS preferred
+    assert _wlan(rig) == (False, 0, 0)
+
+
+def test_wlan_enable_written_by_a_server(rig):
+    """Enable switches the interface (Status and radio follow); a WLAN the Server switched on stays on when the
+    meter leaves it; switching off the WLAN the meter talks over sends it back to its modem with an Update."""
+    assert rig.server.write(rig.ep, "/12/0/1", True, content_format=CF.TEXT).ok
+    assert _wlan(rig) == (True, 1, 1) and _text(rig, "/4/0/0") == 7        # on, but the bearer stays NB-IoT
+    _prefer(rig, 7)
+    _prefer(rig, 1)
+    assert _wlan(rig) == (True, 1, 1)                      # the Server's choice, kept
+    _prefer(rig, 7)
+    before, mark = _address(rig), rig.server.mark()
+    assert rig.server.write(rig.ep, "/12/0/1", False, content_format=CF.TEXT).ok
+    rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+    assert _address(rig) != before and _text(rig, "/4/0/0") == 7 and _wlan(rig) == (False, 0, 0)

@@ -320,6 +320,24 @@ def test_no_bearer_selection_object(make_rig):
     assert rig.server.read(rig.ep, "/13").code_text == "4.04"
 
 
+def test_no_wlan_object(make_rig):
+    """The WLAN module without its object: no /12, yet Available Network Bearer lists WLAN and Bearer Selection
+    still moves the meter onto it."""
+    rig = make_rig(variants=["no-wlan-object"])
+    assert 12 not in rig.server.registration(rig.ep).objects.objects
+    assert rig.server.read(rig.ep, "/12").code_text == "4.04"
+    assert 21 in rig.server.read(rig.ep, "/4/0/1", accept=CF.TLV).values.values()
+    mark = rig.server.mark()
+    assert rig.server.write(rig.ep, "/13/0/0", {P("/13/0/0/0"): 7}, content_format=CF.TLV).ok
+    rig.server.wait_event("updated", rig.ep, since=mark, timeout=3)
+    assert rig.server.read(rig.ep, "/4/0/0", accept=CF.TEXT).values[P("/4/0/0")] == 21
+
+
+def test_wlan_instance_is_numbered_by_the_layout(make_rig):
+    rig = make_rig(variants=["instance-numbering"])
+    assert [str(p) for p in rig.server.registration(rig.ep).objects.instances if p.object_id == 12] == ["/12/5"]
+
+
 def test_register_without_root_link(make_rig):
     rig = make_rig(variants=["no-root-link"])
     payload = _register_payload(rig)
