@@ -166,9 +166,9 @@ _ALL = [
        "the Read the server queued for the client's next Update is never answered", "int-109"),
     # ---------------------------------------------------------------- device management
     _d("tlv-length-off-by-one", "dm",
-       "Resource TLV length fields in reads are one too large",
+       "Resource and Resource Instance TLV length fields in reads are one too large",
        "TLV reads (e.g. GET /3/0 Accept 11542) do not decode",
-       "int-203", "int-751", "int-755", "MP-FMT-FLOAT", "MP-OBJ-1", "MP-OBJ-10262", "MP-OBJ-10263", "MP-OBJ-10264", "MP-OBJ-10281", "MP-OBJ-19", "MP-OBJ-2", "MP-OBJ-3", "MP-OBJ-3421", "MP-OBJ-4", "MP-OBJ-5", "MP-OBJ-501", "MP-OBJ-504", "MP-OBJ-9", "MP-OBJ-6", "MP-OBJ-7", "MP-OBJ-10", "MP-OBJ-11", "MP-OBJ-12", "MP-OBJ-20"),
+       "int-203", "int-751", "int-755", "MP-FMT-FLOAT", "MP-OBJ-1", "MP-OBJ-10262", "MP-OBJ-10263", "MP-OBJ-10264", "MP-OBJ-10281", "MP-OBJ-19", "MP-OBJ-2", "MP-OBJ-3", "MP-OBJ-3421", "MP-OBJ-4", "MP-OBJ-5", "MP-OBJ-501", "MP-OBJ-504", "MP-OBJ-9", "MP-OBJ-6", "MP-OBJ-7", "MP-OBJ-10", "MP-OBJ-11", "MP-OBJ-12", "MP-OBJ-13", "MP-OBJ-20"),
     _d("write-readonly-accepted", "dm",
        "writes to read-only resources are accepted",
        "PUT /1/0/0 -> 2.04 and the SSID changes", "int-256", "MP-RC-WRITE-RO"),

@@ -171,7 +171,7 @@ def _tlv_lengths_plus_one(payload: bytes) -> bytes:
         for kind, ident, value in records:
             if isinstance(value, (bytes, bytearray)):
                 body = bytes(value)
-                length = len(body) + (1 if kind == tlv.TlvType.RESOURCE else 0)
+                length = len(body) + (1 if kind in (tlv.TlvType.RESOURCE, tlv.TlvType.RESOURCE_INSTANCE) else 0)
             else:
                 body = emit(value)
                 length = len(body)

@@ -20,7 +20,7 @@ from meterproof.fixtures.options import lab_objects
 
 OBJECTS = {1: "LwM2M Server", 2: "Access Control", 3: "Device", 4: "Connectivity Monitoring",
            5: "Firmware Update", 6: "Location", 7: "Connectivity Statistics", 9: "Software Management",
-           10: "Cellular Connectivity", 11: "APN Connection Profile", 12: "WLAN Connectivity",
+           10: "Cellular Connectivity", 11: "APN Connection Profile", 12: "WLAN Connectivity", 13: "Bearer Selection",
            19: "BinaryAppDataContainer", 20: "Event Log",
            501: "LTE-M/NB-IoT band", 504: "Remote SIM Provisioning", 3421: "Single-phase electrical meter",
            3423: "Gas meter", 3424: "Water meter", 10262: "Interval Data Delivery", 10263: "Event Data Delivery",
