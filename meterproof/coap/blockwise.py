@@ -5,7 +5,9 @@ incoming request): :class:`Block1Assembler` collects Block1 request bodies,
 answering 2.31 Continue, 4.08 on a gap, the same 2.31 again to a repeat of the
 block it is at (a block-wise request is idempotent block by block, RFC 7959
 §2.5) and 4.13 (with Size1) when the body would exceed the limit;
-:func:`slice_block2` serves a large response in blocks (Size2 on request).
+:func:`slice_block2` serves a large response in blocks (Size2 on request), and
+:class:`Block2Representations` keeps the representation a Block2 transfer started
+with, so that every block comes from the same one (RFC 7959 §2.4).
 
 Requesting side: :func:`request` sends a body in Block1 blocks (shrinking the
 block size on 4.13 as §2.9.3 allows) and reassembles a Block2 response,
@@ -99,6 +101,49 @@ class Block1Assembler:
         full = copy.copy(req)
         full.payload = bytes(part.body)
         return full, None
+
+
+class Block2Representations:
+    """The whole body a Block2 transfer started with, per peer and request, until its last block is served.
+
+    A GET or FETCH (not an Observe) answered in blocks is answered again for each further block; a value that
+    moved meanwhile (a clock, a reading) would otherwise make the blocks come from different representations,
+    which the client cannot put together (RFC 7959 §2.4).  The first block's body is kept for ``lifetime``
+    seconds (EXCHANGE_LIFETIME) and every later block of the same request is cut from it."""
+
+    def __init__(self, lifetime: float, most: int = 64) -> None:
+        self.lifetime = lifetime
+        self.most = most
+        self._kept: dict[Hashable, tuple[float, int | None, bytes]] = {}
+
+    @staticmethod
+    def key(req: Message, remote: Hashable) -> Hashable | None:
+        """What identifies one transfer, or None for a request whose blocks are not kept (an Observe, a write)."""
+        if req.code not in (codes.GET, codes.FETCH) or req.opt.observe is not None:
+            return None
+        return (remote, req.code, tuple(req.opt.uri_path), tuple(req.opt.uri_query), req.opt.accept,
+                req.payload if req.code == codes.FETCH else b"")
+
+    def answer(self, key: Hashable | None, num: int, resp: Message, now: float) -> None:
+        """Before slicing: put the kept body into ``resp`` for a later block (``num`` > 0) of a transfer whose
+        first block was kept; keep ``resp``'s body when it is the first block."""
+        if key is None or not resp.code.is_successful():
+            return
+        for k in [k for k, (t, _, _) in self._kept.items() if now - t > self.lifetime]:
+            del self._kept[k]
+        if num == 0:
+            if len(self._kept) >= self.most:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = (now, resp.opt.content_format, bytes(resp.payload))
+            return
+        kept = self._kept.get(key)
+        if kept is not None and kept[1] == resp.opt.content_format:
+            resp.payload = kept[2]
+
+    def done(self, key: Hashable | None, sliced: Message) -> None:
+        """After slicing: the last block (or an answer not in blocks) ends the transfer."""
+        if key is not None and (sliced.opt.block2 is None or not sliced.opt.block2.more):
+            self._kept.pop(key, None)
 
 
 def slice_block2(req: Message, resp: Message, our_szx: int) -> Message:

@@ -126,6 +126,7 @@ class Endpoint:
         self._raw_claims: dict[tuple[Remote, int], float] = {}
         #: Reassembles the Block1 request bodies this side answers (the simulator switches its defects on here).
         self.block1 = blockwise.Block1Assembler(max_body)
+        self.block2 = blockwise.Block2Representations(params.exchange_lifetime)
         #: The most a resource takes in a Block1 transfer, per request (None: ``max_body``), and who hears of a
         #: transfer refused for its size (4.13): a device's storage for a package, say.
         self.body_limit: Callable[[Message], int | None] | None = None
@@ -711,10 +712,15 @@ class Endpoint:
                 self.on_body_refused(req)
             return early
         assert full is not None
+        kept = self.block2.key(req, remote)
+        num = req.opt.block2.block_number if req.opt.block2 is not None else 0   # before the handler sees it
         resp = await self.handler(full, remote)
         if resp is None:
             return None
         if req.opt.block1 is not None:
             b1 = req.opt.block1
             resp.opt.block1 = type(b1)(b1.block_number, False, b1.size_exponent)
-        return blockwise.slice_block2(req, resp, self.max_szx(remote))
+        self.block2.answer(kept, num, resp, time.monotonic())
+        sliced = blockwise.slice_block2(req, resp, self.max_szx(remote))
+        self.block2.done(kept, sliced)
+        return sliced

@@ -421,6 +421,23 @@ async def test_block2_smaller_block_requested_by_the_client() -> None:
 
 
 @aio
+async def test_block2_blocks_come_from_the_representation_the_transfer_started_with() -> None:
+    """A value that moves between blocks (a clock) does not mix representations (RFC 7959 §2.4); the next
+    transfer starts from the current one."""
+    calls = [0]
+
+    async def moving(req: Message, remote: object) -> Message:
+        calls[0] += 1
+        return wire.new(codes.CONTENT, payload=bytes([calls[0]]) * 2000)
+
+    async with endpoint_pair(moving) as (server, client):
+        first = await blockwise.request(client, get("clock"), server.local_address)
+        assert calls[0] == 2 and first.payload == bytes([1]) * 2000     # the handler ran for both blocks
+        again = await blockwise.request(client, get("clock"), server.local_address)
+        assert again.payload == bytes([3]) * 2000
+
+
+@aio
 async def test_block2_etag_change_is_a_protocol_error() -> None:
     body = b"e" * 40
 

@@ -61,9 +61,6 @@ LOSS_SENSITIVE = {
                   "notification against a read, RFC 7641 §3.4)",
     "int-810": "a /6/0 notification delayed on the link arrives right before the next one, so two seem closer than "
                "pmin (as MP-METER-CUMULATIVE)",
-    "MP-BLOCK-READ": "the simulator builds /3/0 afresh for every Block2 request and sends no ETag: a block that "
-                     "retransmissions delay comes from a later representation (Current Time, voltage moved on), so the "
-                     "assembled body does not decode (the simulator's behaviour under delay, RFC 7959 §2.4)",
     "MP-RC-EXEC-NE": "an Execute is a POST, never repeated as a new exchange (RFC 7252 §4.5: not idempotent): one whose "
                      "every copy or answer was lost reads as the device's silence for that row (seen once, /10/0/11)",
     "int-1203": "the /10/0 notifications are NON: one lost reads as a gap over pmax",
