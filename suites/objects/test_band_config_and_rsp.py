@@ -183,7 +183,8 @@ def test_band_config_reset(server, dut, timing, transcript):
     if ev is not None:
         after = ev.time - sent
         expect.true(after >= wait - timing.early, f"time from the Execute of {reset_path} to the first message "
-                    f"from the device's new address", f">= Reset Timeout {wait:.2f}s (-{timing.early:.2f}s)",
+                    f"from the device's new address",
+                    f">= Reset Timeout {wait:.2f}s (less {timing.early:.2f}s of jitter)",
                     f"{after:.2f}s ({'Update' if ev.kind == 'updated' else 'Register'} from "
                     f"{event_source(ev)[0]}:{event_source(ev)[1]})",
                     clause=f"{DEF501}, resource 5 Reset Timeout: the time the device waits until reset once Reset "

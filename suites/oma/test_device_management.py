@@ -834,22 +834,26 @@ def test_write_attributes_shown_by_discover(server, dut, transcript):
             writes["/3/0"].update(epmin=2, epmax=40)
         shown = {"/3": _discover(server, dut, "/3").get("/3", {}), "/3/0": _discover(server, dut, "/3/0")}
         at_resource = _discover(server, dut, resource).get(resource, {})
-        for k, v in writes["/3"].items():
-            expect.equal(_number(shown["/3"].get(k)), float(v), f"attribute {k} of </3> in Discover /3")
-        for k, v in writes["/3/0"].items():
-            expect.equal(_number(shown["/3/0"].get("/3/0", {}).get(k)), float(v),
-                         f"attribute {k} of </3/0> in Discover /3/0")
+        # every attribute at every level is a criterion of its own: one missing never hides another
+        expected: list[tuple[Any, float, str, str | None]] = []
+        expected += [(shown["/3"].get(k), float(v), f"attribute {k} of </3> in Discover /3", None)
+                     for k, v in writes["/3"].items()]
+        expected += [(shown["/3/0"].get("/3/0", {}).get(k), float(v), f"attribute {k} of </3/0> in Discover /3/0",
+                      None) for k, v in writes["/3/0"].items()]
         for k, v in writes[resource].items():
-            expect.equal(_number(shown["/3/0"].get(resource, {}).get(k)), float(v),
-                         f"attribute {k} of <{resource}> in Discover /3/0")
-            expect.equal(_number(at_resource.get(k)), float(v), f"attribute {k} of <{resource}> in Discover "
-                         f"{resource}")
+            expected.append((shown["/3/0"].get(resource, {}).get(k), float(v),
+                             f"attribute {k} of <{resource}> in Discover /3/0", None))
+            expected.append((at_resource.get(k), float(v), f"attribute {k} of <{resource}> in Discover {resource}",
+                             None))
         if dut.version_at_least("1.1"):
-            for k, v in (("pmin", 7.0), ("pmax", 230.0)):
-                expect.equal(_number(at_resource.get(k)), v, f"attribute {k} of <{resource}> in Discover {resource} "
-                             "(inherited: the instance's pmax wins over the object's)",
-                             clause="OMA TS Core 1.1 §5.4.2 and ETS int-261: Discover on a Resource shows the "
-                                    "attributes it inherits from its Object Instance and Object")
+            expected += [(at_resource.get(k), v, f"attribute {k} of <{resource}> in Discover {resource} (inherited: "
+                          "the instance's pmax wins over the object's)",
+                          "OMA TS Core 1.1 §5.4.2 and ETS int-261: Discover on a Resource shows the attributes it "
+                          "inherits from its Object Instance and Object") for k, v in (("pmin", 7.0), ("pmax", 230.0))]
+        with expect.all_criteria() as criteria:
+            for got, want, what, clause in expected:
+                with criteria.check(what):
+                    expect.equal(_number(got), want, what, clause=clause)
     finally:
         for path, attrs in written:
             server.write_attributes(dut.endpoint, path, **{k: None for k in attrs})
