@@ -50,6 +50,8 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("COAP-ACK-MID", "MUST", "RFC 7252 §4.2",
          "an Acknowledgement MUST echo the Message ID of the Confirmable message it acknowledges"),
     Rule("COAP-ACK-NON", "MUST", "RFC 7252 §4.3", "a Non-confirmable message MUST NOT be acknowledged"),
+    Rule("COAP-VERSION-IGNORED", "MUST", "RFC 7252 §3 (Version)",
+         "messages with unknown version numbers MUST be silently ignored"),
     Rule("COAP-TOKEN-PIGGYBACKED", "MUST", "RFC 7252 §5.3.2",
          "in a piggybacked response the tokens of the response and the original request MUST match"),
     Rule("COAP-TOKEN-SEPARATE", "MUST", "RFC 7252 §5.3.2 (RFC 7641 §3.2 for notifications)",
@@ -84,15 +86,16 @@ class _Sent:
     request: bool
     time: float
     raw: bytes
+    version: int = 1
 
 
-def _header(raw: bytes) -> tuple[int, int, bytes | None] | None:
-    """Type, Message ID and token of our own datagram, read from its bytes (None: not even a header)."""
+def _header(raw: bytes) -> tuple[int, int, int, bytes | None] | None:
+    """Version, type, Message ID and token of our own datagram, read from its bytes (None: not even a header)."""
     if len(raw) < 4:
         return None
     tkl = raw[0] & 0x0F
     token = raw[4:4 + tkl] if tkl <= 8 and 4 + tkl <= len(raw) else None
-    return (raw[0] >> 4) & 3, int.from_bytes(raw[2:4], "big"), token
+    return raw[0] >> 6, (raw[0] >> 4) & 3, int.from_bytes(raw[2:4], "big"), token
 
 
 class HygieneWatch:
@@ -119,7 +122,7 @@ class HygieneWatch:
         if head is None:
             self._malformed[ev.remote] = ev.mono_time
             return
-        mtype, mid, token = head
+        version, mtype, mid, token = head
         msg = ev.message
         if msg is None:
             try:
@@ -130,7 +133,7 @@ class HygieneWatch:
         if broken:
             self._malformed[ev.remote] = ev.mono_time
         request = msg is not None and msg.code.is_request()
-        if mtype in (wire.CON, wire.NON):
+        if version != 1 or mtype in (wire.CON, wire.NON):     # any type: a message of another version is no CoAP
             key = (ev.remote, mid)
             before = self._sent.get(key)
             # Our own Message ID used again for another message (a fuzz case's hand-built datagrams, replayed as it
@@ -138,7 +141,8 @@ class HygieneWatch:
             # (RFC 7252 §4.5), so while that may be so the token is not judged.
             reused = before is not None and ev.mono_time - before.time <= self.memory \
                 and (before.raw != ev.raw or before.token is None)
-            self._sent[key] = _Sent(mtype, None if broken or reused else token, request, ev.mono_time, bytes(ev.raw))
+            self._sent[key] = _Sent(mtype, None if broken or reused else token, request, ev.mono_time, bytes(ev.raw),
+                                    version)
             self._sent.move_to_end(key)
         if request and not broken and token is not None:
             self._tokens[(ev.remote, token)] = ev.mono_time
@@ -185,6 +189,8 @@ class HygieneWatch:
         now, remote = ev.mono_time, ev.remote
         if msg.mtype == wire.NON and msg.code == codes.EMPTY:
             breach("COAP-NON-EMPTY", "an empty NON message")
+        if msg.mtype in (wire.ACK, wire.RST) and self._answers_other_version(msg, ev, breach):
+            return out
         if msg.mtype == wire.ACK:
             self._judge_ack(msg, ev, breach)
         elif msg.mtype in (wire.CON, wire.NON) and msg.code != codes.EMPTY:
@@ -200,6 +206,16 @@ class HygieneWatch:
             if block is not None and block.size_exponent == 7 and msg.mtype is not None:   # mtype None: TCP
                 breach("BLOCK-SZX-RESERVED", f"{name.capitalize()} {block.block_number}/{int(block.more)}/SZX 7")
         return out
+
+    def _answers_other_version(self, msg: Message, ev: WireEvent, breach) -> bool:  # type: ignore[no-untyped-def]
+        """An ACK or RST carrying the Message ID of a datagram of ours whose Version was not 1: that datagram was no
+        CoAP message of any type, and answering it at all breaks RFC 7252 §3 (judged instead of the ACK rules)."""
+        sent = self._sent.get((ev.remote, msg.mid))
+        if sent is None or sent.version == 1:
+            return False
+        breach("COAP-VERSION-IGNORED", f"{'an ACK' if msg.mtype == wire.ACK else 'a RST'} answering our datagram "
+               f"{msg.mid} of CoAP version {sent.version}")
+        return True
 
     def _judge_ack(self, msg: Message, ev: WireEvent, breach) -> None:  # type: ignore[no-untyped-def]
         sent = self._sent.get((ev.remote, msg.mid))

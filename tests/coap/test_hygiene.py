@@ -24,7 +24,7 @@ class Wire:
     def _ev(self, direction: str, msg: Message | None, raw: bytes | None = None, label: str = "") -> list[str]:
         self.t += 0.01
         raw = raw if raw is not None else wire.encode(msg)   # type: ignore[arg-type]
-        problems = wire.check(raw) if direction == "in" else []
+        problems = wire.check(raw) if direction == "in" or msg is None else []
         decoded = msg if msg is not None else (None if problems else wire.decode(raw))
         got = [b.rule.id for b in self.watch.feed(WireEvent(direction, PEER, raw, decoded, 0.0, self.t, problems,
                                                            label))]
@@ -79,6 +79,20 @@ def test_ack_rules_and_empty_non():
     assert w.inn(wire.empty(wire.ACK, 77)) == ["COAP-ACK-MID"]          # we never sent 77
     w.out(get(5, b"\x01", mtype=wire.NON))
     assert w.inn(resp(wire.ACK, 5, b"\x01")) == ["COAP-ACK-NON"]
+
+
+def test_an_answer_to_a_datagram_of_another_version():
+    """RFC 7252 §3: a message whose Version is not 1 is silently ignored, so any ACK or RST carrying its Message ID
+    breaks that rule (and not the ACK rules: what was sent was no NON or CON at all)."""
+    w = Wire()
+    non_v0 = bytes([0x14, 0x85, 0xFF, 0xFE, 1, 2, 3, 4])      # version 0, type NON, TKL 4, MID 65534
+    w.out(raw=non_v0)
+    assert w.inn(resp(wire.ACK, 0xFFFE, b"")) == ["COAP-VERSION-IGNORED"]
+    rst_v2 = bytes([0xB0, 0x00, 0x00, 0xC7])                  # version 2, type RST, MID 199
+    w.out(raw=rst_v2)
+    assert w.inn(wire.empty(wire.RST, 199)) == ["COAP-VERSION-IGNORED"]
+    w.out(get(6, b"\x01"))
+    assert w.inn(resp(wire.ACK, 6, b"\x01")) == []            # version 1 as before
     assert w.inn(raw=bytes([0x50, 0x00, 0x00, 0x09])) == ["COAP-NON-EMPTY"]
 
 
