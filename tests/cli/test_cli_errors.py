@@ -60,7 +60,7 @@ def test_missing_program_is_one_line_within_seconds(tmp_path: Path) -> None:
     res = meterproof("run", "-p", "no:cacheprovider", "--dut", "no-such-binary {server_port}", cwd=tmp_path)
     # seconds, not a registration timeout per case (minutes): the bound leaves room for a loaded machine
     assert time.monotonic() - t0 < 60
-    one_line_error(res, "no-such-binary", "cannot start")
+    one_line_error(res, "no-such-binary", "cannot start", "fix the --dut command line")
 
 
 def test_broken_profile_is_one_line(tmp_path: Path) -> None:
