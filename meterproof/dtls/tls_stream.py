@@ -130,10 +130,10 @@ class TlsChannel(ReportedSession):
                 return
             body = bytes(self._records[5:5 + length])
             del self._records[:5 + length]
-            if ctype == _CCS:
+            if ctype == _CCS:           # what follows is encrypted; the messages before it are still read below
                 self._sniffing = False
                 self._records.clear()
-                return
+                break
             if ctype == _HANDSHAKE:
                 self._hs += body
         pos = 0

@@ -87,3 +87,30 @@ def test_tls_psk_and_wrong_key() -> None:
             srv.close()
     assert asyncio.run(run(b"k" * 16)) is True
     assert asyncio.run(run(b"x" * 16)) is False
+
+
+def test_tls_client_certificate_reaches_the_report() -> None:
+    """A TLS client sends its Certificate, ClientKeyExchange, CertificateVerify and ChangeCipherSpec in one flight,
+    often in one TCP segment: the server's report still holds the client's chain (REG-CRT-01 and REG-PW-02 read
+    the credentials a device presented from it)."""
+    from meterproof.dtls import Certificates
+    from meterproof.dtls.pki import TestPki
+    ca = TestPki.create("tls test CA")
+    server_id, client_id = ca.issue("localhost"), ca.issue("meter-tls-1")
+
+    async def run() -> list[bytes]:
+        server = TlsChannels(DtlsSettings(certificates=Certificates((server_id.certificate,), server_id.key,
+                                                                    (ca.ca.certificate,))))
+        client = TlsChannels(DtlsSettings(certificates=Certificates((client_id.certificate,), client_id.key,
+                                                                    (ca.ca.certificate,), server_name="localhost")))
+        srv, cli = await _pair(server, client)
+        try:
+            await cli.transport.connect(srv.local_address, 3)
+            r = await cli.request(wire.new(codes.GET, uri_path=("a",)), srv.local_address, timeout=2)
+            assert r.code == codes.CONTENT and server.reports[-1].outcome == "ok"
+            return server.reports[-1].peer_chain
+        finally:
+            cli.close()
+            srv.close()
+    chain = asyncio.run(run())
+    assert chain and chain[0] == client_id.der
