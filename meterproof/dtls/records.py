@@ -192,8 +192,9 @@ def _u8list(b: bytes) -> list[int]:
     return list(b[1:1 + b[0]]) if b else []
 
 
-def parse_client_hello(body: bytes, fragmented: bool = False) -> ClientHello:
-    """Parse a ClientHello handshake body (after the 12-byte DTLS handshake header)."""
+def parse_client_hello(body: bytes, fragmented: bool = False, *, dtls: bool = True) -> ClientHello:
+    """Parse a ClientHello handshake body (after the 12-byte DTLS handshake header; with ``dtls=False`` a TLS 1.2
+    one after its 4-byte header, which has no cookie, RFC 5246 §7.4.1.2)."""
     ch = ClientHello(fragmented=fragmented)
     try:
         i = 0
@@ -203,9 +204,10 @@ def parse_client_hello(body: bytes, fragmented: bool = False) -> ClientHello:
         sl = body[i]
         ch.session_id = body[i + 1:i + 1 + sl]
         i += 1 + sl
-        cl = body[i]
-        ch.cookie = body[i + 1:i + 1 + cl]
-        i += 1 + cl
+        if dtls:
+            cl = body[i]
+            ch.cookie = body[i + 1:i + 1 + cl]
+            i += 1 + cl
         n = struct.unpack_from("!H", body, i)[0]
         ch.suites = [struct.unpack_from("!H", body, i + 2 + k)[0] for k in range(0, n - n % 2, 2)]
         i += 2 + n

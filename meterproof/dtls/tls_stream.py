@@ -25,6 +25,7 @@ from mbedtls import tls
 from mbedtls.tls import HandshakeStep as HS
 
 from ..report.redact import Redactor
+from . import records as rec
 from .config import DtlsSettings, PskStore
 from .diagnostics import HandshakeReport, ReportedSession
 
@@ -63,6 +64,7 @@ class TlsChannel(ReportedSession):
         self._records = bytearray()       # incoming TLS records not yet parsed (until ChangeCipherSpec)
         self._hs = bytearray()            # the peer's handshake messages, in clear
         self._sniffing = True
+        self._first = True                # nothing received yet: the peer's first bytes tell TLS from clear text
         self._psk_store: PskStore | None = None
         if server:
             if owner.settings.psk_lookup is not None:
@@ -81,7 +83,8 @@ class TlsChannel(ReportedSession):
     def receive(self, data: bytes) -> bytes:
         if self.state in ("failed", "closed"):
             return b""
-        if self.server and not self._records and not self._hs and self._sniffing and data and data[0] != _HANDSHAKE:
+        first, self._first = self._first, self._first and not data
+        if self.server and first and data and data[0] != _HANDSHAKE:
             self.owner.plaintext.append((self.peer, bytes(data[:64])))
             self._fail("failed", f"the peer's first bytes are no TLS handshake record ({bytes(data[:8]).hex()})")
             return b""
@@ -127,7 +130,7 @@ class TlsChannel(ReportedSession):
         while len(self._records) >= 5:
             ctype, length = self._records[0], int.from_bytes(self._records[3:5], "big")
             if len(self._records) < 5 + length:
-                return
+                break                   # the rest of this record comes with the next read
             body = bytes(self._records[5:5 + length])
             del self._records[:5 + length]
             if ctype == _CCS:           # what follows is encrypted; the messages before it are still read below
@@ -141,9 +144,19 @@ class TlsChannel(ReportedSession):
             mtype, mlen = self._hs[pos], int.from_bytes(self._hs[pos + 1:pos + 4], "big")
             if pos + 4 + mlen > len(self._hs):
                 break
+            body = bytes(self._hs[pos + 4:pos + 4 + mlen])
+            if mtype == 1 and self.server:       # the device's ClientHello, for the same checks as over DTLS
+                ch = rec.parse_client_hello(body, dtls=False)
+                r = self.report
+                r.client_hellos += 1
+                r.client_hello_list.append(ch)
+                if r.client_hello is None:
+                    r.client_hello = ch
+                r.messages.append(("in", "ClientHello"))
             if mtype == 11 and not self.report.peer_chain:
-                self.report.peer_chain = _chain(bytes(self._hs[pos + 4:pos + 4 + mlen]))
+                self.report.peer_chain = _chain(body)
             pos += 4 + mlen
+        del self._hs[:pos]
 
     def _check_peer(self) -> bool:
         """Certificate Usage / Matching Type (cert_usage.py) on the peer's chain, once, before our next flight."""

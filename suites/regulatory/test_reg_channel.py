@@ -29,15 +29,19 @@ from meterproof.fixtures.security import channel, expect_refused
 REG = dict(epic="Regulatory", feature="Secure channel")
 #: The suite a device must offer per mode (OMA LwM2M TS Transport 1.1 §5.2.8.1, §5.2.8.3; RFC 7925 §4.3.1, §4.4).
 MANDATORY = suites.MANDATORY
-DTLS_1_2 = 0xFEFD
+#: The protocol version a ClientHello must carry, by the run's transport: DTLS 1.2 over UDP (RFC 6347), TLS 1.2 over
+#: TCP (binding T, CoAP over TLS of RFC 8323); RFC 7925 profiles the two alike, and so does TS Transport 1.1 §5.2.
+VERSION = {"udp": (0xFEFD, "DTLS 1.2"), "tcp": (0x0303, "TLS 1.2")}
 
 
-def hygiene(hello: rec.ClientHello, mode: str, lwm2m: str) -> tuple[list[str], list[str]]:
+def hygiene(hello: rec.ClientHello, mode: str, lwm2m: str, transport: str = "udp") -> tuple[list[str], list[str]]:
     """(failures, warnings) of one ClientHello: version, deny-listed suites, the mandatory suite, compression;
     CBC suites and suites outside both lists are warnings (a 1.0 client may offer the CBC suite 1.0 lists)."""
     fails, warns = [], []
-    if hello.version != DTLS_1_2:
-        fails.append(f"version {rec.VERSIONS.get(hello.version, hex(hello.version))} (DTLS 1.2 = 0xFEFD expected)")
+    want, want_name = VERSION[transport]
+    if hello.version != want:
+        fails.append(f"version {rec.VERSIONS.get(hello.version, hex(hello.version))} ({want_name} = 0x{want:04X} "
+                     f"expected)")
     for code in hello.suites:
         status, name = suites.classify(code), suites.name(code)
         if status == "deny":
@@ -71,7 +75,7 @@ def test_client_hello_hygiene(dut, security_run, case_handshakes, declaration, t
                             "no ClientHello of the device reached the harness during bring-up")
     evidence, problems = [], []
     for label, h in hellos:
-        fails, warns = hygiene(h, security_run.channel, dut.lwm2m_version)
+        fails, warns = hygiene(h, security_run.channel, dut.lwm2m_version, security_run.transport)
         evidence.append({"server": label, "version": rec.VERSIONS.get(h.version, h.version), "cookie": bool(h.cookie),
                          "suites": [f"0x{c:04X} {suites.name(c)} [{suites.classify(c)}]" for c in h.suites],
                          "compression": h.compression, "extensions": h.extension_names, "failures": fails,
@@ -89,8 +93,8 @@ def test_client_hello_hygiene(dut, security_run, case_handshakes, declaration, t
         if declaration is not None else []
     with expect.all_criteria() as criteria:
         with criteria.check("ClientHello hygiene"):
-            expect.true(not problems, "the device's ClientHello", "DTLS 1.2, the mandatory suite, no deny-listed "
-                        "suite, null compression", "; ".join(dict.fromkeys(problems)))
+            expect.true(not problems, "the device's ClientHello", f"{VERSION[security_run.transport][1]}, the "
+                        "mandatory suite, no deny-listed suite, null compression", "; ".join(dict.fromkeys(problems)))
         with criteria.check("offered suites against the declaration"):
             expect.true(not undeclared, f"suites offered against the vendor declaration ({declared.SUITES_FIELD})",
                         "only declared suites", "; ".join(undeclared), clause="ETSI TS 103 701 5.5-1-2(a): the "

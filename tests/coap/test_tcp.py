@@ -89,8 +89,8 @@ def test_tls_psk_and_wrong_key() -> None:
     assert asyncio.run(run(b"x" * 16)) is False
 
 
-def test_tls_client_certificate_reaches_the_report() -> None:
-    """A TLS client sends its Certificate, ClientKeyExchange, CertificateVerify and ChangeCipherSpec in one flight,
+def test_tls_client_hello_and_certificate_reach_the_report() -> None:
+    """The server's report holds the client's ClientHello; and a TLS client sends its Certificate, ClientKeyExchange, CertificateVerify and ChangeCipherSpec in one flight,
     often in one TCP segment: the server's report still holds the client's chain (REG-CRT-01 and REG-PW-02 read
     the credentials a device presented from it)."""
     from meterproof.dtls import Certificates
@@ -107,8 +107,12 @@ def test_tls_client_certificate_reaches_the_report() -> None:
         try:
             await cli.transport.connect(srv.local_address, 3)
             r = await cli.request(wire.new(codes.GET, uri_path=("a",)), srv.local_address, timeout=2)
-            assert r.code == codes.CONTENT and server.reports[-1].outcome == "ok"
-            return server.reports[-1].peer_chain
+            report = server.reports[-1]
+            assert r.code == codes.CONTENT and report.outcome == "ok"
+            # the ClientHello, read as over DTLS (REG-TLS-01 judges it): TLS 1.2, no cookie field, the offered suites
+            assert report.client_hellos == 1 and report.client_hello.version == 0x0303
+            assert report.client_hello.suites and report.client_hello.sni == "localhost"
+            return report.peer_chain
         finally:
             cli.close()
             srv.close()
