@@ -112,6 +112,21 @@ def test_conformant_simulator_other_versions(tmp_path: Path, version: str) -> No
     assert not bad, f"LwM2M {version}: cases not passing against the conformant simulator: {bad}\n{out}"
 
 
+@pytest.mark.parametrize("transport,mode", [("tcp", "nosec"), ("tls", "psk"), ("tls", "cert")])
+def test_conformant_simulator_over_tcp(tmp_path: Path, transport: str, mode: str) -> None:
+    """CoAP over TCP and TLS (RFC 8323, binding T): the whole suite, the simulator registering over the harness's
+    TCP or TLS listener; cases that need UDP say so (not applicable), none may fail."""
+    t0 = time.monotonic()
+    data, out = run_suites(tmp_path, f"conformant-1.1-{transport}-{mode}", "-n", "2", "--transport", transport,
+                           "--security", mode)
+    cases = data["cases"]
+    report(f"whole suite against the conformant simulator (LwM2M 1.1, {transport}, {mode}): {len(cases)} cases in "
+           f"{time.monotonic() - t0:.1f}s, {sum(v['verdict'].startswith('passed') for v in cases.values())} passed")
+    bad = {n: v["verdict"] for n, v in cases.items() if v["verdict"] not in OK}
+    assert not bad, f"{transport}/{mode}: cases not passing against the conformant simulator: {bad}\n{out}"
+    assert any(v["case"].startswith("MP-TCP-") and v["verdict"].startswith("passed") for v in cases.values())
+
+
 def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]]) -> None:
     passing = {v["case"] for v in conformant_11.values() if v["verdict"] in ("passed", "passed with warnings")}
 
