@@ -59,6 +59,10 @@ class SocketFilter(Protocol):
                  forward: Callable[[bytes, tuple[str, int]], None]) -> None: ...
 
 
+#: The receive buffer a server's socket asks for: room for a fleet's burst of Registers (4 MiB).
+SERVER_RECEIVE_BUFFER = 4 << 20
+
+
 class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
     """A transport on one UDP socket, IPv4 or IPv6, bound to ``host:port`` (port 0 = any free port).
 
@@ -70,10 +74,17 @@ class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
     what a capture on the interface would hold (:mod:`meterproof.report.capture`)."""
 
     socket_filter: SocketFilter | None = None
+    #: SO_RCVBUF asked for when the socket opens (None: the system's default).  A server's one socket takes the
+    #: datagrams of every device at once, and a burst that overflows the default buffer (208 KiB on Linux) is
+    #: dropped by the kernel before any retransmission can be told from a loss (the kernel caps the value at
+    #: net.core.rmem_max).
+    receive_buffer: int | None = None
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, receive_buffer: int | None = None) -> None:
         self._host = host
         self._port = port
+        if receive_buffer is not None:
+            self.receive_buffer = receive_buffer
         self._transport: asyncio.DatagramTransport | None = None
         self._local: tuple[str, int] | None = None
         self.taps: list[SocketTap] = []
@@ -92,6 +103,12 @@ class SocketTransport(DatagramTransport, asyncio.DatagramProtocol):
             lambda: self, local_addr=(self._host, self._port), family=family)
         sockname = self._transport.get_extra_info("sockname")
         self._local = (sockname[0], sockname[1])
+        if self.receive_buffer:
+            try:
+                self._transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                                                                    self.receive_buffer)
+            except (OSError, AttributeError):     # a platform that refuses it keeps its default
+                pass
 
     @property
     def local_address(self) -> tuple[str, int]:

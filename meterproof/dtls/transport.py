@@ -35,7 +35,7 @@ from typing import Any, Callable, Hashable
 from mbedtls import tls
 from mbedtls.exceptions import TLSError
 
-from ..coap.transport import Remote, SocketTransport
+from ..coap.transport import SERVER_RECEIVE_BUFFER, Remote, SocketTransport
 from ..errors import ProtocolError
 from ..report.redact import Redactor
 from . import records as rec
@@ -481,6 +481,7 @@ class DtlsServerTransport(_DtlsBase):
     """The harness side: one socket, many sessions, cookies, per-identity PSKs, certificates."""
 
     role = "server"
+    receive_buffer = SERVER_RECEIVE_BUFFER
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, settings: DtlsSettings | None = None, *,
                  max_sessions: int = 4096, redactor: Redactor | None = None, **kw: Any) -> None:

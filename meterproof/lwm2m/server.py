@@ -30,7 +30,7 @@ from ..coap import blockwise, wire
 from ..coap.endpoint import Endpoint, RequestTimeout, ResetError
 from ..coap.observe import Notification, Observation, observe as coap_observe
 from ..coap.params import DEFAULT, TransmissionParams
-from ..coap.transport import DatagramTransport, UdpTransport
+from ..coap.transport import SERVER_RECEIVE_BUFFER, DatagramTransport, UdpTransport
 from ..errors import FormatError, ProtocolError, TimeoutError_
 from . import formats
 from .contentformat import CF
@@ -144,7 +144,8 @@ class Lwm2mServer:
 
     def __init__(self, transport: DatagramTransport | None = None, params: TransmissionParams = DEFAULT, *,
                  model: ModelProvider | TypeResolver | None = None, lifetime_grace: float = 0.0) -> None:
-        self.endpoint = Endpoint(transport or UdpTransport("127.0.0.1", 0), params, name="server")
+        transport = transport or UdpTransport("127.0.0.1", 0, receive_buffer=SERVER_RECEIVE_BUFFER)
+        self.endpoint = Endpoint(transport, params, name="server")
         self.endpoint.handler = self._handle
         # a Read/Write/Delete/Observe whose exchange lost every copy is asked once more before the device
         # is called silent (Endpoint.request): packet loss is no device finding

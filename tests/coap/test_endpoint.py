@@ -661,3 +661,26 @@ async def test_unrecognised_critical_option_gets_4_02_and_never_reaches_the_hand
 def test_unrecognized_critical_lists_odd_unknown_numbers_only() -> None:
     msg = wire.add_option(wire.add_option(get("a", accept=0), 65001), 65000)
     assert wire.unrecognized_critical(msg) == [65001]
+
+
+def test_server_socket_asks_for_a_larger_receive_buffer() -> None:
+    """A server's one socket takes a fleet's burst of Registers: it asks for SERVER_RECEIVE_BUFFER (the kernel may
+    cap it at net.core.rmem_max, never below the default), a device's socket keeps the system's default."""
+    import socket as _socket
+
+    from meterproof.coap.transport import SERVER_RECEIVE_BUFFER, UdpTransport
+
+    async def sizes() -> tuple[int, int]:
+        plain, server = UdpTransport(), UdpTransport(receive_buffer=SERVER_RECEIVE_BUFFER)
+        await plain.open()
+        await server.open()
+        try:
+            return tuple(t._transport.get_extra_info("socket").getsockopt(_socket.SOL_SOCKET, _socket.SO_RCVBUF)
+                         for t in (plain, server))   # type: ignore[return-value, union-attr]
+        finally:
+            plain.close()
+            server.close()
+    default, asked = asyncio.run(sizes())
+    with open("/proc/sys/net/core/rmem_max") as f:
+        cap = int(f.read())
+    assert asked >= min(SERVER_RECEIVE_BUFFER, cap) and asked >= default
