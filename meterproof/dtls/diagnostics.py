@@ -137,15 +137,19 @@ class HandshakeReport:
                 for m in rec.handshake_messages(r.body):
                     self._handshake(d, m)
 
+    def note_client_hello(self, ch: rec.ClientHello) -> None:
+        """One ClientHello of the peer (DTLS or TLS): counted and kept; the one judged is the first, or the one
+        answering a cookie, or the first that parsed."""
+        self.client_hellos += 1
+        self.client_hello_list.append(ch)
+        if self.client_hello is None or ch.cookie or not self.client_hello.suites:
+            self.client_hello = ch
+
     def _handshake(self, d: str, m: rec.HandshakeMessage) -> None:
         if m.fragment_offset == 0:
             self.messages.append((d, m.name))
         if m.msg_type == 1 and m.fragment_offset == 0:
-            self.client_hellos += 1
-            ch = rec.parse_client_hello(m.body, fragmented=not m.complete)
-            self.client_hello_list.append(ch)
-            if self.client_hello is None or ch.cookie or not self.client_hello.suites:
-                self.client_hello = ch
+            self.note_client_hello(rec.parse_client_hello(m.body, fragmented=not m.complete))
         elif m.msg_type == 3:
             self.hello_verify_requests += 1
         elif m.msg_type == 2 and m.fragment_offset == 0:

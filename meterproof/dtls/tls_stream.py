@@ -146,13 +146,8 @@ class TlsChannel(ReportedSession):
                 break
             body = bytes(self._hs[pos + 4:pos + 4 + mlen])
             if mtype == 1 and self.server:       # the device's ClientHello, for the same checks as over DTLS
-                ch = rec.parse_client_hello(body, dtls=False)
-                r = self.report
-                r.client_hellos += 1
-                r.client_hello_list.append(ch)
-                if r.client_hello is None:
-                    r.client_hello = ch
-                r.messages.append(("in", "ClientHello"))
+                self.report.messages.append(("in", "ClientHello"))
+                self.report.note_client_hello(rec.parse_client_hello(body, dtls=False))
             if mtype == 11 and not self.report.peer_chain:
                 self.report.peer_chain = _chain(body)
             pos += 4 + mlen
