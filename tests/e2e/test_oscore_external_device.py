@@ -42,7 +42,7 @@ def test_external_oscore_device_with_the_profile_context(tmp_path: Path) -> None
 
 
 def test_a_device_with_another_master_secret_never_registers(tmp_path: Path) -> None:
-    dev = oscore_device.write(tmp_path / "wrong", wrong_secret=True, registration_timeout=3)
+    dev = oscore_device.write(tmp_path / "wrong", wrong_secret=True, registration_timeout=12)
     data, out = run_suites(tmp_path, "wrong", "--security", "oscore", "--dut-profile", str(dev.profile),
                            *_cases("int-101"), timeout=120, env=dev.env)
     (v,) = data["cases"].values()

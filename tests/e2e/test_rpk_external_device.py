@@ -61,7 +61,7 @@ def test_external_rpk_device_with_profile_keys_and_bootstrapped_keys(tmp_path: P
 
 
 def test_a_device_pinning_another_server_key_never_registers(tmp_path: Path) -> None:
-    dev = rpk_device.write(tmp_path / "wrong", pinned="other", registration_timeout=3)
+    dev = rpk_device.write(tmp_path / "wrong", pinned="other", registration_timeout=12)
     data, out = run_suites(tmp_path, "wrong", "--security", "rpk", "--dut-profile", str(dev.profile),
                            *_cases("int-101"), timeout=120)
     (v,) = data["cases"].values()
