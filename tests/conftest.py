@@ -54,8 +54,10 @@ _BEFORE: set[str] | None = None
 #: runs, the conformant and variant whole-suite runs), longest first.  They are handed out first, each followed
 #: by one short test: the README's ``-n 6 --maxschedchunk 1`` makes xdist give each worker two tests to start
 #: with, so every worker starts on one long test and takes the next long one when it asks for more (without the
-#: option xdist's first chunks are ~70 consecutive tests, and every long test lands on the first worker).
+#: option xdist's first chunks are ~70 consecutive tests, and every long test lands on the first worker).  The
+#: conformant whole-suite runs the matrix is scored against come second, so that they run beside the matrix.
 FIRST = ("tests/e2e/test_suites_vs_simulator.py::test_mutation_matrix",
+         "tests/e2e/test_suites_vs_simulator.py::test_conformant_simulator_passes_every_applicable_case",
          "tests/interop/test_npm_clients.py::test_verdicts_match_the_expectation_file",
          "tests/e2e/test_suites_under_loss.py",
          "tests/e2e/test_drivers_e2e.py::test_whole_suite",

@@ -127,9 +127,10 @@ def test_conformant_simulator_over_tcp(tmp_path: Path, transport: str, mode: str
     assert any(v["case"].startswith("MP-TCP-") and v["verdict"].startswith("passed") for v in cases.values())
 
 
-def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]]) -> None:
-    passing = {v["case"] for v in conformant_11.values() if v["verdict"] in ("passed", "passed with warnings")}
-
+def test_mutation_matrix(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The defects' runs start at once; the conformant runs they are scored against (:func:`conformant_11`, ~10
+    minutes in CI) are asked for only after them, so under xdist another worker runs those meanwhile rather than
+    this one running both, one after the other (the run's longest path)."""
     def one(name: str) -> tuple[str, dict[str, str], str]:
         """Run the defect's targets; security defects are tried in the channel modes they need."""
         d = DEFECTS[name]
@@ -164,6 +165,8 @@ def test_mutation_matrix(tmp_path: Path, conformant_11: dict[str, dict[str, str]
     with ThreadPoolExecutor(max_workers=6) as pool:      # each run mostly waits on protocol timers
         runs = list(pool.map(one, sorted(DEFECTS)))
     wall = time.monotonic() - t0
+    conformant_11: dict[str, dict[str, str]] = request.getfixturevalue("conformant_11")
+    passing = {v["case"] for v in conformant_11.values() if v["verdict"] in ("passed", "passed with warnings")}
 
     failed_by: dict[str, list[str]] = {c: [] for c in passing}
     lines = [f"defect-by-case matrix ({len(runs)} defects, {wall:.1f}s); F = case failed, . = passed, "
