@@ -72,7 +72,7 @@ class Delivery:
         self.meter = meter
         self._handle: asyncio.TimerHandle | None = None
         self._active = False
-        self._rng = random.Random(meter.ctx.seed ^ 0x5EED)
+        self._rng: random.Random | None = None     # made at the first delivery planned: 2.5 KiB a meter otherwise
         self._count = 0
 
     # ------------------------------------------------------------------ hooks
@@ -129,6 +129,8 @@ class Delivery:
                 start = sched.get(0) if isinstance(sched.get(0), int) else 0
                 window = sched.get(3) if isinstance(sched.get(3), int) and sched.get(3) > 0 else 0
                 at = next_delivery(now, start % DAY, freq, offset)
+                if self._rng is None:
+                    self._rng = random.Random(self.meter.ctx.seed ^ 0x5EED)
                 out.append((at + self._rng.uniform(0, min(window, freq)), Path((oid, iid, 2))))
         return out
 
